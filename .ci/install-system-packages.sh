@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the real mail tools the integration tests run: Postfix (postmap, postconf,
+# smtp-source, smtp-sink, a private instance), OpenLDAP slapd + ldap-utils, swaks.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo -E"; fi
+need=0
+for bin in /usr/sbin/postmap /usr/sbin/postconf /usr/sbin/slapd /usr/bin/ldapsearch /usr/bin/swaks /usr/sbin/smtp-sink /usr/sbin/smtp-source; do
+  [ -x "$bin" ] || need=1
+done
+if [ "$need" = 1 ]; then
+  # Postfix asks for a mail configuration type; "No configuration" leaves it unconfigured
+  # (tests run private instances with their own config_directory). slapd: no initial DB.
+  echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
+  echo "slapd slapd/no_configuration boolean true" | $SUDO debconf-set-selections
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends postfix slapd ldap-utils swaks >/dev/null
+fi
+# Do not leave the distribution's daemons running: the tests start their own on loopback.
+$SUDO service postfix stop >/dev/null 2>&1 || true
+$SUDO service slapd stop >/dev/null 2>&1 || true
+for bin in postmap postconf slapd ldapsearch swaks smtp-sink smtp-source; do
+  command -v "$bin" >/dev/null || [ -x "/usr/sbin/$bin" ] || { echo "missing after install: $bin" >&2; exit 1; }
+done

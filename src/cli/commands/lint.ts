@@ -1,0 +1,69 @@
+import { lint, type LintResult } from '../../analyze/lint.js';
+import { loadModel } from '../../pipeline.js';
+import { intOption, parse, type Command } from '../command.js';
+import { formats, isFormatId } from '../formats/index.js';
+import type { FormatEntry } from '../formats/format.js';
+import { UsageError, useColor, type CliIo } from '../io.js';
+import { VERSION } from '../version.js';
+
+export const lintCommand: Command = {
+  synopsis: 'lint FILE...   [--format text|json|sarif|github|markdown|junit] [--max-warnings N] [--quiet]',
+  help: `usage: chainmail lint FILE... [options]
+
+Checks each chainmail file: YAML syntax, the JSON Schema, and every rule (docs/rules/).
+
+options:
+  --format F          text (default), json, sarif, github, markdown, junit
+  --max-warnings N    exit 1 when there are more than N warnings
+  --quiet             report errors only
+`,
+  async run(args, io) {
+    const { values, positionals } = parse(args, {
+      format: { type: 'string', default: 'text' },
+      'max-warnings': { type: 'string' },
+      quiet: { type: 'boolean', default: false },
+    });
+    if (values.help) {
+      io.stdout(this.help);
+      return 0;
+    }
+    if (positionals.length === 0) throw new UsageError('name at least one FILE to lint');
+    const format = values.format ?? 'text';
+    if (!isFormatId(format)) throw new UsageError(`unknown --format ${JSON.stringify(format)}; use one of ${Object.keys(formats).join(', ')}`);
+    const maxWarnings = intOption('max-warnings', values['max-warnings']);
+    const { entries, fatal } = lintFiles(positionals, io);
+    const shown = values.quiet ? entries.map((e) => ({ ...e, result: onlyErrors(e.result) })) : entries;
+    io.stdout(formats[format](shown, { color: format === 'text' && useColor(io), toolVersion: VERSION, cwd: io.cwd }));
+    if (fatal) return 2;
+    const errors = entries.reduce((n, e) => n + e.result.errors, 0);
+    const warnings = entries.reduce((n, e) => n + e.result.warnings, 0);
+    if (errors > 0) return 1;
+    if (maxWarnings !== undefined && warnings > maxWarnings) {
+      io.stderr(`chainmail lint: ${warnings} warnings, more than --max-warnings ${maxWarnings}\n`);
+      return 1;
+    }
+    return 0;
+  },
+};
+
+/** Lints files; unreadable ones are reported on stderr (one line each) and make `fatal` true. */
+export function lintFiles(files: readonly string[], io: CliIo): { entries: FormatEntry[]; fatal: boolean } {
+  const entries: FormatEntry[] = [];
+  let fatal = false;
+  for (const file of files) {
+    const loaded = loadModel(file, { cwd: io.cwd });
+    const result = lint(loaded);
+    if (result.fatal) {
+      io.stderr(`chainmail: ${result.fatal}\n`);
+      fatal = true;
+      continue;
+    }
+    entries.push({ result, sources: loaded.sources });
+  }
+  return { entries, fatal };
+}
+
+function onlyErrors(r: LintResult): LintResult {
+  const diagnostics = r.diagnostics.filter((d) => d.severity === 'error');
+  return { ...r, diagnostics, warnings: 0 };
+}

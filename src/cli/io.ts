@@ -1,0 +1,37 @@
+/** The outside world of one CLI run: streams, environment, working directory. */
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Whether stdout is a terminal (colours, progress). */
+  readonly isTTY: boolean;
+  /** Reads standard input fully (route --recipients -). */
+  readStdin?(): Promise<string>;
+}
+
+/** The real process's I/O. */
+export function processIo(): CliIo {
+  return {
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+    cwd: process.cwd(),
+    env: process.env,
+    isTTY: Boolean(process.stdout.isTTY),
+    readStdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const c of process.stdin) chunks.push(c as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    },
+  };
+}
+
+/** Colour only on a TTY, never with NO_COLOR (https://no-color.org), forced by FORCE_COLOR. */
+export function useColor(io: CliIo): boolean {
+  if (io.env['NO_COLOR'] !== undefined && io.env['NO_COLOR'] !== '') return false;
+  if (io.env['FORCE_COLOR'] !== undefined && io.env['FORCE_COLOR'] !== '0') return true;
+  return io.isTTY;
+}
+
+/** A usage error: exit 2 with a one-line message. */
+export class UsageError extends Error {}

@@ -1,0 +1,13 @@
+/**
+ * chainmail: a config-as-code compiler and linter for shared SMTP address spaces.
+ * The library entry: load -> validate -> analyze -> compile -> route -> relay.
+ * @packageDocumentation
+ */
+export { loadModel, type LoadedModel, type LoadOptions } from './pipeline.js';
+export { lint, type LintOptions, type LintResult } from './analyze/lint.js';
+export { rules } from './analyze/registry.js';
+export type { Rule, RuleContext, Report } from './analyze/rule.js';
+export type { Diagnostic, Finding, Fix, Path, RelatedLocation, Severity, SeveritySetting, Span, Target } from './diagnostics/diagnostic.js';
+export type * from './model/model.js';
+export { main } from './cli/main.js';
+export type { CliIo } from './cli/io.js';

@@ -1,0 +1,347 @@
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, relative, resolve as resolvePath, isAbsolute } from 'node:path';
+import { parseDocument } from 'yaml';
+import { LineCounter } from 'yaml';
+import type { Finding, Span } from '../diagnostics/diagnostic.js';
+import { q } from '../diagnostics/diagnostic.js';
+import { SourceStore, lineCounterFor } from '../diagnostics/source-store.js';
+import { Origins } from './origins.js';
+
+/** Limits on input, documented in docs/limits.md. */
+export const LIMITS = {
+  /** Largest YAML file read (bytes). */
+  maxYamlBytes: 16 * 1024 * 1024,
+  /** Largest mailbox file read (bytes): 100,000+ addresses fit easily. */
+  maxMailboxFileBytes: 256 * 1024 * 1024,
+  /** YAML aliases expanded per document: a low cap stops "billion laughs" alias bombs. */
+  maxAliasCount: 50,
+  /** Include nesting depth and total number of included files. */
+  maxIncludeDepth: 8,
+  maxIncludes: 256,
+} as const;
+
+/** One address line of a mailbox file. */
+export interface MailboxFileLine {
+  readonly address: string;
+  readonly span: Span;
+}
+
+/** The result of loading: the merged (unvalidated) document and everything needed to locate findings. */
+export interface LoadResult {
+  /** The merged plain-JS document; `undefined` when the main file did not parse. */
+  readonly config: unknown;
+  readonly sources: SourceStore;
+  readonly origins: Origins;
+  /** Addresses read from `mailboxFiles`, by system name, in file order. */
+  readonly mailboxFiles: ReadonlyMap<string, readonly MailboxFileLine[]>;
+  /** yaml-syntax and include-merge findings. */
+  readonly findings: readonly Finding[];
+  /** Set when a file cannot be read at all (exit 2): a one-line message naming it. */
+  readonly fatal?: string;
+}
+
+/** Sections merged across included files: maps by key, lists by concatenation. */
+const MAP_SECTIONS = new Set(['domains', 'systems']);
+const LIST_SECTIONS = new Set(['policies', 'connectors', 'chains', 'contacts', 'tests']);
+/** Keys only the main file may set. */
+const MAIN_ONLY = new Set(['name', 'directory', 'lint']);
+
+class Fatal extends Error {}
+
+/**
+ * Reads a chainmail file with its includes and mailbox files. Never throws for bad input:
+ * syntax problems become `yaml-syntax` findings, unreadable files a `fatal` message.
+ */
+export function load(file: string, cwd: string = process.cwd()): LoadResult {
+  const sources = new SourceStore();
+  const origins = new Origins();
+  const findings: Finding[] = [];
+  const mailboxFiles = new Map<string, MailboxFileLine[]>();
+  const display = (abs: string): string => {
+    const rel = relative(cwd, abs);
+    return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : abs;
+  };
+  const merged: Record<string, unknown> = {};
+  let includeCount = 0;
+
+  const readYaml = (abs: string, shown: string): unknown => {
+    const text = readText(abs, shown, LIMITS.maxYamlBytes, findings);
+    if (text === undefined) return undefined;
+    const lines = new LineCounter();
+    const doc = parseDocument(text, { uniqueKeys: true, lineCounter: lines, prettyErrors: false });
+    sources.add({ file: shown, text, lines, doc });
+    for (const e of [...doc.errors, ...doc.warnings]) {
+      findings.push({
+        ruleId: 'yaml-syntax',
+        message: yamlMessage(e.code, e.message),
+        at: { span: { file: shown, start: e.pos[0], end: Math.max(e.pos[1], e.pos[0] + 1) } },
+      });
+    }
+    if (doc.errors.length > 0) return undefined;
+    try {
+      return doc.toJS({ maxAliasCount: LIMITS.maxAliasCount });
+    } catch (e) {
+      findings.push({
+        ruleId: 'yaml-syntax',
+        message: `too many alias expansions (over ${LIMITS.maxAliasCount}): remove the YAML anchors and aliases that repeat each other`,
+        at: { span: { file: shown, start: 0, end: 1 } },
+        data: { detail: String(e instanceof Error ? e.message : e) },
+      });
+      return undefined;
+    }
+  };
+
+  const visit = (abs: string, stack: string[]): void => {
+    const shown = display(abs);
+    const isMain = stack.length === 0;
+    const value = readYaml(abs, shown);
+    if (isMain) origins.set([], { file: shown, path: [] });
+    if (value === undefined || value === null) return;
+    if (typeof value !== 'object' || Array.isArray(value)) {
+      if (isMain) merged['\u0000root'] = value;
+      else findings.push(notMapping(shown));
+      return;
+    }
+    const obj = value as Record<string, unknown>;
+    for (const [key, val] of Object.entries(obj)) {
+      if (key === 'include') continue;
+      if (MAP_SECTIONS.has(key) && isPlainObject(val)) {
+        const target = (merged[key] ??= {}) as Record<string, unknown>;
+        if (!isPlainObject(target)) continue;
+        if (isMain) origins.set([key], { file: shown, path: [key] });
+        for (const [name, entry] of Object.entries(val)) {
+          if (Object.hasOwn(target, name)) {
+            const first = origins.resolve([key, name]);
+            findings.push({
+              ruleId: 'schema',
+              message: `${key === 'domains' ? 'domain' : 'system'} ${q(name)} is defined twice (also in ${q(first?.file ?? '?')}): define it once`,
+              at: { path: [key, name], key: true },
+            });
+            continue;
+          }
+          target[name] = entry;
+          origins.set([key, name], { file: shown, path: [key, name] });
+        }
+      } else if (LIST_SECTIONS.has(key) && Array.isArray(val)) {
+        const target = (merged[key] ??= []) as unknown[];
+        if (!Array.isArray(target)) continue;
+        if (isMain) origins.set([key], { file: shown, path: [key] });
+        val.forEach((entry, i) => {
+          origins.set([key, target.length], { file: shown, path: [key, i] });
+          target.push(entry);
+        });
+      } else if (isMain) {
+        merged[key] = val;
+        origins.set([key], { file: shown, path: [key] });
+      } else if (key === 'version') {
+        continue;
+      } else if (MAIN_ONLY.has(key)) {
+        findings.push({
+          ruleId: 'schema',
+          message: `${q(key)} is only allowed in the main file: move it to ${q(display(stackMain(stack, abs)))}`,
+          at: { span: keySpan(sources, shown, key) },
+        });
+      } else if (Object.hasOwn(merged, key)) {
+        findings.push({
+          ruleId: 'schema',
+          message: `${q(key)} must be a ${MAP_SECTIONS.has(key) ? 'mapping' : 'list'} in every file`,
+          at: { span: keySpan(sources, shown, key) },
+        });
+      } else {
+        merged[key] = val;
+        origins.set([key], { file: shown, path: [key] });
+      }
+    }
+    const includes = obj['include'];
+    if (includes === undefined) return;
+    if (isMain) {
+      merged['include'] = includes;
+      origins.set(['include'], { file: shown, path: ['include'] });
+    }
+    if (!Array.isArray(includes)) return; // the schema reports it
+    if (stack.length + 1 > LIMITS.maxIncludeDepth) {
+      throw new Fatal(`${shown}: includes are nested more than ${LIMITS.maxIncludeDepth} deep; flatten them`);
+    }
+    for (const inc of includes) {
+      if (typeof inc !== 'string') continue;
+      const target = resolvePath(dirname(abs), inc);
+      if (target === abs || stack.includes(target)) {
+        const cycle = [...stack, abs, target].map(display).join(' -> ');
+        throw new Fatal(`${shown}: include cycle ${cycle}; remove one of these includes`);
+      }
+      if (++includeCount > LIMITS.maxIncludes) {
+        throw new Fatal(`${shown}: more than ${LIMITS.maxIncludes} included files; merge some of them`);
+      }
+      assertReadable(target, `${shown}: cannot include ${q(inc)}`);
+      visit(target, [...stack, abs]);
+    }
+  };
+
+  const mainAbs = resolvePath(cwd, file);
+  try {
+    assertReadable(mainAbs, `${display(mainAbs)}`);
+    visit(mainAbs, []);
+    readMailboxFiles(merged, origins, sources, mailboxFiles, findings, cwd, display);
+  } catch (e) {
+    if (e instanceof Fatal) return { config: undefined, sources, origins, mailboxFiles, findings, fatal: e.message };
+    throw e;
+  }
+  const root = Object.hasOwn(merged, '\u0000root') ? merged['\u0000root'] : merged;
+  const mainSource = sources.get(display(mainAbs));
+  const empty = mainSource !== undefined && mainSource.doc !== undefined && mainSource.doc.contents === null;
+  const parsed = !findings.some((f) => f.ruleId === 'yaml-syntax' && 'span' in f.at && f.at.span.file === display(mainAbs));
+  return {
+    config: parsed ? (empty ? null : root) : undefined,
+    sources,
+    origins,
+    mailboxFiles,
+    findings,
+  };
+}
+
+function stackMain(stack: string[], abs: string): string {
+  return stack[0] ?? abs;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function notMapping(file: string): Finding {
+  return {
+    ruleId: 'schema',
+    message: 'an included file must be a mapping with domains, systems, policies, connectors, chains, contacts or tests',
+    at: { span: { file, start: 0, end: 1 } },
+  };
+}
+
+function keySpan(sources: SourceStore, file: string, key: string): Span {
+  const doc = sources.get(file)?.doc;
+  const contents = doc?.contents as { items?: { key?: { value?: unknown; range?: [number, number, number] } }[] } | null | undefined;
+  const pair = contents?.items?.find((p) => p.key?.value === key);
+  const r = pair?.key?.range;
+  return r ? { file, start: r[0], end: r[1] } : { file, start: 0, end: 1 };
+}
+
+function assertReadable(abs: string, what: string): void {
+  let st;
+  try {
+    st = statSync(abs);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Fatal(`${what}: ${code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? 'error'})`}; check the path`);
+  }
+  if (st.isDirectory()) throw new Fatal(`${what}: is a directory, not a file; name the YAML file`);
+}
+
+/** Reads a file as UTF-8 text; invalid UTF-8, NUL bytes and oversize become yaml-syntax findings. */
+function readText(abs: string, shown: string, maxBytes: number, findings: Finding[]): string | undefined {
+  let buf: Buffer;
+  try {
+    const size = statSync(abs).size;
+    if (size > maxBytes) {
+      findings.push({
+        ruleId: 'yaml-syntax',
+        message: `file is ${size} bytes, over the limit of ${maxBytes}: split it with include:`,
+        at: { span: { file: shown, start: 0, end: 0 } },
+      });
+      return undefined;
+    }
+    buf = readFileSync(abs);
+  } catch (e) {
+    throw new Fatal(`${shown}: cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'}); check the path and permissions`);
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(buf);
+  } catch {
+    const bad = firstInvalidUtf8(buf);
+    findings.push({
+      ruleId: 'yaml-syntax',
+      message: `invalid UTF-8 at byte ${bad}: save the file as UTF-8`,
+      at: { span: { file: shown, start: 0, end: 0 } },
+    });
+    return undefined;
+  }
+  const nul = text.indexOf('\u0000');
+  if (nul !== -1) {
+    findings.push({
+      ruleId: 'yaml-syntax',
+      message: 'file contains NUL bytes (a binary file?): a chainmail file is UTF-8 YAML text',
+      at: { span: { file: shown, start: nul, end: nul + 1 } },
+    });
+    return undefined;
+  }
+  return text;
+}
+
+function firstInvalidUtf8(buf: Buffer): number {
+  const dec = new TextDecoder('utf-8', { fatal: true });
+  let lo = 0;
+  let hi = buf.length;
+  // binary search for the shortest invalid prefix (stream decoding tolerates a cut sequence)
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    try {
+      dec.decode(buf.subarray(0, mid + 1), { stream: true });
+      lo = mid + 1;
+    } catch {
+      hi = mid;
+    }
+  }
+  return lo;
+}
+
+function yamlMessage(code: string, message: string): string {
+  const first = message.split('\n')[0] ?? message;
+  const text = first.replace(/ at line \d+, column \d+:?$/, '').replace(/\.$/, '');
+  const lower = text.charAt(0).toLowerCase() + text.slice(1);
+  if (code === 'DUPLICATE_KEY') return `${lower}: keep one of them`;
+  return lower;
+}
+
+function readMailboxFiles(
+  merged: Record<string, unknown>,
+  origins: Origins,
+  sources: SourceStore,
+  out: Map<string, MailboxFileLine[]>,
+  findings: Finding[],
+  cwd: string,
+  display: (abs: string) => string,
+): void {
+  const systems = merged['systems'];
+  if (!isPlainObject(systems)) return;
+  for (const [name, sys] of Object.entries(systems)) {
+    if (!isPlainObject(sys) || !Array.isArray(sys['mailboxFiles'])) continue;
+    const origin = origins.resolve(['systems', name]);
+    const baseDir = origin ? dirname(resolvePath(cwd, origin.file)) : cwd;
+    const lines: MailboxFileLine[] = [];
+    for (const rel of sys['mailboxFiles']) {
+      if (typeof rel !== 'string') continue;
+      const abs = resolvePath(baseDir, rel);
+      const shown = display(abs);
+      assertReadable(abs, `${origin?.file ?? '?'}: mailbox file ${q(rel)} of system ${q(name)}`);
+      const text = readText(abs, shown, LIMITS.maxMailboxFileBytes, findings);
+      if (text === undefined) continue;
+      sources.add({ file: shown, text, lines: lineCounterFor(text) });
+      let pos = 0;
+      while (pos <= text.length) {
+        let nl = text.indexOf('\n', pos);
+        if (nl === -1) nl = text.length;
+        let start = pos;
+        let end = nl;
+        const hash = text.indexOf('#', start);
+        if (hash !== -1 && hash < end) end = hash;
+        while (start < end && isSpace(text.charCodeAt(start))) start++;
+        while (end > start && isSpace(text.charCodeAt(end - 1))) end--;
+        if (end > start) lines.push({ address: text.slice(start, end), span: { file: shown, start, end } });
+        pos = nl + 1;
+      }
+    }
+    out.set(name, lines);
+  }
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 13 || c === 0xfeff;
+}

@@ -1,0 +1,129 @@
+import { isIP } from 'node:net';
+import { domainToASCII, domainToUnicode } from 'node:url';
+import type { Address, DomainName, HostSpec } from '../model/model.js';
+
+// RFC 5322 atext, extended by RFC 6531 with any non-ASCII UTF-8 character.
+const ATEXT = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~\u0080-\u{10FFFF}]+$/u;
+const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+const encoder = new TextEncoder();
+
+/**
+ * Normalises a domain name: lower case, Unicode to A-labels (UTS #46 via WHATWG URL's
+ * domainToASCII), and checks RFC 1035/5321 LDH syntax on the result.
+ */
+export function parseDomain(input: string): DomainName & { readonly error?: string } {
+  const display = input;
+  const trimmed = input.endsWith('.') ? input.slice(0, -1) : input;
+  const fail = (error: string): DomainName & { error: string } => ({ display, ascii: '', unicode: input, error });
+  if (trimmed.length === 0) return fail('is empty');
+  if (/[\s@[\]]/.test(trimmed)) return fail('contains a space, "@" or a bracket');
+  const ascii = domainToASCII(trimmed);
+  if (!ascii) return fail('is not a valid domain name (UTS #46)');
+  if (ascii.length > 253) return fail('is longer than 253 characters');
+  const labels = ascii.split('.');
+  if (labels.length < 2) return fail('needs at least two labels, e.g. "example.com"');
+  for (const l of labels) {
+    if (!LABEL.test(l)) return fail(`has an invalid label ${JSON.stringify(l)} (letters, digits and "-", at most 63)`);
+  }
+  if (/^\d+$/.test(labels[labels.length - 1] ?? '')) return fail('ends in a numeric label (an IP address is not a domain)');
+  return { display, ascii, unicode: domainToUnicode(ascii) || ascii };
+}
+
+/** Splits an address at its last unquoted `@`. */
+function splitAddress(s: string): [string, string] | undefined {
+  let inQuote = false;
+  let at = -1;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (c === '\\' && inQuote) {
+      i++;
+      continue;
+    }
+    if (c === '"') inQuote = !inQuote;
+    else if (c === '@' && !inQuote) at = i;
+  }
+  if (at <= 0 || at === s.length - 1) return undefined;
+  return [s.slice(0, at), s.slice(at + 1)];
+}
+
+/** Why a local part is not RFC 5321/6531 syntax, or undefined when it is valid. */
+export function localPartError(local: string): string | undefined {
+  if (encoder.encode(local).length > 64) return 'has a local part longer than 64 octets (RFC 5321 4.5.3.1.1)';
+  if (local.startsWith('"')) {
+    if (!/^"(?:[\x20\x21\x23-\x5b\x5d-\x7e\u0080-\u{10FFFF}]|\\[\x20-\x7e])*"$/u.test(local)) return 'has an invalid quoted local part';
+    return undefined;
+  }
+  if (local.startsWith('.') || local.endsWith('.') || local.includes('..')) return 'has a local part with a leading, trailing or double dot';
+  for (const atom of local.split('.')) {
+    if (!ATEXT.test(atom)) return 'has a character not allowed in a local part (quote it, or remove spaces and specials)';
+  }
+  return undefined;
+}
+
+/** Parses a mail address (no display name, no angle brackets). */
+export function parseAddress(input: string): Address {
+  const display = input;
+  const parts = splitAddress(input);
+  if (!parts) {
+    return { display, local: input, domain: { display: '', ascii: '', unicode: '' }, key: '', error: 'is not of the form local@domain' };
+  }
+  const [local, domainText] = parts;
+  if (domainText.startsWith('[')) {
+    return { display, local, domain: { display: domainText, ascii: '', unicode: domainText }, key: '', error: 'uses an address literal; use a domain name' };
+  }
+  const domain = parseDomain(domainText);
+  const lErr = localPartError(local);
+  const error = lErr ?? (domain.error ? `has a domain that ${domain.error}` : undefined);
+  const { error: _ignored, ...dom } = domain;
+  return {
+    display,
+    local,
+    domain: dom,
+    key: error ? '' : `${local.toLowerCase()}@${domain.ascii}`,
+    ...(error ? { error } : {}),
+  };
+}
+
+/** The comparison key of an address, or '' when invalid. Fast path for mailbox files. */
+export function addressKey(input: string): string {
+  return parseAddress(input).key;
+}
+
+/**
+ * Parses a host specification: `name`, `[name-or-ip]` (no MX lookup), `name:port`,
+ * `[ip]:port`. IPv6 must be bracketed (`[IPv6:...]` is also accepted).
+ */
+export function parseHost(raw: string): HostSpec {
+  const fail = (error: string): HostSpec => ({ raw, host: raw, bracketed: false, isIp: false, error });
+  let rest = raw.trim();
+  if (rest !== raw) return fail('has leading or trailing spaces');
+  let bracketed = false;
+  let port: number | undefined;
+  let host: string;
+  if (rest.startsWith('[')) {
+    const close = rest.indexOf(']');
+    if (close === -1) return fail('has "[" without "]"');
+    bracketed = true;
+    host = rest.slice(1, close);
+    rest = rest.slice(close + 1);
+    if (rest.length > 0) {
+      if (!/^:\d{1,5}$/.test(rest)) return fail('has something other than ":port" after "]"');
+      port = Number(rest.slice(1));
+    }
+    if (host.toLowerCase().startsWith('ipv6:')) host = host.slice(5);
+  } else if (isIP(rest) === 6) {
+    host = rest;
+  } else {
+    const m = /^(.*?)(?::(\d{1,5}))?$/.exec(rest);
+    host = m?.[1] ?? rest;
+    if (m?.[2] !== undefined) port = Number(m[2]);
+  }
+  if (port !== undefined && (port < 1 || port > 65535)) return fail('has a port outside 1-65535');
+  const ipVersion = isIP(host);
+  if (ipVersion !== 0) {
+    return { raw, host: host.toLowerCase(), bracketed, isIp: true, ...(port !== undefined ? { port } : {}) };
+  }
+  const d = parseDomain(host);
+  if (d.error) return fail(`has a host name that ${d.error}`);
+  return { raw, host: d.ascii, bracketed, isIp: false, ...(port !== undefined ? { port } : {}) };
+}

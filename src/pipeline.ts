@@ -1,0 +1,75 @@
+import type { Finding, Path } from './diagnostics/diagnostic.js';
+import { Locator } from './diagnostics/locate.js';
+import type { SourceStore } from './diagnostics/source-store.js';
+import { load } from './load/load.js';
+import type { ChainmailFile, Model } from './model/model.js';
+import { normalize } from './normalize/normalize.js';
+import { validate } from './validate/validate.js';
+
+/** A loaded chainmail file: the model (when the file is usable) and the findings so far. */
+export interface LoadedModel {
+  /** The main file as given. */
+  readonly file: string;
+  /** Undefined when the file did not parse or is not a mapping with version 1. */
+  readonly model?: Model;
+  /** yaml-syntax and schema findings. */
+  readonly findings: readonly Finding[];
+  readonly sources: SourceStore;
+  readonly locator: Locator;
+  /** A one-line message when the file (or an include, or a mailbox file) cannot be read at all. */
+  readonly fatal?: string;
+}
+
+/** Options of {@link loadModel}. */
+export interface LoadOptions {
+  /** Directory that relative paths are shown relative to (default: process.cwd()). */
+  readonly cwd?: string;
+}
+
+/**
+ * Loads, validates and normalises a chainmail file: load -> validate -> normalize.
+ * Objects that fail the schema are left out, so later stages still see the rest.
+ */
+export function loadModel(file: string, options: LoadOptions = {}): LoadedModel {
+  const cwd = options.cwd ?? process.cwd();
+  const loaded = load(file, cwd);
+  const mainFile = loaded.origins.resolve([])?.file ?? file;
+  const locator = new Locator(loaded.sources, loaded.origins, mainFile);
+  const base = { file: mainFile, sources: loaded.sources, locator };
+  if (loaded.fatal) return { ...base, findings: loaded.findings, fatal: loaded.fatal };
+  if (loaded.config === undefined) return { ...base, findings: loaded.findings };
+  const v = validate(loaded.config);
+  const findings = [...loaded.findings, ...v.findings];
+  if (v.fatal) return { ...base, findings };
+  const { config, rejected } = prune(loaded.config as Record<string, unknown>, v.rejected);
+  const model = normalize(mainFile, config as ChainmailFile, loaded.mailboxFiles, rejected);
+  return { ...base, model, findings };
+}
+
+/** Removes the objects that failed the schema; list items become holes to keep indexes. */
+function prune(config: Record<string, unknown>, units: readonly Path[]): { config: Record<string, unknown>; rejected: Model['rejected'] } {
+  const out: Record<string, unknown> = { ...config };
+  const systems = new Set<string>();
+  const domains = new Set<string>();
+  for (const unit of units) {
+    const [section, key] = unit;
+    if (typeof section !== 'string') continue;
+    if (key === undefined) {
+      delete out[section];
+      continue;
+    }
+    const current = out[section];
+    if (Array.isArray(current)) {
+      const copy = current === config[section] ? [...current] : current;
+      copy[key as number] = undefined;
+      out[section] = copy;
+    } else if (current && typeof current === 'object') {
+      const copy = (current === config[section] ? { ...current } : current) as Record<string, unknown>;
+      delete copy[key as string];
+      out[section] = copy;
+      if (section === 'systems') systems.add(String(key));
+      if (section === 'domains') domains.add(String(key));
+    }
+  }
+  return { config: out, rejected: { systems, domains } };
+}

@@ -1,0 +1,209 @@
+import { createRequire } from 'node:module';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { Finding, Path } from '../diagnostics/diagnostic.js';
+import { q } from '../diagnostics/diagnostic.js';
+import { didYouMean } from './did-you-mean.js';
+
+const require = createRequire(import.meta.url);
+// ajv and ajv-formats are CommonJS; the 2020-12 dialect lives in ajv/dist/2020.
+const Ajv2020 = require('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js').default;
+const addFormats = require('ajv-formats') as typeof import('ajv-formats').default;
+
+/** The chainmail JSON Schema (draft 2020-12), the single source of truth for the file's shape. */
+export const chainmailSchema: Record<string, unknown> = require('../../schemas/chainmail.schema.json') as Record<string, unknown>;
+
+let compiled: ValidateFunction | undefined;
+function validator(): ValidateFunction {
+  if (!compiled) {
+    const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true, useDefaults: false, verbose: true });
+    addFormats(ajv);
+    compiled = ajv.compile(chainmailSchema);
+  }
+  return compiled;
+}
+
+/** Result of validation: findings, and the top-level objects that failed (left out of later stages). */
+export interface ValidateResult {
+  readonly findings: readonly Finding[];
+  /** Paths of the objects (a system, a policy, ...) that failed the schema. */
+  readonly rejected: readonly Path[];
+  /** True when the document as a whole is unusable (not a mapping, wrong version). */
+  readonly fatal: boolean;
+}
+
+/** Validates the merged document against the JSON Schema; turns ajv errors into sentences. */
+export function validate(config: unknown): ValidateResult {
+  if (config === null || config === undefined) {
+    return {
+      findings: [{ ruleId: 'schema', message: 'the file is empty: start it with "version: 1" and the systems that share your domains', at: { path: [] } }],
+      rejected: [],
+      fatal: true,
+    };
+  }
+  if (typeof config !== 'object' || Array.isArray(config)) {
+    return {
+      findings: [{ ruleId: 'schema', message: `the file must be a mapping with "version: 1", not a ${Array.isArray(config) ? 'list' : typeof config}`, at: { path: [] } }],
+      rejected: [],
+      fatal: true,
+    };
+  }
+  const v = validator();
+  if (v(config)) return { findings: [], rejected: [], fatal: false };
+  const errors = collapse(v.errors ?? []);
+  const findings: Finding[] = [];
+  const rejected = new Map<string, Path>();
+  let fatal = false;
+  for (const e of errors) {
+    const path = pointerToPath(e.instancePath);
+    findings.push(describe(e, path, config));
+    const unit = objectUnit(path);
+    if (unit.length === 0) {
+      if (e.keyword === 'required' && (e.params as { missingProperty?: string }).missingProperty === 'version') fatal = true;
+      if (path[0] === 'version') fatal = true;
+    } else {
+      rejected.set(JSON.stringify(unit), unit);
+    }
+  }
+  return { findings: dedupe(findings), rejected: [...rejected.values()], fatal };
+}
+
+/** The unit a schema error confines: `systems.X`, `policies[i]`, ... or a whole section. */
+function objectUnit(path: Path): Path {
+  if (path.length === 0) return [];
+  const [section, key] = path;
+  if (key === undefined) return [section as string];
+  if (section === 'lint' || section === 'directory' || section === 'include') return [section];
+  return [section as string, key];
+}
+
+function pointerToPath(pointer: string): Path {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^(0|[1-9]\d*)$/.test(s) ? Number(s) : s));
+}
+
+function collapse(errors: readonly ErrorObject[]): ErrorObject[] {
+  // Combinator noise: drop `oneOf`/`anyOf`/`if` summaries when a deeper error explains them,
+  // and for mailbox entries (string | object) keep the error of the branch the user meant.
+  const out: ErrorObject[] = [];
+  for (const e of errors) {
+    if (e.keyword === 'if') continue;
+    if (e.keyword === 'oneOf' || e.keyword === 'anyOf') {
+      if (errors.some((o) => o !== e && o.instancePath.startsWith(e.instancePath) && o.keyword !== 'type' && o.keyword !== 'oneOf' && o.schemaPath.startsWith(e.schemaPath.replace(/\/(oneOf|anyOf)$/, '')))) continue;
+    }
+    if (e.keyword === 'type' && /\/(oneOf|anyOf)\/\d+\//.test(e.schemaPath)) {
+      // a branch that does not apply to this value's type
+      continue;
+    }
+    out.push(e);
+  }
+  return out;
+}
+
+function dedupe(findings: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => {
+    const key = `${JSON.stringify(f.at)}|${f.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function where(path: Path): string {
+  if (path.length === 0) return 'the file';
+  return path.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
+}
+
+function valueAt(root: unknown, path: Path): unknown {
+  let v: unknown = root;
+  for (const s of path) v = (v as Record<string | number, unknown> | undefined)?.[s];
+  return v;
+}
+
+function describe(e: ErrorObject, path: Path, root: unknown): Finding {
+  const p = e.params as Record<string, unknown>;
+  const here = where(path);
+  const schemaNode = e.parentSchema as { properties?: Record<string, unknown>; description?: string } | undefined;
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const key = String(p['additionalProperty']);
+      const known = Object.keys(schemaNode?.properties ?? {});
+      const guess = didYouMean(key, known);
+      const hint = guess ? `did you mean ${q(guess)}?` : known.length ? `allowed keys: ${known.join(', ')}` : 'remove it';
+      return { ruleId: 'schema', message: `unknown key ${q(key)} in ${here}: ${hint}`, at: { path: [...path, key], key: true }, data: { key, ...(guess ? { suggestion: guess } : {}) } };
+    }
+    case 'required': {
+      const key = String(p['missingProperty']);
+      return { ruleId: 'schema', message: `${here} is missing the required key ${q(key)}`, at: { path, key: path.length > 0 }, data: { key } };
+    }
+    case 'type': {
+      const want = String(p['type']).replace(/,/g, ' or ');
+      const got = valueAt(root, path);
+      return { ruleId: 'schema', message: `${here} must be ${article(want)}, not ${describeValue(got)}`, at: { path } };
+    }
+    case 'enum': {
+      const allowed = (p['allowedValues'] as unknown[]).map((x) => q(String(x)));
+      const got = valueAt(root, path);
+      const guess = typeof got === 'string' ? didYouMean(got, (p['allowedValues'] as unknown[]).map(String)) : undefined;
+      return { ruleId: 'schema', message: `${here} is ${describeValue(got)}: must be one of ${allowed.join(', ')}${guess ? ` (did you mean ${q(guess)}?)` : ''}`, at: { path } };
+    }
+    case 'const':
+      return { ruleId: 'schema', message: `${here} must be ${JSON.stringify(p['allowedValue'])}, not ${describeValue(valueAt(root, path))}`, at: { path } };
+    case 'pattern':
+      return { ruleId: 'schema', message: `${here} ${describeValue(valueAt(root, path))} ${patternHint(path)}`, at: { path } };
+    case 'propertyNames':
+      return { ruleId: 'schema', message: `${here} has an invalid name ${q(String(p['propertyName']))}${path[0] === 'systems' ? ': system names are letters, digits, ".", "_" and "-"' : ''}`, at: { path: [...path, String(p['propertyName'])], key: true } };
+    case 'minItems':
+      return { ruleId: 'schema', message: `${here} must list at least ${String(p['limit'])} item${p['limit'] === 1 ? '' : 's'}`, at: { path } };
+    case 'minLength':
+      return { ruleId: 'schema', message: `${here} must not be empty`, at: { path } };
+    case 'maxLength':
+      return { ruleId: 'schema', message: `${here} is longer than ${String(p['limit'])} characters`, at: { path } };
+    case 'minimum':
+    case 'maximum':
+      return { ruleId: 'schema', message: `${here} must be ${e.keyword === 'minimum' ? 'at least' : 'at most'} ${String(p['limit'])}, not ${describeValue(valueAt(root, path))}`, at: { path } };
+    case 'dependentSchemas':
+    case 'not': {
+      if (path[0] === 'connectors') return { ruleId: 'schema', message: `${here} has both "to" and "smartHosts": give one of them`, at: { path } };
+      if (path[0] === 'tests') return { ruleId: 'schema', message: `${here} names more than one outcome: keep one of delivered, bounced, refused, looped, external`, at: { path } };
+      return { ruleId: 'schema', message: `${here} ${e.message ?? 'is not valid'}`, at: { path } };
+    }
+    case 'minProperties':
+    case 'maxProperties':
+      if (path[0] === 'tests') return { ruleId: 'schema', message: `${here} must name exactly one outcome (delivered, bounced, refused, looped or external), optionally with status`, at: { path } };
+      return { ruleId: 'schema', message: `${here} ${e.message ?? 'is not valid'}`, at: { path } };
+    case 'oneOf':
+    case 'anyOf':
+      if (path[0] === 'systems' && path.includes('mailboxes')) return { ruleId: 'schema', message: `${here} must be an address or { address, aliases }`, at: { path } };
+      if (path[0] === 'connectors') return { ruleId: 'schema', message: `${here} must be a system name or a list of system names`, at: { path } };
+      return { ruleId: 'schema', message: `${here} does not match any allowed form`, at: { path } };
+    default:
+      return { ruleId: 'schema', message: `${here} ${e.message ?? 'is not valid'}`, at: { path } };
+  }
+}
+
+function patternHint(path: Path): string {
+  const last = path[path.length - 1];
+  if (last === 'space') return 'must start with "@", e.g. "@example.com"';
+  if (last === 'status') return 'must be an enhanced status code such as "5.1.1"';
+  return 'has the wrong form';
+}
+
+function article(type: string): string {
+  if (type === 'object') return 'a mapping';
+  if (type === 'array') return 'a list';
+  if (type.startsWith('integer')) return 'a whole number';
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  if (typeof v === 'string') return q(v.length > 60 ? `${v.slice(0, 57)}...` : v);
+  return String(v);
+}
