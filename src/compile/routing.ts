@@ -1,0 +1,153 @@
+import type { ChainDecl, HostSpec, Model, SystemDecl } from '../model/model.js';
+import type { AcceptedDomain, ConnectorEntry, HopHost, NextHop, RecipientEntry, RoutingTable } from '../model/routing-table.js';
+import { parseHost } from '../normalize/address.js';
+
+/**
+ * Compiles the model into one routing table per system: what it accepts and with what
+ * authority (recipient policies, seed steps 1-2), whom it resolves (mailboxes, aliases,
+ * contacts), where it sends the rest (connectors, step 4; forwardUnresolvedTo, step 3).
+ * Invalid addresses and references are left out: the lint rules report them.
+ */
+export function compileRoutingTables(model: Model): Map<string, RoutingTable> {
+  const tables = new Map<string, RoutingTable>();
+  const own = new Map<string, Map<string, RecipientEntry>>();
+  for (const s of model.systems.values()) own.set(s.name, ownRecipients(model, s));
+  for (const s of [...model.systems.values()].sort((a, b) => cmp(a.name, b.name))) {
+    tables.set(s.name, table(model, s, own));
+  }
+  return tables;
+}
+
+/** Whether a chain rejects unknown recipients at its first system (explicit, or all systems list theirs). */
+export function chainRejectsUnknown(model: Model, chain: ChainDecl): boolean {
+  if (chain.rejectUnknownAtGateway !== undefined) return chain.rejectUnknownAtGateway;
+  return chain.order.every((n) => model.systems.get(n)?.listsRecipients === true);
+}
+
+/** A host spec as a next-hop host. */
+export function hopHost(h: HostSpec, defaultPort: number): HopHost {
+  return { host: h.host, port: h.port ?? defaultPort, mx: !h.bracketed && !h.isIp, display: h.raw };
+}
+
+function ownRecipients(model: Model, s: SystemDecl): Map<string, RecipientEntry> {
+  const out = new Map<string, RecipientEntry>();
+  for (const m of s.mailboxes) {
+    if (!m.address.key) continue;
+    if (!out.has(m.address.key)) out.set(m.address.key, { action: 'deliver', mailbox: m.address.key });
+    for (const a of m.aliases) {
+      if (a.address.key && !out.has(a.address.key)) out.set(a.address.key, { action: 'deliver', mailbox: m.address.key, alias: true });
+    }
+  }
+  for (const c of model.contacts) {
+    if (c.system !== s.name || !c.targetAddress.key) continue;
+    for (const p of c.proxyAddresses) {
+      // a proxy equal to the target is the primary (SMTP:), not an address that resolves here
+      if (!p.address.key || p.address.key === c.targetAddress.key || out.has(p.address.key)) continue;
+      out.set(p.address.key, { action: 'rewrite', to: c.targetAddress.display, contact: c.cn });
+    }
+  }
+  return out;
+}
+
+function table(model: Model, s: SystemDecl, own: Map<string, Map<string, RecipientEntry>>): RoutingTable {
+  const domains: Record<string, AcceptedDomain> = {};
+  const policies = model.policies.filter((p) => p.system === s.name);
+  const known = new Set<string>();
+  const candidates = new Map<string, { authoritative: boolean; policy: string }>();
+  for (const p of policies) {
+    for (const a of p.addresses) {
+      const d = a.domain.ascii;
+      if (!d) continue;
+      const cur = candidates.get(d);
+      // any authoritative address wins: Exchange treats the space as authoritative
+      if (!cur || (!cur.authoritative && a.authoritative)) candidates.set(d, { authoritative: a.authoritative, policy: p.name });
+    }
+  }
+  for (const [d, c] of [...candidates].sort(([a], [b]) => cmp(a, b))) {
+    const chain = model.chains.find((ch) => ch.order.includes(s.name) && ch.domains.some((x) => x.domain.ascii === d));
+    const rejectUnknown = chain !== undefined && chain.order[0] === s.name && chainRejectsUnknown(model, chain);
+    if (rejectUnknown && chain) {
+      for (const other of chain.order) {
+        if (other === s.name) continue;
+        for (const key of own.get(other)?.keys() ?? []) if (key.endsWith(`@${d}`)) known.add(key);
+      }
+    }
+    domains[d] = {
+      authority: c.authoritative ? 'authoritative' : 'internal-relay',
+      policy: c.policy,
+      ...(chain ? { chain: chain.name } : {}),
+      rejectUnknown,
+      remote: model.domains.get(d)?.remote ?? false,
+    };
+  }
+  const recipients: Record<string, RecipientEntry> = {};
+  for (const [k, v] of [...(own.get(s.name) ?? new Map<string, RecipientEntry>())].sort(([a], [b]) => cmp(a, b))) recipients[k] = v;
+
+  const connectors: ConnectorEntry[] = [];
+  for (const c of model.connectors) {
+    if (!c.systems.includes(s.name)) continue;
+    const hop = connectorHop(model, c.to, c.smartHosts);
+    if (!hop) continue;
+    const spaces = c.addressSpaces.map((a) => (a.domain === '*' ? '*' : a.domain.ascii)).filter(Boolean);
+    if (spaces.length === 0) continue;
+    connectors.push({ name: c.name, addressSpaces: spaces, allowRelay: c.allowRelay, nextHop: hop });
+  }
+  // selection order: connectors with specific spaces first, then by name (Exchange picks
+  // the most specific address space, then the lowest cost; we have no cost)
+  connectors.sort((a, b) => Number(a.addressSpaces.includes('*')) - Number(b.addressSpaces.includes('*')) || cmp(a.name, b.name));
+
+  return {
+    version: 1,
+    system: s.name,
+    kind: s.kind,
+    host: s.host.host,
+    port: s.host.port ?? s.port,
+    mx: !s.host.bracketed && !s.host.isIp,
+    gateway: s.gateway,
+    hopLimit: s.hopLimit,
+    listsRecipients: s.listsRecipients,
+    domains,
+    recipients,
+    knownRecipients: [...known].sort(),
+    connectors,
+    unresolved: s.forwardUnresolvedTo ? unresolvedHop(model, s.forwardUnresolvedTo) : null,
+  };
+}
+
+function systemHop(s: SystemDecl): NextHop {
+  return { system: s.name, hosts: [hopHost(s.host, s.port)] };
+}
+
+/** The system of the file a host reaches (same host, same port), if any. */
+export function systemAt(model: Model, host: HopHost): SystemDecl | undefined {
+  for (const s of model.systems.values()) {
+    if (s.host.host === host.host && (s.host.port ?? s.port) === host.port) return s;
+  }
+  return undefined;
+}
+
+function connectorHop(model: Model, to: string | undefined, smartHosts: readonly HostSpec[]): NextHop | undefined {
+  if (to !== undefined) {
+    const target = model.systems.get(to);
+    return target ? systemHop(target) : undefined;
+  }
+  const hosts = smartHosts.filter((h) => !h.error).map((h) => hopHost(h, 25));
+  if (hosts.length === 0) return undefined;
+  const first = hosts[0];
+  const sys = first ? systemAt(model, first) : undefined;
+  return { ...(sys ? { system: sys.name } : {}), hosts };
+}
+
+function unresolvedHop(model: Model, value: string): NextHop | null {
+  const sys = model.systems.get(value);
+  if (sys) return systemHop(sys);
+  const h = parseHost(value);
+  if (h.error) return null;
+  const hop = hopHost(h, 25);
+  const at = systemAt(model, hop);
+  return { ...(at ? { system: at.name } : {}), hosts: [hop] };
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,80 @@
+import type { SystemKind } from './model.js';
+
+/**
+ * The compiled routing table of one system (`DIR/<system>/routes.json`, described by
+ * schemas/routes.schema.json). The simulator and the embedded relay both read it and
+ * both decide with the same `resolve()`.
+ */
+export interface RoutingTable {
+  readonly version: 1;
+  readonly system: string;
+  readonly kind: SystemKind;
+  /** How peers reach this system (A-label or IP, no brackets) and whether MX applies. */
+  readonly host: string;
+  readonly port: number;
+  readonly mx: boolean;
+  /** Receives mail from the internet for the domains it accepts. */
+  readonly gateway: boolean;
+  /** Received: headers at which a message is stopped as a loop (5.4.6). */
+  readonly hopLimit: number;
+  /** The system names its recipients (mailboxes/mailboxFiles key present). */
+  readonly listsRecipients: boolean;
+  /** Accepted address spaces by A-label domain. */
+  readonly domains: Readonly<Record<string, AcceptedDomain>>;
+  /** Recipients this system resolves itself, by comparison key (lower-case local@A-label). */
+  readonly recipients: Readonly<Record<string, RecipientEntry>>;
+  /**
+   * Recipients of the other systems of this system's chains, for domains whose unknown
+   * recipients it rejects at RCPT time (`rejectUnknown`); sorted keys.
+   */
+  readonly knownRecipients: readonly string[];
+  /** Connectors this system is a bridgehead of, in selection order (specific before "*"). */
+  readonly connectors: readonly ConnectorEntry[];
+  /** "Forward all mail with unresolved recipients to host" / fallback_transport. */
+  readonly unresolved: NextHop | null;
+}
+
+/** How a system accepts one address space. */
+export interface AcceptedDomain {
+  /** authoritative: unknown recipients bounce here; internal-relay: they go on (KB 321721 unchecked box). */
+  readonly authority: 'authoritative' | 'internal-relay';
+  /** The policy that decided the authority. */
+  readonly policy: string;
+  /** The chain this system shares the domain in, if any. */
+  readonly chain?: string;
+  /** Reject recipients that no system of the chain knows, at RCPT (no backscatter). */
+  readonly rejectUnknown: boolean;
+  /** The domain is declared `remote: true` (hosted outside the organisation). */
+  readonly remote: boolean;
+}
+
+/** A recipient this system resolves: a local mailbox, or a rewrite (contact, alias). */
+export type RecipientEntry =
+  | { readonly action: 'deliver'; readonly mailbox: string; readonly alias?: true }
+  | { readonly action: 'rewrite'; readonly to: string; readonly contact: string };
+
+/** One host of a next hop. */
+export interface HopHost {
+  /** A-label name or IP, without brackets. */
+  readonly host: string;
+  readonly port: number;
+  /** Look up MX records (a name written without brackets). */
+  readonly mx: boolean;
+  /** The form the user wrote, e.g. "[192.168.1.10]". */
+  readonly display: string;
+}
+
+/** Where a message goes next: a system of the organisation, or hosts outside it. */
+export interface NextHop {
+  /** The system of the file it reaches, when it reaches one. */
+  readonly system?: string;
+  readonly hosts: readonly HopHost[];
+}
+
+export interface ConnectorEntry {
+  readonly name: string;
+  /** A-label domains, or "*". */
+  readonly addressSpaces: readonly string[];
+  readonly allowRelay: boolean;
+  readonly nextHop: NextHop;
+}

@@ -1,0 +1,156 @@
+import type { HopHost, NextHop, RoutingTable } from '../model/routing-table.js';
+import { recipientKey, resolve, type Decision, type Origin, type Reason } from './resolve.js';
+
+/** One step of a route: what one system decided. */
+export interface Hop {
+  readonly system: string;
+  readonly decision: 'deliver' | 'rewrite' | 'forward' | 'bounce' | 'refuse' | 'loop' | 'external';
+  /** The recipient as this system saw it. */
+  readonly address: string;
+  readonly reason: string;
+  /** The next host, as written (`[192.168.1.10]:25`), for forward and external. */
+  readonly nextHop?: string;
+  /** The system of the organisation the next hop reaches. */
+  readonly nextSystem?: string;
+  readonly by: Reason;
+}
+
+export type OutcomeKind = 'delivered' | 'bounced' | 'refused' | 'looped' | 'external';
+
+export interface Outcome {
+  readonly kind: OutcomeKind;
+  /** The deciding system (absent for external). */
+  readonly system?: string;
+  /** Enhanced status code (RFC 3463) for bounced, refused, looped. */
+  readonly status?: string;
+  /** SMTP reply code the deciding system answers with, where there is one. */
+  readonly code?: number;
+  /** Where the message leaves the organisation (external). */
+  readonly host?: string;
+  /** The mailbox it is delivered to (delivered). */
+  readonly mailbox?: string;
+}
+
+/** The route of one recipient through the organisation. */
+export interface Route {
+  readonly recipient: string;
+  readonly from: string;
+  readonly hops: readonly Hop[];
+  readonly outcome: Outcome;
+  /** For loops found by cycle detection: the systems of the cycle, first repeated at the end. */
+  readonly cycle?: readonly string[];
+}
+
+export interface SimulateOptions {
+  /**
+   * Stop at the first repeated (system, recipient) state and report the cycle, instead of
+   * walking until a hop limit stops the message as the real systems would. Lint uses this:
+   * routing is deterministic, so a repeated state proves a loop and its absence proves
+   * termination.
+   */
+  readonly detectCycles?: boolean;
+}
+
+/** Rewrites followed within one system before it is called a loop (Postfix virtual_alias_recursion_limit is 1000). */
+export const REWRITE_LIMIT = 100;
+
+/** Walks messages from system to system over compiled routing tables with `resolve()`. */
+export class Simulator {
+  readonly #tables: ReadonlyMap<string, RoutingTable>;
+  readonly #gateways: readonly RoutingTable[];
+
+  constructor(tables: ReadonlyMap<string, RoutingTable>) {
+    this.#tables = tables;
+    this.#gateways = [...tables.values()].filter((t) => t.gateway).sort((a, b) => (a.system < b.system ? -1 : 1));
+  }
+
+  /** The system where internet mail for a domain arrives: a gateway that accepts it, else the first gateway. */
+  entryFor(domain: string): RoutingTable | undefined {
+    return this.#gateways.find((g) => g.domains[domain] !== undefined) ?? this.#gateways[0];
+  }
+
+  /** Routes one recipient entering from the internet or submitted at a system. */
+  route(recipient: string, from = 'internet', options: SimulateOptions = {}): Route {
+    const hops: Hop[] = [];
+    const done = (outcome: Outcome, cycle?: readonly string[]): Route => ({ recipient, from, hops, outcome, ...(cycle ? { cycle } : {}) });
+    const rk = recipientKey(recipient);
+    let table: RoutingTable | undefined;
+    let origin: Origin;
+    if (from === 'internet') {
+      table = this.entryFor(rk?.domain ?? '');
+      origin = 'internet';
+      if (!table) return done({ kind: 'refused', status: '5.7.1', code: 554, system: 'internet' });
+    } else {
+      table = this.#tables.get(from);
+      origin = 'local';
+      if (!table) return done({ kind: 'refused', status: '5.7.1', code: 554, system: from });
+    }
+    let address = recipient;
+    let received = 0;
+    let rewrites = 0;
+    const seen = new Map<string, number>();
+    const visited: string[] = [];
+    for (;;) {
+      const key = `${table.system}\u0000${(recipientKey(address)?.key ?? address)}`;
+      const firstSeen = seen.get(key);
+      if (firstSeen !== undefined && (options.detectCycles || hops[hops.length - 1]?.decision === 'rewrite' && hops[hops.length - 1]?.system === table.system)) {
+        const cycle = [...visited.slice(firstSeen), table.system];
+        hops.push(hop(table.system, 'loop', address, { text: `routing loop: ${cycle.join(' -> ')}` }));
+        return done({ kind: 'looped', system: table.system, status: '5.4.6', code: 554 }, cycle);
+      }
+      if (firstSeen === undefined) seen.set(key, visited.length);
+      visited.push(table.system);
+      const d: Decision = resolve(table, address, { origin, received });
+      switch (d.kind) {
+        case 'deliver':
+          hops.push(hop(table.system, 'deliver', address, d.reason));
+          return done({ kind: 'delivered', system: table.system, mailbox: d.mailbox });
+        case 'rewrite':
+          hops.push(hop(table.system, 'rewrite', address, d.reason));
+          if (++rewrites > REWRITE_LIMIT) return done({ kind: 'looped', system: table.system, status: '5.4.6', code: 554 });
+          address = d.to;
+          visited.pop();
+          continue;
+        case 'external':
+          hops.push(hop(table.system, 'external', address, d.reason, d.host));
+          return done({ kind: 'external', host: d.host });
+        case 'refuse':
+          // refused by the system the sender talks to = refused; further on, the previous
+          // system returns an NDR = bounced (by the system that refused)
+          hops.push(hop(table.system, hops.some((h) => h.decision === 'forward') ? 'bounce' : 'refuse', address, d.reason));
+          return done({ kind: hops.some((h) => h.decision === 'forward') ? 'bounced' : 'refused', system: table.system, status: d.status, code: d.code });
+        case 'loop':
+          hops.push(hop(table.system, 'loop', address, d.reason));
+          return done({ kind: 'looped', system: table.system, status: d.status, code: d.code });
+        case 'forward': {
+          const next = d.nextHop.system !== undefined ? this.#tables.get(d.nextHop.system) : undefined;
+          hops.push(hop(table.system, 'forward', address, d.reason, hostList(d.nextHop), next?.system));
+          if (!next) return done({ kind: 'external', host: hostList(d.nextHop) });
+          if (next === table) {
+            hops.push(hop(table.system, 'loop', address, { text: `mail for ${address} loops back to myself` }));
+            return done({ kind: 'looped', system: table.system, status: '5.4.6', code: 554 }, [table.system, table.system]);
+          }
+          table = next;
+          origin = 'peer';
+          received++;
+          rewrites = 0;
+          continue;
+        }
+      }
+    }
+  }
+}
+
+function hop(system: string, decision: Hop['decision'], address: string, by: Reason, nextHop?: string, nextSystem?: string): Hop {
+  return { system, decision, address, reason: by.text, ...(nextHop !== undefined ? { nextHop } : {}), ...(nextSystem !== undefined ? { nextSystem } : {}), by };
+}
+
+/** `[192.168.1.10]:25` or `backup.example.net:2525`: how Postfix writes a next hop. */
+export function hostDisplay(h: HopHost): string {
+  const name = h.mx ? h.host : `[${h.host}]`;
+  return `${name}:${h.port}`;
+}
+
+function hostList(n: NextHop): string {
+  return n.hosts.map(hostDisplay).join(', ');
+}
