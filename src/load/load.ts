@@ -65,7 +65,7 @@ export function load(file: string, cwd: string = process.cwd()): LoadResult {
   let includeCount = 0;
 
   const readYaml = (abs: string, shown: string): unknown => {
-    const text = readText(abs, shown, LIMITS.maxYamlBytes, findings);
+    const text = readText(abs, shown, LIMITS.maxYamlBytes, findings, sources);
     if (text === undefined) return undefined;
     const lines = new LineCounter();
     const doc = parseDocument(text, { uniqueKeys: true, lineCounter: lines, prettyErrors: false });
@@ -115,7 +115,7 @@ export function load(file: string, cwd: string = process.cwd()): LoadResult {
             findings.push({
               ruleId: 'schema',
               message: `${key === 'domains' ? 'domain' : 'system'} ${q(name)} is defined twice (also in ${q(first?.file ?? '?')}): define it once`,
-              at: { path: [key, name], key: true },
+              at: { span: keySpan(sources, shown, key, name) },
             });
             continue;
           }
@@ -215,10 +215,13 @@ function notMapping(file: string): Finding {
   };
 }
 
-function keySpan(sources: SourceStore, file: string, key: string): Span {
+/** The span of a key (`key`, or `key.sub`) in one file, for findings that paths cannot reach. */
+function keySpan(sources: SourceStore, file: string, key: string, sub?: string): Span {
+  type Pair = { key?: { value?: unknown; range?: [number, number, number] }; value?: { items?: Pair[] } };
   const doc = sources.get(file)?.doc;
-  const contents = doc?.contents as { items?: { key?: { value?: unknown; range?: [number, number, number] } }[] } | null | undefined;
-  const pair = contents?.items?.find((p) => p.key?.value === key);
+  const contents = doc?.contents as { items?: Pair[] } | null | undefined;
+  let pair = contents?.items?.find((p) => p.key?.value === key);
+  if (sub !== undefined) pair = pair?.value?.items?.find((p) => p.key?.value === sub);
   const r = pair?.key?.range;
   return r ? { file, start: r[0], end: r[1] } : { file, start: 0, end: 1 };
 }
@@ -235,7 +238,7 @@ function assertReadable(abs: string, what: string): void {
 }
 
 /** Reads a file as UTF-8 text; invalid UTF-8, NUL bytes and oversize become yaml-syntax findings. */
-function readText(abs: string, shown: string, maxBytes: number, findings: Finding[]): string | undefined {
+function readText(abs: string, shown: string, maxBytes: number, findings: Finding[], sources: SourceStore): string | undefined {
   let buf: Buffer;
   try {
     const size = statSync(abs).size;
@@ -251,18 +254,20 @@ function readText(abs: string, shown: string, maxBytes: number, findings: Findin
   } catch (e) {
     throw new Fatal(`${shown}: cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'}); check the path and permissions`);
   }
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(buf);
-  } catch {
-    const bad = firstInvalidUtf8(buf);
+  const bad = firstInvalidUtf8(buf);
+  if (bad !== -1) {
+    // keep a lossy copy so the finding has a line, a column and a code frame
+    const lossy = buf.toString('utf8');
+    const at = buf.subarray(0, bad).toString('utf8').length;
+    sources.add({ file: shown, text: lossy, lines: lineCounterFor(lossy) });
     findings.push({
       ruleId: 'yaml-syntax',
       message: `invalid UTF-8 at byte ${bad}: save the file as UTF-8`,
-      at: { span: { file: shown, start: 0, end: 0 } },
+      at: { span: { file: shown, start: at, end: at + 1 } },
     });
     return undefined;
   }
+  const text = buf.toString('utf8').replace(/^\uFEFF/, '');
   const nul = text.indexOf('\u0000');
   if (nul !== -1) {
     findings.push({
@@ -275,21 +280,23 @@ function readText(abs: string, shown: string, maxBytes: number, findings: Findin
   return text;
 }
 
+/** Offset of the first byte that is not part of a well-formed UTF-8 sequence, or -1. */
 function firstInvalidUtf8(buf: Buffer): number {
-  const dec = new TextDecoder('utf-8', { fatal: true });
-  let lo = 0;
-  let hi = buf.length;
-  // binary search for the shortest invalid prefix (stream decoding tolerates a cut sequence)
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    try {
-      dec.decode(buf.subarray(0, mid + 1), { stream: true });
-      lo = mid + 1;
-    } catch {
-      hi = mid;
+  for (let i = 0; i < buf.length; ) {
+    const b = buf[i] ?? 0;
+    if (b < 0x80) {
+      i++;
+      continue;
     }
+    const n = b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : -1;
+    if (n === -1 || i + n >= buf.length) return i;
+    for (let k = 1; k <= n; k++) if (((buf[i + k] ?? 0) & 0xc0) !== 0x80) return i;
+    const b1 = buf[i + 1] ?? 0;
+    // overlong and surrogate forms (RFC 3629 section 4)
+    if ((b === 0xe0 && b1 < 0xa0) || (b === 0xed && b1 > 0x9f) || (b === 0xf0 && b1 < 0x90) || (b === 0xf4 && b1 > 0x8f)) return i;
+    i += n + 1;
   }
-  return lo;
+  return -1;
 }
 
 function yamlMessage(code: string, message: string): string {
@@ -321,7 +328,7 @@ function readMailboxFiles(
       const abs = resolvePath(baseDir, rel);
       const shown = display(abs);
       assertReadable(abs, `${origin?.file ?? '?'}: mailbox file ${q(rel)} of system ${q(name)}`);
-      const text = readText(abs, shown, LIMITS.maxMailboxFileBytes, findings);
+      const text = readText(abs, shown, LIMITS.maxMailboxFileBytes, findings, sources);
       if (text === undefined) continue;
       sources.add({ file: shown, text, lines: lineCounterFor(text) });
       let pos = 0;
