@@ -270,6 +270,7 @@ function readText(abs: string, shown: string, maxBytes: number, findings: Findin
   const text = buf.toString('utf8').replace(/^\uFEFF/, '');
   const nul = text.indexOf('\u0000');
   if (nul !== -1) {
+    sources.add({ file: shown, text, lines: lineCounterFor(text) });
     findings.push({
       ruleId: 'yaml-syntax',
       message: 'file contains NUL bytes (a binary file?): a chainmail file is UTF-8 YAML text',

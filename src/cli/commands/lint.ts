@@ -33,7 +33,10 @@ options:
     const maxWarnings = intOption('max-warnings', values['max-warnings']);
     const { entries, fatal } = lintFiles(positionals, io);
     const shown = values.quiet ? entries.map((e) => ({ ...e, result: onlyErrors(e.result) })) : entries;
-    io.stdout(formats[format](shown, { color: format === 'text' && useColor(io), toolVersion: VERSION, cwd: io.cwd }));
+    // when no file could be read there is no report: a "no problems" line would be a lie
+    if (shown.length > 0 || !fatal) {
+      io.stdout(formats[format](shown, { color: format === 'text' && useColor(io), toolVersion: VERSION, cwd: io.cwd }));
+    }
     if (fatal) return 2;
     const errors = entries.reduce((n, e) => n + e.result.errors, 0);
     const warnings = entries.reduce((n, e) => n + e.result.warnings, 0);

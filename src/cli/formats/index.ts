@@ -1,10 +1,18 @@
 import type { Formatter } from './format.js';
+import { github } from './github.js';
 import { json } from './json.js';
+import { junit } from './junit.js';
+import { markdown } from './markdown.js';
+import { sarif } from './sarif.js';
 import { text } from './text.js';
 
 /** Every output format of lint and test, by id (sorted). */
 export const formats = {
+  github,
   json,
+  junit,
+  markdown,
+  sarif,
   text,
 } satisfies Record<string, Formatter>;
 

@@ -1,0 +1,267 @@
+import { readFileSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
+import { domainToASCII, domainToUnicode } from 'node:url';
+import { compileRoutingTables } from '../../compile/routing.js';
+import type { Model } from '../../model/model.js';
+import { loadModel, type LoadedModel } from '../../pipeline.js';
+import { Simulator, type Hop, type Route } from '../../route/simulate.js';
+import { didYouMean } from '../../validate/did-you-mean.js';
+import { parse, type Command } from '../command.js';
+import { UsageError, useColor, type CliIo } from '../io.js';
+
+/** Routes written per stdout call: output streams for 100,000 recipients. */
+const CHUNK = 500;
+
+export const routeCommand: Command = {
+  synopsis: 'route FILE ADDRESS... [--from internet|SYSTEM] [--recipients FILE] [--json]',
+  help: `usage: chainmail route FILE ADDRESS... [options]
+
+Shows where mail for each ADDRESS goes: every system it passes, what each one decides
+and why (policy, connector, contact, chain), the next hop, and the outcome with its
+enhanced status code (RFC 3463). Like "exim -bt", across every system of the file.
+See docs/routing.md for the rules the simulation follows.
+
+options:
+  --from F            where the message enters: internet (default, at the gateway)
+                      or the name of a system (submitted there by a local user)
+  --recipients FILE   also route the addresses in FILE, one per line ("#" starts a
+                      comment at the start of a line or after a space; "-" = stdin)
+  --json              print { "version": 1, "routes": [...] } (docs/cli.md)
+
+Exit codes: 0 every address was routed (whatever its outcome), 1 the file has errors
+that prevent routing, 2 usage error or a file that cannot be read.
+`,
+  async run(args, io) {
+    const { values, positionals } = parse(args, {
+      from: { type: 'string', default: 'internet' },
+      recipients: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    });
+    if (values.help) {
+      io.stdout(this.help);
+      return 0;
+    }
+    const [file, ...addresses] = positionals;
+    if (file === undefined) throw new UsageError('name the chainmail FILE and at least one ADDRESS (or --recipients FILE)');
+    if (addresses.length === 0 && values.recipients === undefined) throw new UsageError('name at least one ADDRESS to route, or --recipients FILE');
+    const loaded = loadRoutable(file, io, 'route');
+    if (typeof loaded === 'number') return loaded;
+    const from = values.from ?? 'internet';
+    checkFrom(loaded.model, from);
+    if (values.recipients !== undefined) {
+      const listed = await readRecipients(values.recipients, io);
+      if (listed === undefined) return 2;
+      if (listed.length === 0 && addresses.length === 0) io.stderr(`chainmail route: no addresses in ${values.recipients}\n`);
+      addresses.push(...listed);
+    }
+    const simulator = new Simulator(compileRoutingTables(loaded.model));
+    const routes = (function* () {
+      for (const a of addresses) yield simulator.route(a, from);
+    })();
+    if (values.json) writeJson(routes, io);
+    else writeText(routes, io, useColor(io));
+    return 0;
+  },
+};
+
+/**
+ * Loads a file for a command that routes: returns the model, or the exit code after
+ * printing why not (2: cannot be read; 1: errors that leave no model, shown briefly).
+ */
+export function loadRoutable(file: string, io: CliIo, command: string): (LoadedModel & { readonly model: Model }) | number {
+  const loaded = loadModel(file, { cwd: io.cwd });
+  if (loaded.fatal) {
+    io.stderr(`chainmail ${command}: ${loaded.fatal}\n`);
+    return 2;
+  }
+  if (!loaded.model) {
+    // only load and schema findings exist without a model: locate them, no rule runs
+    const shown = loaded.findings.slice(0, 5).map((f) => loaded.locator.locate(f, 'error'));
+    for (const d of shown) io.stderr(`${d.file}:${d.line}:${d.column}: error: ${d.message} [${d.ruleId}]\n`);
+    if (loaded.findings.length > 5) io.stderr(`... and ${loaded.findings.length - 5} more\n`);
+    io.stderr(`chainmail ${command}: ${file} has errors that prevent routing; fix them first (chainmail lint ${file})\n`);
+    return 1;
+  }
+  const n = loaded.findings.length;
+  if (n > 0) {
+    io.stderr(`chainmail ${command}: note: ${file} has ${n} syntax or schema error${n === 1 ? '' : 's'}; the objects concerned are left out (chainmail lint ${file})\n`);
+  }
+  return loaded as LoadedModel & { readonly model: Model };
+}
+
+/** `--from` must be "internet" or a system of the file. */
+function checkFrom(model: Model, from: string): void {
+  if (from === 'internet' || model.systems.has(from)) return;
+  const names = [...model.systems.keys()].sort();
+  const guess = didYouMean(from, ['internet', ...names]);
+  throw new UsageError(`unknown system ${JSON.stringify(from)} for --from${guess ? `; did you mean ${JSON.stringify(guess)}?` : ''} (use internet or one of: ${names.join(', ')})`);
+}
+
+/** Reads --recipients: one address a line; "#" comments; blank lines skipped; "-" is stdin. */
+async function readRecipients(path: string, io: CliIo): Promise<string[] | undefined> {
+  let text: string;
+  if (path === '-') {
+    if (!io.readStdin) throw new UsageError('--recipients - needs standard input');
+    text = await io.readStdin();
+  } else {
+    try {
+      text = readFileSync(resolvePath(io.cwd, path), 'utf8');
+    } catch (e) {
+      io.stderr(`chainmail route: cannot read --recipients ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'}); check the path\n`);
+      return undefined;
+    }
+  }
+  return parseRecipients(text);
+}
+
+/**
+ * Addresses of a recipients list. "#" starts a comment only at the start of a line or
+ * after a space: "#" is legal inside a local part (RFC 5322 atext).
+ */
+export function parseRecipients(text: string): string[] {
+  const out: string[] = [];
+  let pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  while (pos < text.length) {
+    let nl = text.indexOf('\n', pos);
+    if (nl === -1) nl = text.length;
+    let line = text.slice(pos, nl);
+    pos = nl + 1;
+    const hash = line.search(/(^|\s)#/);
+    if (hash !== -1) line = line.slice(0, hash);
+    line = line.trim();
+    if (line.startsWith('<') && line.endsWith('>')) line = line.slice(1, -1).trim();
+    if (line) out.push(line);
+  }
+  return out;
+}
+
+/** The route in the shape of spec section 3 (hops also carry address and nextSystem). */
+export function routeJson(r: Route): Record<string, unknown> {
+  return {
+    recipient: r.recipient,
+    from: r.from,
+    hops: r.hops.map((h) => ({
+      system: h.system,
+      decision: h.decision,
+      reason: h.reason,
+      ...(h.nextHop !== undefined ? { nextHop: h.nextHop } : {}),
+      address: h.address,
+      ...(h.nextSystem !== undefined ? { nextSystem: h.nextSystem } : {}),
+    })),
+    outcome: r.outcome,
+    ...(r.cycle ? { cycle: r.cycle } : {}),
+  };
+}
+
+/**
+ * Streams `{ "version": 1, "routes": [...] }`, byte for byte what JSON.stringify(doc,
+ * null, 2) would print, without holding every route in memory.
+ */
+function writeJson(routes: Iterable<Route>, io: CliIo): void {
+  let buf: string[] = [];
+  let n = 0;
+  for (const r of routes) {
+    const body = JSON.stringify(routeJson(r), null, 2).replace(/\n/g, '\n    ');
+    buf.push(`${n === 0 ? '{\n  "version": 1,\n  "routes": [\n' : ',\n'}    ${body}`);
+    if (++n % CHUNK === 0) {
+      io.stdout(buf.join(''));
+      buf = [];
+    }
+  }
+  buf.push(n === 0 ? '{\n  "version": 1,\n  "routes": []\n}\n' : '\n  ]\n}\n');
+  io.stdout(buf.join(''));
+}
+
+function writeText(routes: Iterable<Route>, io: CliIo, color: boolean): void {
+  let buf: string[] = [];
+  let n = 0;
+  for (const r of routes) {
+    buf.push(routeText(r, color));
+    if (++n % CHUNK === 0) {
+      io.stdout(buf.join(''));
+      buf = [];
+    }
+  }
+  if (buf.length > 0) io.stdout(buf.join(''));
+}
+
+const C = { green: '\u001b[32m', red: '\u001b[31m', yellow: '\u001b[33m', cyan: '\u001b[36m', bold: '\u001b[1m', dim: '\u001b[2m', reset: '\u001b[0m' };
+
+/** `user@例え.jp (user@xn--r8jz45g.jp)`: both forms when the domain is an IDN. */
+export function bothForms(address: string): string {
+  const at = address.lastIndexOf('@');
+  if (at <= 0) return address;
+  const local = address.slice(0, at);
+  const domain = address.slice(at + 1);
+  if (domain.startsWith('[')) return address;
+  // eslint-disable-next-line no-control-regex
+  const other = /[^\x00-\x7f]/.test(domain) ? domainToASCII(domain) : /(^|\.)xn--/i.test(domain) ? domainToUnicode(domain) : '';
+  return other && other.toLowerCase() !== domain.toLowerCase() ? `${address} (${local}@${other})` : address;
+}
+
+/** One recipient as text: a header, one line per hop, then the outcome (exim -bt style). */
+export function routeText(r: Route, color = false): string {
+  const paint = (code: string, s: string): string => (color ? `${code}${s}${C.reset}` : s);
+  const lines = [paint(C.bold, bothForms(r.recipient)) + (r.from === 'internet' ? '' : paint(C.dim, ` (from ${r.from})`))];
+  const sw = Math.max(0, ...r.hops.map((h) => h.system.length));
+  const dw = Math.max(0, ...r.hops.map((h) => h.decision.length));
+  let current = r.recipient;
+  for (const h of collapseRepeats(r.hops)) {
+    if ('repeated' in h) {
+      lines.push(paint(C.dim, `  ... ${h.repeated} more hops round the same cycle (${h.cycle.join(' -> ')})`));
+      continue;
+    }
+    let reason = h.reason;
+    if (h.address !== current) {
+      reason = `${bothForms(h.address)}: ${reason}`;
+      current = h.address;
+    }
+    const next = h.nextHop !== undefined ? ` -> ${h.nextHop}${h.nextSystem !== undefined ? ` (${h.nextSystem})` : ''}` : '';
+    lines.push(`  ${h.system.padEnd(sw)}  ${h.decision.padEnd(dw)}  ${reason}${paint(C.cyan, next)}`);
+  }
+  lines.push(`  ${outcomeText(r, paint)}`, '');
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * A loop walked to the hop limit repeats the same hops many times: text output shows the
+ * cycle once and counts the rest (--json keeps every hop).
+ */
+function collapseRepeats(hops: readonly Hop[]): (Hop | { repeated: number; cycle: string[] })[] {
+  const sig = (h: Hop | undefined): string => (h ? `${h.system}\u0000${h.decision}\u0000${h.address}\u0000${h.reason}\u0000${h.nextHop ?? ''}` : '');
+  const first = new Map<string, number>();
+  for (let j = 0; j < hops.length; j++) {
+    const s = sig(hops[j]);
+    const i = first.get(s);
+    if (i === undefined) {
+      first.set(s, j);
+      continue;
+    }
+    const period = j - i;
+    let k = j;
+    while (k < hops.length && sig(hops[k]) === sig(hops[k - period])) k++;
+    if (k - j < 2) return [...hops];
+    const cycle = [...hops.slice(i, j).map((h) => h.system), hops[j]?.system ?? ''];
+    return [...hops.slice(0, j), { repeated: k - j, cycle }, ...hops.slice(k)];
+  }
+  return [...hops];
+}
+
+function outcomeText(r: Route, paint: (code: string, s: string) => string): string {
+  const o = r.outcome;
+  const code = `${o.code !== undefined ? `${o.code} ` : ''}${o.status ?? ''}`.trim();
+  switch (o.kind) {
+    case 'delivered':
+      return paint(C.green, `=> delivered by ${o.system ?? '?'}${o.mailbox ? ` to mailbox ${bothForms(o.mailbox)}` : ''}`);
+    case 'external':
+      return paint(C.cyan, `=> external: leaves the organisation for ${o.host ?? '?'}`);
+    case 'refused':
+      return paint(C.red, `=> refused by ${o.system ?? '?'}: ${code}`) + paint(C.dim, ' (at RCPT: the client sees it, no NDR)');
+    case 'bounced': {
+      const before = r.hops[r.hops.length - 2]?.system;
+      return paint(C.red, `=> bounced by ${o.system ?? '?'}: ${code}`) + paint(C.dim, before ? ` (${before} returns the NDR to the sender)` : '');
+    }
+    case 'looped':
+      return paint(C.yellow, `=> looped at ${o.system ?? '?'}: ${code}`) + (r.cycle ? paint(C.dim, ` (cycle: ${r.cycle.join(' -> ')})`) : '');
+  }
+}

@@ -1,0 +1,50 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { VERSION } from '../../src/cli/version.js';
+import { repoRoot } from './support.js';
+
+/**
+ * The one test of the built package: `npm test` builds dist/ before vitest runs. Run alone
+ * (`npx vitest run test/cli`) without a build it is skipped with the reason, except in CI.
+ */
+const bin = join(repoRoot, 'dist/cli/bin.js');
+const built = existsSync(bin);
+if (!built) {
+  const reason = `${bin} is missing: run "npm run build" first`;
+  if (process.env['CI']) throw new Error(reason);
+  console.warn(`skipping the smoke test of the built bin: ${reason}`);
+}
+
+function node(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    env: { PATH: process.env['PATH'] ?? '', NO_COLOR: '1' },
+    timeout: 30_000,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe.skipIf(!built)('the built bin (node dist/cli/bin.js)', () => {
+  it('--version prints the package version', () => {
+    expect(node(['--version'])).toEqual({ status: 0, stdout: `${VERSION}\n`, stderr: '' });
+  });
+
+  it('lints the seed example clean', () => {
+    const r = node(['lint', 'examples/method1/chainmail.yaml']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('\u2714 1 file checked, no problems\n');
+    expect(r.status).toBe(0);
+  });
+
+  it('exits 1 with findings and 2 for a missing file, without a stack trace', () => {
+    const invalid = node(['lint', '--format', 'github', 'test/cli/fixtures/invalid.yaml']);
+    expect(invalid.status).toBe(1);
+    expect(invalid.stdout).toMatch(/^::error file=test\/cli\/fixtures\/invalid\.yaml,/m);
+    const missing = node(['lint', 'no/such/file.yaml']);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/^chainmail: no\/such\/file\.yaml: no such file; check the path\n$/);
+  });
+});
