@@ -6,7 +6,8 @@ export DEBIAN_FRONTEND=noninteractive
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo -E"; fi
 need=0
-for bin in /usr/sbin/postmap /usr/sbin/postconf /usr/sbin/slapd /usr/bin/ldapsearch /usr/bin/swaks /usr/sbin/smtp-sink /usr/sbin/smtp-source; do
+for bin in /usr/sbin/postfix /usr/sbin/postmap /usr/sbin/postconf /usr/sbin/smtp-sink /usr/sbin/smtp-source \
+  /usr/sbin/slapd /usr/sbin/slapadd /usr/sbin/slaptest /usr/bin/ldapadd /usr/bin/ldapsearch /usr/bin/swaks; do
   [ -x "$bin" ] || need=1
 done
 if [ "$need" = 1 ]; then
@@ -20,6 +21,6 @@ fi
 # Do not leave the distribution's daemons running: the tests start their own on loopback.
 $SUDO service postfix stop >/dev/null 2>&1 || true
 $SUDO service slapd stop >/dev/null 2>&1 || true
-for bin in postmap postconf slapd ldapsearch swaks smtp-sink smtp-source; do
+for bin in postfix postmap postconf smtp-sink smtp-source slapd slapadd slaptest ldapadd ldapsearch swaks; do
   command -v "$bin" >/dev/null || [ -x "/usr/sbin/$bin" ] || { echo "missing after install: $bin" >&2; exit 1; }
 done

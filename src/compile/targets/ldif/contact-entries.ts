@@ -1,0 +1,109 @@
+import type { Address, ContactDecl, Model } from '../../../model/model.js';
+import { escapeDnValue, splitUnescaped, unescapeDnValue } from './escape.js';
+
+/**
+ * The directory entries of the contacts (KB 321721 method 2, step 2), shared by the LDIF
+ * and csvde targets so both import exactly the same objects.
+ */
+export interface ContactEntry {
+  readonly contact: ContactDecl;
+  /** RFC 4514 string: `CN=<cn>,OU=<ou>...,<baseDn>`. */
+  readonly dn: string;
+  /** DNs of the organisational units above the contact, the top one first. */
+  readonly ouDns: readonly { readonly dn: string; readonly ou: string }[];
+  readonly cn: string;
+  /** AD's `name` (the RDN value): the cn. */
+  readonly name: string;
+  readonly sn?: string;
+  readonly givenName?: string;
+  readonly displayName: string;
+  /** The targetAddress without its prefix. */
+  readonly mail: string;
+  readonly mailNickname?: string;
+  /** `SMTP:<target>` first, then `smtp:<secondary>` for each other address (deduplicated). */
+  readonly proxyAddresses: readonly string[];
+  /** `SMTP:<target>`. */
+  readonly targetAddress: string;
+}
+
+/**
+ * An address as Active Directory stores it: the local part as written (case kept, as in the
+ * seed's `internetUser@remote.domain`), the domain as A-label (Exchange 2000/2003 and SMTP
+ * without SMTPUTF8 know no U-labels). Invalid addresses are kept as written: lint reports them.
+ */
+export function directoryAddress(a: Address): string {
+  if (a.error || !a.domain.ascii) return a.display;
+  return `${a.local}@${a.domain.ascii}`;
+}
+
+/**
+ * The OU names of a contact's `ou` ("sub,top" = OU=sub,OU=top), innermost first. A `\,`
+ * is a comma inside a name; an `OU=` written before a part is accepted and dropped.
+ */
+export function ouNames(ou: string | undefined): string[] {
+  if (ou === undefined) return [];
+  return splitUnescaped(ou)
+    .map((p) => unescapeDnValue(p.replace(/^ou\s*=\s*/i, '')))
+    .filter((p) => p !== '');
+}
+
+/**
+ * The base DN with attribute types in upper case (`dc=xo,dc=one` -> `DC=xo,DC=one`, the
+ * form Active Directory prints); values and their escapes are kept as written.
+ */
+export function normalizeBaseDn(baseDn: string | undefined): string {
+  if (baseDn === undefined || baseDn.trim() === '') return '';
+  return splitUnescaped(baseDn)
+    .map((rdn) =>
+      splitUnescaped(rdn, '+')
+        .map((ava) => ava.replace(/^([A-Za-z][A-Za-z0-9-]*)\s*=\s*/, (_m, t: string) => `${t.toUpperCase()}=`))
+        .join('+'),
+    )
+    .join(',');
+}
+
+/** Code-point order, independent of the locale (deterministic output). */
+export function compareCodePoints(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The entries of every contact of the model, sorted by DN. */
+export function contactEntries(model: Model): ContactEntry[] {
+  const base = normalizeBaseDn(model.baseDn);
+  const entries = model.contacts.map((c) => contactEntry(c, base));
+  // Sort keeps the file order for equal DNs (a duplicate the lint rules report).
+  return entries.map((e, i) => ({ e, i })).sort((x, y) => compareCodePoints(x.e.dn, y.e.dn) || x.i - y.i).map((x) => x.e);
+}
+
+function contactEntry(c: ContactDecl, base: string): ContactEntry {
+  const ous = ouNames(c.ou);
+  const suffix = (rdns: readonly string[]): string => [...rdns, ...(base ? [base] : [])].join(',');
+  const ouRdns = ous.map((o) => `OU=${escapeDnValue(o)}`);
+  const ouDns = ous.map((o, i) => ({ dn: suffix(ouRdns.slice(i)), ou: o })).reverse();
+  const target = directoryAddress(c.targetAddress);
+  const seen = new Set<string>([c.targetAddress.key || target.toLowerCase()]);
+  const secondaries: string[] = [];
+  for (const p of c.proxyAddresses) {
+    // The target is the only primary (SMTP:); every other address is a secondary (smtp:),
+    // even one written with SMTP: (lint reports that conflict).
+    const key = p.address.key || directoryAddress(p.address).toLowerCase();
+    if (seen.has(key)) continue;
+    seen.add(key);
+    secondaries.push(`smtp:${directoryAddress(p.address)}`);
+  }
+  return {
+    contact: c,
+    dn: suffix([`CN=${escapeDnValue(c.cn)}`, ...ouRdns]),
+    ouDns,
+    cn: c.cn,
+    name: c.cn,
+    // An empty string is no value in LDAP (Directory String needs one character): leave it out.
+    ...(c.sn ? { sn: c.sn } : {}),
+    ...(c.givenName ? { givenName: c.givenName } : {}),
+    displayName: c.displayName || c.cn,
+    mail: target,
+    ...(c.mailNickname !== undefined ? { mailNickname: c.mailNickname } : {}),
+    proxyAddresses: [`SMTP:${target}`, ...secondaries],
+    targetAddress: `SMTP:${target}`,
+  };
+}
