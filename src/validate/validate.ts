@@ -188,6 +188,10 @@ function describe(e: ErrorObject, path: Path, root: unknown): Finding {
 
 function patternHint(path: Path): string {
   const last = path[path.length - 1];
+  // free-text values reach LDIF, CSV, PowerShell and main.cf: no line breaks or control characters
+  if (['name', 'cn', 'ou', 'givenName', 'sn', 'displayName', 'mailNickname', 'description', 'filter', 'localTransport'].includes(String(last))) {
+    return 'contains a line break or control character: artifacts (LDIF, csvde, PowerShell, Postfix) need it on one line';
+  }
   if (last === 'space') return 'must start with "@", e.g. "@example.com"';
   if (last === 'status') return 'must be an enhanced status code such as "5.1.1"';
   return 'has the wrong form';

@@ -41,6 +41,15 @@ describe('schema findings are sentences at the offending key or value', () => {
     const ds = lintText(text);
     expect(ds.some((d) => d.ruleId === 'schema' && d.line === 6)).toBe(true);
     // a finding from a later stage about the well-formed system is still reported
-    expect(ds.some((d) => d.ruleId !== 'schema' && d.line === 10)).toBe(true);
+    expect(ds.some((d) => d.ruleId === 'invalid-address' && d.line === 11)).toBe(true);
+  });
+});
+
+describe('free text that reaches artifacts stays on one line', () => {
+  it.each(['cn', 'displayName', 'ou', 'mailNickname'])('a line break in a contact %s is a schema finding', (key) => {
+    const text = `${HEAD}contacts:\n  - cn: x\n    targetAddress: x@example.com\n    ${key === 'cn' ? 'sn' : key}: "a\\nb"\n`;
+    const found = lintText(text).filter((d) => d.ruleId === 'schema');
+    expect(found).toHaveLength(1);
+    expect(found[0]?.message).toMatch(/contains a line break or control character/);
   });
 });

@@ -256,9 +256,11 @@ function outcomeText(r: Route, paint: (code: string, s: string) => string): stri
     case 'external':
       return paint(C.cyan, `=> external: leaves the organisation for ${o.host ?? '?'}`);
     case 'refused':
+      if (r.hops.length === 0) return paint(C.red, `=> refused: no system of the file is a gateway (gateway: true) to receive it: ${code}`);
       return paint(C.red, `=> refused by ${o.system ?? '?'}: ${code}`) + paint(C.dim, ' (at RCPT: the client sees it, no NDR)');
     case 'bounced': {
-      const before = r.hops[r.hops.length - 2]?.system;
+      // the system that forwarded it last accepted the message and returns the NDR
+      const before = r.hops.findLast((h) => h.decision === 'forward')?.system;
       return paint(C.red, `=> bounced by ${o.system ?? '?'}: ${code}`) + paint(C.dim, before ? ` (${before} returns the NDR to the sender)` : '');
     }
     case 'looped':
