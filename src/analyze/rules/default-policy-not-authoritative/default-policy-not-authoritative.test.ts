@@ -1,0 +1,58 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { describeRuleFixtures } from '../../../../test/support/rule-fixtures.js';
+import type { Finding } from '../../../diagnostics/diagnostic.js';
+import { loadModel } from '../../../pipeline.js';
+import { analyze } from '../../analyze.js';
+
+const RULE = 'default-policy-not-authoritative';
+describeRuleFixtures(RULE, new URL('.', import.meta.url).pathname);
+
+/** The parsed YAML document that the cases edit. */
+type Cfg = any;
+const tmp = mkdtempSync(join(tmpdir(), `chainmail-${RULE}-`));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+let runs = 0;
+
+/** The rule's findings for a fixture (`valid/x.yaml`) after `edit`. */
+function run(fixture: string, edit: (c: Cfg) => void = () => {}): Finding[] {
+  const c: Cfg = parse(readFileSync(new URL(`fixtures/${fixture}`, import.meta.url), 'utf8'));
+  edit(c);
+  const file = join(tmp, `${runs++}.yaml`);
+  writeFileSync(file, stringify(c));
+  const loaded = loadModel(file, { cwd: tmp });
+  if (!loaded.model) throw new Error(`no model: ${JSON.stringify(loaded.findings)}`);
+  return analyze(loaded.model).filter((f) => f.ruleId === RULE);
+}
+
+/** Path and data of each finding. */
+function summary(f: readonly Finding[]): { path: unknown; data: unknown }[] {
+  return f.map((x) => ({ path: 'path' in x.at ? x.at.path : undefined, data: x.data }));
+}
+
+describe(RULE, () => {
+  it.each<[string, string, (c: Cfg) => void, { path: unknown; data: unknown }[]]>([
+    ['the primary space is unchecked', 'invalid/primary-unchecked.yaml', () => {}, [{ path: ['policies', 0, 'addresses', 0], data: { policy: 'Default Policy', system: 'exchange', domain: 'example.local' } }]],
+    ['no address marked primary: the first is', 'invalid/first-address-is-primary.yaml', () => {}, [{ path: ['policies', 0, 'addresses', 0], data: { policy: 'Default Policy', system: 'exchange', domain: 'example.local' } }]],
+    ['the primary is marked further down', 'invalid/first-address-is-primary.yaml', (c) => (c.policies[0].addresses[1].primary = true), []],
+    ['authoritative through another policy of the system', 'valid/authoritative-by-another-policy.yaml', () => {}, []],
+    ['a policy that is not the default', 'invalid/primary-unchecked.yaml', (c) => (c.policies[0].default = false), []],
+    ['a default policy of an unknown system', 'invalid/primary-unchecked.yaml', (c) => (c.policies[0].system = 'exchang'), []],
+    ['a shared primary is default-policy-shared\'s', 'valid/shared-primary-left-to-default-policy-shared.yaml', () => {}, []],
+  ])('%s', (_, fixture, edit, want) => {
+    const f = run(fixture, edit);
+    expect(f.every((x) => x.ruleId === RULE)).toBe(true);
+    expect(summary(f)).toEqual(want);
+  });
+
+  it.each([
+    ['nobody else has the space: check the box', 'invalid/primary-unchecked.yaml', (_: Cfg) => {}, 'space: "@example.local"\nprimary: true\nauthoritative: true'],
+    ['another system has it: another space becomes primary', 'invalid/first-address-is-primary.yaml', (_: Cfg) => {}, 'addresses: [{space: "@example.net", primary: true, authoritative: true}]'],
+    ['a remote primary: a new private space (step 1)', 'invalid/primary-unchecked.yaml', (c: Cfg) => (c.domains['example.local'] = { remote: true }), 'addresses: [{space: "@example.local", primary: true, authoritative: true}]'],
+  ])('fix: %s', (_, fixture, edit, yaml) => {
+    expect(run(fixture, edit)[0]?.fix?.yaml).toBe(yaml);
+  });
+});

@@ -1,0 +1,56 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { describeRuleFixtures } from '../../../../test/support/rule-fixtures.js';
+import type { Finding } from '../../../diagnostics/diagnostic.js';
+import { loadModel } from '../../../pipeline.js';
+import { analyze } from '../../analyze.js';
+
+const RULE = 'remote-policy-filter';
+describeRuleFixtures(RULE, new URL('.', import.meta.url).pathname);
+
+/** The parsed YAML document that the cases edit. */
+type Cfg = any;
+const tmp = mkdtempSync(join(tmpdir(), `chainmail-${RULE}-`));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+let runs = 0;
+
+/** The rule's findings for a fixture (`valid/x.yaml`) after `edit`. */
+function run(fixture: string, edit: (c: Cfg) => void = () => {}): Finding[] {
+  const c: Cfg = parse(readFileSync(new URL(`fixtures/${fixture}`, import.meta.url), 'utf8'));
+  edit(c);
+  const file = join(tmp, `${runs++}.yaml`);
+  writeFileSync(file, stringify(c));
+  const loaded = loadModel(file, { cwd: tmp });
+  if (!loaded.model) throw new Error(`no model: ${JSON.stringify(loaded.findings)}`);
+  return analyze(loaded.model).filter((f) => f.ruleId === RULE);
+}
+
+/** Path and data of each finding. */
+function summary(f: readonly Finding[]): { path: unknown; data: unknown }[] {
+  return f.map((x) => ({ path: 'path' in x.at ? x.at.path : undefined, data: x.data }));
+}
+
+describe(RULE, () => {
+  it.each<[string, string, (c: Cfg) => void, { path: unknown; data: unknown }[]]>([
+    ['an LDAP filter', 'invalid/ldap-filter.yaml', () => {}, [{ path: ['policies', 1, 'filter'], data: { policy: 'Remote domains', system: 'exchange', domain: 'remote.domain', filter: '(mailnickname=*)' } }]],
+    ['no filter key', 'invalid/no-filter.yaml', () => {}, [{ path: ['policies', 1, 'addresses', 0], data: { policy: 'Remote domains', system: 'exchange', domain: 'remote.domain' } }]],
+    ['an empty filter is not the NULL filter', 'valid/method2.yaml', (c) => (c.policies[1].filter = ''), [{ path: ['policies', 1, 'filter'], data: { policy: 'Remote domains', system: 'exchange', domain: 'remote.domain', filter: '' } }]],
+    ['filter: null', 'valid/method2.yaml', () => {}, []],
+    ['no remote domain', 'valid/no-remote-domain.yaml', () => {}, []],
+    ['a policy of an unknown system', 'invalid/ldap-filter.yaml', (c) => (c.policies[1].system = 'exch'), []],
+  ])('%s', (_, fixture, edit, want) => {
+    const f = run(fixture, edit);
+    expect(f.every((x) => x.ruleId === RULE)).toBe(true);
+    expect(summary(f)).toEqual(want);
+  });
+
+  it('fixes with the NULL filter, or a policy of its own when the policy holds other spaces', () => {
+    expect(run('invalid/ldap-filter.yaml')[0]?.fix?.yaml).toBe('filter: null');
+    const [mixed] = run('valid/method2.yaml', (c) => c.policies[0].addresses.push({ space: '@remote.domain', authoritative: false }));
+    expect(mixed?.at).toEqual({ path: ['policies', 0, 'addresses', 1] });
+    expect(mixed?.fix?.yaml).toBe('name: Remote domains of exchange\nsystem: exchange\nfilter: null\naddresses: [{space: "@remote.domain", authoritative: false}]');
+  });
+});
