@@ -129,10 +129,13 @@ export function resolve(table: RoutingTable, recipient: string | RecipientKey, c
       }
       return { kind: 'refuse', code: 550, status: '5.1.1', reason: { text: `policy "${dom.policy}" is authoritative for ${r.domain} and there is no such recipient`, policy: dom.policy, ...chain } };
     }
-    const c = selectConnector(table, r.domain, false);
+    // seed step 4: the connector must "allow messages to be relayed to these domains";
+    // without such a connector the shared space is treated as a relay attempt (5.7.1)
+    const c = selectConnector(table, r.domain, ctx.origin !== 'local');
     if (c) return { kind: 'forward', nextHop: c.nextHop, reason: { text: `policy "${dom.policy}" is not authoritative for ${r.domain}: connector "${c.name}"`, connector: c.name, policy: dom.policy, ...chain } };
-    // seed step 4: without a connector the shared space is treated as a relay attempt
-    return { kind: 'refuse', code: 554, status: '5.7.1', reason: { text: `policy "${dom.policy}" accepts ${r.domain} without authority but no connector carries it`, policy: dom.policy } };
+    const blocked = selectConnector(table, r.domain, false);
+    const why = blocked ? `connector "${blocked.name}" does not allow relaying to it` : 'no connector carries it';
+    return { kind: 'refuse', code: 554, status: '5.7.1', reason: { text: `policy "${dom.policy}" accepts ${r.domain} without authority but ${why}`, policy: dom.policy } };
   }
   const c = selectConnector(table, r.domain, ctx.origin !== 'local');
   if (c) return { kind: 'forward', nextHop: c.nextHop, reason: { text: `connector "${c.name}" carries ${r.domain}`, connector: c.name } };
