@@ -177,6 +177,15 @@ export function systemNames(ctx: Memo): ReadonlySet<string> {
   return ctx.memo('indexes:systemNames', (model) => new Set([...model.systems.keys(), ...model.rejected.systems]));
 }
 
+/**
+ * Whether a `forwardUnresolvedTo` value names a host rather than a system: a dot, brackets or
+ * a colon make it a host (`mail.example.com`, `[10.0.0.5]`, `relay:25`); a bare word is a
+ * system name. (A system name may contain a dot; written here it reads as a host.)
+ */
+export function isHostReference(value: string): boolean {
+  return /[.[\]:]/.test(value);
+}
+
 /** A domain for a message: `"例え.jp" (xn--r8jz45g.jp)`, both forms when they differ (spec section 1). */
 export function domainLabel(d: DomainName): string {
   const other = d.display.toLowerCase().replace(/\.$/, '') === d.ascii ? d.unicode : d.ascii;

@@ -70,12 +70,22 @@ export function load(file: string, cwd: string = process.cwd()): LoadResult {
     const lines = new LineCounter();
     const doc = parseDocument(text, { uniqueKeys: true, lineCounter: lines, prettyErrors: false });
     sources.add({ file: shown, text, lines, doc });
+    // one finding per line: a stray tab makes the parser report a cascade of follow-ups
+    const linesWithError = new Set<number>();
     for (const e of [...doc.errors, ...doc.warnings]) {
-      findings.push({
-        ruleId: 'yaml-syntax',
-        message: yamlMessage(e.code, e.message),
-        at: { span: { file: shown, start: e.pos[0], end: Math.max(e.pos[1], e.pos[0] + 1) } },
-      });
+      const line = lines.linePos(e.pos[0]).line;
+      if (linesWithError.has(line)) continue;
+      linesWithError.add(line);
+      let end = Math.max(e.pos[1], e.pos[0] + 1);
+      let message = yamlMessage(e.code, e.message);
+      if (e.code === 'DUPLICATE_KEY') {
+        const key = /^("[^"\n]*"|'[^'\n]*'|[^:\n]*?)\s*:/.exec(text.slice(e.pos[0], e.pos[0] + 300))?.[1];
+        if (key) {
+          end = e.pos[0] + key.length;
+          message = `key ${key.startsWith('"') || key.startsWith("'") ? key : q(key)} appears twice in the same mapping: keep one of them`;
+        }
+      }
+      findings.push({ ruleId: 'yaml-syntax', message, at: { span: { file: shown, start: e.pos[0], end } } });
     }
     if (doc.errors.length > 0) return undefined;
     try {
@@ -333,13 +343,15 @@ function readMailboxFiles(
       if (text === undefined) continue;
       sources.add({ file: shown, text, lines: lineCounterFor(text) });
       let pos = 0;
+      let nextHash = text.indexOf('#');
       while (pos <= text.length) {
         let nl = text.indexOf('\n', pos);
         if (nl === -1) nl = text.length;
         let start = pos;
         let end = nl;
-        const hash = text.indexOf('#', start);
-        if (hash !== -1 && hash < end) end = hash;
+        // the next '#' is searched again only once we pass it: linear in the file size
+        if (nextHash !== -1 && nextHash < pos) nextHash = text.indexOf('#', pos);
+        if (nextHash !== -1 && nextHash < end) end = nextHash;
         while (start < end && isSpace(text.charCodeAt(start))) start++;
         while (end > start && isSpace(text.charCodeAt(end - 1))) end--;
         if (end > start) lines.push({ address: text.slice(start, end), span: { file: shown, start, end } });

@@ -33,7 +33,7 @@ export interface ChainmailFile {
   /**
    * Version of the chainmail file format. Only 1 exists. Required in the main file, optional in included files.
    */
-  version?: 1;
+  version: 1;
   /**
    * A name for the organisation, used in reports.
    */

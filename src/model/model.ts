@@ -4,10 +4,10 @@ import type { ChainmailFile } from './config.generated.js';
 export type { ChainmailFile } from './config.generated.js';
 export type * as Config from './config.generated.js';
 
-/** The kinds of mail system (schema `systems.*.kind`). */
+/** The kinds of mail system (schema `systems.*.kind`). @public */
 export type SystemKind = 'exchange' | 'postfix' | 'relay' | 'other';
 
-/** Hop limits of the real systems: Exchange 20, Postfix hopcount_limit 50, Exim 30. */
+/** Hop limits of the real systems: Exchange 20, Postfix hopcount_limit 50, Exim 30. @public */
 export const DEFAULT_HOP_LIMIT: Readonly<Record<SystemKind, number>> = {
   exchange: 20,
   postfix: 50,
@@ -15,7 +15,7 @@ export const DEFAULT_HOP_LIMIT: Readonly<Record<SystemKind, number>> = {
   other: 30,
 };
 
-/** A domain name as written and as compared (A-label, lower case; UTS #46). */
+/** A domain name as written and as compared (A-label, lower case; UTS #46). @public */
 export interface DomainName {
   /** The form the user wrote, for messages. */
   readonly display: string;
@@ -25,7 +25,7 @@ export interface DomainName {
   readonly unicode: string;
 }
 
-/** A parsed mail address. */
+/** A parsed mail address. @public */
 export interface Address {
   /** As written (without an `smtp:` prefix). */
   readonly display: string;
@@ -38,7 +38,7 @@ export interface Address {
   readonly error?: string;
 }
 
-/** A host specification: `name`, `[name-or-ip]`, optionally `:port`. */
+/** A host specification: `name`, `[name-or-ip]`, optionally `:port`. @public */
 export interface HostSpec {
   readonly raw: string;
   /** Lower-case A-label name or the IP address, without brackets. */
@@ -50,6 +50,7 @@ export interface HostSpec {
   readonly error?: string;
 }
 
+/** A declared domain (`domains:`); `remote` when it is hosted outside the organisation. @public */
 export interface DomainDecl {
   readonly name: DomainName;
   readonly description?: string;
@@ -57,16 +58,18 @@ export interface DomainDecl {
   readonly path: Path;
 }
 
-/** Where an address entry came from: the YAML (a path) or a mailbox file (a span). */
+/** Where an address entry came from: the YAML (a path) or a mailbox file (a span). @public */
 export interface AddressEntry {
   readonly address: Address;
   readonly at: Target;
 }
 
+/** A mailbox that a system delivers itself, with its aliases. @public */
 export interface MailboxDecl extends AddressEntry {
   readonly aliases: readonly AddressEntry[];
 }
 
+/** A mail system of the organisation (`systems:`), with defaults applied. @public */
 export interface SystemDecl {
   readonly name: string;
   readonly kind: SystemKind;
@@ -82,6 +85,7 @@ export interface SystemDecl {
   readonly path: Path;
 }
 
+/** One address space of a recipient policy, with its primary and authority flags. @public */
 export interface PolicyAddressDecl {
   /** The space without its `@`. */
   readonly domain: DomainName;
@@ -90,6 +94,7 @@ export interface PolicyAddressDecl {
   readonly path: Path;
 }
 
+/** A recipient policy (`policies:`): which spaces a system accepts, and with what authority. @public */
 export interface PolicyDecl {
   readonly name: string;
   readonly system: string;
@@ -100,6 +105,7 @@ export interface PolicyDecl {
   readonly path: Path;
 }
 
+/** A connector (`connectors:`): where its systems send mail for its address spaces. @public */
 export interface ConnectorDecl {
   readonly name: string;
   readonly systems: readonly string[];
@@ -111,6 +117,7 @@ export interface ConnectorDecl {
   readonly path: Path;
 }
 
+/** A chain (`chains:`): the systems that share its domains, in forwarding order. @public */
 export interface ChainDecl {
   readonly name: string;
   readonly domains: readonly { readonly domain: DomainName; readonly path: Path }[];
@@ -120,11 +127,13 @@ export interface ChainDecl {
   readonly path: Path;
 }
 
+/** One of a contact's `proxyAddresses`. @public */
 export interface ProxyAddressDecl extends AddressEntry {
   /** Written with an upper-case `SMTP:` prefix. */
   readonly primary: boolean;
 }
 
+/** A mail-enabled contact (`contacts:`, method 2). @public */
 export interface ContactDecl {
   readonly cn: string;
   readonly ou?: string;
@@ -139,8 +148,10 @@ export interface ContactDecl {
   readonly path: Path;
 }
 
+/** The outcome kinds a route test can expect. @public */
 export type ExpectKind = 'delivered' | 'bounced' | 'refused' | 'looped' | 'external';
 
+/** A route assertion (`tests:`). @public */
 export interface RouteTestDecl {
   readonly to: string;
   readonly from: string;
@@ -148,7 +159,7 @@ export interface RouteTestDecl {
   readonly path: Path;
 }
 
-/** The normalised model (the IR) that every later stage reads. */
+/** The normalised model (the IR) that every later stage reads. @public */
 export interface Model {
   /** The main file, as given on the command line. */
   readonly file: string;

@@ -23,6 +23,7 @@ export function parseDomain(input: string): DomainName & { readonly error?: stri
   const labels = ascii.split('.');
   if (labels.length < 2) return fail('needs at least two labels, e.g. "example.com"');
   for (const l of labels) {
+    if (l === '') return fail('has an empty label (two dots in a row, or a leading dot)');
     if (!LABEL.test(l)) return fail(`has an invalid label ${JSON.stringify(l)} (letters, digits and "-", at most 63)`);
   }
   if (/^\d+$/.test(labels[labels.length - 1] ?? '')) return fail('ends in a numeric label (an IP address is not a domain)');

@@ -57,10 +57,10 @@ export function validate(config: unknown): ValidateResult {
     const path = pointerToPath(e.instancePath);
     findings.push(describe(e, path, config));
     const unit = objectUnit(path);
-    if (unit.length === 0) {
-      if (e.keyword === 'required' && (e.params as { missingProperty?: string }).missingProperty === 'version') fatal = true;
-      if (path[0] === 'version') fatal = true;
-    } else {
+    // without version 1 nothing else of the file can be read with confidence
+    if (path[0] === 'version' || (path.length === 0 && e.keyword === 'required' && (e.params as { missingProperty?: string }).missingProperty === 'version')) {
+      fatal = true;
+    } else if (unit.length > 0) {
       rejected.set(JSON.stringify(unit), unit);
     }
   }

@@ -51,7 +51,7 @@ describe('usage errors and unreadable files exit 2 with a one-line message', () 
   it.each([
     ['an unknown command', ['lnt', CLEAN], /unknown command "lnt"/],
     ['an unknown option', ['lint', '--bogus', CLEAN], /--bogus/],
-    ['an unknown format', ['lint', '--format', 'xml', CLEAN], /unknown --format "xml"; use one of github, json, junit, markdown, sarif, text/],
+    ['an unknown format', ['lint', '--format', 'xml', CLEAN], /unknown --format "xml"; use one of github, (gitlab, )?json, junit, markdown, sarif, text/],
     ['a format without its value', ['lint', CLEAN, '--format'], /--format/],
     ['no FILE', ['lint'], /name at least one FILE/],
     ['a --max-warnings that is not a number', ['lint', CLEAN, '--max-warnings', 'many'], /--max-warnings needs a whole number, not "many"/],

@@ -112,7 +112,7 @@ describe('load: hostile and broken files', () => {
     ['only a comment', '# nothing\n', 'schema', /the file is empty/],
     ['a list', '- a\n- b\n', 'schema', /must be a mapping/],
     ['a scalar', 'hello\n', 'schema', /must be a mapping/],
-    ['duplicate keys', 'version: 1\nsystems: {}\nsystems: {}\n', 'yaml-syntax', /map keys must be unique: keep one of them/],
+    ['duplicate keys', 'version: 1\nsystems: {}\nsystems: {}\n', 'yaml-syntax', /key "systems" appears twice in the same mapping: keep one of them/],
     ['bad indentation', 'version: 1\nsystems:\n  a:\n    kind: postfix\n   host: x\n', 'yaml-syntax', /./],
     ['a tab', 'version: 1\nsystems:\n\ta: {}\n', 'yaml-syntax', /tab/i],
   ])('%s -> %s', (_n, text, ruleId, message) => {

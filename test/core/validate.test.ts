@@ -53,3 +53,12 @@ describe('free text that reaches artifacts stays on one line', () => {
     expect(found[0]?.message).toMatch(/contains a line break or control character/);
   });
 });
+
+describe('version', () => {
+  it.each([
+    ['missing', 'domains:\n  example.com: {}\n', 'the file is missing the required key "version"'],
+    ['wrong', 'version: 2\ndomains:\n  example.com: {}\n', 'version must be 1, not 2'],
+  ])('%s: one schema finding and no further analysis', (_n, text, message) => {
+    expect(lintText(text).map((d) => d.message)).toEqual([message]);
+  });
+});

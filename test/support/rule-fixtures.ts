@@ -12,7 +12,7 @@ export function describeRuleFixtures(ruleId: string, ruleDir: string): void {
       expect(valid.length).toBeGreaterThan(0);
       expect(invalid.length).toBeGreaterThan(0);
     });
-    it.each(valid)('%s produces no %s finding', (file) => {
+    it.each(valid)(`%s produces no ${ruleId} finding`, (file) => {
       const r = lintFile(file);
       expect(r.fatal).toBeUndefined();
       expect(actualFindings(r.diagnostics, ruleId)).toEqual([]);
