@@ -6,7 +6,7 @@ import type { ChainmailFile, Model } from './model/model.js';
 import { normalize } from './normalize/normalize.js';
 import { validate } from './validate/validate.js';
 
-/** A loaded chainmail file: the model (when the file is usable) and the findings so far. */
+/** A loaded chainmail file: the model (when the file is usable) and the findings so far. @public */
 export interface LoadedModel {
   /** The main file as given. */
   readonly file: string;
@@ -20,7 +20,7 @@ export interface LoadedModel {
   readonly fatal?: string;
 }
 
-/** Options of {@link loadModel}. */
+/** Options of {@link loadModel}. @public */
 export interface LoadOptions {
   /** Directory that relative paths are shown relative to (default: process.cwd()). */
   readonly cwd?: string;
@@ -29,6 +29,7 @@ export interface LoadOptions {
 /**
  * Loads, validates and normalises a chainmail file: load -> validate -> normalize.
  * Objects that fail the schema are left out, so later stages still see the rest.
+ * @public
  */
 export function loadModel(file: string, options: LoadOptions = {}): LoadedModel {
   const cwd = options.cwd ?? process.cwd();
@@ -42,7 +43,7 @@ export function loadModel(file: string, options: LoadOptions = {}): LoadedModel 
   const findings = [...loaded.findings, ...v.findings];
   if (v.fatal) return { ...base, findings };
   const { config, rejected } = prune(loaded.config as Record<string, unknown>, v.rejected);
-  const model = normalize(mainFile, config as ChainmailFile, loaded.mailboxFiles, rejected);
+  const model = normalize(mainFile, config as unknown as ChainmailFile, loaded.mailboxFiles, rejected);
   return { ...base, model, findings };
 }
 

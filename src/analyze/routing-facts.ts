@@ -2,7 +2,7 @@ import type { Fix, Path } from '../diagnostics/diagnostic.js';
 import { q } from '../diagnostics/diagnostic.js';
 import type { ChainDecl, ConnectorDecl, DomainName, Model, PolicyAddressDecl, PolicyDecl } from '../model/model.js';
 import type { ConnectorEntry, RoutingTable } from '../model/routing-table.js';
-import { selectConnector } from '../route/resolve.js';
+import { selectConnector } from '../model/routing-table.js';
 import { yamlSnippet } from './indexes.js';
 import { routing } from './routing-index.js';
 import type { RuleContext } from './rule.js';

@@ -1,4 +1,4 @@
-/** One artifact file a compile target produces. Targets are pure: no file system access. */
+/** One artifact file a compile target produces. Targets are pure: no file system access. @public */
 export interface OutputFile {
   /** Relative path with forward slashes, e.g. `contacts/contacts.ldif`, `unix/postfix/transport`. */
   readonly path: string;

@@ -78,3 +78,20 @@ export interface ConnectorEntry {
   readonly allowRelay: boolean;
   readonly nextHop: NextHop;
 }
+
+/**
+ * The connector a system uses for a domain: a specific address space before "*". For
+ * anonymous mail (`relayOnly`) only connectors that allow relay count. `accepted` says the
+ * system accepts the domain (a shared space): only then may a "*" connector carry
+ * anonymous mail; relaying anonymous mail for every other domain would be an open relay,
+ * whatever the file says.
+ */
+export function selectConnector(table: RoutingTable, domain: string, relayOnly: boolean, accepted = true): ConnectorEntry | undefined {
+  let wildcard: ConnectorEntry | undefined;
+  for (const c of table.connectors) {
+    if (relayOnly && !c.allowRelay) continue;
+    if (c.addressSpaces.includes(domain)) return c;
+    if (!wildcard && (accepted || !relayOnly) && c.addressSpaces.includes('*')) wildcard = c;
+  }
+  return wildcard;
+}

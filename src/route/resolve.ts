@@ -1,5 +1,7 @@
 import { domainToASCII } from 'node:url';
-import type { ConnectorEntry, NextHop, RoutingTable } from '../model/routing-table.js';
+import { selectConnector, type NextHop, type RoutingTable } from '../model/routing-table.js';
+
+export { selectConnector } from '../model/routing-table.js';
 
 /** Where the message being resolved came from, as the system sees it. */
 export type Origin =
@@ -72,17 +74,6 @@ export function recipientKey(address: string): RecipientKey | undefined {
   return { key: `${local.toLowerCase()}@${domain}`, local, domain };
 }
 
-/** The connector a system uses for a domain: a specific address space before "*". */
-export function selectConnector(table: RoutingTable, domain: string, relayOnly: boolean): ConnectorEntry | undefined {
-  let wildcard: ConnectorEntry | undefined;
-  for (const c of table.connectors) {
-    if (relayOnly && !c.allowRelay) continue;
-    if (c.addressSpaces.includes(domain)) return c;
-    if (!wildcard && c.addressSpaces.includes('*')) wildcard = c;
-  }
-  return wildcard;
-}
-
 const known = new WeakMap<RoutingTable, ReadonlySet<string>>();
 function knownSet(table: RoutingTable): ReadonlySet<string> {
   let s = known.get(table);
@@ -137,7 +128,7 @@ export function resolve(table: RoutingTable, recipient: string | RecipientKey, c
     const why = blocked ? `connector "${blocked.name}" does not allow relaying to it` : 'no connector carries it';
     return { kind: 'refuse', code: 554, status: '5.7.1', reason: { text: `policy "${dom.policy}" accepts ${r.domain} without authority but ${why}`, policy: dom.policy } };
   }
-  const c = selectConnector(table, r.domain, ctx.origin !== 'local');
+  const c = selectConnector(table, r.domain, ctx.origin !== 'local', false);
   if (c) return { kind: 'forward', nextHop: c.nextHop, reason: { text: `connector "${c.name}" carries ${r.domain}`, connector: c.name } };
   if (ctx.origin === 'local') return { kind: 'external', host: r.domain, reason: { text: `no connector for ${r.domain}: MX lookup` } };
   return { kind: 'refuse', code: 554, status: '5.7.1', reason: { text: `relay access denied: ${r.domain} is not accepted here and no connector allows relaying to it` } };

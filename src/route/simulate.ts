@@ -91,7 +91,9 @@ export class Simulator {
     const seen = new Map<string, number>();
     const visited: string[] = [];
     for (;;) {
-      const key = `${table.system}\u0000${(recipientKey(address)?.key ?? address)}`;
+      // the origin is part of the state: submitted mail ('local') may use connectors that
+      // relayed mail may not, so meeting the entry system again as a peer is no repeat
+      const key = `${table.system}\u0000${origin === 'local' ? 'local' : 'peer'}\u0000${(recipientKey(address)?.key ?? address)}`;
       const firstSeen = seen.get(key);
       if (firstSeen !== undefined && (options.detectCycles || hops[hops.length - 1]?.decision === 'rewrite' && hops[hops.length - 1]?.system === table.system)) {
         const cycle = [...visited.slice(firstSeen), table.system];

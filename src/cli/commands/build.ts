@@ -1,0 +1,161 @@
+import { readFileSync } from 'node:fs';
+import { dirname, relative, resolve, sep } from 'node:path';
+import { lint } from '../../analyze/lint.js';
+import { compile, CompileError, isTargetId, TARGET_IDS, type CompileOptions, type TargetId } from '../../compile/compile.js';
+import { ArtifactError, compareArtifacts, emit, inputHash, sha256, writeArtifacts, type BuildInput } from '../../compile/emit.js';
+import type { OutputFile } from '../../compile/output.js';
+import { loadModel } from '../../pipeline.js';
+import { parse, type Command } from '../command.js';
+import { text } from '../formats/text.js';
+import { UsageError, useColor, type CliIo } from '../io.js';
+import { VERSION } from '../version.js';
+
+export const buildCommand: Command = {
+  synopsis: 'build FILE --out DIR [--target postfix,exchange,ldif,csv,routes] [--check]',
+  help: `usage: chainmail build FILE --out DIR [options]
+
+Lints FILE and, when it has no error, compiles it into deployable artifacts in DIR
+(docs/build.md): Postfix maps and main.cf lines, Exchange runbooks and setup.ps1, the
+contacts as LDIF and csvde CSV, and the routing tables (routes.json), with manifest.json.
+The write is atomic: on any error DIR is left as it was. DIR holds exactly what this build
+produces: files of an earlier build that it no longer produces are removed.
+
+options:
+  --out DIR              the output directory (required)
+  --target LIST          comma-separated subset of: ${TARGET_IDS.join(', ')} (default: all)
+  --check                write nothing; exit 1 and list the files that differ when DIR is
+                         not what build would write (stale artifacts in a pull request)
+  --postfix-dir P        where the Postfix maps are deployed (default /etc/postfix/chainmail)
+  --map-type T           Postfix map type: hash (default) or lmdb
+  --with-ous             LDIF: create the contacts' organisational units first
+  --postfix-for LIST     systems that also get Postfix files (besides kind: postfix)
+`,
+  async run(args, io) {
+    const { values, positionals } = parse(args, { ...BUILD_OPTIONS, check: { type: 'boolean', default: false } });
+    if (values.help) {
+      io.stdout(this.help);
+      return 0;
+    }
+    const prepared = prepareBuild(positionals, values, io, 'build');
+    if (typeof prepared === 'number') return prepared;
+    const { files, out } = prepared;
+    try {
+      if (values.check) {
+        const c = compareArtifacts(out, files);
+        const lines = [...c.missing.map((p) => `missing  ${p}`), ...c.stale.map((p) => `stale    ${p}`), ...c.extra.map((p) => `extra    ${p}`)];
+        if (lines.length === 0) {
+          io.stdout(`${shown(io, out)} is up to date (${files.length} files)\n`);
+          return 0;
+        }
+        io.stdout(`${lines.join('\n')}\n`);
+        io.stderr(`chainmail build --check: ${lines.length} file${lines.length === 1 ? '' : 's'} in ${shown(io, out)} differ from what build would write; run chainmail build to update them\n`);
+        return 1;
+      }
+      const r = writeArtifacts(out, files);
+      for (const p of r.written) io.stdout(`wrote    ${p}\n`);
+      for (const p of r.removed) io.stdout(`removed  ${p}\n`);
+      io.stdout(`${shown(io, out)}: ${r.written.length} written, ${r.removed.length} removed, ${r.unchanged.length} unchanged\n`);
+      return 0;
+    } catch (e) {
+      if (e instanceof ArtifactError) {
+        io.stderr(`chainmail build: ${e.message}\n`);
+        return 2;
+      }
+      throw e;
+    }
+  },
+};
+
+/** The options build and plan share. */
+export const BUILD_OPTIONS = {
+  out: { type: 'string' },
+  target: { type: 'string' },
+  'postfix-dir': { type: 'string' },
+  'map-type': { type: 'string' },
+  'with-ous': { type: 'boolean', default: false },
+  'postfix-for': { type: 'string' },
+} as const;
+
+interface BuildValues {
+  readonly out?: string | undefined;
+  readonly target?: string | undefined;
+  readonly 'postfix-dir'?: string | undefined;
+  readonly 'map-type'?: string | undefined;
+  readonly 'with-ous'?: boolean | undefined;
+  readonly 'postfix-for'?: string | undefined;
+}
+
+/**
+ * Lint, compile and emit: the files `build` would write into `out`, or an exit code when
+ * there is nothing to write (1: lint errors or an impossible artifact, 2: unreadable file).
+ */
+export function prepareBuild(positionals: readonly string[], values: BuildValues, io: CliIo, command: string): { files: OutputFile[]; out: string } | number {
+  if (positionals.length !== 1) throw new UsageError('name exactly one FILE');
+  if (values.out === undefined || values.out === '') throw new UsageError('--out DIR is required');
+  const options = compileOptions(values);
+  const file = positionals[0] ?? '';
+  const loaded = loadModel(file, { cwd: io.cwd });
+  const result = lint(loaded);
+  if (result.fatal) {
+    io.stderr(`chainmail: ${result.fatal}\n`);
+    return 2;
+  }
+  if (result.errors > 0 || !loaded.model) {
+    const errors = { ...result, diagnostics: result.diagnostics.filter((d) => d.severity === 'error'), warnings: 0 };
+    io.stderr(text([{ result: errors, sources: loaded.sources }], { color: useColor(io), toolVersion: VERSION, cwd: io.cwd }));
+    io.stderr(`chainmail ${command}: ${loaded.file} has errors; nothing was written\n`);
+    return 1;
+  }
+  if (result.warnings > 0) io.stderr(`chainmail ${command}: ${result.warnings} warning${result.warnings === 1 ? '' : 's'} (run chainmail lint ${loaded.file})\n`);
+  let files: OutputFile[];
+  try {
+    files = compile(loaded.model, { ...options, version: VERSION });
+  } catch (e) {
+    if (!(e instanceof CompileError)) throw e;
+    for (const p of e.problems) io.stderr(`${loaded.file}: error: ${p}\n`);
+    io.stderr(`chainmail ${command}: cannot compile ${loaded.file}; nothing was written\n`);
+    return 1;
+  }
+  const input = buildInput(resolve(io.cwd, loaded.file), loaded.sources.files().map((f) => resolve(io.cwd, f)));
+  return { files: emit(files, { version: VERSION, input }), out: resolve(io.cwd, values.out) };
+}
+
+function compileOptions(values: BuildValues): CompileOptions {
+  const targets = list(values.target);
+  const bad = targets?.filter((t) => !isTargetId(t));
+  if (bad && bad.length > 0) throw new UsageError(`unknown --target ${bad.map((t) => JSON.stringify(t)).join(', ')}; use a comma-separated subset of ${TARGET_IDS.join(', ')}`);
+  const mapType = values['map-type'];
+  if (mapType !== undefined && mapType !== 'hash' && mapType !== 'lmdb') throw new UsageError(`--map-type must be hash or lmdb, not ${JSON.stringify(mapType)}`);
+  const dir = values['postfix-dir'];
+  if (dir !== undefined && !/^\/[^\s#]*$/.test(dir)) throw new UsageError(`--postfix-dir must be an absolute path without spaces or "#", not ${JSON.stringify(dir)}`);
+  const postfixFor = list(values['postfix-for']);
+  return {
+    ...(targets ? { targets: targets as TargetId[] } : {}),
+    ...(dir !== undefined ? { postfixDir: dir.replace(/(.)\/+$/, '$1') } : {}),
+    ...(mapType !== undefined ? { mapType } : {}),
+    ...(values['with-ous'] ? { withOus: true } : {}),
+    ...(postfixFor ? { postfixFor } : {}),
+  };
+}
+
+function list(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** The input's identity: every file read, by path relative to the main file's directory. */
+function buildInput(main: string, read: readonly string[]): BuildInput {
+  const base = dirname(main);
+  const files = [...new Set([main, ...read])]
+    .map((abs) => ({ path: relative(base, abs).split(sep).join('/'), sha256: sha256(readFileSync(abs)) }))
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { file: relative(base, main), sha256: inputHash(files), files };
+}
+
+function shown(io: CliIo, path: string): string {
+  const rel = relative(io.cwd, path);
+  return rel === '' ? '.' : rel.startsWith('..') ? path : rel;
+}

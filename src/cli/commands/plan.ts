@@ -1,0 +1,150 @@
+import { createTwoFilesPatch } from 'diff';
+import { bytes, MANIFEST, readArtifact, readManifest, withoutHeader } from '../../compile/emit.js';
+import type { OutputFile } from '../../compile/output.js';
+import { parse, type Command } from '../command.js';
+import { UsageError, useColor } from '../io.js';
+import { BUILD_OPTIONS, prepareBuild } from './build.js';
+
+const PLAN_FORMATS = ['json', 'markdown', 'text'] as const;
+type PlanFormat = (typeof PLAN_FORMATS)[number];
+
+/** What a build would do to one file of DIR. */
+export interface FileChange {
+  readonly path: string;
+  readonly action: 'add' | 'change' | 'remove';
+  /** Only the generated header (the input's sha256 or chainmail's version) changes. */
+  readonly headerOnly: boolean;
+  readonly additions: number;
+  readonly deletions: number;
+  /** Unified diff of the content without the generated header; empty when headerOnly. */
+  readonly diff: string;
+}
+
+export const planCommand: Command = {
+  synopsis: 'plan FILE --out DIR [--format text|markdown|json] [--detailed-exitcode]',
+  help: `usage: chainmail plan FILE --out DIR [options]
+
+Shows what "chainmail build FILE --out DIR" would change in DIR, without writing: a unified
+diff of each changed file (the generated header lines left out) and one summary line per
+file, so a pull request shows what its change does to the deployed maps. manifest.json,
+chainmail's own bookkeeping, is not shown.
+
+options:
+  --format F             text (default), markdown (for a pull request comment), json
+  --detailed-exitcode    exit 3 when there are changes, 0 when there are none
+  (and the options of build: --target, --postfix-dir, --map-type, --with-ous, --postfix-for)
+
+Exit codes: 0 no changes (or changes without --detailed-exitcode), 1 lint errors,
+2 usage error or unreadable file, 3 changes (with --detailed-exitcode).
+`,
+  async run(args, io) {
+    const { values, positionals } = parse(args, {
+      ...BUILD_OPTIONS,
+      format: { type: 'string', default: 'text' },
+      'detailed-exitcode': { type: 'boolean', default: false },
+    });
+    if (values.help) {
+      io.stdout(this.help);
+      return 0;
+    }
+    const format = values.format ?? 'text';
+    if (!(PLAN_FORMATS as readonly string[]).includes(format)) throw new UsageError(`unknown --format ${JSON.stringify(format)}; use one of ${PLAN_FORMATS.join(', ')}`);
+    const prepared = prepareBuild(positionals, values, io, 'plan');
+    if (typeof prepared === 'number') return prepared;
+    const { changes, unchanged } = planChanges(prepared.out, prepared.files);
+    io.stdout(render(format as PlanFormat, changes, unchanged, useColor(io)));
+    return values['detailed-exitcode'] && changes.length > 0 ? 3 : 0;
+  },
+};
+
+/** Compares DIR with the files a build would write (manifest.json left out). */
+export function planChanges(dir: string, files: readonly OutputFile[]): { changes: FileChange[]; unchanged: number } {
+  const changes: FileChange[] = [];
+  let unchanged = 0;
+  const produced = new Set(files.map((f) => f.path));
+  for (const f of files) {
+    if (f.path === MANIFEST) continue;
+    const next = bytes(f.content);
+    const cur = readArtifact(dir, f.path);
+    if (cur && Buffer.compare(Buffer.from(cur), Buffer.from(next)) === 0) {
+      unchanged++;
+      continue;
+    }
+    changes.push(change(f.path, cur ? 'change' : 'add', cur, next));
+  }
+  for (const f of readManifest(dir)?.files ?? []) {
+    if (produced.has(f.path) || f.path === MANIFEST) continue;
+    const cur = readArtifact(dir, f.path);
+    if (cur) changes.push(change(f.path, 'remove', cur, undefined));
+  }
+  changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { changes, unchanged };
+}
+
+function change(path: string, action: FileChange['action'], cur: Uint8Array | undefined, next: Uint8Array | undefined): FileChange {
+  const before = cur ? withoutHeader(path, decode(cur)) : '';
+  const after = next ? withoutHeader(path, decode(next)) : '';
+  if (action === 'change' && before === after) return { path, action, headerOnly: true, additions: 0, deletions: 0, diff: '' };
+  const diff = createTwoFilesPatch(cur ? `a/${path}` : '/dev/null', next ? `b/${path}` : '/dev/null', before, after, '', '', { context: 3 }).replace(/^=+\n/, '');
+  let additions = 0;
+  let deletions = 0;
+  for (const line of diff.split('\n')) {
+    if (line.startsWith('+') && !line.startsWith('+++ ')) additions++;
+    else if (line.startsWith('-') && !line.startsWith('--- ')) deletions++;
+  }
+  return { path, action, headerOnly: false, additions, deletions, diff };
+}
+
+/** Text of an artifact: UTF-16LE with a byte order mark (csvde -u), else UTF-8. */
+function decode(b: Uint8Array): string {
+  if (b[0] === 0xff && b[1] === 0xfe) return Buffer.from(b.subarray(2)).toString('utf16le');
+  return Buffer.from(b).toString('utf8');
+}
+
+const VERB = { add: 'added', change: 'changed', remove: 'removed' } as const;
+const SIGN = { add: '+', change: '~', remove: '-' } as const;
+
+function summaryLine(c: FileChange): string {
+  if (c.headerOnly) return `${SIGN[c.action]} ${c.path}: header only (input sha256)`;
+  return `${SIGN[c.action]} ${c.path}: ${VERB[c.action]}, +${c.additions} -${c.deletions}`;
+}
+
+function totals(changes: readonly FileChange[], unchanged: number): string {
+  const n = (a: FileChange['action']): number => changes.filter((c) => c.action === a).length;
+  if (changes.length === 0) return `No changes: ${unchanged} file${unchanged === 1 ? '' : 's'} up to date.`;
+  return `Plan: ${n('add')} to add, ${n('change')} to change, ${n('remove')} to remove, ${unchanged} unchanged.`;
+}
+
+function render(format: PlanFormat, changes: readonly FileChange[], unchanged: number, color: boolean): string {
+  if (format === 'json') {
+    const count = (a: FileChange['action']): number => changes.filter((c) => c.action === a).length;
+    return `${JSON.stringify({ version: 1, changes, summary: { add: count('add'), change: count('change'), remove: count('remove'), unchanged } }, null, 2)}\n`;
+  }
+  if (format === 'markdown') {
+    const out = ['### chainmail plan', ''];
+    for (const c of changes) out.push(`- \`${c.path}\`: ${c.headerOnly ? 'header only (input sha256)' : `${VERB[c.action]}, +${c.additions} -${c.deletions}`}`);
+    if (changes.length > 0) out.push('');
+    out.push(totals(changes, unchanged), '');
+    for (const c of changes) {
+      if (c.headerOnly) continue;
+      const fence = '`'.repeat(Math.max(3, ...(c.diff.match(/`{3,}/g) ?? []).map((r) => r.length + 1)));
+      out.push(`<details><summary><code>${c.path}</code></summary>`, '', `${fence}diff`, c.diff.replace(/\n$/, ''), fence, '', '</details>', '');
+    }
+    return `${out.join('\n').replace(/\n+$/, '')}\n`;
+  }
+  const paint = (code: string, s: string): string => (color ? `\u001b[${code}m${s}\u001b[0m` : s);
+  const out: string[] = [];
+  for (const c of changes) {
+    if (c.headerOnly) continue;
+    for (const line of c.diff.replace(/\n$/, '').split('\n')) {
+      if (line.startsWith('+++ ') || line.startsWith('--- ')) out.push(paint('1', line));
+      else if (line.startsWith('+')) out.push(paint('32', line));
+      else if (line.startsWith('-')) out.push(paint('31', line));
+      else if (line.startsWith('@@')) out.push(paint('36', line));
+      else out.push(line);
+    }
+    out.push('');
+  }
+  out.push(...changes.map(summaryLine), totals(changes, unchanged));
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,50 @@
+/**
+ * Escaping for the two Exchange artifacts: PowerShell single-quoted strings (setup.ps1) and
+ * Markdown (runbook.md). User values (names, filters, addresses) pass through here only.
+ */
+
+/**
+ * A PowerShell single-quoted (verbatim) string. Inside one, only a quote is special and a
+ * doubled quote stands for one; PowerShell also takes the typographic quotes U+2018-U+201B
+ * as single quotes (about_Quoting_Rules), so those are doubled as well. `$`, backtick and
+ * double quotes are literal there: nothing is expanded.
+ */
+export function psString(value: string): string {
+  return `'${value.replace(/['\u2018\u2019\u201a\u201b]/g, (q) => q + q)}'`;
+}
+
+/** A PowerShell array of single-quoted strings: `'a', 'b'`. */
+export function psList(values: readonly string[]): string {
+  return values.map(psString).join(', ');
+}
+
+/**
+ * One line of a PowerShell comment: a line break in a user value would end the comment and
+ * run the rest as code, and `#>` would end a block comment.
+ */
+export function psComment(text: string): string {
+  return `# ${text.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, ' ').replace(/#>/g, '# >')}`;
+}
+
+/**
+ * An inline Markdown code span holding `value` verbatim (CommonMark 6.1): a fence longer than
+ * any backtick run inside, padded with spaces when the value starts or ends with a backtick.
+ * Line breaks become spaces (a code span is one line here). In a table cell `|` is escaped,
+ * which GFM removes again before the code span is read.
+ */
+export function mdCode(value: string, inTable = false): string {
+  let v = value.replace(/\r\n|[\r\n\u2028\u2029]/g, ' ');
+  if (inTable) v = v.replace(/\|/g, '\\|');
+  const longest = Math.max(0, ...(v.match(/`+/g) ?? []).map((r) => r.length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = v.startsWith('`') || v.endsWith('`') || (v.startsWith(' ') && v.endsWith(' ') && v.trim() !== '') ? ' ' : '';
+  return v === '' ? '(empty)' : `${fence}${pad}${v}${pad}${fence}`;
+}
+
+/**
+ * Plain Markdown text inside a line: the punctuation that could start emphasis, a link, code,
+ * HTML or a table cell is escaped (CommonMark 2.4 backslash escapes).
+ */
+export function mdText(value: string): string {
+  return value.replace(/\r\n|[\r\n\u2028\u2029]/g, ' ').replace(/[\\`*_{}[\]()<>#|~&]/g, (c) => `\\${c}`);
+}

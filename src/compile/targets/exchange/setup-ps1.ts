@@ -1,0 +1,188 @@
+import type { ContactEntry } from '../ldif/contact-entries.js';
+import { psComment, psList, psString } from './escape.js';
+import type { ConnectorView, ExchangeView, PolicyView } from './exchange-view.js';
+import { connectorPort, smartHost2007 } from './smart-host.js';
+
+/** LDAP filters that mean "every recipient with an alias": AllRecipients in Exchange 2007+. */
+const ALL_RECIPIENTS = new Set(['(mailnickname=*)']);
+
+/**
+ * setup.ps1: the same changes as runbook.md for Exchange 2010 and later, in the Exchange
+ * Management Shell. Idempotent: every object is looked up with Get-* first, created with
+ * New-* only when it is missing, and an existing one is set to the file's values.
+ * Windows PowerShell reads a script without a byte order mark in the ANSI code page, so a
+ * script with non-ASCII values starts with a UTF-8 BOM.
+ */
+export function setupPs1(v: ExchangeView): string {
+  const s = v.system;
+  const out: string[] = [
+    '<#',
+    '.SYNOPSIS',
+    `KB 321721 for Exchange 2010 and later: system ${JSON.stringify(s.name)} of ${JSON.stringify(v.source)}.`.replace(/#>/g, '# >'),
+    '.DESCRIPTION',
+    'Accepted domains (the authority of the recipient policies, steps 1-2), email address',
+    'policies, send connectors (step 4) and mail contacts (method 2). Idempotent: each object is',
+    'looked up first, created only when it is missing, and otherwise set to the values below.',
+    'Run it in the Exchange Management Shell. runbook.md has the same steps for Exchange 2000/2003.',
+    '.PARAMETER SourceTransportServers',
+    "The servers that send through the send connectors (the seed's bridgeheads). Default: this one.",
+    '#>',
+    'param(',
+    '    [string[]] $SourceTransportServers = @($env:COMPUTERNAME)',
+    ')',
+    "$ErrorActionPreference = 'Stop'",
+    '',
+    '# $null when the object does not exist (Get-* fails for an identity that is not found).',
+    'function Find-ExchangeObject([scriptblock] $Lookup) {',
+    '    try { & $Lookup } catch { $null }',
+    '}',
+    '',
+    ...acceptedDomains(v),
+    ...policies(v),
+    ...connectors(v),
+    ...contacts(v),
+    '# Step 3: Exchange 2007 and later have no "Forward all mail with unresolved recipients to host";',
+    '# an InternalRelay accepted domain and its send connector do that job.',
+    '# Step 5: no restart is needed; transport picks the changes up from Active Directory.',
+    "Write-Host 'chainmail: KB 321721 setup done'",
+  ];
+  const text = `${out.join('\n')}\n`;
+  // eslint-disable-next-line no-control-regex
+  return /[^\x00-\x7f]/.test(text) ? `\uFEFF${text}` : text;
+}
+
+function acceptedDomains(v: ExchangeView): string[] {
+  const entries = Object.entries(v.table.domains);
+  if (entries.length === 0) return [];
+  const out = [
+    '# Steps 1-2: accepted domains. A checked box ("responsible for all mail delivery") is Authoritative:',
+    '# Exchange returns the NDR. A cleared box is InternalRelay: unknown recipients go on through a send connector.',
+  ];
+  for (const [d, dom] of entries) {
+    const type = dom.authority === 'authoritative' ? 'Authoritative' : 'InternalRelay';
+    const chain = dom.chain !== undefined ? `, chain ${JSON.stringify(dom.chain)}` : '';
+    out.push(
+      psComment(`${d}: policy ${JSON.stringify(dom.policy)}${chain}${dom.remote ? ', remote domain' : ''}`),
+      `$existing = Get-AcceptedDomain | Where-Object { $_.DomainName.ToString() -eq ${psString(d)} }`,
+      'if (-not $existing) {',
+      `    New-AcceptedDomain -Name ${psString(d)} -DomainName ${psString(d)} -DomainType ${type} | Out-Null`,
+      `} elseif ("$($existing.DomainType)" -ne '${type}') {`,
+      `    Set-AcceptedDomain -Identity $existing.Identity -DomainType ${type}`,
+      '}',
+    );
+  }
+  out.push('');
+  return out;
+}
+
+function templates(p: PolicyView): string[] {
+  const hasPrimary = p.addresses.some((a) => a.primary);
+  return p.addresses.map((a, i) => `${a.primary || (!hasPrimary && i === 0) ? 'SMTP' : 'smtp'}:@${a.domain}`);
+}
+
+function policies(v: ExchangeView): string[] {
+  const out: string[] = [];
+  const def = v.policies.find((p) => p.decl.default);
+  const primary = def?.addresses.find((a) => a.primary);
+  if (primary) {
+    out.push(
+      `# Step 1: the primary address of the default email address policy must be in an Authoritative domain: @${primary.domain}`,
+      "$default = Get-EmailAddressPolicy | Where-Object { \"$($_.Priority)\" -eq 'Lowest' }",
+      `if ($default -and "$($default.EnabledPrimarySMTPAddressTemplate)" -notlike ${psString(`*@${primary.domain}`)}) {`,
+      `    Write-Warning ('the default email address policy uses ' + $default.EnabledPrimarySMTPAddressTemplate + ${psString(`, not @${primary.domain} (KB 321721 step 1)`)})`,
+      '}',
+      '',
+    );
+  }
+  for (const p of v.policies) {
+    if (p.decl.default || p.addresses.length === 0) continue;
+    if (p.decl.filter === null) {
+      out.push(
+        psComment(`Step 2: policy ${JSON.stringify(p.decl.name)} has the NULL filter: no email address policy, it stamps nothing;`),
+        '# its accepted domain above is enough for Exchange to accept the mail.',
+        '',
+      );
+      continue;
+    }
+    const name = psString(p.decl.name);
+    const create = `New-EmailAddressPolicy -Name ${name} -IncludedRecipients AllRecipients -EnabledEmailAddressTemplates ${psList(templates(p))} | Out-Null`;
+    out.push(psComment(`Step 2: policy ${JSON.stringify(p.decl.name)} stamps ${p.addresses.map((a) => `@${a.domain}`).join(', ')}`));
+    if (p.decl.filter === undefined || ALL_RECIPIENTS.has(p.decl.filter.toLowerCase())) {
+      out.push(
+        `if (-not (Get-EmailAddressPolicy | Where-Object { $_.Name -eq ${name} })) {`,
+        `    ${create}`,
+        '    # the seed answers Yes to "update all corresponding recipient e-mail addresses"',
+        `    Update-EmailAddressPolicy -Identity ${name}`,
+        '}',
+      );
+    } else {
+      out.push(
+        psComment(`its LDAP filter ${p.decl.filter} needs an OPATH -RecipientFilter in Exchange 2007+:`),
+        '# translate it, then run (and Update-EmailAddressPolicy):',
+        psComment(create.replace('-IncludedRecipients AllRecipients', "-RecipientFilter '...'")),
+      );
+    }
+    out.push('');
+  }
+  return out;
+}
+
+function connectors(v: ExchangeView): string[] {
+  const out: string[] = [];
+  for (const c of v.connectors) out.push(...connector(v, c));
+  return out;
+}
+
+function connector(v: ExchangeView, c: ConnectorView): string[] {
+  const e = c.entry;
+  const { port, mixed } = connectorPort(e.nextHop.hosts);
+  const smartHosts = psList(e.nextHop.hosts.map(smartHost2007));
+  const args = `-AddressSpaces ${psList(e.addressSpaces)} -SmartHosts ${smartHosts} -DNSRoutingEnabled $false -Port ${port}`;
+  const to = e.nextHop.system !== undefined ? ` (system ${JSON.stringify(e.nextHop.system)})` : '';
+  const out = [psComment(`Step 4: connector ${JSON.stringify(e.name)}: ${e.addressSpaces.join(', ')} -> ${e.nextHop.hosts.map((h) => h.display).join(', ')}${to}`)];
+  if (mixed) out.push(`# the smart hosts listen on different ports (${e.nextHop.hosts.map((h) => h.port).join(', ')}); a send connector has one: ${port}`);
+  const notAccepted = e.addressSpaces.filter((d) => d !== '*' && !v.table.domains[d]);
+  if (e.allowRelay && notAccepted.length > 0) {
+    out.push(psComment(`relaying allowed: Exchange 2007+ relays only for accepted domains; add ${notAccepted.join(', ')} as InternalRelay to let others send to it here`));
+  }
+  out.push(
+    `$connector = Get-SendConnector | Where-Object { $_.Name -eq ${psString(e.name)} }`,
+    'if (-not $connector) {',
+    `    New-SendConnector -Name ${psString(e.name)} -Usage Custom ${args} -SmartHostAuthMechanism None -SourceTransportServers $SourceTransportServers | Out-Null`,
+    '} else {',
+    `    Set-SendConnector -Identity $connector.Identity ${args}`,
+    '}',
+    '',
+  );
+  return out;
+}
+
+function contacts(v: ExchangeView): string[] {
+  const out: string[] = [];
+  for (const c of v.contacts) out.push(...contact(c));
+  return out;
+}
+
+function contact(c: ContactEntry): string[] {
+  const base = /(^|,)DC=/i.test(c.dn);
+  const parent = c.ouDns[c.ouDns.length - 1]?.dn;
+  const identity = psString(base ? c.dn : (c.mailNickname ?? c.cn));
+  const args = [
+    `-Name ${psString(c.cn)}`,
+    `-ExternalEmailAddress ${psString(c.targetAddress)}`,
+    ...(c.mailNickname !== undefined ? [`-Alias ${psString(c.mailNickname)}`] : []),
+    ...(c.givenName !== undefined ? [`-FirstName ${psString(c.givenName)}`] : []),
+    ...(c.sn !== undefined ? [`-LastName ${psString(c.sn)}`] : []),
+    `-DisplayName ${psString(c.displayName)}`,
+    ...(base && parent !== undefined ? [`-OrganizationalUnit ${psString(parent)}`] : []),
+  ];
+  return [
+    psComment(`Method 2, step 2: contact ${JSON.stringify(c.cn)} -> ${c.mail}`),
+    `if (-not (Find-ExchangeObject { Get-MailContact -Identity ${identity} -ErrorAction Stop })) {`,
+    `    New-MailContact ${args.join(' ')} | Out-Null`,
+    '}',
+    '# primary SMTP: = targetAddress, secondaries smtp:; no policy may change them',
+    `Set-MailContact -Identity ${identity} -EmailAddressPolicyEnabled $false -EmailAddresses ${psList(c.proxyAddresses)}`,
+    '',
+  ];
+}

@@ -1,0 +1,56 @@
+import type { SystemDecl } from '../../../model/model.js';
+import type { RoutingTable } from '../../../model/routing-table.js';
+import { safeComment } from './map-syntax.js';
+import type { MapType } from './postfix.js';
+import type { PostfixRoutes } from './postfix-routes.js';
+
+/**
+ * Postfix's default parent_domain_matches_subdomains (postconf -d, mail_params.h
+ * DEF_PAR_DOM_MATCH) without relay_domains: with it, relay_domains = example.com would also
+ * accept anything.example.com (STANDARD_CONFIGURATION_README), which no policy says.
+ */
+export const PARENT_DOMAIN_MATCHES_SUBDOMAINS =
+  'debug_peer_list fast_flush_domains mynetworks permit_mx_backup_networks qmqpd_authorized_clients smtpd_access_maps';
+
+/**
+ * The main.cf settings of one system as `name = value` lines, one per `postconf -e`
+ * argument, with a comment above each group that says why (postconf(5) parameter names).
+ */
+export function mainCf(s: SystemDecl, table: RoutingTable, routes: PostfixRoutes, dir: string, type: MapType): string {
+  const map = (file: string): string => `${type}:${dir}/${file}`;
+  const l: string[] = [
+    `# main.cf settings of system ${JSON.stringify(s.name)}: one "postconf -e" argument per line (docs/postfix.md):`,
+    "#   grep -Ev '^(#|$)' main.cf | xargs -d '\\n' postconf -e && postfix reload",
+    `# Run postmap on the four maps in ${dir} first. The relay domains must not also be listed in`,
+    '# mydestination or virtual_*_domains: a domain belongs to one Postfix address class.',
+    '',
+    '# the maps chainmail writes: accepted domains, valid recipients, routes, rewrites',
+    `relay_domains = ${map('relay_domains')}`,
+    `relay_recipient_maps = ${map('relay_recipients')}`,
+    `transport_maps = ${map('transport')}`,
+    `virtual_alias_maps = ${map('virtual')}`,
+    '',
+    '# relay only to relay_domains, for every client: no network or address earns relay rights,',
+    '# so this can never be an open relay (unauthorised destinations get 554 5.7.1)',
+    'smtpd_relay_restrictions = reject_unauth_destination',
+    '# reject unknown recipients at RCPT time with a permanent 550 5.1.1 instead of bouncing later',
+    'smtpd_reject_unlisted_recipient = yes',
+    'unknown_relay_recipient_reject_code = 550',
+    '# relay_domains must not match subdomains: a shared domain does not silently accept *.domain',
+    `parent_domain_matches_subdomains = ${PARENT_DOMAIN_MATCHES_SUBDOMAINS}`,
+    `# Received: headers after which a message is bounced as a loop (hopLimit of ${JSON.stringify(s.name)})`,
+    `hopcount_limit = ${table.hopLimit}`,
+    '# no catch-all for unknown local users: luser_relay into a shared domain would loop (KB 321721 step 3)',
+    'luser_relay =',
+  ];
+  if (table.unresolved) {
+    l.push('', `# forwardUnresolvedTo: unresolved recipients of the accepted domains go to ${table.unresolved.hosts.map((h) => h.display).join(', ')}`);
+    l.push('# through the domain entries of the transport map (not fallback_transport, which serves only local(8))');
+  }
+  if (routes.relayhost) {
+    l.push('', `# connector ${JSON.stringify(routes.relayhost.connector)} (address space "*"): the next hop of all other mail sent from here.`);
+    l.push('# It is not a relay permission: Postfix never relays "*" for other hosts.');
+    l.push(`relayhost = ${routes.relayhost.value}`);
+  }
+  return `${l.map((x) => (x.startsWith('#') ? safeComment(x) : x)).join('\n')}\n`;
+}

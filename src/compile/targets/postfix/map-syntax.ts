@@ -1,0 +1,51 @@
+/**
+ * What a postmap(1) source file can hold. Its format is "key whitespace value", one logical
+ * line each; a line whose first non-blank character is "#" is a comment, a line that starts
+ * with whitespace continues the previous one; there is no quoting or escape syntax. So a key
+ * cannot contain a blank or a line break and cannot start with "#"; these are refused rather
+ * than written in a form Postfix would read differently.
+ */
+
+// ASCII controls and blanks: Postfix splits on isspace() in the C locale.
+const CONTROL = /[\u0000-\u001f\u007f]/;
+const BLANK = /[ \t\n\v\f\r]/;
+// a surrogate code point in a 'u' regexp is one that is not part of a pair
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** Why `key` cannot be a postmap key, or undefined when it can. */
+export function mapKeyProblem(key: string): string | undefined {
+  if (key === '') return 'is empty';
+  if (LONE_SURROGATE.test(key)) return 'is not valid Unicode (a lone surrogate)';
+  // Postfix looks addresses up in its own (unquoted) form: a quoted local part would not
+  // match the key as written
+  if (key.startsWith('"')) return 'has a quoted local part';
+  if (BLANK.test(key)) return 'contains a blank or a line break';
+  if (CONTROL.test(key)) return 'contains a control character';
+  if (key.startsWith('#')) return 'starts with "#" (postmap would read a comment)';
+  return undefined;
+}
+
+/** Why `value` cannot be a transport(5) result ("transport:nexthop"), or undefined. */
+export function transportValueProblem(value: string): string | undefined {
+  if (LONE_SURROGATE.test(value)) return 'is not valid Unicode (a lone surrogate)';
+  if (/[\n\r]/.test(value) || CONTROL.test(value.replace(/\t/g, ' '))) return 'contains a line break or a control character';
+  if (value.trim() !== value) return 'has leading or trailing blanks';
+  if (!value.includes(':')) return 'is not of the form transport:nexthop (e.g. "local:" or "lmtp:unix:private/dovecot-lmtp")';
+  return undefined;
+}
+
+/** Why `value` cannot be one virtual(5) result address, or undefined. */
+export function addressValueProblem(value: string): string | undefined {
+  // virtual(5): the result is a list of addresses separated by blanks or commas
+  if (value === '') return 'is empty';
+  if (LONE_SURROGATE.test(value)) return 'is not valid Unicode (a lone surrogate)';
+  if (BLANK.test(value) || CONTROL.test(value)) return 'contains a blank, a line break or a control character';
+  if (value.includes(',')) return 'contains a comma (virtual(5) would read two addresses)';
+  if (value.startsWith('"')) return 'has a quoted local part';
+  return undefined;
+}
+
+/** A comment line that stays one line whatever the user's names contain. */
+export function safeComment(line: string): string {
+  return line.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, '?');
+}

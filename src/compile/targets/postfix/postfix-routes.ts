@@ -1,0 +1,184 @@
+import type { NextHop, RoutingTable } from '../../../model/routing-table.js';
+import { selectConnector } from '../../../model/routing-table.js';
+import { relayhostValue, relayTransport } from './nexthop.js';
+
+/**
+ * What one system's Postfix must do, derived from its compiled routing table with the
+ * lookup order of the routing engine (docs/routing.md, src/route/resolve.ts): the recipient
+ * itself, then the accepted domain (RCPT validation, forwardUnresolvedTo, authority,
+ * connector), then relay connectors. Deriving the maps from the same table is what keeps
+ * Postfix, the simulator and the embedded relay in agreement (test/build/postfix-agree.test.ts).
+ *
+ * Every client is anonymous here, as in the routing engine: Postfix's smtpd has the
+ * origin 'internet'/'peer'; mail submitted locally (sendmail, pickup) is never relay-checked.
+ */
+export interface PostfixRoutes {
+  /** relay_domains: every domain this system accepts mail for from others. */
+  readonly relayDomains: readonly DomainLine[];
+  /** relay_recipient_maps, by domain: the recipients accepted at RCPT time. */
+  readonly relayRecipients: readonly RecipientGroup[];
+  /**
+   * transport_maps: the system's own mailboxes (-> localTransport), recipients whose route
+   * differs from their domain's, then per-domain next hops.
+   */
+  readonly transport: { readonly mailboxes: readonly Entry[]; readonly elsewhere: readonly Entry[]; readonly domains: readonly DomainEntry[] };
+  /** virtual_alias_maps: aliases (-> mailbox) and contacts (secondary -> targetAddress). */
+  readonly virtual: { readonly aliases: readonly Entry[]; readonly contacts: readonly Entry[] };
+  /** A "*" connector: the next hop of everything else that is sent from here. */
+  readonly relayhost?: { readonly value: string; readonly connector: string };
+}
+
+export interface Entry {
+  readonly key: string;
+  readonly value: string;
+}
+
+export interface DomainLine {
+  readonly domain: string;
+  /** Why the domain is accepted (one line, for a comment). */
+  readonly why: string;
+}
+
+export interface DomainEntry extends Entry {
+  readonly why: string;
+}
+
+export interface RecipientGroup {
+  readonly domain: string;
+  readonly why: string;
+  /** `@domain` wild card: the recipients are not known here (backscatter-prone). */
+  readonly wildcard: boolean;
+  readonly keys: readonly string[];
+}
+
+type Action =
+  | { readonly kind: 'deliver'; readonly mailbox: string; readonly alias: boolean }
+  | { readonly kind: 'rewrite'; readonly to: string }
+  | { readonly kind: 'forward'; readonly hop: NextHop; readonly why: string }
+  | { readonly kind: 'local'; readonly why: string }
+  | { readonly kind: 'refuse' };
+
+/** Derives the Postfix routes of one system. `localTransport` delivers its own mailboxes. */
+export function postfixRoutes(table: RoutingTable, localTransport: string): PostfixRoutes {
+  const known = new Set(table.knownRecipients);
+  const value = (a: Action): string | undefined =>
+    a.kind === 'forward' ? relayTransport(a.hop) : a.kind === 'local' || a.kind === 'deliver' ? localTransport : undefined;
+
+  // The domain-level route of an accepted domain for a recipient that passed RCPT
+  // validation (resolve() step 4 without 4a).
+  const domainAction = (d: string): Action => {
+    const dom = table.domains[d];
+    if (!dom) return { kind: 'refuse' };
+    if (table.unresolved) return { kind: 'forward', hop: table.unresolved, why: 'forwardUnresolvedTo of the system' };
+    if (dom.authority === 'authoritative') {
+      return table.listsRecipients ? { kind: 'refuse' } : { kind: 'local', why: `policy ${JSON.stringify(dom.policy)} is authoritative and the system does not list its recipients` };
+    }
+    // resolve() step 4d for anonymous mail: the connector must allow relay (seed step 4)
+    const c = selectConnector(table, d, true, true);
+    return c ? { kind: 'forward', hop: c.nextHop, why: `connector ${JSON.stringify(c.name)}` } : { kind: 'refuse' };
+  };
+  // resolve() for one recipient, origin peer/internet.
+  const action = (key: string, d: string): Action => {
+    const e = table.recipients[key];
+    if (e) return e.action === 'deliver' ? { kind: 'deliver', mailbox: e.mailbox, alias: e.alias === true } : { kind: 'rewrite', to: e.to };
+    const dom = table.domains[d];
+    if (dom) return dom.rejectUnknown && !known.has(key) ? { kind: 'refuse' } : domainAction(d);
+    const c = selectConnector(table, d, true, false);
+    return c ? { kind: 'forward', hop: c.nextHop, why: `connector ${JSON.stringify(c.name)} (relay allowed)` } : { kind: 'refuse' };
+  };
+
+  const domainEntries = new Map<string, DomainEntry>();
+  const relayDomains = new Map<string, DomainLine>();
+  const groups = new Map<string, { why: string; wildcard: boolean; keys: string[] }>();
+  const mailboxes: Entry[] = [];
+  const elsewhere: Entry[] = [];
+  const aliases: Entry[] = [];
+  const contacts: Entry[] = [];
+  const group = (d: string, why: string): { keys: string[]; wildcard: boolean; why: string } => {
+    let g = groups.get(d);
+    if (!g) groups.set(d, (g = { why, wildcard: false, keys: [] }));
+    return g;
+  };
+
+  for (const [d, dom] of Object.entries(table.domains)) {
+    const chain = dom.chain !== undefined ? `, chain ${JSON.stringify(dom.chain)}` : '';
+    const authority = dom.authority === 'authoritative' ? 'authoritative' : 'not authoritative';
+    relayDomains.set(d, { domain: d, why: `policy ${JSON.stringify(dom.policy)} (${authority}${chain})` });
+    const a = domainAction(d);
+    const v = value(a);
+    if (v !== undefined && (a.kind === 'forward' || a.kind === 'local')) domainEntries.set(d, { key: d, value: v, why: a.why });
+    const unknownAccepted = !dom.rejectUnknown && a.kind !== 'refuse';
+    const why = dom.rejectUnknown
+      ? `every recipient of chain ${JSON.stringify(dom.chain ?? '')} is known here: unknown ones are rejected at RCPT (550 5.1.1)`
+      : unknownAccepted
+        ? `recipients are not known here (${a.kind === 'local' ? 'delivered locally' : 'forwarded'}); unknown ones bounce later: backscatter-prone`
+        : `policy ${JSON.stringify(dom.policy)} is authoritative: unknown recipients are rejected at RCPT (550 5.1.1)`;
+    const g = group(d, why);
+    if (unknownAccepted) g.wildcard = true;
+  }
+
+  const keys = [...Object.keys(table.recipients), ...table.knownRecipients.filter((k) => !table.recipients[k])];
+  for (const key of [...new Set(keys)].sort(cmp)) {
+    const d = key.slice(key.lastIndexOf('@') + 1);
+    const a = action(key, d);
+    if (a.kind === 'refuse') continue;
+    if (!relayDomains.has(d)) {
+      // resolve() delivers a listed recipient before it looks at the domain: accept the
+      // domain for exactly the listed recipients (relay_recipient_maps rejects the rest).
+      relayDomains.set(d, { domain: d, why: 'recipients of this system in a domain no policy accepts' });
+    }
+    group(d, 'recipients listed for this system').keys.push(key);
+    if (a.kind === 'deliver') {
+      if (a.alias) aliases.push({ key, value: a.mailbox });
+      else mailboxes.push({ key, value: localTransport });
+    } else if (a.kind === 'rewrite') {
+      contacts.push({ key, value: a.to });
+    } else {
+      const v = value(a);
+      // a recipient of another system follows its domain's route (the chain order), as in
+      // the routing engine; only a different route needs an entry of its own
+      if (v !== undefined && v !== domainEntries.get(d)?.value) elsewhere.push({ key, value: v });
+    }
+  }
+
+  // Connectors for domains the system does not accept: a relay connector makes the domain
+  // a relay domain (resolve() step 5); any other only routes mail submitted here.
+  for (const c of table.connectors) {
+    for (const d of c.addressSpaces) {
+      if (d === '*' || table.domains[d] || domainEntries.has(d)) continue;
+      const relay = selectConnector(table, d, true, false);
+      const chosen = relay ?? selectConnector(table, d, false, false);
+      if (!chosen) continue;
+      if (relay) {
+        relayDomains.set(d, { domain: d, why: `connector ${JSON.stringify(relay.name)} allows relaying to it` });
+        const g = group(d, `relayed by connector ${JSON.stringify(relay.name)}: recipients are not known here, backscatter-prone`);
+        g.wildcard = true;
+      }
+      const why = relay ? `connector ${JSON.stringify(chosen.name)}` : `connector ${JSON.stringify(chosen.name)} (mail sent from here only: it does not allow relaying)`;
+      domainEntries.set(d, { key: d, value: relayTransport(chosen.nextHop), why });
+    }
+  }
+
+  // An accepted domain that is not authoritative and has no route is refused as a relay
+  // attempt by resolve() (seed step 4): leave it out of relay_domains, Postfix says 554 5.7.1.
+  for (const [d, dom] of Object.entries(table.domains)) {
+    const g = groups.get(d);
+    if (dom.authority === 'internal-relay' && !domainEntries.has(d) && !g?.wildcard && (g?.keys.length ?? 0) === 0) relayDomains.delete(d);
+  }
+
+  const star = table.connectors.find((c) => c.addressSpaces.includes('*'));
+  return {
+    relayDomains: [...relayDomains.values()].sort((a, b) => cmp(a.domain, b.domain)),
+    relayRecipients: [...groups]
+      .filter(([, g]) => g.wildcard || g.keys.length > 0)
+      .sort(([a], [b]) => cmp(a, b))
+      .map(([domain, g]) => ({ domain, ...g })),
+    transport: { mailboxes, elsewhere, domains: [...domainEntries.values()].sort((a, b) => cmp(a.key, b.key)) },
+    virtual: { aliases, contacts },
+    ...(star ? { relayhost: { value: relayhostValue(star.nextHop), connector: star.name } } : {}),
+  };
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,160 @@
+import { domainToASCII } from 'node:url';
+import type { Model, SystemDecl } from '../../../model/model.js';
+import type { RoutingTable } from '../../../model/routing-table.js';
+import type { OutputFile } from '../../output.js';
+import { compileRoutingTables } from '../../routing.js';
+import { mainCf } from './main-cf.js';
+import { addressValueProblem, mapKeyProblem, safeComment, transportValueProblem } from './map-syntax.js';
+import { postfixRoutes, type Entry, type PostfixRoutes } from './postfix-routes.js';
+
+/** Map types chainmail writes: Debian's default_database_type, or LMDB (postconf -m). @public */
+export type MapType = 'hash' | 'lmdb';
+
+export interface PostfixOptions {
+  /** Where the maps are deployed (main.cf points there). Default /etc/postfix/chainmail. */
+  readonly postfixDir?: string;
+  readonly mapType?: MapType;
+  /** Systems that also get Postfix files, besides those of kind postfix. */
+  readonly postfixFor?: readonly string[];
+}
+
+export const DEFAULT_POSTFIX_DIR = '/etc/postfix/chainmail';
+/** transport(5) value for a system's own mailboxes when the file names none. */
+export const DEFAULT_LOCAL_TRANSPORT = 'local:';
+
+/** The map files of one system, in the order main.cf names them. */
+export const POSTFIX_MAPS = ['relay_domains', 'relay_recipients', 'transport', 'virtual'] as const;
+
+/**
+ * The `postfix` target: `<system>/postfix/{main.cf,relay_domains,relay_recipients,transport,virtual}`
+ * for every system of kind postfix (and those named in `postfixFor`), following Postfix's
+ * own gateway recipe (STANDARD_CONFIGURATION_README "firewall/gateway"). Values that no
+ * postmap(1) file can hold are reported in `problems` and left out.
+ */
+export function compilePostfix(model: Model, options: PostfixOptions = {}, problems: string[] = []): OutputFile[] {
+  const dir = options.postfixDir ?? DEFAULT_POSTFIX_DIR;
+  const type = options.mapType ?? 'hash';
+  if (!/^\/[^\s#]*$/.test(dir)) problems.push(`postfix directory ${JSON.stringify(dir)} must be an absolute path without spaces or "#"`);
+  const names = new Set(options.postfixFor ?? []);
+  for (const n of names) if (!model.systems.has(n)) problems.push(`--postfix-for names ${JSON.stringify(n)}, which is no system of the file`);
+  const tables = compileRoutingTables(model);
+  const out: OutputFile[] = [];
+  for (const s of [...model.systems.values()].sort((a, b) => cmp(a.name, b.name))) {
+    if (s.kind !== 'postfix' && !names.has(s.name)) continue;
+    const table = tables.get(s.name);
+    if (!table) continue;
+    out.push(...systemFiles(s, table, dir, type, problems));
+  }
+  return out;
+}
+
+function systemFiles(s: SystemDecl, table: RoutingTable, dir: string, type: MapType, problems: string[]): OutputFile[] {
+  const local = s.localTransport ?? DEFAULT_LOCAL_TRANSPORT;
+  const localProblem = transportValueProblem(local);
+  if (localProblem) problems.push(`localTransport ${JSON.stringify(local)} of system ${JSON.stringify(s.name)} ${localProblem}`);
+  const routes = postfixRoutes(table, local);
+  const check = checker(s.name, problems);
+  const path = (f: string): string => `${s.name}/postfix/${f}`;
+  return [
+    { path: path('main.cf'), content: mainCf(s, table, routes, dir, type) },
+    { path: path('relay_domains'), content: relayDomains(routes, check) },
+    { path: path('relay_recipients'), content: relayRecipients(routes, check) },
+    { path: path('transport'), content: transport(s, routes, local, check) },
+    { path: path('virtual'), content: virtual(routes, check) },
+  ];
+}
+
+type Check = (key: string, value: string, kind: 'address' | 'transport' | 'ok') => boolean;
+
+/** Keeps a line only when postmap(1) reads it back as exactly this key and value. */
+function checker(system: string, problems: string[]): Check {
+  return (key, value, kind) => {
+    const k = mapKeyProblem(key);
+    const v = kind === 'address' ? addressValueProblem(value) : kind === 'transport' ? transportValueProblem(value) : undefined;
+    if (k) problems.push(`system ${JSON.stringify(system)}: ${JSON.stringify(key)} ${k}; Postfix tables cannot hold it`);
+    else if (v) problems.push(`system ${JSON.stringify(system)}: ${JSON.stringify(value)} (for ${JSON.stringify(key)}) ${v}; Postfix tables cannot hold it`);
+    return !k && !v;
+  };
+}
+
+function relayDomains(r: PostfixRoutes, check: Check): string {
+  const out = [
+    '# relay_domains (postconf(5)): the domains this system accepts mail for from other hosts.',
+    '# Subdomains are not included: main.cf takes relay_domains out of parent_domain_matches_subdomains.',
+  ];
+  for (const d of r.relayDomains) {
+    out.push(`# ${d.domain}: ${d.why}`);
+    if (check(d.domain, 'OK', 'ok')) out.push(`${d.domain} OK`);
+  }
+  return lines(out);
+}
+
+function relayRecipients(r: PostfixRoutes, check: Check): string {
+  const out = [
+    '# relay_recipient_maps (postconf(5)): every recipient accepted at RCPT time; any other recipient',
+    '# of a relay domain is rejected with 550 5.1.1 (unknown_relay_recipient_reject_code) and no bounce.',
+  ];
+  for (const g of r.relayRecipients) {
+    out.push(`# ${g.domain}: ${g.why}`);
+    if (g.wildcard) {
+      out.push(`# @${g.domain} is a wild card ("Specify @domain as a wild-card for domains that have no valid`);
+      out.push('# recipient list, and become a source of backscatter", postconf(5) relay_recipient_maps).');
+      out.push(`@${g.domain} OK`);
+    }
+    for (const k of g.keys) if (check(k, 'OK', 'ok')) out.push(`${k} OK`);
+  }
+  return lines(out);
+}
+
+function transport(s: SystemDecl, r: PostfixRoutes, local: string, check: Check): string {
+  const out = [
+    '# transport_maps (transport(5)): user@domain entries are looked up before the domain, so the',
+    '# per-recipient routes come first; every SMTP next hop is [bracketed]: no MX lookup, no loop back here.',
+  ];
+  if (r.transport.mailboxes.length > 0) {
+    const origin = s.localTransport === undefined ? 'the default; set localTransport to change it' : 'localTransport';
+    out.push(`# mailboxes of ${s.name}: delivered by ${local} (${origin})`);
+    for (const e of r.transport.mailboxes) if (check(e.key, e.value, 'transport')) out.push(`${e.key} ${e.value}`);
+  }
+  if (r.transport.elsewhere.length > 0) {
+    out.push('# recipients whose route differs from their domain\'s');
+    for (const e of r.transport.elsewhere) if (check(e.key, e.value, 'transport')) out.push(`${e.key} ${e.value}`);
+  }
+  for (const e of r.transport.domains) {
+    out.push(`# ${e.key}: ${e.why}`);
+    if (check(e.key, e.value, 'transport')) out.push(`${e.key} ${e.value}`);
+  }
+  return lines(out);
+}
+
+function virtual(r: PostfixRoutes, check: Check): string {
+  const out = ['# virtual_alias_maps (virtual(5)): rewrites that apply before routing, in every address class.'];
+  const section = (title: string, entries: readonly Entry[]): void => {
+    if (entries.length === 0) return;
+    out.push(title);
+    for (const e of entries) {
+      const to = asciiDomain(e.value);
+      if (check(e.key, to, 'address')) out.push(`${e.key} ${to}`);
+    }
+  };
+  section('# aliases: alias -> mailbox', r.virtual.aliases);
+  section("# contacts (KB 321721 method 2): secondary address -> the contact's targetAddress", r.virtual.contacts);
+  return lines(out);
+}
+
+/** The address with its domain as an A-label (the transport keys are A-labels). */
+function asciiDomain(address: string): string {
+  const at = address.lastIndexOf('@');
+  if (at < 0) return address;
+  const ascii = domainToASCII(address.slice(at + 1));
+  return ascii ? `${address.slice(0, at)}@${ascii.toLowerCase()}` : address;
+}
+
+/** LF-terminated lines; a comment can never turn into a second line (a map entry). */
+function lines(l: readonly string[]): string {
+  return `${l.map((x) => (x.startsWith('#') ? safeComment(x) : x)).join('\n')}\n`;
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
