@@ -16,7 +16,8 @@ export async function generate() {
     format: true,
     style: { singleQuote: true, semi: true, printWidth: 100 },
   });
-  return ts;
+  // every top-level type is part of the public API (api-extractor release tag)
+  return ts.replace(/\n \*\/\nexport /g, '\n *\n * @public\n */\nexport ');
 }
 if (import.meta.url === `file://${process.argv[1]}`) {
   writeFileSync(new URL('src/model/config.generated.ts', root), await generate());

@@ -5,13 +5,13 @@ import { analyze } from './analyze.js';
 import { ruleById } from './registry.js';
 import { suppressions } from './suppress.js';
 
-/** Options of {@link lint}. */
+/** Options of {@link lint}. @public */
 export interface LintOptions {
   /** Severity overrides that win over the file's `lint.rules`. */
   readonly rules?: Readonly<Record<string, SeveritySetting>>;
 }
 
-/** The result of linting one file. */
+/** The result of linting one file. @public */
 export interface LintResult {
   readonly file: string;
   readonly diagnostics: readonly Diagnostic[];
@@ -25,6 +25,7 @@ export interface LintResult {
  * Lints a loaded file: the load and schema findings plus every rule's, with the file's
  * `lint.rules` severities and `# chainmail-disable-next-line` suppressions applied,
  * sorted by file and position.
+ * @public
  */
 export function lint(loaded: LoadedModel, options: LintOptions = {}): LintResult {
   if (loaded.fatal) return { file: loaded.file, diagnostics: [], errors: 0, warnings: 0, fatal: loaded.fatal };

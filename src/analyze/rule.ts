@@ -1,10 +1,10 @@
 import type { Finding, Severity } from '../diagnostics/diagnostic.js';
 import type { Model } from '../model/model.js';
 
-/** What a rule reports: a finding without its rule id (the engine adds it). */
+/** What a rule reports: a finding without its rule id (the engine adds it). @public */
 export type Report = Omit<Finding, 'ruleId'>;
 
-/** What a rule sees: the model, a reporter, and a memo for indexes shared between rules. */
+/** What a rule sees: the model, a reporter, and a memo for indexes shared between rules. @public */
 export interface RuleContext {
   readonly model: Model;
   report(finding: Report): void;
@@ -12,7 +12,7 @@ export interface RuleContext {
   memo<T>(key: string, compute: (model: Model) => T): T;
 }
 
-/** A lint rule: metadata plus a pure check over the model. */
+/** A lint rule: metadata plus a pure check over the model. @public */
 export interface Rule {
   /** Stable kebab-case id that names the problem. */
   readonly id: string;

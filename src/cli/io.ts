@@ -1,4 +1,4 @@
-/** The outside world of one CLI run: streams, environment, working directory. */
+/** The outside world of one CLI run: streams, environment, working directory. @public */
 export interface CliIo {
   stdout(text: string): void;
   stderr(text: string): void;

@@ -16,6 +16,7 @@ that cannot be read, 3 plan --detailed-exitcode found changes.
 /**
  * The CLI as a function: runs one command and returns its exit code. Never throws for
  * anything a user can cause; an unexpected exception is an internal error (exit 2).
+ * @public
  */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;

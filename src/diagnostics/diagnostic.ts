@@ -1,13 +1,13 @@
-/** Severity of a diagnostic. `off` exists only in settings. */
+/** Severity of a diagnostic. `off` exists only in settings. @public */
 export type Severity = 'error' | 'warning';
 
-/** A severity setting of `lint.rules`. */
+/** A severity setting of `lint.rules`. @public */
 export type SeveritySetting = Severity | 'off';
 
-/** A path into the merged chainmail file, e.g. `['systems', 'unix', 'host']`. */
+/** A path into the merged chainmail file, e.g. `['systems', 'unix', 'host']`. @public */
 export type Path = readonly (string | number)[];
 
-/** A byte range (UTF-16 offsets) of one source file. */
+/** A byte range (UTF-16 offsets) of one source file. @public */
 export interface Span {
   readonly file: string;
   readonly start: number;
@@ -17,16 +17,17 @@ export interface Span {
 /**
  * Where a finding points: a model path (turned into a span by `locate`), optionally at the
  * key rather than the value, or a span directly (mailbox files, YAML syntax errors).
+ * @public
  */
 export type Target = { readonly path: Path; readonly key?: boolean } | { readonly span: Span };
 
-/** A mechanical repair: the YAML to add or change. */
+/** A mechanical repair: the YAML to add or change. @public */
 export interface Fix {
   readonly description: string;
   readonly yaml: string;
 }
 
-/** What a rule or stage reports, before positions are computed. */
+/** What a rule or stage reports, before positions are computed. @public */
 export interface Finding {
   readonly ruleId: string;
   readonly message: string;
@@ -37,7 +38,7 @@ export interface Finding {
   readonly data?: Readonly<Record<string, string>>;
 }
 
-/** A related location of a diagnostic ("also claimed here"). */
+/** A related location of a diagnostic ("also claimed here"). @public */
 export interface RelatedLocation {
   readonly message: string;
   readonly file: string;
@@ -47,7 +48,7 @@ export interface RelatedLocation {
   readonly endColumn: number;
 }
 
-/** A located finding: the public diagnostic shape (1-based lines and columns). */
+/** A located finding: the public diagnostic shape (1-based lines and columns). @public */
 export interface Diagnostic {
   readonly ruleId: string;
   readonly severity: Severity;

@@ -2,6 +2,8 @@
 
 /**
  * A recipient this system delivers itself: an address, or an object with aliases.
+ *
+ * @public
  */
 export type MailboxEntry =
   | string
@@ -19,15 +21,21 @@ export type MailboxEntry =
     };
 /**
  * How to reach a host: a name (MX lookup), or "[name-or-ip]" (no MX lookup), optionally followed by :port.
+ *
+ * @public
  */
 export type HostSpec = string;
 /**
  * off, warning or error.
+ *
+ * @public
  */
 export type SeveritySetting = 'off' | 'warning' | 'error';
 
 /**
  * A chainmail file: the mail systems of one organisation that share SMTP address spaces (Microsoft KB 321721), their recipient policies, connectors, contacts, chains and route tests.
+ *
+ * @public
  */
 export interface ChainmailFile {
   /**
@@ -99,6 +107,8 @@ export interface ChainmailFile {
 }
 /**
  * An address space declaration.
+ *
+ * @public
  */
 export interface Domain {
   /**
@@ -112,6 +122,8 @@ export interface Domain {
 }
 /**
  * A mail system of the organisation.
+ *
+ * @public
  */
 export interface System {
   /**
@@ -155,6 +167,8 @@ export interface System {
 }
 /**
  * A recipient policy of one system.
+ *
+ * @public
  */
 export interface Policy {
   /**
@@ -182,6 +196,8 @@ export interface Policy {
 }
 /**
  * One SMTP address space of a recipient policy.
+ *
+ * @public
  */
 export interface PolicyAddress {
   /**
@@ -199,6 +215,8 @@ export interface PolicyAddress {
 }
 /**
  * An SMTP connector (Exchange) or transport route (Postfix).
+ *
+ * @public
  */
 export interface Connector {
   /**
@@ -234,6 +252,8 @@ export interface Connector {
 }
 /**
  * Systems that share domains, in forwarding order.
+ *
+ * @public
  */
 export interface Chain {
   /**
@@ -263,6 +283,8 @@ export interface Chain {
 }
 /**
  * A mail-enabled contact (method 2).
+ *
+ * @public
  */
 export interface Contact {
   /**
@@ -306,6 +328,8 @@ export interface Contact {
 }
 /**
  * A route assertion: where mail to an address must end up.
+ *
+ * @public
  */
 export interface RouteTest {
   /**
@@ -320,6 +344,8 @@ export interface RouteTest {
 }
 /**
  * Exactly one outcome kind, and optionally the status.
+ *
+ * @public
  */
 export interface Expectation {
   /**

@@ -1,5 +1,6 @@
 import type { Formatter } from './format.js';
 import { github } from './github.js';
+import { gitlab } from './gitlab.js';
 import { json } from './json.js';
 import { junit } from './junit.js';
 import { markdown } from './markdown.js';
@@ -9,6 +10,7 @@ import { text } from './text.js';
 /** Every output format of lint and test, by id (sorted). */
 export const formats = {
   github,
+  gitlab,
   json,
   junit,
   markdown,

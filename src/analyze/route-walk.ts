@@ -1,0 +1,295 @@
+import type { RoutingTable } from '../model/routing-table.js';
+import { recipientKey, resolve, type Decision, type RecipientKey } from '../route/resolve.js';
+import { routing } from './routing-index.js';
+import type { RuleContext } from './rule.js';
+
+type ForwardDecision = Extract<Decision, { kind: 'forward' }>;
+type RewriteDecision = Extract<Decision, { kind: 'rewrite' }>;
+
+/**
+ * One state of the exhaustive walk: a recipient at a system, with where it came from
+ * (submitted there, or from the internet or a peer, which resolve() treats alike).
+ * Recipients that every system treats alike share a state: resolve() looks an address up
+ * only by its key (recipients, knownRecipients) and its domain, so all addresses of a
+ * domain that no system names behave as one "unknown recipient", and addresses that the
+ * same systems name in the same way (the mailboxes of one system, say) behave as one.
+ */
+export interface WalkState {
+  readonly system: string;
+  readonly table: RoutingTable;
+  /** A representative recipient of the state's class. */
+  readonly recipient: RecipientKey;
+  /** Submitted at the system (origin local); otherwise it arrived from the internet or a peer. */
+  readonly local: boolean;
+  /** The representative stands for every recipient of the domain that no system names. */
+  readonly unknown: boolean;
+}
+
+/** What the system of a state does, and where that leads. */
+export type WalkEdge =
+  | { readonly kind: 'forward'; readonly decision: ForwardDecision; readonly next: WalkState }
+  /** A contact's (or alias's) rewrite: the new address is routed again at the same system. */
+  | { readonly kind: 'rewrite'; readonly decision: RewriteDecision; readonly next: WalkState }
+  /** A forward whose next hop is the system itself ("mail for X loops back to myself"). */
+  | { readonly kind: 'self'; readonly decision: ForwardDecision }
+  /** Delivered, refused or bounced, or out of the organisation. */
+  | { readonly kind: 'end'; readonly decision: Decision };
+
+/** A cycle of states: `edges[i]` leads from `states[i]` to `states[(i + 1) % n]`. */
+export interface WalkCycle {
+  readonly states: readonly WalkState[];
+  readonly edges: readonly WalkEdge[];
+}
+
+/** What is known about the route from a state on (computed once per state). */
+export interface WalkInfo {
+  /** The cycle the route runs into (it never ends). */
+  readonly cycle?: WalkCycle;
+  /**
+   * min over the states t of the route of hopLimit(t) - (forwards from here to t): a route
+   * that starts here with 0 Received: headers is stopped by a hop limit iff slack <= 0.
+   * -Infinity on a cycle.
+   */
+  readonly slack: number;
+  /** Consecutive rewrites from here (the simulator's rewrite count until the next forward). */
+  readonly run: number;
+  /** The longest run of rewrites anywhere on the route from here. */
+  readonly maxRun: number;
+}
+
+interface Node extends WalkState {
+  edge?: WalkEdge;
+  info?: WalkInfo;
+  mark: number;
+  at: number;
+}
+
+/** The local part of the synthetic unknown recipient; made unique against every named address. */
+const UNKNOWN_LOCAL = 'unknown-recipient';
+/** Stands for "any domain no connector names", when some connector has the address space "*". */
+export const OTHER_DOMAIN = 'other-domain.invalid';
+
+/**
+ * The exhaustive, memoised route walk behind the routing rules. It decides every step with
+ * the real engine, resolve(), over the compiled tables (never a second graph model), and
+ * memoises per state, so every entry point of a 1,000-system chain, or a chain of 100,000
+ * contact rewrites, is walked in linear time. Routing is deterministic: a state met again
+ * proves a loop, and its absence proves the route ends (Simulator detectCycles).
+ */
+export class RouteWalk {
+  readonly tables: ReadonlyMap<string, RoutingTable>;
+  /** Class of every address some system names, by key. */
+  readonly #classOf = new Map<string, string>();
+  /** Per class: a representative recipient, and whether every system that names it delivers it. */
+  readonly #classes = new Map<string, { readonly recipient: RecipientKey; readonly deliverOnly: boolean }>();
+  readonly #unknown = new Map<string, RecipientKey>();
+  /** States by table, then origin (local, not local), then class. */
+  readonly #states = new Map<RoutingTable, [Map<string, Node>, Map<string, Node>]>();
+  #walks = 0;
+  #cycles?: WalkCycle[];
+  #entries?: WalkState[];
+
+  constructor(tables: ReadonlyMap<string, RoutingTable>) {
+    this.tables = tables;
+    // most addresses are named by one system: their class is that one part, no list to sort
+    const one = new Map<string, string>();
+    const more = new Map<string, string[]>();
+    const add = (key: string, part: string): void => {
+      const first = one.get(key);
+      if (first === undefined) one.set(key, part);
+      else {
+        const list = more.get(key);
+        if (list) list.push(part);
+        else more.set(key, [first, part]);
+      }
+    };
+    for (const t of tables.values()) {
+      for (const [key, e] of Object.entries(t.recipients)) {
+        add(key, `${t.system}\u0001${e.action === 'deliver' ? 'deliver' : `rewrite ${recipientKey(e.to)?.key ?? e.to}`}`);
+      }
+      for (const key of t.knownRecipients) {
+        if (t.recipients[key] || !t.domains[domainOf(key)]?.rejectUnknown) continue;
+        add(key, `${t.system}\u0001known`);
+      }
+    }
+    for (const [key, first] of one) {
+      const parts = more.get(key) ?? [first];
+      const cls = `${domainOf(key)}\u0000${parts.length > 1 ? parts.sort().join('\u0002') : first}`;
+      this.#classOf.set(key, cls);
+      if (this.#classes.has(cls)) continue;
+      const recipient = recipientKey(key);
+      if (recipient) this.#classes.set(cls, { recipient, deliverOnly: parts.every((x) => x.endsWith('\u0001deliver')) });
+    }
+  }
+
+  /** A recipient of `domain` that no system names: it stands for every such recipient. */
+  unknownRecipient(domain: string): RecipientKey {
+    let r = this.#unknown.get(domain);
+    if (!r) {
+      let local = UNKNOWN_LOCAL;
+      for (let i = 1; this.#classOf.has(`${local}@${domain}`); i++) local = `${UNKNOWN_LOCAL}-${i}`;
+      r = { key: `${local}@${domain}`, local, domain };
+      this.#unknown.set(domain, r);
+    }
+    return r;
+  }
+
+  /** The state of `recipient` at `system` (undefined for a system without a table). */
+  state(system: string, recipient: RecipientKey, local: boolean): WalkState | undefined {
+    const table = this.tables.get(system);
+    return table ? this.#state(table, recipient, local) : undefined;
+  }
+
+  #state(table: RoutingTable, recipient: RecipientKey, local: boolean): Node {
+    const cls = this.#classOf.get(recipient.key);
+    let byOrigin = this.#states.get(table);
+    if (!byOrigin) this.#states.set(table, (byOrigin = [new Map(), new Map()]));
+    const states = byOrigin[local ? 0 : 1];
+    // unknown recipients are classed by their domain; a domain never contains "\u0000"
+    const id = cls ?? recipient.domain;
+    let n = states.get(id);
+    if (!n) {
+      const rep = cls === undefined ? this.unknownRecipient(recipient.domain) : (this.#classes.get(cls)?.recipient ?? recipient);
+      n = { system: table.system, table, recipient: rep, local, unknown: cls === undefined, mark: 0, at: 0 };
+      states.set(id, n);
+    }
+    return n;
+  }
+
+  /** Representatives of the classes of named addresses of `domain` (every named address, up to equivalence). */
+  namedRecipients(domain: string): RecipientKey[] {
+    const out: RecipientKey[] = [];
+    for (const c of this.#classes.values()) if (c.recipient.domain === domain) out.push(c.recipient);
+    return out;
+  }
+
+  /** Every domain a system accepts or a connector names, plus OTHER_DOMAIN when a connector has "*". */
+  domains(): string[] {
+    const out = new Set<string>();
+    for (const t of this.tables.values()) {
+      for (const d of Object.keys(t.domains)) out.add(d);
+      for (const c of t.connectors) for (const s of c.addressSpaces) out.add(s === '*' ? OTHER_DOMAIN : s);
+    }
+    return [...out].sort();
+  }
+
+  /**
+   * The entry points of the exhaustive walk, those from the internet first: an unknown
+   * recipient of every domain arriving at every gateway and submitted at every system, and
+   * the same for every class of named addresses. Classes that are only ever delivered are
+   * left out: until a system delivers them they go where an unknown recipient goes, so their
+   * routes are beginnings of the unknown recipient's (no other loop, no longer route).
+   */
+  entries(): WalkState[] {
+    if (this.#entries) return this.#entries;
+    const out: WalkState[] = [];
+    const domains = this.domains();
+    const classes = [...this.#classes.values()].filter((c) => !c.deliverOnly);
+    for (const local of [false, true]) {
+      for (const t of this.tables.values()) {
+        if (!local && !t.gateway) continue;
+        for (const d of domains) out.push(this.#state(t, this.unknownRecipient(d), local));
+        for (const c of classes) out.push(this.#state(t, c.recipient, local));
+      }
+    }
+    this.#entries = out;
+    return out;
+  }
+
+  /** What the state's system does with its recipient (resolve() with 0 Received: headers). */
+  step(state: WalkState): WalkEdge {
+    const n = state as Node;
+    if (n.edge) return n.edge;
+    const d = resolve(n.table, n.recipient, { origin: n.local ? 'local' : 'peer', received: 0 });
+    let edge: WalkEdge;
+    if (d.kind === 'forward') {
+      const next = d.nextHop.system !== undefined ? this.tables.get(d.nextHop.system) : undefined;
+      if (!next) edge = { kind: 'end', decision: d };
+      else if (next === n.table) edge = { kind: 'self', decision: d };
+      else edge = { kind: 'forward', decision: d, next: this.#state(next, n.recipient, false) };
+    } else if (d.kind === 'rewrite') {
+      const to = recipientKey(d.to);
+      edge = to
+        ? { kind: 'rewrite', decision: d, next: this.#state(n.table, to, n.local) }
+        : { kind: 'end', decision: resolve(n.table, d.to, { origin: n.local ? 'local' : 'peer', received: 0 }) };
+    } else {
+      edge = { kind: 'end', decision: d };
+    }
+    n.edge = edge;
+    return edge;
+  }
+
+  /** The route from `state` on: the cycle it ends in, its hop-limit slack, its rewrite runs. */
+  info(state: WalkState): WalkInfo {
+    const start = state as Node;
+    if (start.info) return start.info;
+    const walk = ++this.#walks;
+    const path: Node[] = [];
+    let cur: Node | undefined = start;
+    // iterative, not recursive: a chain of 100,000 rewrites must not overflow the stack
+    while (cur && !cur.info) {
+      if (cur.mark === walk) {
+        const states = path.slice(cur.at);
+        const cycle: WalkCycle = { states, edges: states.map((s) => this.step(s)) };
+        for (const s of states) s.info = { cycle, slack: -Infinity, run: 0, maxRun: 0 };
+        path.length = cur.at;
+        break;
+      }
+      cur.mark = walk;
+      cur.at = path.length;
+      path.push(cur);
+      const e = this.step(cur);
+      cur = e.kind === 'forward' || e.kind === 'rewrite' ? (e.next as Node) : undefined;
+    }
+    for (let i = path.length - 1; i >= 0; i--) {
+      const n = path[i] as Node;
+      const e = this.step(n);
+      if (e.kind === 'forward' || e.kind === 'rewrite') {
+        const next = (e.next as Node).info as WalkInfo;
+        const run = e.kind === 'rewrite' ? 1 + next.run : 0;
+        n.info = {
+          ...(next.cycle ? { cycle: next.cycle } : {}),
+          slack: Math.min(n.table.hopLimit, next.slack - (e.kind === 'forward' ? 1 : 0)),
+          run,
+          maxRun: Math.max(run, next.maxRun),
+        };
+      } else if (e.kind === 'self') {
+        n.info = { cycle: { states: [n], edges: [e] }, slack: -Infinity, run: 0, maxRun: 0 };
+      } else {
+        n.info = { slack: n.table.hopLimit, run: 0, maxRun: 0 };
+      }
+    }
+    // a fresh reference: TypeScript still narrows `start.info` to undefined from the check above
+    const done: Node = start;
+    return done.info as WalkInfo;
+  }
+
+  /** Every distinct cycle reachable from the entry points, in the order found. */
+  cycles(): readonly WalkCycle[] {
+    if (!this.#cycles) {
+      const out = new Set<WalkCycle>();
+      for (const e of this.entries()) {
+        const c = this.info(e).cycle;
+        if (c) out.add(c);
+      }
+      this.#cycles = [...out];
+    }
+    return this.#cycles;
+  }
+}
+
+function domainOf(key: string): string {
+  return key.slice(key.lastIndexOf('@') + 1);
+}
+
+/** The memoised walk of one analysis run, shared by the routing rules. */
+export function routeWalk(ctx: RuleContext): RouteWalk {
+  return ctx.memo('route-walk', () => new RouteWalk(routing(ctx).tables));
+}
+
+/** The systems a route passes, in order (a rewrite stays at its system). */
+export function describeStates(states: readonly WalkState[]): string[] {
+  const out: string[] = [];
+  for (const s of states) if (out[out.length - 1] !== s.system) out.push(s.system);
+  return out;
+}

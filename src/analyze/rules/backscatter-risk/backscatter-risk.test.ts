@@ -1,0 +1,91 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { describeRuleFixtures } from '../../../../test/support/rule-fixtures.js';
+import type { Finding } from '../../../diagnostics/diagnostic.js';
+import { loadModel } from '../../../pipeline.js';
+import { analyze } from '../../analyze.js';
+
+const RULE = 'backscatter-risk';
+describeRuleFixtures(RULE, new URL('.', import.meta.url).pathname);
+
+/** The parsed YAML document that the cases edit. */
+type Cfg = any;
+const tmp = mkdtempSync(join(tmpdir(), `chainmail-${RULE}-`));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+let runs = 0;
+
+/** The rule's findings for the complete valid fixture after `edit`. */
+function run(edit: (c: Cfg) => void): Finding[] {
+  const c: Cfg = parse(readFileSync(new URL('fixtures/valid/complete.yaml', import.meta.url), 'utf8'));
+  edit(c);
+  const dir = join(tmp, String(runs++));
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'chainmail.yaml'), stringify(c));
+  const loaded = loadModel(join(dir, 'chainmail.yaml'), { cwd: dir });
+  if (!loaded.model) throw new Error(`no model: ${JSON.stringify(loaded.findings)}`);
+  return analyze(loaded.model).filter((f) => f.ruleId === RULE);
+}
+
+describe('backscatter-risk', () => {
+  it.each<[string, (c: Cfg) => void, (string | number)[], Record<string, string>, string | undefined]>([
+    [
+      'the last system does not list its recipients',
+      (c) => delete c.systems.unix.mailboxes,
+      ['chains', 0, 'order'],
+      { chain: 'example.com shared', gateway: 'exchange', system: 'unix', domains: 'example.com', unlisted: 'unix' },
+      undefined,
+    ],
+    [
+      'the gateway does not list its recipients',
+      (c) => delete c.systems.exchange.mailboxes,
+      ['chains', 0, 'order'],
+      { chain: 'example.com shared', gateway: 'exchange', system: 'unix', domains: 'example.com', unlisted: 'exchange' },
+      undefined,
+    ],
+    [
+      'the check at the gateway is turned off',
+      (c) => (c.chains[0].rejectUnknownAtGateway = false),
+      ['chains', 0, 'rejectUnknownAtGateway'],
+      { chain: 'example.com shared', gateway: 'exchange', system: 'unix', domains: 'example.com', unlisted: '' },
+      'rejectUnknownAtGateway: true',
+    ],
+  ])('%s', (_, edit, path, data, fix) => {
+    const f = run(edit);
+    expect(f).toHaveLength(1);
+    expect(f[0]?.at).toEqual({ path });
+    expect(f[0]?.data).toEqual(data);
+    expect(f[0]?.fix?.yaml).toBe(fix);
+  });
+
+  it('says which systems do not list their recipients', () => {
+    const [f] = run((c) => {
+      delete c.systems.unix.mailboxes;
+      delete c.systems.exchange.mailboxes;
+    });
+    expect(f?.message).toBe(
+      'gateway "exchange" accepts mail for unknown recipients of "example.com" and "unix" bounces it later (5.1.1): non-delivery reports go to forged senders (backscatter); "exchange", "unix" do not list their recipients (mailboxes or mailboxFiles), so the gateway cannot tell unknown ones',
+    );
+  });
+
+  it.each<[string, (c: Cfg) => void]>([
+    ['every system lists its recipients (the gateway rejects unknown ones)', () => {}],
+    ['an empty list is a list', (c) => (c.systems.unix.mailboxes = [])],
+    ['the gateway is authoritative and bounces itself (shared-authoritative reports it)', (c) => {
+      c.chains[0].rejectUnknownAtGateway = false;
+      c.policies[1].addresses[0].authoritative = true;
+    }],
+    ['a loop (forwarding-loop reports it)', (c) => {
+      c.chains[0].rejectUnknownAtGateway = false;
+      c.systems.unix.forwardUnresolvedTo = 'exchange';
+    }],
+    ['a chain with an unknown system', (c) => {
+      c.chains[0].rejectUnknownAtGateway = false;
+      c.chains[0].order = ['exchange', 'unixx'];
+    }],
+  ])('is quiet when %s', (_, edit) => {
+    expect(run(edit)).toEqual([]);
+  });
+});

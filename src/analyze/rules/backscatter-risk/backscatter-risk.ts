@@ -1,0 +1,90 @@
+import type { Target } from '../../../diagnostics/diagnostic.js';
+import { q } from '../../../diagnostics/diagnostic.js';
+import { yamlSnippet } from '../../indexes.js';
+import { routing } from '../../routing-index.js';
+import type { Decision } from '../../../route/resolve.js';
+import { routeWalk, type RouteWalk, type WalkState } from '../../route-walk.js';
+import { domainText, listText } from '../../routing-report.js';
+import { defineRule } from '../../rule.js';
+
+/**
+ * What the seed leaves out (domain.md, "Backscatter"): a gateway that accepts every
+ * address of a shared domain and lets a later system of the chain bounce the unknown ones
+ * sends non-delivery reports to forged senders. Where every system of the chain lists its
+ * recipients the gateway can reject unknown ones at RCPT time (Postfix
+ * relay_recipient_maps; `rejectUnknownAtGateway`, the default then); where some do not,
+ * the finding names them. Decided by the routing engine: an unknown recipient from the
+ * internet, at every gateway that accepts the domain, that is accepted there and bounced
+ * (or taken on trust by a system that does not list its recipients) further on.
+ */
+export const backscatterRisk = defineRule({
+  id: 'backscatter-risk',
+  defaultSeverity: 'warning',
+  description: 'a gateway accepts unknown recipients of a shared domain and a later system bounces them',
+  check(ctx) {
+    const { model } = ctx;
+    const { simulator, tables } = routing(ctx);
+    const walk = routeWalk(ctx);
+    for (const chain of model.chains) {
+      if (chain.order.some((s) => !tables.has(s)) || chain.domains.some((d) => !d.domain.ascii)) continue;
+      const risky: { domain: string; gateway: string; system: string; status: string }[] = [];
+      for (const { domain } of chain.domains) {
+        // every gateway that accepts the domain is an MX for it; without one, the simulator's entry
+        const accepting = [...tables.values()].filter((t) => t.gateway && t.domains[domain.ascii]);
+        const entry = simulator.entryFor(domain.ascii);
+        for (const gateway of accepting.length > 0 ? accepting : entry ? [entry] : []) {
+          const end = routeEnd(walk, walk.state(gateway.system, walk.unknownRecipient(domain.ascii), false));
+          if (!end || end.state.system === gateway.system) continue;
+          const d = end.decision;
+          // a system that does not list its recipients is assumed to deliver; really it bounces
+          const assumed = d.kind === 'deliver' && !end.state.table.listsRecipients;
+          if (d.kind !== 'refuse' && !assumed) continue;
+          risky.push({ domain: domain.ascii, gateway: gateway.system, system: end.state.system, status: d.kind === 'refuse' ? d.status : '5.1.1' });
+        }
+      }
+      const first = risky[0];
+      if (!first) continue;
+      const unlisted = chain.order.filter((s) => tables.get(s)?.listsRecipients === false);
+      const explicit = chain.rejectUnknownAtGateway === false;
+      const at: Target = explicit ? { path: [...chain.path, 'rejectUnknownAtGateway'] } : { path: [...chain.path, 'order'] };
+      const why =
+        unlisted.length > 0
+          ? `${listText(unlisted)} ${unlisted.length === 1 ? 'does' : 'do'} not list ${unlisted.length === 1 ? 'its' : 'their'} recipients (mailboxes or mailboxFiles), so the gateway cannot tell unknown ones`
+          : 'rejectUnknownAtGateway is false';
+      const domains = risky.map((r) => domainText(model, r.domain)).join(', ');
+      ctx.report({
+        message:
+          `gateway ${q(first.gateway)} accepts mail for unknown recipients of ${domains} and ${q(first.system)} bounces it later ` +
+          `(${first.status}): non-delivery reports go to forged senders (backscatter); ${why}`,
+        at,
+        ...(unlisted.length === 0
+          ? {
+              fix: {
+                description: `reject unknown recipients at the gateway ${q(first.gateway)} at RCPT time (Postfix relay_recipient_maps)`,
+                yaml: yamlSnippet({ rejectUnknownAtGateway: true }),
+              },
+            }
+          : {}),
+        data: {
+          chain: chain.name,
+          gateway: first.gateway,
+          system: first.system,
+          domains: risky.map((r) => r.domain).join(', '),
+          unlisted: unlisted.join(', '),
+        },
+      });
+    }
+  },
+});
+
+/** Where a route ends: the last state and its decision (undefined for a loop: forwarding-loop's). */
+function routeEnd(walk: RouteWalk, start: WalkState | undefined): { state: WalkState; decision: Decision } | undefined {
+  if (!start || walk.info(start).cycle) return undefined;
+  let s = start;
+  for (;;) {
+    const e = walk.step(s);
+    if (e.kind === 'end') return { state: s, decision: e.decision };
+    if (e.kind === 'self') return undefined;
+    s = e.next;
+  }
+}

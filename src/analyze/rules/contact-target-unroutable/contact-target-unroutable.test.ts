@@ -1,0 +1,86 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { describeRuleFixtures } from '../../../../test/support/rule-fixtures.js';
+import type { Finding } from '../../../diagnostics/diagnostic.js';
+import { loadModel } from '../../../pipeline.js';
+import { analyze } from '../../analyze.js';
+
+const RULE = 'contact-target-unroutable';
+describeRuleFixtures(RULE, new URL('.', import.meta.url).pathname);
+
+/** The parsed YAML document that the cases edit. */
+type Cfg = any;
+const tmp = mkdtempSync(join(tmpdir(), `chainmail-${RULE}-`));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+let runs = 0;
+
+/** The rule's findings for the complete fixture after `edit`. */
+function run(edit: (c: Cfg) => void): Finding[] {
+  const c: Cfg = parse(readFileSync(new URL('fixtures/valid/complete.yaml', import.meta.url), 'utf8'));
+  edit(c);
+  const dir = join(tmp, String(runs++));
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'chainmail.yaml'), stringify(c));
+  const loaded = loadModel(join(dir, 'chainmail.yaml'), { cwd: dir });
+  if (!loaded.model) throw new Error(`no model: ${JSON.stringify(loaded.findings)}`);
+  return analyze(loaded.model).filter((f) => f.ruleId === RULE);
+}
+
+const TARGET = ['contacts', 0, 'targetAddress'];
+
+describe('contact-target-unroutable', () => {
+  it.each<[string, (c: Cfg) => void, Record<string, string>, string | undefined]>([
+    [
+      'the connector does not allow relay (step 4)',
+      (c) => (c.connectors[1].allowRelay = false),
+      { domain: 'remote.domain', problem: 'relay-not-allowed', connector: 'To remote.domain' },
+      'allowRelay: true',
+    ],
+    ['no connector, the domain accepted without authority', (c) => c.connectors.splice(1, 1), { domain: 'remote.domain', problem: 'no-connector' }, undefined],
+    [
+      'no connector and no policy for the domain',
+      (c) => {
+        c.connectors.splice(1, 1);
+        c.policies.splice(2, 1);
+      },
+      { domain: 'remote.domain', problem: 'no-connector' },
+      undefined,
+    ],
+    [
+      'a target in an authoritative space of the system that nothing holds',
+      (c) => (c.contacts[0].targetAddress = 'nobody@example.local'),
+      { domain: 'example.local', problem: 'unknown-recipient', targetAddress: 'nobody@example.local' },
+      undefined,
+    ],
+  ])('%s', (_, edit, data, fix) => {
+    const f = run(edit);
+    expect(f).toHaveLength(1);
+    expect(f[0]?.at).toEqual({ path: TARGET });
+    expect(f[0]?.data).toEqual({ contact: 'Internet User', targetAddress: 'internetUser@remote.domain', system: 'exchange', ...data });
+    expect(f[0]?.fix?.yaml).toBe(fix);
+  });
+
+  it('names the target, the contact, the system and the connector', () => {
+    const [f] = run((c) => (c.connectors[1].allowRelay = false));
+    expect(f?.message).toBe(
+      'targetAddress "internetUser@remote.domain" of contact "Internet User" cannot be routed from system "exchange": connector "To remote.domain" carries "remote.domain" but does not allow relaying, so mail for the contact is refused (5.7.1)',
+    );
+    expect(f?.related).toEqual([{ message: 'connector "To remote.domain" does not allow relay', at: { path: ['connectors', 1] } }]);
+  });
+
+  it.each<[string, (c: Cfg) => void]>([
+    ['the complete file', () => {}],
+    ['a "*" connector that allows relay', (c) => (c.connectors[1].addressSpaces = ['*'])],
+    ['a target that is a mailbox of the system', (c) => (c.contacts[0].targetAddress = 'alice@example.com')],
+    ['a target in the shared space, passed on along the chain', (c) => (c.contacts[0].targetAddress = 'carol@example.com')],
+    ['a contact on an unknown system (unknown-reference reports it)', (c) => {
+      c.contacts[0].system = 'exchang';
+      c.connectors.splice(1, 1);
+    }],
+  ])('is quiet on %s', (_, edit) => {
+    expect(run(edit)).toEqual([]);
+  });
+});

@@ -1,0 +1,70 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { describeRuleFixtures } from '../../../../test/support/rule-fixtures.js';
+import type { Finding } from '../../../diagnostics/diagnostic.js';
+import { loadModel } from '../../../pipeline.js';
+import { analyze } from '../../analyze.js';
+
+const RULE = 'test-failed';
+describeRuleFixtures(RULE, new URL('.', import.meta.url).pathname);
+
+/** The parsed YAML document that the cases edit. */
+type Cfg = any;
+const tmp = mkdtempSync(join(tmpdir(), `chainmail-${RULE}-`));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+let runs = 0;
+
+/** The rule's findings for the complete fixture with `tests` (and an optional edit). */
+function run(tests: Cfg[], edit: (c: Cfg) => void = () => {}): Finding[] {
+  const c: Cfg = parse(readFileSync(new URL('fixtures/valid/complete.yaml', import.meta.url), 'utf8'));
+  c.tests = tests;
+  edit(c);
+  const dir = join(tmp, String(runs++));
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'chainmail.yaml'), stringify(c));
+  const loaded = loadModel(join(dir, 'chainmail.yaml'), { cwd: dir });
+  if (!loaded.model) throw new Error(`no model: ${JSON.stringify(loaded.findings)}`);
+  return analyze(loaded.model).filter((f) => f.ruleId === RULE);
+}
+
+describe('test-failed', () => {
+  it.each<[string, Cfg, string, string]>([
+    ['another system', { to: 'carol@example.com', expect: { delivered: 'exchange' } }, 'delivered by "exchange"', 'delivered by "unix"'],
+    ['another outcome', { to: 'nobody@example.com', expect: { bounced: 'unix' } }, 'bounced by "unix"', 'refused by "exchange" (5.1.1)'],
+    ['another status', { to: 'someone@foreign.test', expect: { refused: 'exchange', status: '5.1.1' } }, 'refused by "exchange" (5.1.1)', 'refused by "exchange" (5.7.1)'],
+    ['a loop that is none', { to: 'alice@example.com', expect: { looped: true } }, 'looped', 'delivered by "exchange"'],
+    ['another external host', { to: 'internetuser@xo.one', expect: { external: '[10.1.1.2]' } }, 'external to "[10.1.1.2]"', 'external to "[10.1.1.1]:25"'],
+    ['from a system', { to: 'someone@foreign.test', from: 'unix', expect: { refused: 'unix' } }, 'refused by "unix"', 'external to "foreign.test"'],
+  ])('%s', (_, test, expected, actual) => {
+    const f = run([{ to: 'alice@example.com', expect: { delivered: 'exchange' } }, test]);
+    expect(f).toHaveLength(1);
+    expect(f[0]?.at).toEqual({ path: ['tests', 1, 'expect'], key: true });
+    expect(f[0]?.data).toEqual({ to: test.to, from: test.from ?? 'internet', expected, actual });
+  });
+
+  it('says what was expected and what happened, with the route', () => {
+    const [f] = run([{ to: 'carol@example.com', expect: { delivered: 'exchange' } }]);
+    expect(f?.message).toBe('test "carol@example.com" fails: expected delivered by "exchange", got delivered by "unix" (route: exchange -> unix)');
+  });
+
+  it('sees a loop stopped by the hop limit', () => {
+    const edit = (c: Cfg): void => {
+      c.systems.unix.forwardUnresolvedTo = 'exchange';
+      c.chains[0].rejectUnknownAtGateway = false;
+    };
+    expect(run([{ to: 'nobody@example.com', expect: { looped: true } }, { to: 'nobody@example.com', expect: { looped: true, status: '5.4.6' } }], edit)).toEqual([]);
+    const [f] = run([{ to: 'nobody@example.com', expect: { bounced: 'unix' } }], edit);
+    expect(f?.data?.['actual']).toBe('looped at "exchange" (5.4.6)');
+  });
+
+  it.each<[string, Cfg]>([
+    ['a test from an unknown system', { to: 'alice@example.com', from: 'exchang', expect: { delivered: 'exchange' } }],
+    ['a test that expects an unknown system', { to: 'alice@example.com', expect: { delivered: 'exchang' } }],
+    ['a test that holds, with a default port', { to: 'internetuser@xo.one', expect: { external: '[10.1.1.1]:25' } }],
+  ])('is quiet on %s (unknown-reference reports unknown systems)', (_, test) => {
+    expect(run([test])).toEqual([]);
+  });
+});
