@@ -42,12 +42,12 @@ export const hopLimit = defineRule({
       ctx.report({
         message:
           `mail for ${recipientText(model, entry)} from ${from} reaches system ${q(sys.name)} after ` +
-          `${formatCount(stop.hops)} hops, its hop limit (${formatCount(limit)} Received: headers), and is stopped as a loop (5.4.6): ${route}`,
+          `${plural(stop.hops, 'hop')}, its hop limit (${plural(limit, 'Received: header')}), and is stopped as a loop (5.4.6): ${route}`,
         at,
         ...(stop.hops + 1 <= MAX_HOP_LIMIT
           ? {
               fix: {
-                description: `raise the hop limit of system ${q(sys.name)} above the ${formatCount(stop.hops)} hops of the route, or shorten the route`,
+                description: `raise the hop limit of system ${q(sys.name)} above the ${plural(stop.hops, 'hop')} of the route, or shorten the route`,
                 yaml: yamlSnippet({ hopLimit: stop.hops + 1 }),
               },
             }
@@ -78,4 +78,9 @@ function stopOf(walk: ReturnType<typeof routeWalk>, entry: WalkState): { state: 
     s = e.kind === 'forward' || e.kind === 'rewrite' ? e.next : undefined;
   }
   return undefined;
+}
+
+/** `1 hop`, `20 hops`, `1,000 hops`. */
+function plural(n: number, noun: string): string {
+  return `${formatCount(n)} ${noun}${n === 1 ? '' : 's'}`;
 }

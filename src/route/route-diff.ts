@@ -1,0 +1,240 @@
+import { compileRoutingTables } from '../compile/routing.js';
+import type { Model } from '../model/model.js';
+import type { RoutingTable } from '../model/routing-table.js';
+import { recipientKey } from './resolve.js';
+import { Simulator, type Outcome, type Route } from './simulate.js';
+
+/**
+ * What a change to the file does to mail: every probed address whose route differs
+ * between two versions of the model (`chainmail plan --base`). Routing is deterministic,
+ * so comparing the simulated routes of the same addresses from the same entry points is
+ * an exact answer for those addresses; the probes cover every known recipient and one
+ * unknown recipient per domain, which is every class of address the tables distinguish.
+ */
+
+/** Why a route changed, most alarming first (the order of {@link CHANGE_KINDS}). */
+export type RouteChangeKind =
+  /** The route now ends in a loop (5.4.6) or a cycle. */
+  | 'loop-added'
+  /** A recipient that only the new version knows (mailbox, alias, contact). */
+  | 'recipient-added'
+  /** A recipient that only the old version knows. */
+  | 'recipient-removed'
+  /** Delivered (or sent out) before; bounced or refused now. */
+  | 'now-failing'
+  /** A loop is gone. */
+  | 'loop-removed'
+  /** Bounced or refused before; delivered (or sent out) now. */
+  | 'now-delivered'
+  /** Still delivered, but by another system, to another mailbox, or out to another host. */
+  | 'delivery-moved'
+  /** Still failing, but differently: bounced instead of refused (backscatter), another system or status. */
+  | 'failure-changed'
+  /** Same outcome, different way there: another next hop, another system on the path. */
+  | 'next-hop-changed';
+
+/** Every change kind, in report order. */
+export const CHANGE_KINDS: readonly RouteChangeKind[] = [
+  'loop-added',
+  'recipient-added',
+  'recipient-removed',
+  'now-failing',
+  'loop-removed',
+  'now-delivered',
+  'delivery-moved',
+  'failure-changed',
+  'next-hop-changed',
+];
+
+/** One version's route of a probed address, reduced to what a reviewer compares. */
+export interface RouteView {
+  readonly outcome: Outcome;
+  /** The systems the message passes, in order, then the external host it leaves for. */
+  readonly path: readonly string[];
+  /** For loops: the systems of the cycle, the repeated one at the end. */
+  readonly cycle?: readonly string[];
+}
+
+/** An address whose route differs between the two versions. */
+export interface RouteChange {
+  readonly kind: RouteChangeKind;
+  /** The probed address (comparison form: lower-case local part, A-label domain). */
+  readonly recipient: string;
+  /** A synthetic address standing for every unknown recipient of its domain. */
+  readonly synthetic: boolean;
+  /** The entry points with this same change: `internet` or a system (local submission). */
+  readonly from: readonly string[];
+  readonly before: RouteView;
+  readonly after: RouteView;
+}
+
+/** An address to route in both versions. */
+export interface Probe {
+  readonly address: string;
+  /** Stands for the unknown recipients of its domain. */
+  readonly synthetic: boolean;
+}
+
+/** The result of {@link routeDiff}. */
+export interface RouteDiff {
+  readonly changes: readonly RouteChange[];
+  /** What was compared: addresses, entry points, routes per version. */
+  readonly probed: { readonly addresses: number; readonly from: readonly string[]; readonly routes: number };
+  /** Recipients only one version knows (also reported as changes when their route differs). */
+  readonly recipients: { readonly added: number; readonly removed: number };
+  /** Systems only one version has: their own entry point is not compared. */
+  readonly systems: { readonly added: readonly string[]; readonly removed: readonly string[] };
+}
+
+export interface RouteDiffOptions {
+  /** Entry points to compare; default `internet` and every system both versions have. */
+  readonly from?: readonly string[];
+  /** Called after each address is routed in both versions (progress on a terminal). */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+/** The local part of the synthetic unknown recipient of each domain. */
+export const UNKNOWN_LOCAL = 'chainmail-unknown-recipient';
+/** A domain no file may accept (RFC 2606 reserves .invalid): probes relaying to the world. */
+export const FOREIGN_DOMAIN = 'relay-probe.invalid';
+
+/** Compares the routes of two versions of a model (base = before, head = after). */
+export function routeDiff(base: Model, head: Model, options: RouteDiffOptions = {}): RouteDiff {
+  const baseTables = compileRoutingTables(base);
+  const headTables = compileRoutingTables(head);
+  return diffRoutingTables(baseTables, headTables, probesFor([base, head], [baseTables, headTables]), options);
+}
+
+/**
+ * The addresses to probe: every recipient any system of either version resolves (mailboxes,
+ * aliases, contact addresses) and every contact's targetAddress, then one synthetic unknown
+ * recipient per domain (declared, accepted, or named by a connector) and one in a domain
+ * nobody accepts. Sorted: known ones first, by address.
+ */
+export function probesFor(models: readonly Model[], tables: readonly ReadonlyMap<string, RoutingTable>[]): Probe[] {
+  const known = new Set<string>();
+  const domains = new Set<string>();
+  for (const t of tables) {
+    for (const table of t.values()) {
+      for (const key of Object.keys(table.recipients)) known.add(key);
+      for (const key of table.knownRecipients) known.add(key);
+      for (const d of Object.keys(table.domains)) domains.add(d);
+      for (const c of table.connectors) for (const d of c.addressSpaces) if (d !== '*') domains.add(d);
+    }
+  }
+  for (const m of models) {
+    for (const c of m.contacts) if (c.targetAddress.key) known.add(c.targetAddress.key);
+    for (const d of m.domains.keys()) if (d) domains.add(d);
+  }
+  for (const k of known) {
+    const r = recipientKey(k);
+    if (r) domains.add(r.domain);
+  }
+  const unknown: Probe[] = [];
+  for (const d of [...domains, FOREIGN_DOMAIN].sort(cmp)) {
+    let local = UNKNOWN_LOCAL;
+    for (let i = 2; known.has(`${local}@${d}`); i++) local = `${UNKNOWN_LOCAL}-${i}`;
+    unknown.push({ address: `${local}@${d}`, synthetic: true });
+  }
+  return [...[...known].sort(cmp).map((address) => ({ address, synthetic: false })), ...unknown];
+}
+
+/** The known (non-synthetic) recipients of one set of tables. */
+function knownSet(tables: ReadonlyMap<string, RoutingTable>): Set<string> {
+  const s = new Set<string>();
+  for (const t of tables.values()) for (const k of Object.keys(t.recipients)) s.add(k);
+  return s;
+}
+
+/**
+ * Compares two sets of compiled routing tables over the given probes: the building block
+ * of {@link routeDiff}, also used to compare one system's view (the import round trip).
+ */
+export function diffRoutingTables(
+  base: ReadonlyMap<string, RoutingTable>,
+  head: ReadonlyMap<string, RoutingTable>,
+  probes: readonly Probe[],
+  options: RouteDiffOptions = {},
+): RouteDiff {
+  const from = options.from ?? ['internet', ...[...base.keys()].filter((s) => head.has(s)).sort(cmp)];
+  const before = new Simulator(base);
+  const after = new Simulator(head);
+  const baseKnown = knownSet(base);
+  const headKnown = knownSet(head);
+  const changes: RouteChange[] = [];
+  let i = 0;
+  for (const p of probes) {
+    // one entry per distinct change of this address: entry points with the same change merge
+    const merged = new Map<string, { change: Omit<RouteChange, 'from'>; from: string[] }>();
+    for (const f of from) {
+      const b = view(before.route(p.address, f, { detectCycles: true }));
+      const a = view(after.route(p.address, f, { detectCycles: true }));
+      if (sameView(b, a)) continue;
+      const sig = `${viewSignature(b)}\u0001${viewSignature(a)}`;
+      const cur = merged.get(sig);
+      if (cur) cur.from.push(f);
+      else {
+        const kind = classify(p, b, a, baseKnown, headKnown);
+        merged.set(sig, { change: { kind, recipient: p.address, synthetic: p.synthetic, before: b, after: a }, from: [f] });
+      }
+    }
+    for (const { change, from: f } of merged.values()) changes.push({ ...change, from: f });
+    options.onProgress?.(++i, probes.length);
+  }
+  changes.sort((x, y) => CHANGE_KINDS.indexOf(x.kind) - CHANGE_KINDS.indexOf(y.kind) || Number(x.synthetic) - Number(y.synthetic) || cmp(x.recipient, y.recipient) || cmp(x.from[0] ?? '', y.from[0] ?? ''));
+  let added = 0;
+  let removed = 0;
+  for (const k of headKnown) if (!baseKnown.has(k)) added++;
+  for (const k of baseKnown) if (!headKnown.has(k)) removed++;
+  return {
+    changes,
+    probed: { addresses: probes.length, from, routes: probes.length * from.length },
+    recipients: { added, removed },
+    systems: {
+      added: [...head.keys()].filter((s) => !base.has(s)).sort(cmp),
+      removed: [...base.keys()].filter((s) => !head.has(s)).sort(cmp),
+    },
+  };
+}
+
+/** A route reduced to its outcome and path (reasons are prose: a renamed connector is no route change). */
+export function view(r: Route): RouteView {
+  const path: string[] = [];
+  for (const h of r.hops) if (path[path.length - 1] !== h.system) path.push(h.system);
+  if (r.outcome.kind === 'external' && r.outcome.host !== undefined) path.push(r.outcome.host);
+  return { outcome: r.outcome, path, ...(r.cycle ? { cycle: r.cycle } : {}) };
+}
+
+function outcomeSignature(o: Outcome): string {
+  return [o.kind, o.system ?? '', o.status ?? '', o.code ?? '', o.host ?? '', o.mailbox ?? ''].join('\u0000');
+}
+
+function viewSignature(v: RouteView): string {
+  return `${outcomeSignature(v.outcome)}\u0000${v.path.join('\u0002')}\u0000${(v.cycle ?? []).join('\u0002')}`;
+}
+
+function sameView(a: RouteView, b: RouteView): boolean {
+  return viewSignature(a) === viewSignature(b);
+}
+
+const FAILING = new Set(['bounced', 'refused']);
+const REACHES = new Set(['delivered', 'external']);
+
+function classify(p: Probe, b: RouteView, a: RouteView, baseKnown: ReadonlySet<string>, headKnown: ReadonlySet<string>): RouteChangeKind {
+  const bk = b.outcome.kind;
+  const ak = a.outcome.kind;
+  if (ak === 'looped' && bk !== 'looped') return 'loop-added';
+  if (!p.synthetic && headKnown.has(p.address) && !baseKnown.has(p.address)) return 'recipient-added';
+  if (!p.synthetic && baseKnown.has(p.address) && !headKnown.has(p.address)) return 'recipient-removed';
+  if (REACHES.has(bk) && FAILING.has(ak)) return 'now-failing';
+  if (bk === 'looped' && ak !== 'looped') return 'loop-removed';
+  if (FAILING.has(bk) && REACHES.has(ak)) return 'now-delivered';
+  if (outcomeSignature(b.outcome) !== outcomeSignature(a.outcome)) {
+    return FAILING.has(ak) || ak === 'looped' ? 'failure-changed' : 'delivery-moved';
+  }
+  return 'next-hop-changed';
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
