@@ -1,0 +1,100 @@
+/** What the relay checks in a message before it accepts it. */
+export interface MessageScan {
+  /** Why the message is refused at the end of DATA, if it is. */
+  readonly problem?: { readonly code: number; readonly status: string; readonly text: string };
+  /** `Received:` fields in the header section (the hop count, RFC 5321 section 6.3). */
+  readonly received: number;
+  /** Length of the header section, up to and including the empty line (or the whole message). */
+  readonly headerLength: number;
+}
+
+/**
+ * One pass over the message as received (dot-unstuffed): NUL bytes, bare CR or LF (the
+ * SMTP smuggling class, CVE-2023-51764: a line end other than CRLF must never reach a
+ * server that might read it as one), lines longer than RFC 5322 allows, and the count of
+ * Received: fields of the header section.
+ */
+export function scanMessage(buf: Buffer, maxLineLength: number): MessageScan {
+  let received = 0;
+  let headerLength = -1;
+  let problem: MessageScan['problem'];
+  if (buf.indexOf(0) >= 0) {
+    problem = { code: 550, status: '5.6.0', text: 'message contains NUL characters (RFC 5321 section 4.1.4)' };
+  }
+  let pos = 0;
+  const len = buf.length;
+  while (pos < len) {
+    const lf = buf.indexOf(0x0a, pos);
+    const end = lf < 0 ? len : lf;
+    const cr = buf.indexOf(0x0d, pos);
+    if (lf < 0 || lf === pos || buf[lf - 1] !== 0x0d || (cr >= 0 && cr < lf - 1)) {
+      problem ??= {
+        code: 550,
+        status: '5.6.0',
+        text: 'message contains a bare CR or LF; lines must end with CRLF (RFC 5321 section 2.3.8)',
+      };
+      if (lf < 0) break;
+    }
+    const lineLength = end - 1 - pos;
+    if (lineLength > maxLineLength) {
+      problem ??= { code: 550, status: '5.6.0', text: `message has a line longer than ${maxLineLength} characters (RFC 5322 section 2.1.1)` };
+    }
+    if (headerLength < 0) {
+      if (lineLength <= 0) headerLength = lf + 1;
+      else if (isReceived(buf, pos)) received++;
+    }
+    pos = lf + 1;
+  }
+  return { ...(problem ? { problem } : {}), received, headerLength: headerLength < 0 ? len : headerLength };
+}
+
+const RECEIVED = Buffer.from('received', 'latin1');
+
+/** A header line that starts the field `Received` (case-insensitive; obsolete WSP before ':' allowed). */
+function isReceived(buf: Buffer, pos: number): boolean {
+  if (buf.length - pos < 9) return false;
+  for (let i = 0; i < 8; i++) {
+    const c = buf[pos + i]! | 0x20;
+    if (c !== RECEIVED[i]) return false;
+  }
+  let j = pos + 8;
+  while (buf[j] === 0x20 || buf[j] === 0x09) j++;
+  return buf[j] === 0x3a;
+}
+
+/** What goes into our Received: field. */
+export interface ReceivedInfo {
+  readonly helo: string;
+  readonly clientIp: string;
+  readonly hostname: string;
+  readonly id: string;
+  readonly tls: boolean;
+  readonly utf8: boolean;
+  /** The recipient, when the message has exactly one (Postfix does the same: no Bcc leak). */
+  readonly for?: string;
+  readonly date: Date;
+}
+
+/**
+ * The trace field we prepend (RFC 5321 section 4.4, "with" per RFC 3848 and RFC 6531
+ * section 3.7.3). Client-supplied text is reduced to safe characters: it must never be
+ * able to start a new header line.
+ */
+export function receivedHeader(r: ReceivedInfo): Buffer {
+  const helo = r.helo.replace(/[^A-Za-z0-9.\-[\]:_]/g, '').slice(0, 255) || 'unknown';
+  const ip = r.clientIp.replace(/^::ffff:/, '');
+  const literal = ip.includes(':') ? `[IPv6:${ip}]` : `[${ip}]`;
+  const proto = `${r.utf8 ? 'UTF8SMTP' : 'ESMTP'}${r.tls ? 'S' : ''}`;
+  const forClause = r.for !== undefined && /^[^\s<>\r\n]+$/.test(r.for) ? `\r\n\tfor <${r.for}>` : '';
+  const text = `Received: from ${helo} (${literal})\r\n\tby ${r.hostname} (chainmail) with ${proto} id ${r.id}${forClause};\r\n\t${rfc5322Date(r.date)}\r\n`;
+  return Buffer.from(text, 'utf8');
+}
+
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** RFC 5322 section 3.3 date-time, in UTC. */
+export function rfc5322Date(d: Date): string {
+  const p = (n: number): string => String(n).padStart(2, '0');
+  return `${DAYS[d.getUTCDay()]}, ${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000`;
+}

@@ -1,0 +1,204 @@
+import type { SMTPServerAddress, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
+import type { RoutingTable } from '../model/routing-table.js';
+import type { RelayLog } from './log.js';
+import { receivedHeader, scanMessage } from './message.js';
+import type { DeliveryQueue } from './queue.js';
+import { queueId } from './queue-id.js';
+import { routeRecipient, type SelfCheck } from './route.js';
+import type { RelayServer } from './smtp-listener.js';
+import type { Spool } from './spool/spool.js';
+import type { RelayLimits } from './types.js';
+
+export interface SessionDeps {
+  readonly table: () => RoutingTable;
+  readonly spool: Spool;
+  readonly queue: DeliveryQueue;
+  readonly log: RelayLog;
+  readonly hostname: string;
+  readonly limits: RelayLimits;
+  readonly maxSize: number;
+  readonly isSelf: SelfCheck;
+  readonly server: () => RelayServer | undefined;
+}
+
+type Callback = (err?: Error | null) => void;
+
+/** An SMTP reply as an error for smtp-server: the code, and text that starts with the enhanced status. */
+export function reply(code: number, status: string, text: string): Error & { responseCode: number } {
+  return Object.assign(new Error(`${status} ${text}`), { responseCode: code });
+}
+
+// eslint-disable-next-line no-control-regex
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/**
+ * The SMTP side of the relay as smtp-server hooks: who may connect, which recipients are
+ * accepted (the routing table decides, through the same resolve() as the simulator), and
+ * what happens at the end of DATA (checks, Received:, the durable spool write, then 250).
+ */
+export class SessionHandlers {
+  readonly #d: SessionDeps;
+  readonly #perAddress = new Map<string, number>();
+  readonly #counted = new Set<string>();
+  readonly #errors = new Map<string, number>();
+  /** Bytes of DATA held by all sessions. */
+  #buffered = 0;
+
+  constructor(deps: SessionDeps) {
+    this.#d = deps;
+  }
+
+  /** Origin of mail arriving here for resolve(): nobody earns relay rights by address, loopback included. */
+  #origin(): 'internet' | 'peer' {
+    return this.#d.table().gateway ? 'internet' : 'peer';
+  }
+
+  onConnect = (session: SMTPServerSession, cb: Callback): void => {
+    const ip = session.remoteAddress;
+    const n = (this.#perAddress.get(ip) ?? 0) + 1;
+    this.#d.log({ event: 'connect', session: session.id, client: ip, port: session.remotePort });
+    if (n > this.#d.limits.maxClientsPerAddress) {
+      this.#d.log({ event: 'refuse', session: session.id, client: ip, stage: 'CONNECT', code: 421, status: '4.7.0', reason: 'too many connections from this address' });
+      cb(reply(421, '4.7.0', `too many connections from ${ip}, try again later`));
+      return;
+    }
+    this.#perAddress.set(ip, n);
+    this.#counted.add(session.id);
+    cb();
+  };
+
+  onClose = (session: SMTPServerSession): void => {
+    this.#errors.delete(session.id);
+    if (!this.#counted.delete(session.id)) return;
+    const ip = session.remoteAddress;
+    const n = (this.#perAddress.get(ip) ?? 1) - 1;
+    if (n <= 0) this.#perAddress.delete(ip);
+    else this.#perAddress.set(ip, n);
+  };
+
+  onMailFrom = (address: SMTPServerAddress, session: SMTPServerSession, cb: Callback): void => {
+    const args = address.args || {};
+    // RFC 6531 section 3.4: a non-ASCII address needs the SMTPUTF8 parameter
+    if (NON_ASCII.test(address.address) && !args['SMTPUTF8']) {
+      cb(this.#refuse(session, 'MAIL', address.address, reply(553, '5.6.7', 'a non-ASCII sender address needs the SMTPUTF8 parameter')));
+      return;
+    }
+    cb();
+  };
+
+  onRcptTo = (address: SMTPServerAddress, session: SMTPServerSession, cb: Callback): void => {
+    const mailArgs = (session.envelope.mailFrom && session.envelope.mailFrom.args) || {};
+    if (NON_ASCII.test(address.address) && !mailArgs['SMTPUTF8']) {
+      cb(this.#refuse(session, 'RCPT', address.address, reply(553, '5.6.7', 'a non-ASCII recipient address needs SMTPUTF8 on MAIL FROM')));
+      return;
+    }
+    const r = routeRecipient(this.#d.table(), address.address, this.#origin(), 0, this.#d.isSelf);
+    if (r.kind === 'fail') {
+      cb(this.#refuse(session, 'RCPT', address.address, reply(r.code, r.status, r.code === 554 && r.status === '5.7.1' ? `<${address.address}>: relay access denied (${r.reason})` : `<${address.address}>: ${r.reason}`)));
+      return;
+    }
+    cb();
+  };
+
+  onData = (stream: SMTPServerDataStream, session: SMTPServerSession, cb: (err?: Error | null, message?: string) => void): void => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let overflow = false;
+    const limits = this.#d.limits;
+    const release = (): void => {
+      this.#buffered -= size;
+      size = 0;
+    };
+    // a client that trickles its message keeps a session and its memory: bounded in time
+    const timer = setTimeout(() => {
+      this.#d.log({ event: 'refuse', session: session.id, client: session.remoteAddress, stage: 'DATA', code: 421, status: '4.4.2', reason: 'data timeout' });
+      this.#d.server()?.byId.get(session.id)?.close();
+    }, limits.dataTimeout);
+    timer.unref();
+    stream.on('data', (chunk: Buffer) => {
+      if (overflow || stream.sizeExceeded) return;
+      if (this.#buffered + chunk.length > limits.dataMemory) {
+        // beyond the memory budget the rest is read and dropped: 452 at the end
+        overflow = true;
+        release();
+        chunks.length = 0;
+        return;
+      }
+      chunks.push(chunk);
+      size += chunk.length;
+      this.#buffered += chunk.length;
+    });
+    // a client that vanishes mid-DATA: smtp-server destroys the stream ('error', 'close')
+    const abandon = (): void => {
+      clearTimeout(timer);
+      release();
+    };
+    stream.on('error', abandon);
+    stream.on('close', abandon);
+    stream.on('end', () => {
+      clearTimeout(timer);
+      const body = Buffer.concat(chunks, size);
+      release();
+      chunks.length = 0;
+      this.#finish(session, stream, body, overflow).then(
+        (id) => cb(null, `2.0.0 Ok: queued as ${id}`),
+        (e: Error) => cb(e),
+      );
+    });
+  };
+
+  async #finish(session: SMTPServerSession, stream: SMTPServerDataStream, data: Buffer, overflow: boolean): Promise<string> {
+    const env = session.envelope;
+    const from = env.mailFrom ? env.mailFrom.address : '';
+    const rcpt = env.rcptTo.map((r) => r.address);
+    const stage = (e: Error & { responseCode: number }): Error => this.#refuse(session, 'DATA', rcpt.join(','), e);
+    if (stream.sizeExceeded) throw stage(reply(552, '5.3.4', `message exceeds the size limit of ${this.#d.maxSize} bytes`));
+    if (overflow) throw stage(reply(452, '4.3.1', 'insufficient system resources, try again later'));
+    const scan = scanMessage(data, this.#d.limits.maxLineLength);
+    if (scan.problem) throw stage(reply(scan.problem.code, scan.problem.status, scan.problem.text));
+    const table = this.#d.table();
+    if (scan.received >= table.hopLimit) {
+      throw stage(reply(554, '5.4.6', `too many hops: ${scan.received} Received: headers reach the hop limit of ${table.hopLimit} (mail loop?)`));
+    }
+    const args = (env.mailFrom && env.mailFrom.args) || {};
+    const utf8 = Boolean(args['SMTPUTF8']);
+    const now = Date.now();
+    const id = queueId(now);
+    const received = receivedHeader({
+      helo: session.hostNameAppearsAs || '',
+      clientIp: session.remoteAddress,
+      hostname: this.#d.hostname,
+      id,
+      tls: Boolean(session.secure),
+      utf8,
+      ...(rcpt.length === 1 ? { for: rcpt[0]! } : {}),
+      date: new Date(now),
+    });
+    const body = Buffer.concat([received, data]);
+    try {
+      const entry = await this.#d.spool.addMessage(
+        { v: 1, id, from, rcpt, arrival: now, received: scan.received, utf8, body8: String(args['BODY'] ?? '').toUpperCase() === '8BITMIME', client: session.remoteAddress },
+        body,
+      );
+      this.#d.log({ event: 'accept', id, session: session.id, client: session.remoteAddress, from, to: rcpt, size: body.length });
+      this.#d.queue.enqueue(entry, body);
+      return id;
+    } catch (e) {
+      this.#d.log({ event: 'error', where: 'spool', session: session.id, error: (e as Error).message });
+      throw stage(reply(452, '4.3.1', 'insufficient system storage, try again later'));
+    }
+  }
+
+  /** Logs a refusal and counts it; past the error limit the session ends (421). */
+  #refuse(session: SMTPServerSession, stage: string, address: string, err: Error & { responseCode: number }): Error {
+    const [status, ...rest] = err.message.split(' ');
+    this.#d.log({ event: 'refuse', session: session.id, client: session.remoteAddress, stage, address, code: err.responseCode, status, reason: rest.join(' ') });
+    const n = (this.#errors.get(session.id) ?? 0) + 1;
+    this.#errors.set(session.id, n);
+    if (n > this.#d.limits.maxErrors && err.responseCode >= 500) {
+      // postconf smtpd_hard_error_limit: a client probing addresses one by one is cut off
+      return reply(421, '4.7.0', `too many errors, closing connection (${err.message})`);
+    }
+    return err;
+  }
+}

@@ -1,0 +1,84 @@
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import { SMTPConnection, type SMTPConnectionOptions } from 'smtp-server/lib/smtp-connection.js';
+
+/**
+ * smtp-server's SMTPConnection.init() holds every new client for a fixed 100 ms before
+ * the greeting, to catch clients that talk first (the delay is hard-coded: no option in
+ * smtp-server 3.x, upstream lib/smtp-connection.js init() has the same literal). That is
+ * right for the internet side and wasteful between the systems of one chain: it alone caps
+ * 20 one-message sessions at about 190 messages per second. We make it a setting by the
+ * routes the package supports instead of patching node_modules:
+ *
+ * - `smtp-server/lib/smtp-connection.js` is a public subpath of the package ("exports"
+ *   maps ./lib/*.js, with type declarations), so SMTPConnection can be subclassed;
+ * - `SMTPServer#connect(socket, options)` is the documented public method that turns an
+ *   accepted socket into a connection, so a subclass of the server can create ours.
+ *
+ * RelayConnection overrides the public `init()`/`connectionReady()` pair: it lets the
+ * base init() set up its listeners and the maxClients check, ignores the base's 100 ms
+ * timer, and starts the session itself after our delay (at once when it is 0). Until
+ * then the base's own early-talker check answers "421 You talk too soon" as before.
+ */
+export class RelayConnection extends SMTPConnection {
+  readonly #delay: number;
+  #started = false;
+
+  constructor(server: SMTPServer, socket: Socket | TLSSocket, options: SMTPConnectionOptions | null | undefined, delay: number) {
+    super(server, socket, options);
+    this.#delay = delay;
+  }
+
+  override init(): void {
+    super.init();
+    const start = (): void => {
+      if (this.#started || this._closing || this._closed) return;
+      this.#started = true;
+      super.connectionReady();
+    };
+    if (this.#delay > 0) setTimeout(start, this.#delay).unref();
+    else setImmediate(start);
+  }
+
+  /** Called by the base init()'s fixed timer: superseded by the start in init() above. */
+  override connectionReady(): void {
+    // intentionally empty
+  }
+
+  /**
+   * Replies whose text already begins with an enhanced status code (ours: "5.7.1 relay
+   * access denied") are sent as they are; smtp-server would otherwise prefix its generic
+   * code for the reply code (554 -> 5.6.0), and the client would see the wrong reason.
+   */
+  override send(code: number, data?: string | string[] | null, context?: string | false): void {
+    if (typeof data === 'string' && /^[245]\.\d{1,3}\.\d{1,3} /.test(data)) {
+      super.send(code, data, false);
+      return;
+    }
+    super.send(code, data, context);
+  }
+}
+
+/** An SMTPServer whose connections are RelayConnections with our greeting delay. */
+export class RelayServer extends SMTPServer {
+  readonly #delay: number;
+  /** Connections by session id (data timeouts close them). */
+  readonly byId = new Map<string, RelayConnection>();
+
+  constructor(options: SMTPServerOptions, greetingDelay: number) {
+    super(options);
+    this.#delay = greetingDelay;
+  }
+
+  /** As SMTPServer#connect, with our connection class. */
+  override connect(socket: Socket | TLSSocket, socketOptions?: SMTPConnectionOptions | null): void {
+    const connection = new RelayConnection(this, socket, socketOptions, this.#delay);
+    this.connections.add(connection);
+    this.byId.set(connection.id, connection);
+    connection.on('error', (err: Error) => this._onError(err));
+    connection.on('connect', (data) => this._onClientConnect(data));
+    socket.once('close', () => this.byId.delete(connection.id));
+    connection.init();
+  }
+}
