@@ -144,3 +144,29 @@ describe('load: hostile and broken files', () => {
     expect(b.diagnostics[0]?.message).toMatch(/NUL bytes/);
   });
 });
+
+describe('load: the fast path for large files', () => {
+  const big = (extra: string): string => {
+    const boxes = Array.from({ length: 12_000 }, (_, i) => `      - user${i}@example.com`).join('\n');
+    return `version: 1\ndomains:\n  example.com: {}\nsystems:\n  unix:\n    kind: postfix\n    host: "[10.0.0.1]"\n    mailboxes:\n${boxes}\n${extra}`;
+  };
+
+  it('gives the same model and the same located findings as the yaml path', () => {
+    const text = big('policies:\n  - name: p\n    system: unix\n    addresses: [{ space: "@example.com", authoritative: true }]\n    bogus: 1\n');
+    expect(text.length).toBeGreaterThan(256 * 1024);
+    const r = lint(loadModel(write('big.yaml', text), { cwd: dir }));
+    const schema = r.diagnostics.filter((d) => d.ruleId === 'schema');
+    expect(schema).toHaveLength(1);
+    expect(schema[0]).toMatchObject({ line: 12_013, column: 5, message: expect.stringContaining('unknown key "bogus"') });
+    const l = loadModel(join(dir, 'big.yaml'), { cwd: dir });
+    expect(l.model?.systems.get('unix')?.mailboxes).toHaveLength(12_000);
+  });
+
+  it.each([
+    ['a duplicate key', 'systems:\n  other: { kind: postfix, host: x.example.com }\n', /key "systems" appears twice/],
+    ['an alias', 'x: &a [1]\ny: *a\n', /unknown key "x"/],
+  ])('falls back to the yaml path for %s', (_n, extra, message) => {
+    const r = lint(loadModel(write('big2.yaml', big(extra)), { cwd: dir }));
+    expect(r.diagnostics.map((d) => d.message).join('\n')).toMatch(message);
+  });
+});
