@@ -47,6 +47,7 @@ describe.skipIf(!canRun)('startPostfix (a private Postfix instance)', () => {
   it('runs with its own configuration', async () => {
     if (!postfix) throw new Error('not started');
     expect((await postfix.postconf(['-h', 'config_directory'])).trim()).toBe(postfix.configDir);
+    await postfix.waitForLog(/daemon started/);
     expect(postfix.log()).toMatch(/daemon started/);
   });
 
