@@ -7,13 +7,13 @@ import { UsageError, useColor, type CliIo } from '../io.js';
 import { VERSION } from '../version.js';
 
 export const lintCommand: Command = {
-  synopsis: 'lint FILE...   [--format text|json|sarif|github|markdown|junit] [--max-warnings N] [--quiet]',
+  synopsis: 'lint FILE...   [--format text|json|sarif|github|gitlab|markdown|junit] [--max-warnings N] [--quiet]',
   help: `usage: chainmail lint FILE... [options]
 
 Checks each chainmail file: YAML syntax, the JSON Schema, and every rule (docs/rules/).
 
 options:
-  --format F          text (default), json, sarif, github, markdown, junit
+  --format F          text (default), json, sarif, github, gitlab, markdown, junit
   --max-warnings N    exit 1 when there are more than N warnings
   --quiet             report errors only
 `,
