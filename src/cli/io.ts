@@ -6,6 +6,8 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Whether stdout is a terminal (colours, progress). */
   readonly isTTY: boolean;
+  /** Whether stderr is a terminal: only then is a progress line drawn (src/cli/progress.ts). Default false. */
+  readonly isStderrTTY?: boolean;
   /** Reads standard input fully (route --recipients -). */
   readStdin?(): Promise<string>;
 }
@@ -18,6 +20,7 @@ export function processIo(): CliIo {
     cwd: process.cwd(),
     env: process.env,
     isTTY: Boolean(process.stdout.isTTY),
+    isStderrTTY: Boolean(process.stderr.isTTY),
     readStdin: async () => {
       const chunks: Buffer[] = [];
       for await (const c of process.stdin) chunks.push(c as Buffer);

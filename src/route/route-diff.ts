@@ -51,6 +51,8 @@ export interface RouteView {
   readonly outcome: Outcome;
   /** The systems the message passes, in order, then the external host it leaves for. */
   readonly path: readonly string[];
+  /** The host of each forward, in order (`[192.168.1.10]:25`): a system that moved shows here. */
+  readonly nextHops: readonly string[];
   /** For loops: the systems of the cycle, the repeated one at the end. */
   readonly cycle?: readonly string[];
 }
@@ -139,10 +141,13 @@ export function probesFor(models: readonly Model[], tables: readonly ReadonlyMap
   return [...[...known].sort(cmp).map((address) => ({ address, synthetic: false })), ...unknown];
 }
 
-/** The known (non-synthetic) recipients of one set of tables. */
+/** The recipients some system of the tables resolves or knows (a chain's gateway knows the others'). */
 function knownSet(tables: ReadonlyMap<string, RoutingTable>): Set<string> {
   const s = new Set<string>();
-  for (const t of tables.values()) for (const k of Object.keys(t.recipients)) s.add(k);
+  for (const t of tables.values()) {
+    for (const k of Object.keys(t.recipients)) s.add(k);
+    for (const k of t.knownRecipients) s.add(k);
+  }
   return s;
 }
 
@@ -165,7 +170,7 @@ export function diffRoutingTables(
   let i = 0;
   for (const p of probes) {
     // one entry per distinct change of this address: entry points with the same change merge
-    const merged = new Map<string, { change: Omit<RouteChange, 'from'>; from: string[] }>();
+    const merged = new Map<string, { kind: RouteChangeKind; from: string[]; before: RouteView; after: RouteView }>();
     for (const f of from) {
       const b = view(before.route(p.address, f, { detectCycles: true }));
       const a = view(after.route(p.address, f, { detectCycles: true }));
@@ -175,13 +180,13 @@ export function diffRoutingTables(
       if (cur) cur.from.push(f);
       else {
         const kind = classify(p, b, a, baseKnown, headKnown);
-        merged.set(sig, { change: { kind, recipient: p.address, synthetic: p.synthetic, before: b, after: a }, from: [f] });
+        merged.set(sig, { kind, from: [f], before: b, after: a });
       }
     }
-    for (const { change, from: f } of merged.values()) changes.push({ ...change, from: f });
+    for (const m of merged.values()) changes.push({ kind: m.kind, recipient: p.address, synthetic: p.synthetic, from: m.from, before: m.before, after: m.after });
     options.onProgress?.(++i, probes.length);
   }
-  changes.sort((x, y) => CHANGE_KINDS.indexOf(x.kind) - CHANGE_KINDS.indexOf(y.kind) || Number(x.synthetic) - Number(y.synthetic) || cmp(x.recipient, y.recipient) || cmp(x.from[0] ?? '', y.from[0] ?? ''));
+  changes.sort((x, y) => CHANGE_KINDS.indexOf(x.kind) - CHANGE_KINDS.indexOf(y.kind) || Number(x.synthetic) - Number(y.synthetic) || cmp(x.recipient, y.recipient) || from.indexOf(x.from[0] ?? '') - from.indexOf(y.from[0] ?? ''));
   let added = 0;
   let removed = 0;
   for (const k of headKnown) if (!baseKnown.has(k)) added++;
@@ -200,9 +205,13 @@ export function diffRoutingTables(
 /** A route reduced to its outcome and path (reasons are prose: a renamed connector is no route change). */
 export function view(r: Route): RouteView {
   const path: string[] = [];
-  for (const h of r.hops) if (path[path.length - 1] !== h.system) path.push(h.system);
+  const nextHops: string[] = [];
+  for (const h of r.hops) {
+    if (path[path.length - 1] !== h.system) path.push(h.system);
+    if (h.decision === 'forward' && h.nextHop !== undefined) nextHops.push(h.nextHop);
+  }
   if (r.outcome.kind === 'external' && r.outcome.host !== undefined) path.push(r.outcome.host);
-  return { outcome: r.outcome, path, ...(r.cycle ? { cycle: r.cycle } : {}) };
+  return { outcome: r.outcome, path, nextHops, ...(r.cycle ? { cycle: r.cycle } : {}) };
 }
 
 function outcomeSignature(o: Outcome): string {
@@ -210,7 +219,7 @@ function outcomeSignature(o: Outcome): string {
 }
 
 function viewSignature(v: RouteView): string {
-  return `${outcomeSignature(v.outcome)}\u0000${v.path.join('\u0002')}\u0000${(v.cycle ?? []).join('\u0002')}`;
+  return `${outcomeSignature(v.outcome)}\u0000${v.path.join('\u0002')}\u0000${v.nextHops.join('\u0002')}\u0000${(v.cycle ?? []).join('\u0002')}`;
 }
 
 function sameView(a: RouteView, b: RouteView): boolean {

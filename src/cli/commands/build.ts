@@ -8,6 +8,7 @@ import { loadModel } from '../../pipeline.js';
 import { parse, type Command } from '../command.js';
 import { text } from '../formats/text.js';
 import { UsageError, useColor, type CliIo } from '../io.js';
+import { clearingStderr, progress } from '../progress.js';
 import { VERSION } from '../version.js';
 
 export const buildCommand: Command = {
@@ -36,7 +37,10 @@ options:
       io.stdout(this.help);
       return 0;
     }
-    const prepared = prepareBuild(positionals, values, io, 'build');
+    // a progress line on a terminal for a large organisation (src/cli/progress.ts)
+    const bar = progress(io, 'chainmail build');
+    const prepared = prepareBuild(positionals, values, clearingStderr(io, bar), 'build', (step) => bar.step(step));
+    bar.done();
     if (typeof prepared === 'number') return prepared;
     const { files, out } = prepared;
     try {
@@ -89,12 +93,14 @@ interface BuildValues {
  * Lint, compile and emit: the files `build` would write into `out`, or an exit code when
  * there is nothing to write (1: lint errors or an impossible artifact, 2: unreadable file).
  */
-export function prepareBuild(positionals: readonly string[], values: BuildValues, io: CliIo, command: string): { files: OutputFile[]; out: string } | number {
+export function prepareBuild(positionals: readonly string[], values: BuildValues, io: CliIo, command: string, step: (what: string) => void = () => {}): { files: OutputFile[]; out: string } | number {
   if (positionals.length !== 1) throw new UsageError('name exactly one FILE');
   if (values.out === undefined || values.out === '') throw new UsageError('--out DIR is required');
   const options = compileOptions(values);
   const file = positionals[0] ?? '';
+  step(`loading ${file}`);
   const loaded = loadModel(file, { cwd: io.cwd });
+  step('linting');
   const result = lint(loaded);
   if (result.fatal) {
     io.stderr(`chainmail: ${result.fatal}\n`);
@@ -108,6 +114,7 @@ export function prepareBuild(positionals: readonly string[], values: BuildValues
   }
   if (result.warnings > 0) io.stderr(`chainmail ${command}: ${result.warnings} warning${result.warnings === 1 ? '' : 's'} (run chainmail lint ${loaded.file})\n`);
   let files: OutputFile[];
+  step('compiling');
   try {
     files = compile(loaded.model, { ...options, version: VERSION });
   } catch (e) {

@@ -1,6 +1,7 @@
 import type { Command } from '../command.js';
 import { buildCommand } from './build.js';
 import { graphCommand } from './graph.js';
+import { importCommand } from './import.js';
 import { initCommand } from './init.js';
 import { lintCommand } from './lint.js';
 import { planCommand } from './plan.js';
@@ -13,6 +14,7 @@ import { testCommand } from './test.js';
 export const commands = {
   build: buildCommand,
   graph: graphCommand,
+  import: importCommand,
   init: initCommand,
   lint: lintCommand,
   plan: planCommand,

@@ -4,6 +4,8 @@ import type { OutputFile } from '../../compile/output.js';
 import { parse, type Command } from '../command.js';
 import { UsageError, useColor } from '../io.js';
 import { BUILD_OPTIONS, prepareBuild } from './build.js';
+import { planRoutes, type PlannedRoutes } from './plan-base.js';
+import { routeDiffJson, routeDiffMarkdown, routeDiffText } from './plan-routes.js';
 
 const PLAN_FORMATS = ['json', 'markdown', 'text'] as const;
 type PlanFormat = (typeof PLAN_FORMATS)[number];
@@ -21,17 +23,28 @@ export interface FileChange {
 }
 
 export const planCommand: Command = {
-  synopsis: 'plan FILE --out DIR [--format text|markdown|json] [--detailed-exitcode]',
+  synopsis: 'plan FILE [--out DIR] [--base FILE|REF[:PATH]] [--format text|markdown|json] [--detailed-exitcode]',
   help: `usage: chainmail plan FILE --out DIR [options]
+       chainmail plan FILE --base FILE|REF[:PATH] [--out DIR] [options]
 
 Shows what "chainmail build FILE --out DIR" would change in DIR, without writing: a unified
 diff of each changed file (the generated header lines left out) and one summary line per
 file, so a pull request shows what its change does to the deployed maps. manifest.json,
 chainmail's own bookkeeping, is not shown.
 
+With --base, plan also compares the routes of two versions of the file (docs/plan.md):
+every known recipient of either version and one unknown recipient per domain, from the
+internet and from every system, and lists each address whose route changes (a new or
+removed recipient, another delivering system, delivered -> bounced, a new loop, another
+next hop). --out is then optional.
+
 options:
+  --base B               the old version: a file, REF:PATH read from git (e.g.
+                         origin/main:mail.yaml; PATH from the repository's top, or ./PATH
+                         from here), or a bare REF (FILE as it is at REF). Its includes
+                         and mailbox files come from the same revision
   --format F             text (default), markdown (for a pull request comment), json
-  --detailed-exitcode    exit 3 when there are changes, 0 when there are none
+  --detailed-exitcode    exit 3 when routes or artifacts change, 0 when nothing does
   (and the options of build: --target, --postfix-dir, --map-type, --with-ous, --postfix-for)
 
 Exit codes: 0 no changes (or changes without --detailed-exitcode), 1 lint errors,
@@ -42,6 +55,7 @@ Exit codes: 0 no changes (or changes without --detailed-exitcode), 1 lint errors
       ...BUILD_OPTIONS,
       format: { type: 'string', default: 'text' },
       'detailed-exitcode': { type: 'boolean', default: false },
+      base: { type: 'string' },
     });
     if (values.help) {
       io.stdout(this.help);
@@ -49,11 +63,19 @@ Exit codes: 0 no changes (or changes without --detailed-exitcode), 1 lint errors
     }
     const format = values.format ?? 'text';
     if (!(PLAN_FORMATS as readonly string[]).includes(format)) throw new UsageError(`unknown --format ${JSON.stringify(format)}; use one of ${PLAN_FORMATS.join(', ')}`);
-    const prepared = prepareBuild(positionals, values, io, 'plan');
-    if (typeof prepared === 'number') return prepared;
-    const { changes, unchanged } = planChanges(prepared.out, prepared.files);
-    io.stdout(render(format as PlanFormat, changes, unchanged, useColor(io)));
-    return values['detailed-exitcode'] && changes.length > 0 ? 3 : 0;
+    const routes = values.base !== undefined ? planRoutes(positionals, values.base, io) : undefined;
+    if (typeof routes === 'number') return routes;
+    let artifacts: { changes: FileChange[]; unchanged: number } | undefined;
+    if (routes === undefined || values.out !== undefined) {
+      const prepared = prepareBuild(positionals, values, io, 'plan');
+      if (typeof prepared === 'number') return prepared;
+      artifacts = planChanges(prepared.out, prepared.files);
+    }
+    const color = useColor(io);
+    if (routes === undefined) io.stdout(render(format as PlanFormat, artifacts?.changes ?? [], artifacts?.unchanged ?? 0, color));
+    else io.stdout(renderWithRoutes(format as PlanFormat, routes, artifacts, color));
+    const changed = (artifacts?.changes.length ?? 0) + (routes?.diff.changes.length ?? 0);
+    return values['detailed-exitcode'] && changed > 0 ? 3 : 0;
   },
 };
 
@@ -147,4 +169,20 @@ function render(format: PlanFormat, changes: readonly FileChange[], unchanged: n
   }
   out.push(...changes.map(summaryLine), totals(changes, unchanged));
   return `${out.join('\n')}\n`;
+}
+
+/** The route diff first, then the artifact diff when --out was given. */
+function renderWithRoutes(format: PlanFormat, routes: PlannedRoutes, artifacts: { changes: FileChange[]; unchanged: number } | undefined, color: boolean): string {
+  const r = routes.diff;
+  if (format === 'json') {
+    const files = artifacts ? (JSON.parse(render('json', artifacts.changes, artifacts.unchanged, false)) as Record<string, unknown>) : {};
+    return `${JSON.stringify({ version: 1, ...files, routes: routeDiffJson(r, routes.label) }, null, 2)}\n`;
+  }
+  if (format === 'markdown') {
+    const out = ['### chainmail plan', '', routeDiffMarkdown(r, routes.label)];
+    if (artifacts) out.push('#### Artifacts', '', render('markdown', artifacts.changes, artifacts.unchanged, false).replace(/^### chainmail plan\n\n/, ''));
+    return `${out.join('\n').replace(/\n+$/, '')}\n`;
+  }
+  const text = routeDiffText(r, routes.label, color);
+  return artifacts ? `${text}\n${render('text', artifacts.changes, artifacts.unchanged, color)}` : text;
 }

@@ -8,6 +8,7 @@ import { Simulator, type Hop, type Route } from '../../route/simulate.js';
 import { didYouMean } from '../../validate/did-you-mean.js';
 import { parse, type Command } from '../command.js';
 import { UsageError, useColor, type CliIo } from '../io.js';
+import { progress } from '../progress.js';
 
 /** Routes written per stdout call: output streams for 100,000 recipients. */
 const CHUNK = 500;
@@ -52,14 +53,25 @@ that prevent routing, 2 usage error or a file that cannot be read.
       const listed = await readRecipients(values.recipients, io);
       if (listed === undefined) return 2;
       if (listed.length === 0 && addresses.length === 0) io.stderr(`chainmail route: no addresses in ${values.recipients}\n`);
-      addresses.push(...listed);
+      // not push(...listed): a million arguments overflow the call stack
+      for (const a of listed) addresses.push(a);
     }
     const simulator = new Simulator(compileRoutingTables(loaded.model));
+    // progress on stderr only while stdout goes elsewhere (a file, a pipe): src/cli/progress.ts
+    const bar = progress(io, 'chainmail route', { quiet: io.isTTY });
     const routes = (function* () {
-      for (const a of addresses) yield simulator.route(a, from);
+      let n = 0;
+      for (const a of addresses) {
+        yield simulator.route(a, from);
+        bar.update(++n, addresses.length);
+      }
     })();
-    if (values.json) writeJson(routes, io);
-    else writeText(routes, io, useColor(io));
+    try {
+      if (values.json) writeJson(routes, io);
+      else writeText(routes, io, useColor(io));
+    } finally {
+      bar.done();
+    }
     return 0;
   },
 };

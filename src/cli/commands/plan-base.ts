@@ -1,0 +1,177 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { LIMITS } from '../../load/load.js';
+import { loadModel, type LoadedModel } from '../../pipeline.js';
+import { routeDiff, type RouteDiff } from '../../route/route-diff.js';
+import { UsageError, type CliIo } from '../io.js';
+import { progress } from '../progress.js';
+import { loadRoutable } from './route.js';
+
+/** Where `plan --base` reads the old version: a file, or a file at a git revision. */
+export type BaseSpec = { readonly kind: 'file'; readonly path: string } | { readonly kind: 'git'; readonly ref: string; readonly path?: string };
+
+/**
+ * Reads `--base`: an existing file; else `REF:path` (git's own syntax: the path is from the
+ * repository's top, or relative to the current directory when it starts with ./ or ../);
+ * else a bare REF, meaning FILE as it is at that revision. A ref cannot contain ":"
+ * (git-check-ref-format(1)), so the first ":" separates the two.
+ */
+export function parseBase(value: string, cwd: string): BaseSpec {
+  const abs = resolve(cwd, value);
+  if (existsSync(abs) && statSync(abs).isFile()) return { kind: 'file', path: value };
+  // a missing "old.yaml" is a mistyped file, not a git revision: the loader says so
+  if (!value.includes(':') && /\.ya?ml$/i.test(value)) return { kind: 'file', path: value };
+  const colon = value.indexOf(':');
+  if (colon > 0) {
+    const path = value.slice(colon + 1);
+    return { kind: 'git', ref: value.slice(0, colon), ...(path ? { path } : {}) };
+  }
+  return { kind: 'git', ref: value };
+}
+
+/** A failure to read the base version: one line, exit 2. */
+export class BaseError extends Error {}
+
+/**
+ * Loads the base version of FILE. From git, the main file and every file it needs (its
+ * includes and mailbox files, recursively) come from the same revision: they are written
+ * into a temporary copy of the tree, loaded from there, and the copy is removed.
+ * Paths in messages are shown as they would be in the working tree.
+ */
+export function loadBase(spec: BaseSpec, file: string, io: CliIo): { loaded: LoadedModel; label: string } {
+  if (spec.kind === 'file') return { loaded: loadModel(spec.path, { cwd: io.cwd }), label: spec.path };
+  const headAbs = resolve(io.cwd, file);
+  const top = git(['rev-parse', '--show-toplevel'], existsSync(dirname(headAbs)) ? dirname(headAbs) : io.cwd, `${file} is not in a git repository`).toString('utf8').trim();
+  let rel: string;
+  if (spec.path === undefined) rel = relative(top, headAbs);
+  else if (/^\.\.?(\/|$)/.test(spec.path)) rel = relative(top, resolve(io.cwd, spec.path));
+  else rel = spec.path;
+  rel = rel.split(sep).join('/');
+  if (rel.startsWith('../') || isAbsolute(rel)) throw new BaseError(`--base ${spec.ref}:${spec.path ?? ''}: the file is outside the repository ${top}`);
+  const label = `${spec.ref}:${rel}`;
+  // the revision must exist: say so clearly rather than "path does not exist"
+  git(['rev-parse', '--verify', '--quiet', `${spec.ref}^{commit}`], top, `--base ${spec.ref}: no such git revision in ${top} (try a branch, tag or commit, e.g. origin/main)`);
+  const tmp = mkdtempSync(join(tmpdir(), 'chainmail-base-'));
+  try {
+    materialise(top, spec.ref, rel, tmp, label);
+    // show paths as in the working tree: the same relative position under the copy
+    const cwdRel = relative(top, io.cwd);
+    const cwd = cwdRel.startsWith('..') || isAbsolute(cwdRel) ? tmp : join(tmp, cwdRel);
+    const loaded = loadModel(join(tmp, rel), { cwd });
+    const fatal = loaded.fatal?.split(tmp + sep).join('');
+    return { loaded: fatal === undefined ? loaded : { ...loaded, fatal: `${label}: ${fatal}` }, label };
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Writes `rel` at `ref` and, recursively, the includes and mailbox files it names into `tmp`. */
+function materialise(top: string, ref: string, rel: string, tmp: string, label: string): void {
+  const done = new Set<string>();
+  const queue: { path: string; yaml: boolean; main: boolean }[] = [{ path: rel, yaml: true, main: true }];
+  while (queue.length > 0) {
+    const item = queue.shift();
+    if (!item || done.has(item.path)) continue;
+    done.add(item.path);
+    if (done.size > LIMITS.maxIncludes + 1024) break;
+    let content: Buffer;
+    try {
+      content = git(['show', `${ref}:${item.path}`], top, '');
+    } catch (e) {
+      // a missing include or mailbox file is reported by the loader, as for a working tree
+      if (item.main) throw new BaseError(`--base ${label}: no such file at ${ref}`);
+      if (e instanceof BaseError) continue;
+      throw e;
+    }
+    const out = join(tmp, item.path);
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, content);
+    if (!item.yaml) continue;
+    const dir = posix.dirname(item.path);
+    const inside = (p: string): string | undefined => {
+      const n = posix.normalize(posix.join(dir, p));
+      return n.startsWith('../') || posix.isAbsolute(p) ? undefined : n;
+    };
+    for (const r of references(content.toString('utf8'))) {
+      const p = inside(r.path);
+      if (p !== undefined) queue.push({ path: p, yaml: r.yaml, main: false });
+    }
+  }
+}
+
+/** The includes (YAML) and mailbox files (text) a chainmail file names; nothing when it does not parse. */
+function references(text: string): { path: string; yaml: boolean }[] {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text, { maxAliasCount: LIMITS.maxAliasCount });
+  } catch {
+    return [];
+  }
+  if (!doc || typeof doc !== 'object') return [];
+  const out: { path: string; yaml: boolean }[] = [];
+  const d = doc as Record<string, unknown>;
+  if (Array.isArray(d['include'])) for (const p of d['include']) if (typeof p === 'string') out.push({ path: p, yaml: true });
+  const systems = d['systems'];
+  if (systems && typeof systems === 'object') {
+    for (const s of Object.values(systems as Record<string, unknown>)) {
+      const files = s && typeof s === 'object' ? (s as Record<string, unknown>)['mailboxFiles'] : undefined;
+      if (Array.isArray(files)) for (const p of files) if (typeof p === 'string') out.push({ path: p, yaml: false });
+    }
+  }
+  return out;
+}
+
+/** Runs git in `cwd`; a failure becomes a BaseError with `message` (git's own first line when empty). */
+function git(args: readonly string[], cwd: string, message: string): Buffer {
+  try {
+    return execFileSync('git', [...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: LIMITS.maxMailboxFileBytes + 1024 });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException & { stderr?: Buffer };
+    if (err.code === 'ENOENT') throw new BaseError('--base names a git revision but git is not installed; give the old version as a file instead');
+    const said = err.stderr?.toString('utf8').trim().split('\n')[0] ?? '';
+    throw new BaseError(message || said || `git ${args.join(' ')} failed`);
+  }
+}
+
+/** The route diff of `plan --base` and the label of the base version. */
+export interface PlannedRoutes {
+  readonly diff: RouteDiff;
+  readonly label: string;
+}
+
+/**
+ * Loads both versions and compares their routes; or prints why not and returns the exit
+ * code (2: a version cannot be read; 1: a version has errors that leave no model).
+ */
+export function planRoutes(positionals: readonly string[], base: string, io: CliIo): PlannedRoutes | number {
+  if (positionals.length !== 1) throw new UsageError('name exactly one FILE');
+  const file = positionals[0] ?? '';
+  const head = loadRoutable(file, io, 'plan');
+  if (typeof head === 'number') return head;
+  let old: { loaded: LoadedModel; label: string };
+  try {
+    old = loadBase(parseBase(base, io.cwd), file, io);
+  } catch (e) {
+    if (!(e instanceof BaseError)) throw e;
+    io.stderr(`chainmail plan: ${e.message}\n`);
+    return 2;
+  }
+  if (old.loaded.fatal) {
+    io.stderr(`chainmail plan: base version: ${old.loaded.fatal}\n`);
+    return 2;
+  }
+  if (!old.loaded.model) {
+    io.stderr(`chainmail plan: the base version ${old.label} has errors that prevent routing; it cannot be compared\n`);
+    return 1;
+  }
+  const bar = progress(io, 'chainmail plan: routing');
+  try {
+    const diff = routeDiff(old.loaded.model, head.model, { onProgress: (done, total) => bar.update(done, total) });
+    return { diff, label: old.label };
+  } finally {
+    bar.done();
+  }
+}
