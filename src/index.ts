@@ -11,6 +11,15 @@ export type { Diagnostic, Finding, Fix, Path, RelatedLocation, Severity, Severit
 export type * from './model/model.js';
 export { compile, CompileError, TARGET_IDS, type CompileOptions, type MapType, type OutputFile, type Target as CompileTarget, type TargetId } from './compile/compile.js';
 export { emit, writeArtifacts, type BuildInput, type EmitMeta, type Manifest, type WriteOptions, type WriteResult } from './compile/emit.js';
+export { compileRoutingTables } from './compile/routing.js';
+export { planChanges as plan, type FileChange } from './compile/plan-files.js';
+export type { AcceptedDomain, ConnectorEntry, HopHost, NextHop, RecipientEntry, RoutingTable } from './model/routing-table.js';
+export { route, type RouteOptions } from './route/route.js';
+export { resolve, recipientKey, type Decision, type Origin, type Reason, type RecipientKey, type ResolveContext } from './route/resolve.js';
+export { Simulator, type Hop, type Outcome, type OutcomeKind, type Route, type SimulateOptions } from './route/simulate.js';
+export { checkExpectation, type TestResult } from './route/expect.js';
+export { routeDiff, type RouteChange, type RouteChangeKind, type RouteDiff, type RouteDiffOptions, type RouteView, type Probe } from './route/route-diff.js';
+export { loadRoutingTable } from './route/load-table.js';
 export { main } from './cli/main.js';
 export type { CliIo } from './cli/io.js';
 export { startRelay } from './relay/relay.js';
