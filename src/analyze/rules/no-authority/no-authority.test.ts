@@ -1,31 +1,16 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { ruleCases, type Cfg } from '../../../../test/support/rule-cases.js';
 import { describeRuleFixtures } from '../../../../test/support/rule-fixtures.js';
 import type { Finding } from '../../../diagnostics/diagnostic.js';
-import { loadModel } from '../../../pipeline.js';
-import { analyze } from '../../analyze.js';
 
 const RULE = 'no-authority';
 describeRuleFixtures(RULE, new URL('.', import.meta.url).pathname);
 
-/** The parsed YAML document that the cases edit. */
-type Cfg = any;
-const tmp = mkdtempSync(join(tmpdir(), `chainmail-${RULE}-`));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-let runs = 0;
+const cases = ruleCases(RULE, import.meta.url);
 
 /** The rule's findings for a fixture (`valid/x.yaml`) after `edit`. */
 function run(fixture: string, edit: (c: Cfg) => void = () => {}): Finding[] {
-  const c: Cfg = parse(readFileSync(new URL(`fixtures/${fixture}`, import.meta.url), 'utf8'));
-  edit(c);
-  const file = join(tmp, `${runs++}.yaml`);
-  writeFileSync(file, stringify(c));
-  const loaded = loadModel(file, { cwd: tmp });
-  if (!loaded.model) throw new Error(`no model: ${JSON.stringify(loaded.findings)}`);
-  return analyze(loaded.model).filter((f) => f.ruleId === RULE);
+  return cases.findings(fixture, edit);
 }
 
 /** Path and data of each finding. */

@@ -1,33 +1,19 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { ruleCases, type Cfg } from '../../../../test/support/rule-cases.js';
 import { describeRuleFixtures } from '../../../../test/support/rule-fixtures.js';
 import type { Finding } from '../../../diagnostics/diagnostic.js';
-import { loadModel } from '../../../pipeline.js';
-import { analyze } from '../../analyze.js';
 
 const RULE = 'test-failed';
 describeRuleFixtures(RULE, new URL('.', import.meta.url).pathname);
 
-/** The parsed YAML document that the cases edit. */
-type Cfg = any;
-const tmp = mkdtempSync(join(tmpdir(), `chainmail-${RULE}-`));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-let runs = 0;
+const cases = ruleCases(RULE, import.meta.url);
 
 /** The rule's findings for the complete fixture with `tests` (and an optional edit). */
 function run(tests: Cfg[], edit: (c: Cfg) => void = () => {}): Finding[] {
-  const c: Cfg = parse(readFileSync(new URL('fixtures/valid/complete.yaml', import.meta.url), 'utf8'));
-  c.tests = tests;
-  edit(c);
-  const dir = join(tmp, String(runs++));
-  mkdirSync(dir);
-  writeFileSync(join(dir, 'chainmail.yaml'), stringify(c));
-  const loaded = loadModel(join(dir, 'chainmail.yaml'), { cwd: dir });
-  if (!loaded.model) throw new Error(`no model: ${JSON.stringify(loaded.findings)}`);
-  return analyze(loaded.model).filter((f) => f.ruleId === RULE);
+  return cases.findings('valid/complete.yaml', (c) => {
+    c.tests = tests;
+    edit(c);
+  });
 }
 
 describe('test-failed', () => {

@@ -1,33 +1,16 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { ruleCases, type Cfg } from '../../../../test/support/rule-cases.js';
 import { describeRuleFixtures } from '../../../../test/support/rule-fixtures.js';
 import type { Finding } from '../../../diagnostics/diagnostic.js';
-import { loadModel } from '../../../pipeline.js';
-import { analyze } from '../../analyze.js';
 
 const RULE = 'unused-domain';
 describeRuleFixtures(RULE, new URL('.', import.meta.url).pathname);
 
-/** The parsed YAML document that the cases edit. */
-type Cfg = any;
-const tmp = mkdtempSync(join(tmpdir(), `chainmail-${RULE}-`));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-let runs = 0;
+const cases = ruleCases(RULE, import.meta.url);
 
 /** The rule's findings for the complete valid fixture after `edit`, with extra files beside it. */
 function run(edit: (c: Cfg) => void, files: Record<string, string> = {}): Finding[] {
-  const c: Cfg = parse(readFileSync(new URL('fixtures/valid/complete.yaml', import.meta.url), 'utf8'));
-  edit(c);
-  const dir = join(tmp, String(runs++));
-  mkdirSync(dir);
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-  writeFileSync(join(dir, 'chainmail.yaml'), stringify(c));
-  const loaded = loadModel(join(dir, 'chainmail.yaml'), { cwd: dir });
-  if (!loaded.model) throw new Error(`no model: ${JSON.stringify(loaded.findings)}`);
-  return analyze(loaded.model).filter((f) => f.ruleId === RULE);
+  return cases.findings('valid/complete.yaml', edit, files);
 }
 
 describe('unused-domain', () => {
