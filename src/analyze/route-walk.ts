@@ -1,4 +1,4 @@
-import type { RoutingTable } from '../model/routing-table.js';
+import type { RecipientEntry, RoutingTable } from '../model/routing-table.js';
 import { recipientKey, resolve, type Decision, type RecipientKey } from '../route/resolve.js';
 import { routing } from './routing-index.js';
 import type { RuleContext } from './rule.js';
@@ -57,6 +57,15 @@ export interface WalkInfo {
   readonly maxRun: number;
 }
 
+/** What one system does with an address: "<system>\u0001deliver" or "...known", or a rewrite. */
+type Part = string | { readonly system: string; readonly to: string };
+
+/** Addresses that every system treats alike; `recipient` is the first valid one met. */
+interface RecipientClass {
+  recipient?: RecipientKey;
+  readonly deliverOnly: boolean;
+}
+
 interface Node extends WalkState {
   edge?: WalkEdge;
   info?: WalkInfo;
@@ -78,47 +87,72 @@ export const OTHER_DOMAIN = 'other-domain.invalid';
  */
 export class RouteWalk {
   readonly tables: ReadonlyMap<string, RoutingTable>;
-  /** Class of every address some system names, by key. */
-  readonly #classOf = new Map<string, string>();
-  /** Per class: a representative recipient, and whether every system that names it delivers it. */
-  readonly #classes = new Map<string, { readonly recipient: RecipientKey; readonly deliverOnly: boolean }>();
+  /** Every address some system names, by key: what the systems do with it, and its class. */
+  readonly #byKey = new Map<string, { part: Part; more: Part[] | undefined; cls: RecipientClass | undefined }>();
+  /** The classes with a representative, in the order their first address was met. */
+  readonly #classes: RecipientClass[] = [];
   readonly #unknown = new Map<string, RecipientKey>();
-  /** States by table, then origin (local, not local), then class. */
-  readonly #states = new Map<RoutingTable, [Map<string, Node>, Map<string, Node>]>();
+  /** States by table, then origin (local, not local), then class (or domain, for unknown recipients). */
+  readonly #states = new Map<RoutingTable, [Map<RecipientClass | string, Node>, Map<RecipientClass | string, Node>]>();
   #walks = 0;
   #cycles?: WalkCycle[];
   #entries?: WalkState[];
 
   constructor(tables: ReadonlyMap<string, RoutingTable>) {
     this.tables = tables;
-    // most addresses are named by one system: their class is that one part, no list to sort
-    const one = new Map<string, string>();
-    const more = new Map<string, string[]>();
-    const add = (key: string, part: string): void => {
-      const first = one.get(key);
-      if (first === undefined) one.set(key, part);
-      else {
-        const list = more.get(key);
-        if (list) list.push(part);
-        else more.set(key, [first, part]);
-      }
+    // What each system does with each address it names, as a "part" string; a class is the
+    // domain plus the sorted parts. Most addresses are named by one system: their class is
+    // that one part, no list to sort. The deliver and known parts are made once per table,
+    // not once per address, and each address is one map entry holding its class: 100,000
+    // addresses cost 100,000 lookups, not several string builds and maps each.
+    const byKey = this.#byKey;
+    const add = (key: string, part: Part): void => {
+      const e = byKey.get(key);
+      if (e === undefined) byKey.set(key, { part, more: undefined, cls: undefined });
+      else (e.more ??= [e.part]).push(part);
     };
     for (const t of tables.values()) {
-      for (const [key, e] of Object.entries(t.recipients)) {
-        add(key, `${t.system}\u0001${e.action === 'deliver' ? 'deliver' : `rewrite ${recipientKey(e.to)?.key ?? e.to}`}`);
+      const deliver = `${t.system}\u0001deliver`;
+      const known = `${t.system}\u0001known`;
+      const recipients = t.recipients;
+      for (const key in recipients) {
+        const e = recipients[key] as RecipientEntry;
+        // a rewrite's part names its target's class, known once every address is added
+        add(key, e.action === 'deliver' ? deliver : { system: t.system, to: e.to });
       }
       for (const key of t.knownRecipients) {
-        if (t.recipients[key] || !t.domains[domainOf(key)]?.rejectUnknown) continue;
-        add(key, `${t.system}\u0001known`);
+        if (recipients[key] || !t.domains[domainOf(key)]?.rejectUnknown) continue;
+        add(key, known);
       }
     }
-    for (const [key, first] of one) {
-      const parts = more.get(key) ?? [first];
-      const cls = `${domainOf(key)}\u0000${parts.length > 1 ? parts.sort().join('\u0002') : first}`;
-      this.#classOf.set(key, cls);
-      if (this.#classes.has(cls)) continue;
+    // A rewrite to an address that no system names leads to the state of its domain's
+    // unknown recipient, whatever the address: such rewrites are one class per target
+    // domain, not one per target (20,000 contacts whose targetAddresses are on a partner
+    // domain are a handful of classes, not 20,000 walks from every entry point).
+    const part = (p: Part): string => {
+      if (typeof p === 'string') return p;
+      const key = recipientKey(p.to)?.key;
+      return `${p.system}\u0001rewrite ${key === undefined ? p.to : byKey.has(key) ? key : `\u0003${domainOf(key)}`}`;
+    };
+    const bySignature = new Map<string, Map<string, RecipientClass>>();
+    for (const [key, e] of byKey) {
+      const list = e.more?.map(part);
+      const signature = list ? list.sort().join('\u0002') : part(e.part);
+      const domain = domainOf(key);
+      let byDomain = bySignature.get(signature);
+      if (!byDomain) bySignature.set(signature, (byDomain = new Map()));
+      let cls = byDomain.get(domain);
+      if (!cls) {
+        cls = { deliverOnly: (list ?? [signature]).every((x) => x.endsWith('\u0001deliver')) };
+        byDomain.set(domain, cls);
+      }
+      e.cls = cls;
+      if (cls.recipient) continue;
       const recipient = recipientKey(key);
-      if (recipient) this.#classes.set(cls, { recipient, deliverOnly: parts.every((x) => x.endsWith('\u0001deliver')) });
+      if (recipient) {
+        cls.recipient = recipient;
+        this.#classes.push(cls);
+      }
     }
   }
 
@@ -127,7 +161,7 @@ export class RouteWalk {
     let r = this.#unknown.get(domain);
     if (!r) {
       let local = UNKNOWN_LOCAL;
-      for (let i = 1; this.#classOf.has(`${local}@${domain}`); i++) local = `${UNKNOWN_LOCAL}-${i}`;
+      for (let i = 1; this.#byKey.has(`${local}@${domain}`); i++) local = `${UNKNOWN_LOCAL}-${i}`;
       r = { key: `${local}@${domain}`, local, domain };
       this.#unknown.set(domain, r);
     }
@@ -141,15 +175,15 @@ export class RouteWalk {
   }
 
   #state(table: RoutingTable, recipient: RecipientKey, local: boolean): Node {
-    const cls = this.#classOf.get(recipient.key);
+    const cls = this.#byKey.get(recipient.key)?.cls;
     let byOrigin = this.#states.get(table);
     if (!byOrigin) this.#states.set(table, (byOrigin = [new Map(), new Map()]));
     const states = byOrigin[local ? 0 : 1];
-    // unknown recipients are classed by their domain; a domain never contains "\u0000"
+    // unknown recipients are classed by their domain (a string; a class is an object)
     const id = cls ?? recipient.domain;
     let n = states.get(id);
     if (!n) {
-      const rep = cls === undefined ? this.unknownRecipient(recipient.domain) : (this.#classes.get(cls)?.recipient ?? recipient);
+      const rep = cls === undefined ? this.unknownRecipient(recipient.domain) : (cls.recipient ?? recipient);
       n = { system: table.system, table, recipient: rep, local, unknown: cls === undefined, mark: 0, at: 0 };
       states.set(id, n);
     }
@@ -159,7 +193,7 @@ export class RouteWalk {
   /** Representatives of the classes of named addresses of `domain` (every named address, up to equivalence). */
   namedRecipients(domain: string): RecipientKey[] {
     const out: RecipientKey[] = [];
-    for (const c of this.#classes.values()) if (c.recipient.domain === domain) out.push(c.recipient);
+    for (const c of this.#classes) if (c.recipient?.domain === domain) out.push(c.recipient);
     return out;
   }
 
@@ -184,12 +218,12 @@ export class RouteWalk {
     if (this.#entries) return this.#entries;
     const out: WalkState[] = [];
     const domains = this.domains();
-    const classes = [...this.#classes.values()].filter((c) => !c.deliverOnly);
+    const classes = this.#classes.filter((c) => !c.deliverOnly);
     for (const local of [false, true]) {
       for (const t of this.tables.values()) {
         if (!local && !t.gateway) continue;
         for (const d of domains) out.push(this.#state(t, this.unknownRecipient(d), local));
-        for (const c of classes) out.push(this.#state(t, c.recipient, local));
+        for (const c of classes) if (c.recipient) out.push(this.#state(t, c.recipient, local));
       }
     }
     this.#entries = out;

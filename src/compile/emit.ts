@@ -97,7 +97,8 @@ export function emit(files: readonly OutputFile[], meta: EmitMeta): OutputFile[]
     version: 1,
     chainmail: meta.version,
     input: meta.input,
-    files: out.map((f) => ({ path: f.path, sha256: sha256(f.content), bytes: bytes(f.content).length })).sort((a, b) => cmp(a.path, b.path)),
+    // the byte count without encoding a copy of each file (the artifacts of 100,000 recipients are tens of MB)
+    files: out.map((f) => ({ path: f.path, sha256: sha256(f.content), bytes: typeof f.content === 'string' ? Buffer.byteLength(f.content, 'utf8') : f.content.length })).sort((a, b) => cmp(a.path, b.path)),
   };
   out.push({ path: MANIFEST, content: `${JSON.stringify(manifest, null, 2)}\n` });
   return out.sort((a, b) => cmp(a.path, b.path));

@@ -9,13 +9,39 @@ import { parseHost } from '../normalize/address.js';
  * Invalid addresses and references are left out: the lint rules report them.
  */
 export function compileRoutingTables(model: Model): Map<string, RoutingTable> {
-  const tables = new Map<string, RoutingTable>();
-  const own = new Map<string, Map<string, RecipientEntry>>();
-  for (const s of model.systems.values()) own.set(s.name, ownRecipients(model, s));
-  for (const s of [...model.systems.values()].sort((a, b) => cmp(a.name, b.name))) {
-    tables.set(s.name, table(model, s, own));
+  // Lint, each compile target and the simulator all ask for the same model's tables: compile
+  // them once per model (100k recipients take a noticeable share of a build). The model is
+  // immutable; callers get their own Map over the shared (readonly) tables.
+  let tables = compiled.get(model);
+  if (!tables) {
+    const made = new Map<string, RoutingTable>();
+    const own = new Map<string, Map<string, RecipientEntry>>();
+    for (const s of model.systems.values()) own.set(s.name, ownRecipients(model, s));
+    const byDomain = new Map<string, Map<string, string[]>>();
+    for (const s of [...model.systems.values()].sort((a, b) => cmp(a.name, b.name))) {
+      made.set(s.name, table(model, s, own, byDomain));
+    }
+    compiled.set(model, (tables = made));
   }
-  return tables;
+  return new Map(tables);
+}
+
+const compiled = new WeakMap<Model, ReadonlyMap<string, RoutingTable>>();
+
+/** A system's own recipient keys grouped by domain (the part after the last "@"), computed once. */
+function keysByDomain(byDomain: Map<string, Map<string, string[]>>, own: Map<string, Map<string, RecipientEntry>>, system: string): Map<string, string[]> {
+  let m = byDomain.get(system);
+  if (!m) {
+    m = new Map();
+    for (const key of own.get(system)?.keys() ?? []) {
+      const d = key.slice(key.lastIndexOf('@') + 1);
+      const list = m.get(d);
+      if (list) list.push(key);
+      else m.set(d, [key]);
+    }
+    byDomain.set(system, m);
+  }
+  return m;
 }
 
 /** Whether a chain rejects unknown recipients at its first system (explicit, or all systems list theirs). */
@@ -49,7 +75,7 @@ function ownRecipients(model: Model, s: SystemDecl): Map<string, RecipientEntry>
   return out;
 }
 
-function table(model: Model, s: SystemDecl, own: Map<string, Map<string, RecipientEntry>>): RoutingTable {
+function table(model: Model, s: SystemDecl, own: Map<string, Map<string, RecipientEntry>>, byDomain: Map<string, Map<string, string[]>>): RoutingTable {
   const domains: Record<string, AcceptedDomain> = {};
   const policies = model.policies.filter((p) => p.system === s.name);
   const known = new Set<string>();
@@ -69,7 +95,8 @@ function table(model: Model, s: SystemDecl, own: Map<string, Map<string, Recipie
     if (rejectUnknown && chain) {
       for (const other of chain.order) {
         if (other === s.name) continue;
-        for (const key of own.get(other)?.keys() ?? []) if (key.endsWith(`@${d}`)) known.add(key);
+        // the keys whose domain is d (was: every key of the system tested with endsWith, once per domain)
+        for (const key of keysByDomain(byDomain, own, other).get(d) ?? []) known.add(key);
       }
     }
     domains[d] = {
@@ -81,7 +108,10 @@ function table(model: Model, s: SystemDecl, own: Map<string, Map<string, Recipie
     };
   }
   const recipients: Record<string, RecipientEntry> = {};
-  for (const [k, v] of [...(own.get(s.name) ?? new Map<string, RecipientEntry>())].sort(([a], [b]) => cmp(a, b))) recipients[k] = v;
+  const mine = own.get(s.name) ?? new Map<string, RecipientEntry>();
+  // sort() without a comparator orders strings by UTF-16 code units, as cmp() does, and is
+  // faster than sorting [key, value] pairs through a comparator (100,000 recipients)
+  for (const k of [...mine.keys()].sort()) recipients[k] = mine.get(k) as RecipientEntry;
 
   const connectors: ConnectorEntry[] = [];
   for (const c of model.connectors) {

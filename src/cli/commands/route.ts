@@ -240,6 +240,9 @@ export function routeText(r: Route, color = false): string {
  * cycle once and counts the rest (--json keeps every hop).
  */
 function collapseRepeats(hops: readonly Hop[]): (Hop | { repeated: number; cycle: string[] })[] {
+  // a repeat needs a system twice (the signature starts with it); most routes pass each
+  // system once, and need no signature strings at all (100,000 recipients, 100,000 routes)
+  if (!systemRepeats(hops)) return [...hops];
   const sig = (h: Hop | undefined): string => (h ? `${h.system}\u0000${h.decision}\u0000${h.address}\u0000${h.reason}\u0000${h.nextHop ?? ''}` : '');
   const first = new Map<string, number>();
   for (let j = 0; j < hops.length; j++) {
@@ -257,6 +260,13 @@ function collapseRepeats(hops: readonly Hop[]): (Hop | { repeated: number; cycle
     return [...hops.slice(0, j), { repeated: k - j, cycle }, ...hops.slice(k)];
   }
   return [...hops];
+}
+
+function systemRepeats(hops: readonly Hop[]): boolean {
+  for (let i = 1; i < hops.length; i++) {
+    for (let j = 0; j < i; j++) if (hops[i]?.system === hops[j]?.system) return true;
+  }
+  return false;
 }
 
 function outcomeText(r: Route, paint: (code: string, s: string) => string): string {

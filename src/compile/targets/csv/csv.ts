@@ -31,11 +31,18 @@ const EOL = '\r\n';
  * byte order mark, which is what `csvde -u` expects. No contacts, no file.
  */
 export function compileCsv(model: Model): OutputFile[] {
-  const contacts = contactEntries(model);
-  if (contacts.length === 0) return [];
-  const text = [CSVDE_HEADER, ...contacts.map(row)].join(EOL) + EOL;
-  return [{ path: CSV_PATH, content: isAscii(text) ? text : utf16leWithBom(text) }];
+  // the Exchange target asks too (csvNeedsUnicode): render the file once per model
+  let files = csvOf.get(model);
+  if (!files) {
+    const contacts = contactEntries(model);
+    const text = contacts.length === 0 ? '' : [CSVDE_HEADER, ...contacts.map(row)].join(EOL) + EOL;
+    files = contacts.length === 0 ? [] : [{ path: CSV_PATH, content: isAscii(text) ? text : utf16leWithBom(text) }];
+    csvOf.set(model, files);
+  }
+  return [...files];
 }
+
+const csvOf = new WeakMap<Model, readonly OutputFile[]>();
 
 /** Whether the csvde file of this model needs `csvde -u` (it is written as UTF-16LE). */
 export function csvNeedsUnicode(model: Model): boolean {

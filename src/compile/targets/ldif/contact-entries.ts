@@ -69,17 +69,42 @@ export function compareCodePoints(a: string, b: string): number {
 
 /** The entries of every contact of the model, sorted by DN. */
 export function contactEntries(model: Model): ContactEntry[] {
-  const base = normalizeBaseDn(model.baseDn);
-  const entries = model.contacts.map((c) => contactEntry(c, base));
-  // Sort keeps the file order for equal DNs (a duplicate the lint rules report).
-  return entries.map((e, i) => ({ e, i })).sort((x, y) => compareCodePoints(x.e.dn, y.e.dn) || x.i - y.i).map((x) => x.e);
+  // The LDIF, the csvde file and each Exchange system's runbook and setup.ps1 all list the
+  // same entries: computed once per (immutable) model, each caller gets its own array.
+  let sorted = entriesOf.get(model);
+  if (!sorted) {
+    const base = normalizeBaseDn(model.baseDn);
+    // thousands of contacts share a handful of OUs: parse and escape each ou string once
+    const ous = new Map<string | undefined, OuPath>();
+    const entries = model.contacts.map((c) => {
+      let ou = ous.get(c.ou);
+      if (!ou) ous.set(c.ou, (ou = ouPath(c.ou, base)));
+      return contactEntry(c, base, ou);
+    });
+    // Sort keeps the file order for equal DNs (a duplicate the lint rules report).
+    sorted = entries.map((e, i) => ({ e, i })).sort((x, y) => compareCodePoints(x.e.dn, y.e.dn) || x.i - y.i).map((x) => x.e);
+    entriesOf.set(model, sorted);
+  }
+  return [...sorted];
 }
 
-function contactEntry(c: ContactDecl, base: string): ContactEntry {
-  const ous = ouNames(c.ou);
+const entriesOf = new WeakMap<Model, readonly ContactEntry[]>();
+
+/** The OU part of a contact's DN: the RDNs under the base DN, and each OU's own DN, top first. */
+interface OuPath {
+  readonly ouRdns: readonly string[];
+  readonly ouDns: readonly { readonly dn: string; readonly ou: string }[];
+}
+
+function ouPath(ou: string | undefined, base: string): OuPath {
+  const ous = ouNames(ou);
   const suffix = (rdns: readonly string[]): string => [...rdns, ...(base ? [base] : [])].join(',');
   const ouRdns = ous.map((o) => `OU=${escapeDnValue(o)}`);
-  const ouDns = ous.map((o, i) => ({ dn: suffix(ouRdns.slice(i)), ou: o })).reverse();
+  return { ouRdns, ouDns: ous.map((o, i) => ({ dn: suffix(ouRdns.slice(i)), ou: o })).reverse() };
+}
+
+function contactEntry(c: ContactDecl, base: string, { ouRdns, ouDns }: OuPath): ContactEntry {
+  const suffix = (rdns: readonly string[]): string => [...rdns, ...(base ? [base] : [])].join(',');
   const target = directoryAddress(c.targetAddress);
   const seen = new Set<string>([c.targetAddress.key || target.toLowerCase()]);
   const secondaries: string[] = [];
