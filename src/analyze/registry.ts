@@ -23,6 +23,7 @@ import { remotePolicyFilter } from './rules/remote-policy-filter/remote-policy-f
 import { schema } from './rules/schema/schema.js';
 import { sharedAuthoritative } from './rules/shared-authoritative/shared-authoritative.js';
 import { smartHostBrackets } from './rules/smart-host-brackets/smart-host-brackets.js';
+import { spreadsheetFormula } from './rules/spreadsheet-formula/spreadsheet-formula.js';
 import { testFailed } from './rules/test-failed/test-failed.js';
 import { undeclaredDomain } from './rules/undeclared-domain/undeclared-domain.js';
 import { unknownReference } from './rules/unknown-reference/unknown-reference.js';
@@ -61,6 +62,7 @@ export const rules: readonly Rule[] = [
   schema,
   sharedAuthoritative,
   smartHostBrackets,
+  spreadsheetFormula,
   testFailed,
   undeclaredDomain,
   unknownReference,

@@ -6,6 +6,7 @@ import type { Finding, Span } from '../diagnostics/diagnostic.js';
 import { q } from '../diagnostics/diagnostic.js';
 import { SourceStore, lineCounterFor, type Source } from '../diagnostics/source-store.js';
 import { Origins } from './origins.js';
+import { countObjects, deepNodeOffset, nestingGuardOffset, surrogateEscapeOffset, valueProblem } from './shape.js';
 
 /** Limits on input, documented in docs/limits.md. */
 export const LIMITS = {
@@ -18,7 +19,15 @@ export const LIMITS = {
   /** Include nesting depth and total number of included files. */
   maxIncludeDepth: 8,
   maxIncludes: 256,
+  /** Collections nested in one another in a YAML file (a chainmail file needs about 6). */
+  maxNestingDepth: 64,
+  /** Objects in the merged file: domains, systems, policies, connectors, chains, contacts, tests, mailboxes, aliases and mailbox-file addresses. */
+  maxObjects: 1_000_000,
 } as const;
+
+/** Before any parser runs, a rough scan refuses nesting this deep (see nestingGuardOffset). */
+const NESTING_GUARD = 4 * LIMITS.maxNestingDepth;
+const NESTING_MESSAGE = `YAML nested deeper than ${LIMITS.maxNestingDepth} levels (a chainmail file needs about 6): flatten it`;
 
 /** One address line of a mailbox file. */
 export interface MailboxFileLine {
@@ -68,11 +77,29 @@ export function load(file: string, cwd: string = process.cwd()): LoadResult {
   const readYaml = (abs: string, shown: string): unknown => {
     const text = readText(abs, shown, LIMITS.maxYamlBytes, findings, sources);
     if (text === undefined) return undefined;
+    const guard = nestingGuardOffset(text, NESTING_GUARD);
+    if (guard !== -1) {
+      sources.add({ file: shown, text, lines: lineCounterFor(text) });
+      findings.push({ ruleId: 'yaml-syntax', message: NESTING_MESSAGE, at: { span: { file: shown, start: guard, end: guard + 1 } } });
+      return undefined;
+    }
+    // hostile shapes that parse: nested too deep, or a "\ud800" escape (half a character)
+    const checked = (value: unknown): unknown => {
+      const problem = valueProblem(value, LIMITS.maxNestingDepth);
+      if (!problem) return value;
+      const start = problem.kind === 'depth' ? deepNodeOffset(sources.get(shown)?.doc, LIMITS.maxNestingDepth) : surrogateEscapeOffset(text);
+      const message =
+        problem.kind === 'depth'
+          ? NESTING_MESSAGE
+          : `string ${q(problem.value)} holds a lone surrogate (an escape such as "\\ud800" is half of a character): write the character itself`;
+      findings.push({ ruleId: 'yaml-syntax', message, at: { span: { file: shown, start, end: start + 1 } } });
+      return undefined;
+    };
     const fast = fastParse(text);
     if (fast.ok) {
       // the positions (a `yaml` Document) are computed only if a finding needs them
       sources.add(lazySource(shown, text));
-      return fast.value;
+      return checked(fast.value);
     }
     const lines = new LineCounter();
     const doc = parseDocument(text, { uniqueKeys: true, lineCounter: lines, prettyErrors: false });
@@ -84,7 +111,8 @@ export function load(file: string, cwd: string = process.cwd()): LoadResult {
       if (linesWithError.has(line)) continue;
       linesWithError.add(line);
       let end = Math.max(e.pos[1], e.pos[0] + 1);
-      let message = yamlMessage(e.code, e.message);
+      // the composer recursed too deep: that is the nesting limit, said plainly
+      let message = e.code === 'RESOURCE_EXHAUSTION' ? NESTING_MESSAGE : yamlMessage(e.code, e.message);
       if (e.code === 'DUPLICATE_KEY') {
         const key = /^("[^"\n]*"|'[^'\n]*'|[^:\n]*?)\s*:/.exec(text.slice(e.pos[0], e.pos[0] + 300))?.[1];
         if (key) {
@@ -96,7 +124,7 @@ export function load(file: string, cwd: string = process.cwd()): LoadResult {
     }
     if (doc.errors.length > 0) return undefined;
     try {
-      return doc.toJS({ maxAliasCount: LIMITS.maxAliasCount });
+      return checked(doc.toJS({ maxAliasCount: LIMITS.maxAliasCount }));
     } catch (e) {
       findings.push({
         ruleId: 'yaml-syntax',
@@ -200,6 +228,14 @@ export function load(file: string, cwd: string = process.cwd()): LoadResult {
     assertReadable(mainAbs, `${display(mainAbs)}`);
     visit(mainAbs, []);
     readMailboxFiles(merged, origins, sources, mailboxFiles, findings, cwd, display);
+    const objects = countObjects(merged, [...mailboxFiles.values()].reduce((n, l) => n + l.length, 0));
+    if (objects > LIMITS.maxObjects) {
+      findings.push({
+        ruleId: 'yaml-syntax',
+        message: `the file holds ${objects} objects (domains, systems, policies, connectors, chains, contacts, tests, mailboxes, aliases and mailbox-file addresses), over the limit of ${LIMITS.maxObjects} that one run checks: lint parts of the organisation separately`,
+        at: { span: { file: display(mainAbs), start: 0, end: 1 } },
+      });
+    }
   } catch (e) {
     if (e instanceof Fatal) return { config: undefined, sources, origins, mailboxFiles, findings, fatal: e.message };
     throw e;
