@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, renameSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RelayLog } from '../log.js';
@@ -37,7 +37,23 @@ export async function readSpool(queueDir: string, quarantineDir: string, log: Re
   for (const name of names) {
     const seq = Number.parseInt(name.slice(0, 12), 16);
     const path = join(queueDir, name);
-    const buf = await readFile(path);
+    nextSeq = Math.max(nextSeq, seq + 1);
+    let buf: Buffer;
+    try {
+      buf = await readFile(path);
+    } catch (e) {
+      // a directory or an unreadable file named like a segment must not stop the relay:
+      // move it aside and go on with the others
+      const code = (e as NodeJS.ErrnoException).code ?? 'error';
+      const file = join(quarantineDir, `${name}.unreadable`);
+      try {
+        renameSync(path, file);
+      } catch {
+        /* left in place: skipped again at the next start, and logged again */
+      }
+      log({ event: 'quarantine', segment: name, offset: 0, bytes: 0, reason: `unreadable (${code})`, file });
+      continue;
+    }
     const seg: Segment = { seq, path, live: new Set(), size: buf.length, closedAt: Date.now() };
     segments.push(seg);
     nextSeq = Math.max(nextSeq, seq + 1);

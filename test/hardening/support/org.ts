@@ -221,6 +221,17 @@ export function build(model: Model): Built {
     return { files: compile(model, { postfixFor: ['exchange'] }) };
   } catch (e) {
     if (!(e instanceof CompileError)) throw e;
-    return { files: compile(model, { targets: TARGET_IDS.filter((t) => t !== 'postfix') }), postfixRefused: e };
+    // build each target alone: the ones that refuse the model (with a clear error) are left out
+    const files: OutputFile[] = [];
+    let postfixRefused: CompileError | undefined;
+    for (const t of TARGET_IDS) {
+      try {
+        files.push(...compile(model, { targets: [t], postfixFor: ['exchange'] }));
+      } catch (err) {
+        if (!(err instanceof CompileError)) throw err;
+        if (t === 'postfix') postfixRefused = err;
+      }
+    }
+    return { files, ...(postfixRefused ? { postfixRefused } : {}) };
   }
 }

@@ -34,7 +34,8 @@ export const POSTFIX_MAPS = ['relay_domains', 'relay_recipients', 'transport', '
 export function compilePostfix(model: Model, options: PostfixOptions = {}, problems: string[] = []): OutputFile[] {
   const dir = options.postfixDir ?? DEFAULT_POSTFIX_DIR;
   const type = options.mapType ?? 'hash';
-  if (!/^\/[^\s#]*$/.test(dir)) problems.push(`postfix directory ${JSON.stringify(dir)} must be an absolute path without spaces or "#"`);
+  // postconf(5) expands $name in every value and splits lists at "," and white space
+  if (!/^\/[^\s#$,{}()]*$/.test(dir)) problems.push(`postfix directory ${JSON.stringify(dir)} must be an absolute path without spaces, "#", "$", ",", braces or parentheses`);
   const names = new Set(options.postfixFor ?? []);
   for (const n of names) if (!model.systems.has(n)) problems.push(`--postfix-for names ${JSON.stringify(n)}, which is no system of the file`);
   const tables = compileRoutingTables(model);
