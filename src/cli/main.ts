@@ -29,12 +29,13 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.stdout(`${VERSION}\n`);
     return 0;
   }
-  const command = Object.hasOwn(commands, name) ? commands[name as keyof typeof commands] : undefined;
-  if (!command) {
+  const entry = Object.hasOwn(commands, name) ? commands[name as keyof typeof commands] : undefined;
+  if (!entry) {
     io.stderr(`chainmail: unknown command ${JSON.stringify(name)}; run "chainmail --help" for the list\n`);
     return 2;
   }
   try {
+    const command = await entry.load();
     return await command.run(rest, io);
   } catch (e) {
     if (e instanceof UsageError) {

@@ -55,33 +55,62 @@ export interface RecipientKey {
 export function recipientKey(address: string): RecipientKey | undefined {
   const at = address.lastIndexOf('@');
   if (at <= 0 || at === address.length - 1) return undefined;
+  const raw = address.slice(at + 1);
+  // a few domains serve many recipients (100,000 addresses in 50 domains): each is
+  // normalised once (bounded: the relay sees whatever domains clients send)
+  let domain = domainCache.get(raw);
+  if (domain === undefined) {
+    domain = asciiDomain(raw);
+    // a name is at most 255 octets (RFC 1035 section 2.3.4): longer input is not kept
+    if (raw.length <= 255) {
+      if (domainCache.size >= DOMAIN_CACHE_MAX) domainCache.clear();
+      domainCache.set(raw, domain);
+    }
+  }
+  if (domain === null) return undefined;
   const local = address.slice(0, at);
-  let domain = address.slice(at + 1);
+  const lower = local.toLowerCase();
+  // an address already in comparison form is its own key (no new string to build and hash)
+  return { key: lower === local && domain === raw ? address : `${lower}@${domain}`, local, domain };
+}
+
+const DOMAIN_CACHE_MAX = 10_000;
+const domainCache = new Map<string, string | null>();
+
+/** The comparison form of a recipient's domain (A-label, lower case, no final dot), or null. */
+function asciiDomain(raw: string): string | null {
+  let domain = raw;
   if (domain.endsWith('.')) domain = domain.slice(0, -1);
-  if (domain.startsWith('[')) return undefined;
+  if (domain.startsWith('[')) return null;
   // eslint-disable-next-line no-control-regex
   if (/[^\x21-\x7e]/.test(domain)) {
     domain = domainToASCII(domain);
-    if (!domain) return undefined;
+    if (!domain) return null;
   } else {
     domain = domain.toLowerCase();
     if (domain.includes('xn--') || /[^a-z0-9.-]/.test(domain)) {
       const d = domainToASCII(domain);
-      if (!d) return undefined;
+      if (!d) return null;
       domain = d;
     }
   }
-  return { key: `${local.toLowerCase()}@${domain}`, local, domain };
+  return domain;
 }
 
-const known = new WeakMap<RoutingTable, ReadonlySet<string>>();
-function knownSet(table: RoutingTable): ReadonlySet<string> {
-  let s = known.get(table);
-  if (!s) {
-    s = new Set(table.knownRecipients);
-    known.set(table, s);
+/** Per table: its known-recipient set and the decisions that depend only on the domain. */
+interface TableCache {
+  readonly known: ReadonlySet<string>;
+  /** By origin (0: from a client or peer, 1: submitted locally), then domain. */
+  readonly byDomain: readonly [Map<string, Decision>, Map<string, Decision>];
+}
+const caches = new WeakMap<RoutingTable, TableCache>();
+function cacheOf(table: RoutingTable): TableCache {
+  let c = caches.get(table);
+  if (!c) {
+    c = { known: new Set(table.knownRecipients), byDomain: [new Map(), new Map()] };
+    caches.set(table, c);
   }
-  return s;
+  return c;
 }
 
 /**
@@ -105,31 +134,49 @@ export function resolve(table: RoutingTable, recipient: string | RecipientKey, c
     }
     return { kind: 'rewrite', to: entry.to, reason: { text: `contact "${entry.contact}" forwards to its targetAddress ${entry.to}`, contact: entry.contact } };
   }
+  const cache = cacheOf(table);
   const dom = table.domains[r.domain];
   if (dom) {
-    const chain = dom.chain !== undefined ? { chain: dom.chain } : {};
-    if (dom.rejectUnknown && !knownSet(table).has(r.key)) {
-      return { kind: 'refuse', code: 550, status: '5.1.1', reason: { text: `no system of chain "${dom.chain ?? ''}" knows this recipient (rejected at the gateway)`, ...chain } };
+    if (dom.rejectUnknown && !cache.known.has(r.key)) {
+      return { kind: 'refuse', code: 550, status: '5.1.1', reason: { text: `no system of chain "${dom.chain ?? ''}" knows this recipient (rejected at the gateway)`, ...(dom.chain !== undefined ? { chain: dom.chain } : {}) } };
     }
+    if (dom.authority === 'authoritative' && !table.unresolved && !table.listsRecipients) {
+      return { kind: 'deliver', mailbox: r.key, reason: { text: `policy "${dom.policy}" is authoritative and the system does not list its recipients: assumed a local mailbox`, policy: dom.policy } };
+    }
+  }
+  // the rest depends on the domain and the origin only: decided once per table (immutable
+  // decisions, shared), not once per recipient; bounded like the domain cache
+  const byDomain = cache.byDomain[ctx.origin === 'local' ? 1 : 0];
+  let d = byDomain.get(r.domain);
+  if (d === undefined) {
+    if (byDomain.size >= DOMAIN_CACHE_MAX) byDomain.clear();
+    d = domainDecision(table, r.domain, ctx.origin);
+    byDomain.set(r.domain, d);
+  }
+  return d;
+}
+
+/** What `table`'s system does with a recipient of `domain` that it does not resolve itself. */
+function domainDecision(table: RoutingTable, domain: string, origin: Origin): Decision {
+  const dom = table.domains[domain];
+  if (dom) {
+    const chain = dom.chain !== undefined ? { chain: dom.chain } : {};
     if (table.unresolved) {
       return { kind: 'forward', nextHop: table.unresolved, reason: { text: 'unresolved recipient: forwardUnresolvedTo' } };
     }
     if (dom.authority === 'authoritative') {
-      if (!table.listsRecipients) {
-        return { kind: 'deliver', mailbox: r.key, reason: { text: `policy "${dom.policy}" is authoritative and the system does not list its recipients: assumed a local mailbox`, policy: dom.policy } };
-      }
-      return { kind: 'refuse', code: 550, status: '5.1.1', reason: { text: `policy "${dom.policy}" is authoritative for ${r.domain} and there is no such recipient`, policy: dom.policy, ...chain } };
+      return { kind: 'refuse', code: 550, status: '5.1.1', reason: { text: `policy "${dom.policy}" is authoritative for ${domain} and there is no such recipient`, policy: dom.policy, ...chain } };
     }
     // seed step 4: the connector must "allow messages to be relayed to these domains";
     // without such a connector the shared space is treated as a relay attempt (5.7.1)
-    const c = selectConnector(table, r.domain, ctx.origin !== 'local');
-    if (c) return { kind: 'forward', nextHop: c.nextHop, reason: { text: `policy "${dom.policy}" is not authoritative for ${r.domain}: connector "${c.name}"`, connector: c.name, policy: dom.policy, ...chain } };
-    const blocked = selectConnector(table, r.domain, false);
+    const c = selectConnector(table, domain, origin !== 'local');
+    if (c) return { kind: 'forward', nextHop: c.nextHop, reason: { text: `policy "${dom.policy}" is not authoritative for ${domain}: connector "${c.name}"`, connector: c.name, policy: dom.policy, ...chain } };
+    const blocked = selectConnector(table, domain, false);
     const why = blocked ? `connector "${blocked.name}" does not allow relaying to it` : 'no connector carries it';
-    return { kind: 'refuse', code: 554, status: '5.7.1', reason: { text: `policy "${dom.policy}" accepts ${r.domain} without authority but ${why}`, policy: dom.policy } };
+    return { kind: 'refuse', code: 554, status: '5.7.1', reason: { text: `policy "${dom.policy}" accepts ${domain} without authority but ${why}`, policy: dom.policy } };
   }
-  const c = selectConnector(table, r.domain, ctx.origin !== 'local', false);
-  if (c) return { kind: 'forward', nextHop: c.nextHop, reason: { text: `connector "${c.name}" carries ${r.domain}`, connector: c.name } };
-  if (ctx.origin === 'local') return { kind: 'external', host: r.domain, reason: { text: `no connector for ${r.domain}: MX lookup` } };
-  return { kind: 'refuse', code: 554, status: '5.7.1', reason: { text: `relay access denied: ${r.domain} is not accepted here and no connector allows relaying to it` } };
+  const c = selectConnector(table, domain, origin !== 'local', false);
+  if (c) return { kind: 'forward', nextHop: c.nextHop, reason: { text: `connector "${c.name}" carries ${domain}`, connector: c.name } };
+  if (origin === 'local') return { kind: 'external', host: domain, reason: { text: `no connector for ${domain}: MX lookup` } };
+  return { kind: 'refuse', code: 554, status: '5.7.1', reason: { text: `relay access denied: ${domain} is not accepted here and no connector allows relaying to it` } };
 }

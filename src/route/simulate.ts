@@ -72,69 +72,71 @@ export class Simulator {
   /** Routes one recipient entering from the internet or submitted at a system. */
   route(recipient: string, from = 'internet', options: SimulateOptions = {}): Route {
     const hops: Hop[] = [];
-    const done = (outcome: Outcome, cycle?: readonly string[]): Route => ({ recipient, from, hops, outcome, ...(cycle ? { cycle } : {}) });
     const rk = recipientKey(recipient);
     let table: RoutingTable | undefined;
     let origin: Origin;
     if (from === 'internet') {
       table = this.entryFor(rk?.domain ?? '');
       origin = 'internet';
-      if (!table) return done({ kind: 'refused', status: '5.7.1', code: 554, system: 'internet' });
+      if (!table) return done(recipient, from, hops, { kind: 'refused', status: '5.7.1', code: 554, system: 'internet' });
     } else {
       table = this.#tables.get(from);
       origin = 'local';
-      if (!table) return done({ kind: 'refused', status: '5.7.1', code: 554, system: from });
+      if (!table) return done(recipient, from, hops, { kind: 'refused', status: '5.7.1', code: 554, system: from });
     }
     let address = recipient;
     // the address split once per address (not once per hop and again in resolve())
     let addressKey = rk;
     let received = 0;
     let rewrites = 0;
-    const seen = new Map<string, number>();
+    const seen = new States();
     const visited: string[] = [];
     for (;;) {
       // the origin is part of the state: submitted mail ('local') may use connectors that
       // relayed mail may not, so meeting the entry system again as a peer is no repeat
-      const key = `${table.system}\u0000${origin === 'local' ? 'local' : 'peer'}\u0000${addressKey?.key ?? address}`;
-      const firstSeen = seen.get(key);
+      const local = origin === 'local';
+      const stateKey = addressKey?.key ?? address;
+      const firstSeen = seen.get(table, local, stateKey);
       if (firstSeen !== undefined && (options.detectCycles || hops[hops.length - 1]?.decision === 'rewrite' && hops[hops.length - 1]?.system === table.system)) {
         const cycle = [...visited.slice(firstSeen), table.system];
         hops.push(hop(table.system, 'loop', address, { text: `routing loop: ${cycle.join(' -> ')}` }));
-        return done({ kind: 'looped', system: table.system, status: '5.4.6', code: 554 }, cycle);
+        return done(recipient, from, hops, { kind: 'looped', system: table.system, status: '5.4.6', code: 554 }, cycle);
       }
-      if (firstSeen === undefined) seen.set(key, visited.length);
+      if (firstSeen === undefined) seen.add(table, local, stateKey, visited.length);
       visited.push(table.system);
       // an unroutable address goes in as the string: resolve() refuses it (501 5.1.3)
       const d: Decision = resolve(table, addressKey ?? address, { origin, received });
       switch (d.kind) {
         case 'deliver':
           hops.push(hop(table.system, 'deliver', address, d.reason));
-          return done({ kind: 'delivered', system: table.system, mailbox: d.mailbox });
+          return done(recipient, from, hops, { kind: 'delivered', system: table.system, mailbox: d.mailbox });
         case 'rewrite':
           hops.push(hop(table.system, 'rewrite', address, d.reason));
-          if (++rewrites > REWRITE_LIMIT) return done({ kind: 'looped', system: table.system, status: '5.4.6', code: 554 });
+          if (++rewrites > REWRITE_LIMIT) return done(recipient, from, hops, { kind: 'looped', system: table.system, status: '5.4.6', code: 554 });
           address = d.to;
           addressKey = recipientKey(address);
           visited.pop();
           continue;
         case 'external':
           hops.push(hop(table.system, 'external', address, d.reason, d.host));
-          return done({ kind: 'external', host: d.host });
-        case 'refuse':
+          return done(recipient, from, hops, { kind: 'external', host: d.host });
+        case 'refuse': {
           // refused by the system the sender talks to = refused; further on, the previous
           // system returns an NDR = bounced (by the system that refused)
-          hops.push(hop(table.system, hops.some((h) => h.decision === 'forward') ? 'bounce' : 'refuse', address, d.reason));
-          return done({ kind: hops.some((h) => h.decision === 'forward') ? 'bounced' : 'refused', system: table.system, status: d.status, code: d.code });
+          const forwarded = hops.some((h) => h.decision === 'forward');
+          hops.push(hop(table.system, forwarded ? 'bounce' : 'refuse', address, d.reason));
+          return done(recipient, from, hops, { kind: forwarded ? 'bounced' : 'refused', system: table.system, status: d.status, code: d.code });
+        }
         case 'loop':
           hops.push(hop(table.system, 'loop', address, d.reason));
-          return done({ kind: 'looped', system: table.system, status: d.status, code: d.code });
+          return done(recipient, from, hops, { kind: 'looped', system: table.system, status: d.status, code: d.code });
         case 'forward': {
           const next = d.nextHop.system !== undefined ? this.#tables.get(d.nextHop.system) : undefined;
           hops.push(hop(table.system, 'forward', address, d.reason, hostList(d.nextHop), next?.system));
-          if (!next) return done({ kind: 'external', host: hostList(d.nextHop) });
+          if (!next) return done(recipient, from, hops, { kind: 'external', host: hostList(d.nextHop) });
           if (next === table) {
             hops.push(hop(table.system, 'loop', address, { text: `mail for ${address} loops back to myself` }));
-            return done({ kind: 'looped', system: table.system, status: '5.4.6', code: 554 }, [table.system, table.system]);
+            return done(recipient, from, hops, { kind: 'looped', system: table.system, status: '5.4.6', code: 554 }, [table.system, table.system]);
           }
           table = next;
           origin = 'peer';
@@ -144,6 +146,51 @@ export class Simulator {
         }
       }
     }
+  }
+}
+
+function done(recipient: string, from: string, hops: readonly Hop[], outcome: Outcome, cycle?: readonly string[]): Route {
+  // the keys in the order of the spread this replaces ({ ..., ...(cycle ? { cycle } : {}) })
+  return cycle ? { recipient, from, hops, outcome, cycle } : { recipient, from, hops, outcome };
+}
+
+/**
+ * The (system, origin, recipient) states a route has been in, with the index of the first
+ * visit: a short list scanned by identity (most routes pass two or three systems) instead of
+ * a key string per hop; a map once a route grows long (a loop walked to the hop limit).
+ */
+class States {
+  #tables: RoutingTable[] = [];
+  #local: boolean[] = [];
+  #keys: string[] = [];
+  #at: number[] = [];
+  #map: Map<string, number> | undefined;
+
+  get(table: RoutingTable, local: boolean, key: string): number | undefined {
+    if (this.#map) return this.#map.get(States.#key(table, local, key));
+    for (let i = 0; i < this.#keys.length; i++) {
+      if (this.#tables[i] === table && this.#local[i] === local && this.#keys[i] === key) return this.#at[i];
+    }
+    return undefined;
+  }
+
+  add(table: RoutingTable, local: boolean, key: string, at: number): void {
+    if (this.#map) {
+      this.#map.set(States.#key(table, local, key), at);
+      return;
+    }
+    this.#tables.push(table);
+    this.#local.push(local);
+    this.#keys.push(key);
+    this.#at.push(at);
+    if (this.#keys.length > 16) {
+      this.#map = new Map();
+      for (let i = 0; i < this.#keys.length; i++) this.#map.set(States.#key(this.#tables[i] as RoutingTable, this.#local[i] === true, this.#keys[i] as string), this.#at[i] as number);
+    }
+  }
+
+  static #key(table: RoutingTable, local: boolean, key: string): string {
+    return `${table.system}\u0000${local ? 'local' : 'peer'}\u0000${key}`;
   }
 }
 
@@ -163,6 +210,13 @@ export function hostDisplay(h: HopHost): string {
   return `${name}:${h.port}`;
 }
 
+const hostLists = new WeakMap<NextHop, string>();
+/** The next hop's hosts as text, once per next hop of a table (not once per forwarded recipient). */
 function hostList(n: NextHop): string {
-  return n.hosts.map(hostDisplay).join(', ');
+  let s = hostLists.get(n);
+  if (s === undefined) {
+    s = n.hosts.map(hostDisplay).join(', ');
+    hostLists.set(n, s);
+  }
+  return s;
 }

@@ -10,9 +10,10 @@ import { text } from '../formats/text.js';
 import { UsageError, useColor, type CliIo } from '../io.js';
 import { clearingStderr, progress } from '../progress.js';
 import { VERSION } from '../version.js';
+import { SYNOPSES } from './synopses.js';
 
 export const buildCommand: Command = {
-  synopsis: 'build FILE --out DIR [--target postfix,exchange,ldif,csv,routes] [--check]',
+  synopsis: SYNOPSES.build,
   help: `usage: chainmail build FILE --out DIR [options]
 
 Lints FILE and, when it has no error, compiles it into deployable artifacts in DIR

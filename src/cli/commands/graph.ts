@@ -2,11 +2,12 @@ import { buildGraph, renderDot, renderMermaid } from '../../route/graph.js';
 import { parse, type Command } from '../command.js';
 import { UsageError } from '../io.js';
 import { loadRoutable } from './route.js';
+import { SYNOPSES } from './synopses.js';
 
 const RENDERERS = { mermaid: renderMermaid, dot: renderDot } as const;
 
 export const graphCommand: Command = {
-  synopsis: 'graph FILE     [--format mermaid|dot]',
+  synopsis: SYNOPSES.graph,
   help: `usage: chainmail graph FILE [options]
 
 Draws the organisation: the internet, each system (kind, host; gateways bold), the

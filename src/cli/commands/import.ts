@@ -13,12 +13,13 @@ import { parse, type Command } from '../command.js';
 import { UsageError, type CliIo } from '../io.js';
 import { progress } from '../progress.js';
 import { VERSION } from '../version.js';
+import { SYNOPSES } from './synopses.js';
 
 // the package root holds schemas/ (shipped in the package), as for chainmail init
 const SCHEMA = fileURLToPath(new URL('../../../schemas/chainmail.schema.json', import.meta.url));
 
 export const importCommand: Command = {
-  synopsis: 'import postfix DIR|main.cf [--out FILE] | import csvde FILE [--out FILE]',
+  synopsis: SYNOPSES.import,
   help: `usage: chainmail import postfix DIR|main.cf [options]
        chainmail import csvde FILE [options]
 

@@ -5,13 +5,14 @@ import { baseDnFor, checkDomain, parseRemoteSpec, parseSystemSpec, privateSpaceF
 import { starter, type StarterOptions } from '../../init/starter.js';
 import { parse, type Command } from '../command.js';
 import { UsageError, type CliIo } from '../io.js';
+import { SYNOPSES } from './synopses.js';
 
 // src/cli/commands/init.ts and dist/cli/commands/init.js are both three levels below the
 // package root, which holds schemas/ (shipped in the package)
 const SCHEMA = fileURLToPath(new URL('../../../schemas/chainmail.schema.json', import.meta.url));
 
 export const initCommand: Command = {
-  synopsis: 'init           write a commented starter file (--share D --with NAME=HOST, or --method 2 --remote D=HOST)',
+  synopsis: SYNOPSES.init,
   help: `usage: chainmail init [options]
 
 Writes a commented starter chainmail file for Microsoft KB 321721, which lints clean.

@@ -5,9 +5,10 @@ import { formats, isFormatId } from '../formats/index.js';
 import type { FormatEntry } from '../formats/format.js';
 import { UsageError, useColor, type CliIo } from '../io.js';
 import { VERSION } from '../version.js';
+import { SYNOPSES } from './synopses.js';
 
 export const lintCommand: Command = {
-  synopsis: 'lint FILE...   [--format text|json|sarif|github|gitlab|markdown|junit] [--max-warnings N] [--quiet]',
+  synopsis: SYNOPSES.lint,
   help: `usage: chainmail lint FILE... [options]
 
 Checks each chainmail file: YAML syntax, the JSON Schema, and every rule (docs/rules/).

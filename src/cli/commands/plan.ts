@@ -4,12 +4,13 @@ import { UsageError, useColor } from '../io.js';
 import { BUILD_OPTIONS, prepareBuild } from './build.js';
 import { planRoutes, type PlannedRoutes } from './plan-base.js';
 import { routeDiffJson, routeDiffMarkdown, routeDiffText } from './plan-routes.js';
+import { SYNOPSES } from './synopses.js';
 
 const PLAN_FORMATS = ['json', 'markdown', 'text'] as const;
 type PlanFormat = (typeof PLAN_FORMATS)[number];
 
 export const planCommand: Command = {
-  synopsis: 'plan FILE [--out DIR] [--base FILE|REF[:PATH]] [--format text|markdown|json] [--detailed-exitcode]',
+  synopsis: SYNOPSES.plan,
   help: `usage: chainmail plan FILE --out DIR [options]
        chainmail plan FILE --base FILE|REF[:PATH] [--out DIR] [options]
 

@@ -3,9 +3,10 @@ import { startRelay } from '../../relay/relay.js';
 import type { RelayOptions } from '../../relay/types.js';
 import { intOption, parse, type Command } from '../command.js';
 import { UsageError } from '../io.js';
+import { SYNOPSES } from './synopses.js';
 
 export const relayCommand: Command = {
-  synopsis: 'relay --routes FILE --listen HOST:PORT --spool DIR   run the embedded SMTP relay',
+  synopsis: SYNOPSES.relay,
   help: `usage: chainmail relay --routes FILE --listen HOST:PORT --spool DIR [options]
 
 Runs one system of the organisation as an SMTP server: accepts what its routing table

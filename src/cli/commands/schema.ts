@@ -1,8 +1,9 @@
 import { chainmailSchema } from '../../validate/validate.js';
 import { parse, type Command } from '../command.js';
+import { SYNOPSES } from './synopses.js';
 
 export const schemaCommand: Command = {
-  synopsis: 'schema         print the JSON Schema of the file format',
+  synopsis: SYNOPSES.schema,
   help: `usage: chainmail schema
 
 Prints schemas/chainmail.schema.json (JSON Schema draft 2020-12). Point your editor at it

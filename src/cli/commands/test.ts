@@ -6,6 +6,7 @@ import { didYouMean } from '../../validate/did-you-mean.js';
 import { parse, type Command } from '../command.js';
 import { UsageError, useColor, type CliIo } from '../io.js';
 import { loadRoutable } from './route.js';
+import { SYNOPSES } from './synopses.js';
 
 /** One expectation's result, as `--format json` prints it. */
 export interface TestResultJson {
@@ -25,7 +26,7 @@ export interface TestResultJson {
 const FORMATS = ['text', 'json'] as const;
 
 export const testCommand: Command = {
-  synopsis: 'test FILE...   [--format text|json]',
+  synopsis: SYNOPSES.test,
   help: `usage: chainmail test FILE... [options]
 
 Runs the route assertions under "tests:" of each file through the routing simulation
