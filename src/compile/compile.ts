@@ -33,8 +33,11 @@ export interface Target {
   compile(model: Model, options: CompileOptions, problems: string[]): OutputFile[];
 }
 
-/** Every compile target, by id (sorted). */
-export const targets = {
+/**
+ * Every compile target, by id (sorted).
+ *
+ * @public
+ */export const targets = {
   csv: {
     description: 'contacts/contacts.csv: the contacts as a csvde import file',
     compile: (m, _o, problems) => {

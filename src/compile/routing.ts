@@ -7,8 +7,9 @@ import { parseHost } from '../normalize/address.js';
  * authority (recipient policies, seed steps 1-2), whom it resolves (mailboxes, aliases,
  * contacts), where it sends the rest (connectors, step 4; forwardUnresolvedTo, step 3).
  * Invalid addresses and references are left out: the lint rules report them.
- */
-export function compileRoutingTables(model: Model): Map<string, RoutingTable> {
+ *
+ * @public
+ */export function compileRoutingTables(model: Model): Map<string, RoutingTable> {
   // Lint, each compile target and the simulator all ask for the same model's tables: compile
   // them once per model (100k recipients take a noticeable share of a build). The model is
   // immutable; callers get their own Map over the shared (readonly) tables.

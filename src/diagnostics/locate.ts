@@ -6,8 +6,9 @@ import type { Origins } from '../load/origins.js';
 /**
  * Turns finding targets into source spans: the single place where model paths become
  * positions. A path that does not exist falls back to its closest existing ancestor.
- */
-export class Locator {
+ *
+ * @public
+ */export class Locator {
   constructor(
     private readonly sources: SourceStore,
     private readonly origins: Origins,

@@ -1,15 +1,21 @@
 import { LineCounter, type Document } from 'yaml';
 
-/** One source file as chainmail read it: its text, line index and, for YAML, the document. */
-export interface Source {
+/**
+ * One source file as chainmail read it: its text, line index and, for YAML, the document.
+ *
+ * @public
+ */export interface Source {
   readonly file: string;
   readonly text: string;
   readonly lines: LineCounter;
   readonly doc?: Document.Parsed;
 }
 
-/** Every file read in one run, by display path, for locating findings and code frames. */
-export class SourceStore {
+/**
+ * Every file read in one run, by display path, for locating findings and code frames.
+ *
+ * @public
+ */export class SourceStore {
   readonly #files = new Map<string, Source>();
 
   add(source: Source): void {

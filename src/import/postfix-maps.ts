@@ -12,8 +12,11 @@ export interface ImportProblem {
   readonly message: string;
 }
 
-/** Where a value came from. */
-export interface Origin {
+/**
+ * Where a value came from.
+ *
+ * @public
+ */export interface Origin {
   readonly file: string;
   readonly line: number;
 }

@@ -5,8 +5,11 @@ import { parseHost } from '../normalize/address.js';
  * the recipient's domain, or something chainmail cannot express.
  */
 
-/** What a transport(5) value does with mail. */
-export type Route =
+/**
+ * What a transport(5) value does with mail.
+ *
+ * @public
+ */export type Route =
   | { readonly kind: 'local'; readonly transport: string }
   | { readonly kind: 'forward'; readonly hosts: readonly string[] }
   /** smtp/relay without a next hop: the MX of the recipient's domain. */

@@ -1,7 +1,10 @@
 import type { Path } from '../diagnostics/diagnostic.js';
 
-/** Where a part of the merged file came from: the file and the path inside that file. */
-export interface Origin {
+/**
+ * Where a part of the merged file came from: the file and the path inside that file.
+ *
+ * @public
+ */export interface Origin {
   readonly file: string;
   readonly path: Path;
 }
@@ -9,8 +12,9 @@ export interface Origin {
 /**
  * Maps prefixes of merged-model paths to their origin, so a finding about
  * `['systems', 'unix', 'host']` points into the included file that defined `unix`.
- */
-export class Origins {
+ *
+ * @public
+ */export class Origins {
   readonly #map = new Map<string, Origin>();
 
   set(mergedPath: Path, origin: Origin): void {

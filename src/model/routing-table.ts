@@ -4,8 +4,9 @@ import type { SystemKind } from './model.js';
  * The compiled routing table of one system (`DIR/<system>/routes.json`, described by
  * schemas/routes.schema.json). The simulator and the embedded relay both read it and
  * both decide with the same `resolve()`.
- */
-export interface RoutingTable {
+ *
+ * @public
+ */export interface RoutingTable {
   readonly version: 1;
   readonly system: string;
   readonly kind: SystemKind;
@@ -34,8 +35,11 @@ export interface RoutingTable {
   readonly unresolved: NextHop | null;
 }
 
-/** How a system accepts one address space. */
-export interface AcceptedDomain {
+/**
+ * How a system accepts one address space.
+ *
+ * @public
+ */export interface AcceptedDomain {
   /** authoritative: unknown recipients bounce here; internal-relay: they go on (KB 321721 unchecked box). */
   readonly authority: 'authoritative' | 'internal-relay';
   /** The policy that decided the authority. */
@@ -48,13 +52,19 @@ export interface AcceptedDomain {
   readonly remote: boolean;
 }
 
-/** A recipient this system resolves: a local mailbox, or a rewrite (contact, alias). */
-export type RecipientEntry =
+/**
+ * A recipient this system resolves: a local mailbox, or a rewrite (contact, alias).
+ *
+ * @public
+ */export type RecipientEntry =
   | { readonly action: 'deliver'; readonly mailbox: string; readonly alias?: true }
   | { readonly action: 'rewrite'; readonly to: string; readonly contact: string };
 
-/** One host of a next hop. */
-export interface HopHost {
+/**
+ * One host of a next hop.
+ *
+ * @public
+ */export interface HopHost {
   /** A-label name or IP, without brackets. */
   readonly host: string;
   readonly port: number;
@@ -64,13 +74,17 @@ export interface HopHost {
   readonly display: string;
 }
 
-/** Where a message goes next: a system of the organisation, or hosts outside it. */
-export interface NextHop {
+/**
+ * Where a message goes next: a system of the organisation, or hosts outside it.
+ *
+ * @public
+ */export interface NextHop {
   /** The system of the file it reaches, when it reaches one. */
   readonly system?: string;
   readonly hosts: readonly HopHost[];
 }
 
+/** @public */
 export interface ConnectorEntry {
   readonly name: string;
   /** A-label domains, or "*". */

@@ -1,8 +1,11 @@
 import type { RouteTestDecl } from '../model/model.js';
 import type { Route } from './simulate.js';
 
-/** The result of one `tests:` expectation. */
-export interface TestResult {
+/**
+ * The result of one `tests:` expectation.
+ *
+ * @public
+ */export interface TestResult {
   readonly test: RouteTestDecl;
   readonly route: Route;
   readonly passed: boolean;
@@ -25,8 +28,11 @@ function sameHost(a: string, b: string): boolean {
   return norm(a) === norm(b);
 }
 
-/** Checks a route against a test's expectation (kind, system or host, optional status). */
-export function checkExpectation(test: RouteTestDecl, route: Route): TestResult {
+/**
+ * Checks a route against a test's expectation (kind, system or host, optional status).
+ *
+ * @public
+ */export function checkExpectation(test: RouteTestDecl, route: Route): TestResult {
   const e = test.expect;
   const o = route.outcome;
   let passed = o.kind === e.kind;

@@ -13,8 +13,9 @@ let compiled: ValidateFunction | undefined;
 /**
  * Reads and validates a routes.json. Returns the table, or an error message naming the
  * file and what is wrong (the relay keeps its old table when a reload fails).
- */
-export function loadRoutingTable(file: string): { table: RoutingTable } | { error: string } {
+ *
+ * @public
+ */export function loadRoutingTable(file: string): { table: RoutingTable } | { error: string } {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');

@@ -3,8 +3,11 @@ import { selectConnector, type NextHop, type RoutingTable } from '../model/routi
 
 export { selectConnector } from '../model/routing-table.js';
 
-/** Where the message being resolved came from, as the system sees it. */
-export type Origin =
+/**
+ * Where the message being resolved came from, as the system sees it.
+ *
+ * @public
+ */export type Origin =
   /** An SMTP client on the internet (anonymous; may not relay). */
   | 'internet'
   /** Another system of the organisation forwarding it (anonymous too: it may not relay either). */
@@ -12,14 +15,18 @@ export type Origin =
   /** Submitted by a user of this system: routed outward by connectors or MX. */
   | 'local';
 
+/** @public */
 export interface ResolveContext {
   readonly origin: Origin;
   /** Received: headers the message carries when it reaches this system. */
   readonly received: number;
 }
 
-/** Structured reason of a decision: which object decided it. */
-export interface Reason {
+/**
+ * Structured reason of a decision: which object decided it.
+ *
+ * @public
+ */export interface Reason {
   /** One human-readable line. */
   readonly text: string;
   readonly policy?: string;
@@ -29,8 +36,11 @@ export interface Reason {
   readonly mailbox?: string;
 }
 
-/** What one system does with one recipient. */
-export type Decision =
+/**
+ * What one system does with one recipient.
+ *
+ * @public
+ */export type Decision =
   | { readonly kind: 'deliver'; readonly mailbox: string; readonly reason: Reason }
   | { readonly kind: 'rewrite'; readonly to: string; readonly reason: Reason }
   | { readonly kind: 'forward'; readonly nextHop: NextHop; readonly reason: Reason }
@@ -40,8 +50,11 @@ export type Decision =
   /** Stopped as a loop: the Received: count reached the hop limit (554 5.4.6). */
   | { readonly kind: 'loop'; readonly code: number; readonly status: string; readonly reason: Reason };
 
-/** A recipient split for routing; `key` is the comparison form (lower-case local@A-label). */
-export interface RecipientKey {
+/**
+ * A recipient split for routing; `key` is the comparison form (lower-case local@A-label).
+ *
+ * @public
+ */export interface RecipientKey {
   readonly key: string;
   readonly local: string;
   readonly domain: string;
@@ -51,8 +64,9 @@ export interface RecipientKey {
  * Splits and normalises a recipient: case-insensitive, the domain as an A-label. Returns
  * undefined for what cannot be routed (no "@", an address literal, an invalid domain).
  * The local part is opaque: "%", "!" and quoted "@" never re-route (no open relay).
- */
-export function recipientKey(address: string): RecipientKey | undefined {
+ *
+ * @public
+ */export function recipientKey(address: string): RecipientKey | undefined {
   const at = address.lastIndexOf('@');
   if (at <= 0 || at === address.length - 1) return undefined;
   const raw = address.slice(at + 1);
@@ -119,8 +133,9 @@ function cacheOf(table: RoutingTable): TableCache {
  * hop limit -> the recipient itself (mailbox, alias, contact) -> the accepted domain
  * (RCPT validation, forwardUnresolvedTo, authority, connector) -> connectors for
  * domains it does not accept (relay only where allowRelay) -> MX (local mail only).
- */
-export function resolve(table: RoutingTable, recipient: string | RecipientKey, ctx: ResolveContext): Decision {
+ *
+ * @public
+ */export function resolve(table: RoutingTable, recipient: string | RecipientKey, ctx: ResolveContext): Decision {
   if (ctx.received >= table.hopLimit) {
     return { kind: 'loop', code: 554, status: '5.4.6', reason: { text: `${ctx.received} Received: headers reach the hop limit of ${table.hopLimit}` } };
   }

@@ -12,8 +12,11 @@ import { Simulator, type Outcome, type Route } from './simulate.js';
  * unknown recipient per domain, which is every class of address the tables distinguish.
  */
 
-/** Why a route changed, most alarming first (the order of {@link CHANGE_KINDS}). */
-export type RouteChangeKind =
+/**
+ * Why a route changed, most alarming first (the order of {@link CHANGE_KINDS}).
+ *
+ * @public
+ */export type RouteChangeKind =
   /** The route now ends in a loop (5.4.6) or a cycle. */
   | 'loop-added'
   /** A recipient that only the new version knows (mailbox, alias, contact). */
@@ -33,8 +36,11 @@ export type RouteChangeKind =
   /** Same outcome, different way there: another next hop, another system on the path. */
   | 'next-hop-changed';
 
-/** Every change kind, in report order. */
-export const CHANGE_KINDS: readonly RouteChangeKind[] = [
+/**
+ * Every change kind, in report order.
+ *
+ * @public
+ */export const CHANGE_KINDS: readonly RouteChangeKind[] = [
   'loop-added',
   'recipient-added',
   'recipient-removed',
@@ -46,8 +52,11 @@ export const CHANGE_KINDS: readonly RouteChangeKind[] = [
   'next-hop-changed',
 ];
 
-/** One version's route of a probed address, reduced to what a reviewer compares. */
-export interface RouteView {
+/**
+ * One version's route of a probed address, reduced to what a reviewer compares.
+ *
+ * @public
+ */export interface RouteView {
   readonly outcome: Outcome;
   /** The systems the message passes, in order, then the external host it leaves for. */
   readonly path: readonly string[];
@@ -57,8 +66,11 @@ export interface RouteView {
   readonly cycle?: readonly string[];
 }
 
-/** An address whose route differs between the two versions. */
-export interface RouteChange {
+/**
+ * An address whose route differs between the two versions.
+ *
+ * @public
+ */export interface RouteChange {
   readonly kind: RouteChangeKind;
   /** The probed address (comparison form: lower-case local part, A-label domain). */
   readonly recipient: string;
@@ -70,15 +82,21 @@ export interface RouteChange {
   readonly after: RouteView;
 }
 
-/** An address to route in both versions. */
-export interface Probe {
+/**
+ * An address to route in both versions.
+ *
+ * @public
+ */export interface Probe {
   readonly address: string;
   /** Stands for the unknown recipients of its domain. */
   readonly synthetic: boolean;
 }
 
-/** The result of {@link routeDiff}. */
-export interface RouteDiff {
+/**
+ * The result of {@link routeDiff}.
+ *
+ * @public
+ */export interface RouteDiff {
   readonly changes: readonly RouteChange[];
   /** What was compared: addresses, entry points, routes per version. */
   readonly probed: { readonly addresses: number; readonly from: readonly string[]; readonly routes: number };
@@ -88,6 +106,7 @@ export interface RouteDiff {
   readonly systems: { readonly added: readonly string[]; readonly removed: readonly string[] };
 }
 
+/** @public */
 export interface RouteDiffOptions {
   /** Entry points to compare; default `internet` and every system both versions have. */
   readonly from?: readonly string[];
@@ -100,8 +119,11 @@ export const UNKNOWN_LOCAL = 'chainmail-unknown-recipient';
 /** A domain no file may accept (RFC 2606 reserves .invalid): probes relaying to the world. */
 export const FOREIGN_DOMAIN = 'relay-probe.invalid';
 
-/** Compares the routes of two versions of a model (base = before, head = after). */
-export function routeDiff(base: Model, head: Model, options: RouteDiffOptions = {}): RouteDiff {
+/**
+ * Compares the routes of two versions of a model (base = before, head = after).
+ *
+ * @public
+ */export function routeDiff(base: Model, head: Model, options: RouteDiffOptions = {}): RouteDiff {
   const baseTables = compileRoutingTables(base);
   const headTables = compileRoutingTables(head);
   return diffRoutingTables(baseTables, headTables, probesFor([base, head], [baseTables, headTables]), options);

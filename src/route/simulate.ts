@@ -1,8 +1,11 @@
 import type { HopHost, NextHop, RoutingTable } from '../model/routing-table.js';
 import { recipientKey, resolve, type Decision, type Origin, type Reason } from './resolve.js';
 
-/** One step of a route: what one system decided. */
-export interface Hop {
+/**
+ * One step of a route: what one system decided.
+ *
+ * @public
+ */export interface Hop {
   readonly system: string;
   readonly decision: 'deliver' | 'rewrite' | 'forward' | 'bounce' | 'refuse' | 'loop' | 'external';
   /** The recipient as this system saw it. */
@@ -15,8 +18,10 @@ export interface Hop {
   readonly by: Reason;
 }
 
+/** @public */
 export type OutcomeKind = 'delivered' | 'bounced' | 'refused' | 'looped' | 'external';
 
+/** @public */
 export interface Outcome {
   readonly kind: OutcomeKind;
   /** The deciding system (absent for external). */
@@ -31,8 +36,11 @@ export interface Outcome {
   readonly mailbox?: string;
 }
 
-/** The route of one recipient through the organisation. */
-export interface Route {
+/**
+ * The route of one recipient through the organisation.
+ *
+ * @public
+ */export interface Route {
   readonly recipient: string;
   readonly from: string;
   readonly hops: readonly Hop[];
@@ -41,6 +49,7 @@ export interface Route {
   readonly cycle?: readonly string[];
 }
 
+/** @public */
 export interface SimulateOptions {
   /**
    * Stop at the first repeated (system, recipient) state and report the cycle, instead of
@@ -54,8 +63,11 @@ export interface SimulateOptions {
 /** Rewrites followed within one system before it is called a loop (Postfix virtual_alias_recursion_limit is 1000). */
 export const REWRITE_LIMIT = 100;
 
-/** Walks messages from system to system over compiled routing tables with `resolve()`. */
-export class Simulator {
+/**
+ * Walks messages from system to system over compiled routing tables with `resolve()`.
+ *
+ * @public
+ */export class Simulator {
   readonly #tables: ReadonlyMap<string, RoutingTable>;
   readonly #gateways: readonly RoutingTable[];
 
