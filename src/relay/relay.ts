@@ -102,6 +102,8 @@ export async function startRelayWith(options: RelayOptions & RelayInternals): Pr
       onData: handlers.onData,
     },
     greetingDelay,
+    // one command line must arrive whole within the idle timeout (smtpd_per_record_deadline)
+    limits.idleTimeout,
   );
   // socket errors of clients that vanish: logged, never fatal
   server.on('error', (e: Error & { code?: string }) => {

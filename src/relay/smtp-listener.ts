@@ -23,15 +23,19 @@ import { SMTPConnection, type SMTPConnectionOptions } from 'smtp-server/lib/smtp
  */
 export class RelayConnection extends SMTPConnection {
   readonly #delay: number;
+  readonly #commandDeadline: number;
   #started = false;
+  #deadline: NodeJS.Timeout | undefined;
 
-  constructor(server: SMTPServer, socket: Socket | TLSSocket, options: SMTPConnectionOptions | null | undefined, delay: number) {
+  constructor(server: SMTPServer, socket: Socket | TLSSocket, options: SMTPConnectionOptions | null | undefined, delay: number, commandDeadline = 0) {
     super(server, socket, options);
     this.#delay = delay;
+    this.#commandDeadline = commandDeadline;
   }
 
   override init(): void {
     super.init();
+    this.#watchCommandLines();
     const start = (): void => {
       if (this.#started || this._closing || this._closed) return;
       this.#started = true;
@@ -39,6 +43,38 @@ export class RelayConnection extends SMTPConnection {
     };
     if (this.#delay > 0) setTimeout(start, this.#delay).unref();
     else setImmediate(start);
+  }
+
+  /**
+   * A deadline per command line, like Postfix's smtpd_per_record_deadline: smtp-server's
+   * socketTimeout restarts with every byte, so a client trickling one byte at a time could
+   * hold a session (and a maxClients slot) for maxCommandLength x idleTimeout. The timer
+   * starts when a line begins and stops at its LF; DATA has its own timeout. After STARTTLS
+   * the plaintext socket no longer carries commands and the watch ends (the idle timeout
+   * still applies).
+   */
+  #watchCommandLines(): void {
+    if (this.#commandDeadline <= 0) return;
+    const internals = this as unknown as { _socket: Socket; _parser?: { _dataMode?: boolean } };
+    const socket = internals._socket;
+    const stop = (): void => {
+      if (this.#deadline) clearTimeout(this.#deadline);
+      this.#deadline = undefined;
+    };
+    socket.on('data', (chunk: Buffer) => {
+      if (internals._socket !== socket || internals._parser?._dataMode) return stop();
+      if (chunk.lastIndexOf(0x0a) !== -1) stop();
+      if (chunk[chunk.length - 1] !== 0x0a && !this.#deadline) {
+        this.#deadline = setTimeout(() => {
+          this.#deadline = undefined;
+          if (this._closing || this._closed || internals._socket !== socket || internals._parser?._dataMode) return;
+          this.send(421, '4.4.2 command line not completed in time, closing connection');
+          this.close();
+        }, this.#commandDeadline);
+        this.#deadline.unref();
+      }
+    });
+    socket.once('close', stop);
   }
 
   /** Called by the base init()'s fixed timer: superseded by the start in init() above. */
@@ -66,14 +102,17 @@ export class RelayServer extends SMTPServer {
   /** Connections by session id (data timeouts close them). */
   readonly byId = new Map<string, RelayConnection>();
 
-  constructor(options: SMTPServerOptions, greetingDelay: number) {
+  readonly #commandDeadline: number;
+
+  constructor(options: SMTPServerOptions, greetingDelay: number, commandDeadline = 0) {
     super(options);
     this.#delay = greetingDelay;
+    this.#commandDeadline = commandDeadline;
   }
 
   /** As SMTPServer#connect, with our connection class. */
   override connect(socket: Socket | TLSSocket, socketOptions?: SMTPConnectionOptions | null): void {
-    const connection = new RelayConnection(this, socket, socketOptions, this.#delay);
+    const connection = new RelayConnection(this, socket, socketOptions, this.#delay, this.#commandDeadline);
     this.connections.add(connection);
     this.byId.set(connection.id, connection);
     connection.on('error', (err: Error) => this._onError(err));
