@@ -3,7 +3,7 @@ import type { AcceptedDomain, ConnectorEntry, NextHop, RoutingTable } from '../.
 import { recipientKey, resolve, type Decision, type Origin } from '../../src/route/resolve.js';
 
 // One hand-written table per branch of the lookup order in docs/routing.md
-// (.notes/routing.md): hop limit, unroutable, recipient, accepted domain (a-d), not accepted.
+// (docs/routing.md): hop limit, unroutable, recipient, accepted domain (a-d), not accepted.
 
 const hop = (system: string | undefined, host: string): NextHop => ({
   ...(system !== undefined ? { system } : {}),
