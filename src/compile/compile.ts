@@ -37,19 +37,9 @@ export interface Target {
  * Every compile target, by id (sorted).
  *
  * @public
- */export const targets = {
-  csv: {
-    description: 'contacts/contacts.csv: the contacts as a csvde import file',
-    compile: (m, _o, problems) => {
-      // csvde separates the values of proxyAddresses with ";" and has no escape for it
-      for (const c of m.contacts) {
-        for (const a of [c.targetAddress, ...c.proxyAddresses.map((p) => p.address)]) {
-          if (a.display.includes(';')) problems.push(`contact ${JSON.stringify(c.cn)}: address ${JSON.stringify(a.display)} holds ";", which csvde reads as a value separator; use the LDIF (--target ldif) for it`);
-        }
-      }
-      return compileCsv(m);
-    },
-  },
+ */
+export const targets = {
+  csv: { description: 'contacts/contacts.csv: the contacts as a csvde import file', compile: (m, _o, problems) => compileCsv(m, problems) },
   exchange: { description: '<system>/exchange/{runbook.md,setup.ps1} for every Exchange system', compile: (m) => compileExchange(m) },
   ldif: {
     description: 'contacts/contacts.ldif: the contacts as an LDIF change file (ldifde, ldapadd)',

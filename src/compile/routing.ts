@@ -9,7 +9,8 @@ import { parseHost } from '../normalize/address.js';
  * Invalid addresses and references are left out: the lint rules report them.
  *
  * @public
- */export function compileRoutingTables(model: Model): Map<string, RoutingTable> {
+ */
+export function compileRoutingTables(model: Model): Map<string, RoutingTable> {
   // Lint, each compile target and the simulator all ask for the same model's tables: compile
   // them once per model (100k recipients take a noticeable share of a build). The model is
   // immutable; callers get their own Map over the shared (readonly) tables.

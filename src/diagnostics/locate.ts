@@ -8,7 +8,8 @@ import type { Origins } from '../load/origins.js';
  * positions. A path that does not exist falls back to its closest existing ancestor.
  *
  * @public
- */export class Locator {
+ */
+export class Locator {
   constructor(
     private readonly sources: SourceStore,
     private readonly origins: Origins,

@@ -4,7 +4,8 @@ import { LineCounter, type Document } from 'yaml';
  * One source file as chainmail read it: its text, line index and, for YAML, the document.
  *
  * @public
- */export interface Source {
+ */
+export interface Source {
   readonly file: string;
   readonly text: string;
   readonly lines: LineCounter;
@@ -15,7 +16,8 @@ import { LineCounter, type Document } from 'yaml';
  * Every file read in one run, by display path, for locating findings and code frames.
  *
  * @public
- */export class SourceStore {
+ */
+export class SourceStore {
   readonly #files = new Map<string, Source>();
 
   add(source: Source): void {

@@ -16,7 +16,8 @@ export interface ImportProblem {
  * Where a value came from.
  *
  * @public
- */export interface Origin {
+ */
+export interface Origin {
   readonly file: string;
   readonly line: number;
 }

@@ -9,7 +9,8 @@ import { parseHost } from '../normalize/address.js';
  * What a transport(5) value does with mail.
  *
  * @public
- */export type Route =
+ */
+export type Route =
   | { readonly kind: 'local'; readonly transport: string }
   | { readonly kind: 'forward'; readonly hosts: readonly string[] }
   /** smtp/relay without a next hop: the MX of the recipient's domain. */

@@ -4,7 +4,8 @@ import type { Path } from '../diagnostics/diagnostic.js';
  * Where a part of the merged file came from: the file and the path inside that file.
  *
  * @public
- */export interface Origin {
+ */
+export interface Origin {
   readonly file: string;
   readonly path: Path;
 }
@@ -14,7 +15,8 @@ import type { Path } from '../diagnostics/diagnostic.js';
  * `['systems', 'unix', 'host']` points into the included file that defined `unix`.
  *
  * @public
- */export class Origins {
+ */
+export class Origins {
   readonly #map = new Map<string, Origin>();
 
   set(mergedPath: Path, origin: Origin): void {

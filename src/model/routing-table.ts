@@ -6,7 +6,8 @@ import type { SystemKind } from './model.js';
  * both decide with the same `resolve()`.
  *
  * @public
- */export interface RoutingTable {
+ */
+export interface RoutingTable {
   readonly version: 1;
   readonly system: string;
   readonly kind: SystemKind;
@@ -39,7 +40,8 @@ import type { SystemKind } from './model.js';
  * How a system accepts one address space.
  *
  * @public
- */export interface AcceptedDomain {
+ */
+export interface AcceptedDomain {
   /** authoritative: unknown recipients bounce here; internal-relay: they go on (KB 321721 unchecked box). */
   readonly authority: 'authoritative' | 'internal-relay';
   /** The policy that decided the authority. */
@@ -56,7 +58,8 @@ import type { SystemKind } from './model.js';
  * A recipient this system resolves: a local mailbox, or a rewrite (contact, alias).
  *
  * @public
- */export type RecipientEntry =
+ */
+export type RecipientEntry =
   | { readonly action: 'deliver'; readonly mailbox: string; readonly alias?: true }
   | { readonly action: 'rewrite'; readonly to: string; readonly contact: string };
 
@@ -64,7 +67,8 @@ import type { SystemKind } from './model.js';
  * One host of a next hop.
  *
  * @public
- */export interface HopHost {
+ */
+export interface HopHost {
   /** A-label name or IP, without brackets. */
   readonly host: string;
   readonly port: number;
@@ -78,7 +82,8 @@ import type { SystemKind } from './model.js';
  * Where a message goes next: a system of the organisation, or hosts outside it.
  *
  * @public
- */export interface NextHop {
+ */
+export interface NextHop {
   /** The system of the file it reaches, when it reaches one. */
   readonly system?: string;
   readonly hosts: readonly HopHost[];

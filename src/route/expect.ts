@@ -5,7 +5,8 @@ import type { Route } from './simulate.js';
  * The result of one `tests:` expectation.
  *
  * @public
- */export interface TestResult {
+ */
+export interface TestResult {
   readonly test: RouteTestDecl;
   readonly route: Route;
   readonly passed: boolean;
@@ -32,7 +33,8 @@ function sameHost(a: string, b: string): boolean {
  * Checks a route against a test's expectation (kind, system or host, optional status).
  *
  * @public
- */export function checkExpectation(test: RouteTestDecl, route: Route): TestResult {
+ */
+export function checkExpectation(test: RouteTestDecl, route: Route): TestResult {
   const e = test.expect;
   const o = route.outcome;
   let passed = o.kind === e.kind;

@@ -15,7 +15,8 @@ let compiled: ValidateFunction | undefined;
  * file and what is wrong (the relay keeps its old table when a reload fails).
  *
  * @public
- */export function loadRoutingTable(file: string): { table: RoutingTable } | { error: string } {
+ */
+export function loadRoutingTable(file: string): { table: RoutingTable } | { error: string } {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');

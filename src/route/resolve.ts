@@ -7,7 +7,8 @@ export { selectConnector } from '../model/routing-table.js';
  * Where the message being resolved came from, as the system sees it.
  *
  * @public
- */export type Origin =
+ */
+export type Origin =
   /** An SMTP client on the internet (anonymous; may not relay). */
   | 'internet'
   /** Another system of the organisation forwarding it (anonymous too: it may not relay either). */
@@ -26,7 +27,8 @@ export interface ResolveContext {
  * Structured reason of a decision: which object decided it.
  *
  * @public
- */export interface Reason {
+ */
+export interface Reason {
   /** One human-readable line. */
   readonly text: string;
   readonly policy?: string;
@@ -40,7 +42,8 @@ export interface ResolveContext {
  * What one system does with one recipient.
  *
  * @public
- */export type Decision =
+ */
+export type Decision =
   | { readonly kind: 'deliver'; readonly mailbox: string; readonly reason: Reason }
   | { readonly kind: 'rewrite'; readonly to: string; readonly reason: Reason }
   | { readonly kind: 'forward'; readonly nextHop: NextHop; readonly reason: Reason }
@@ -54,7 +57,8 @@ export interface ResolveContext {
  * A recipient split for routing; `key` is the comparison form (lower-case local@A-label).
  *
  * @public
- */export interface RecipientKey {
+ */
+export interface RecipientKey {
   readonly key: string;
   readonly local: string;
   readonly domain: string;
@@ -66,7 +70,8 @@ export interface ResolveContext {
  * The local part is opaque: "%", "!" and quoted "@" never re-route (no open relay).
  *
  * @public
- */export function recipientKey(address: string): RecipientKey | undefined {
+ */
+export function recipientKey(address: string): RecipientKey | undefined {
   const at = address.lastIndexOf('@');
   if (at <= 0 || at === address.length - 1) return undefined;
   const raw = address.slice(at + 1);
@@ -135,7 +140,8 @@ function cacheOf(table: RoutingTable): TableCache {
  * domains it does not accept (relay only where allowRelay) -> MX (local mail only).
  *
  * @public
- */export function resolve(table: RoutingTable, recipient: string | RecipientKey, ctx: ResolveContext): Decision {
+ */
+export function resolve(table: RoutingTable, recipient: string | RecipientKey, ctx: ResolveContext): Decision {
   if (ctx.received >= table.hopLimit) {
     return { kind: 'loop', code: 554, status: '5.4.6', reason: { text: `${ctx.received} Received: headers reach the hop limit of ${table.hopLimit}` } };
   }

@@ -16,7 +16,8 @@ import { Simulator, type Outcome, type Route } from './simulate.js';
  * Why a route changed, most alarming first (the order of {@link CHANGE_KINDS}).
  *
  * @public
- */export type RouteChangeKind =
+ */
+export type RouteChangeKind =
   /** The route now ends in a loop (5.4.6) or a cycle. */
   | 'loop-added'
   /** A recipient that only the new version knows (mailbox, alias, contact). */
@@ -40,7 +41,8 @@ import { Simulator, type Outcome, type Route } from './simulate.js';
  * Every change kind, in report order.
  *
  * @public
- */export const CHANGE_KINDS: readonly RouteChangeKind[] = [
+ */
+export const CHANGE_KINDS: readonly RouteChangeKind[] = [
   'loop-added',
   'recipient-added',
   'recipient-removed',
@@ -56,7 +58,8 @@ import { Simulator, type Outcome, type Route } from './simulate.js';
  * One version's route of a probed address, reduced to what a reviewer compares.
  *
  * @public
- */export interface RouteView {
+ */
+export interface RouteView {
   readonly outcome: Outcome;
   /** The systems the message passes, in order, then the external host it leaves for. */
   readonly path: readonly string[];
@@ -70,7 +73,8 @@ import { Simulator, type Outcome, type Route } from './simulate.js';
  * An address whose route differs between the two versions.
  *
  * @public
- */export interface RouteChange {
+ */
+export interface RouteChange {
   readonly kind: RouteChangeKind;
   /** The probed address (comparison form: lower-case local part, A-label domain). */
   readonly recipient: string;
@@ -86,7 +90,8 @@ import { Simulator, type Outcome, type Route } from './simulate.js';
  * An address to route in both versions.
  *
  * @public
- */export interface Probe {
+ */
+export interface Probe {
   readonly address: string;
   /** Stands for the unknown recipients of its domain. */
   readonly synthetic: boolean;
@@ -96,7 +101,8 @@ import { Simulator, type Outcome, type Route } from './simulate.js';
  * The result of {@link routeDiff}.
  *
  * @public
- */export interface RouteDiff {
+ */
+export interface RouteDiff {
   readonly changes: readonly RouteChange[];
   /** What was compared: addresses, entry points, routes per version. */
   readonly probed: { readonly addresses: number; readonly from: readonly string[]; readonly routes: number };
@@ -123,7 +129,8 @@ export const FOREIGN_DOMAIN = 'relay-probe.invalid';
  * Compares the routes of two versions of a model (base = before, head = after).
  *
  * @public
- */export function routeDiff(base: Model, head: Model, options: RouteDiffOptions = {}): RouteDiff {
+ */
+export function routeDiff(base: Model, head: Model, options: RouteDiffOptions = {}): RouteDiff {
   const baseTables = compileRoutingTables(base);
   const headTables = compileRoutingTables(head);
   return diffRoutingTables(baseTables, headTables, probesFor([base, head], [baseTables, headTables]), options);

@@ -5,7 +5,8 @@ import { recipientKey, resolve, type Decision, type Origin, type Reason } from '
  * One step of a route: what one system decided.
  *
  * @public
- */export interface Hop {
+ */
+export interface Hop {
   readonly system: string;
   readonly decision: 'deliver' | 'rewrite' | 'forward' | 'bounce' | 'refuse' | 'loop' | 'external';
   /** The recipient as this system saw it. */
@@ -40,7 +41,8 @@ export interface Outcome {
  * The route of one recipient through the organisation.
  *
  * @public
- */export interface Route {
+ */
+export interface Route {
   readonly recipient: string;
   readonly from: string;
   readonly hops: readonly Hop[];
@@ -67,7 +69,8 @@ export const REWRITE_LIMIT = 100;
  * Walks messages from system to system over compiled routing tables with `resolve()`.
  *
  * @public
- */export class Simulator {
+ */
+export class Simulator {
   readonly #tables: ReadonlyMap<string, RoutingTable>;
   readonly #gateways: readonly RoutingTable[];
 

@@ -30,7 +30,13 @@ const EOL = '\r\n';
  * "generated" header comment. When any value is not ASCII the whole file is UTF-16LE with a
  * byte order mark, which is what `csvde -u` expects. No contacts, no file.
  */
-export function compileCsv(model: Model): OutputFile[] {
+export function compileCsv(model: Model, problems: string[] = []): OutputFile[] {
+  // csvde separates the values of proxyAddresses with ";" and has no escape for it
+  for (const c of model.contacts) {
+    for (const a of [c.targetAddress, ...c.proxyAddresses.map((p) => p.address)]) {
+      if (a.display.includes(';')) problems.push(`contact ${JSON.stringify(c.cn)}: address ${JSON.stringify(a.display)} holds ";", which csvde reads as a value separator; use the LDIF (--target ldif) for it`);
+    }
+  }
   // the Exchange target asks too (csvNeedsUnicode): render the file once per model
   let files = csvOf.get(model);
   if (!files) {
