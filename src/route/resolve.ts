@@ -161,17 +161,29 @@ export function resolve(table: RoutingTable, recipient: string | RecipientKey, c
     if (dom.rejectUnknown && !cache.known.has(r.key)) {
       return { kind: 'refuse', code: 550, status: '5.1.1', reason: { text: `no system of chain "${dom.chain ?? ''}" knows this recipient (rejected at the gateway)`, ...(dom.chain !== undefined ? { chain: dom.chain } : {}) } };
     }
-    if (dom.authority === 'authoritative' && !table.unresolved && !table.listsRecipients) {
-      return { kind: 'deliver', mailbox: r.key, reason: { text: `policy "${dom.policy}" is authoritative and the system does not list its recipients: assumed a local mailbox`, policy: dom.policy } };
-    }
+  }
+  return resolveUnlisted(table, r, ctx.origin);
+}
+
+/**
+ * The part of {@link resolve} after RCPT validation: what the system does with a recipient
+ * it does not resolve itself (no mailbox, alias or contact), by its domain and the origin.
+ * The Postfix target derives its per-domain routes from it.
+ *
+ * @public
+ */
+export function resolveUnlisted(table: RoutingTable, r: RecipientKey, origin: Origin): Decision {
+  const dom = table.domains[r.domain];
+  if (dom && dom.authority === 'authoritative' && !table.unresolved && !table.listsRecipients) {
+    return { kind: 'deliver', mailbox: r.key, reason: { text: `policy "${dom.policy}" is authoritative and the system does not list its recipients: assumed a local mailbox`, policy: dom.policy } };
   }
   // the rest depends on the domain and the origin only: decided once per table (immutable
   // decisions, shared), not once per recipient; bounded like the domain cache
-  const byDomain = cache.byDomain[ctx.origin === 'local' ? 1 : 0];
+  const byDomain = cacheOf(table).byDomain[origin === 'local' ? 1 : 0];
   let d = byDomain.get(r.domain);
   if (d === undefined) {
     if (byDomain.size >= DOMAIN_CACHE_MAX) byDomain.clear();
-    d = domainDecision(table, r.domain, ctx.origin);
+    d = domainDecision(table, r.domain, origin);
     byDomain.set(r.domain, d);
   }
   return d;

@@ -1,5 +1,5 @@
 import type { NextHop, RoutingTable } from '../../../model/routing-table.js';
-import { selectConnector } from '../../../model/routing-table.js';
+import { resolve, resolveUnlisted, type Decision, type Origin } from '../../../route/resolve.js';
 import { relayhostValue, relayTransport } from './nexthop.js';
 
 /**
@@ -60,31 +60,27 @@ type Action =
 
 /** Derives the Postfix routes of one system. `localTransport` delivers its own mailboxes. */
 export function postfixRoutes(table: RoutingTable, localTransport: string): PostfixRoutes {
-  const known = new Set(table.knownRecipients);
   const value = (a: Action): string | undefined =>
     a.kind === 'forward' ? relayTransport(a.hop) : a.kind === 'local' || a.kind === 'deliver' ? localTransport : undefined;
 
-  // The domain-level route of an accepted domain for a recipient that passed RCPT
-  // validation (resolve() step 4 without 4a).
-  const domainAction = (d: string): Action => {
-    const dom = table.domains[d];
-    if (!dom) return { kind: 'refuse' };
-    if (table.unresolved) return { kind: 'forward', hop: table.unresolved, why: 'forwardUnresolvedTo of the system' };
-    if (dom.authority === 'authoritative') {
-      return table.listsRecipients ? { kind: 'refuse' } : { kind: 'local', why: `policy ${JSON.stringify(dom.policy)} is authoritative and the system does not list its recipients` };
-    }
-    // resolve() step 4d for anonymous mail: the connector must allow relay (seed step 4)
-    const c = selectConnector(table, d, true, true);
-    return c ? { kind: 'forward', hop: c.nextHop, why: `connector ${JSON.stringify(c.name)}` } : { kind: 'refuse' };
+  // Every decision is the routing engine's own (resolve(), origin 'peer': smtpd's clients
+  // are anonymous); this file only turns decisions into map entries.
+  const unlisted = (d: string, origin: Origin): Decision => resolveUnlisted(table, { key: '', local: '', domain: d }, origin);
+  const forwardWhy = (d: Decision & { kind: 'forward' }, suffix = ''): string =>
+    d.reason.connector !== undefined ? `connector ${JSON.stringify(d.reason.connector)}${suffix}` : 'forwardUnresolvedTo of the system';
+  const fromDecision = (d: Decision, suffix = ''): Action => {
+    if (d.kind === 'forward') return { kind: 'forward', hop: d.nextHop, why: forwardWhy(d, suffix) };
+    if (d.kind === 'deliver') return { kind: 'local', why: `policy ${JSON.stringify(d.reason.policy ?? '')} is authoritative and the system does not list its recipients` };
+    return { kind: 'refuse' };
   };
+  // The domain-level route of an accepted domain for a recipient that passed RCPT validation.
+  const domainAction = (d: string): Action => fromDecision(unlisted(d, 'peer'));
   // resolve() for one recipient, origin peer/internet.
   const action = (key: string, d: string): Action => {
     const e = table.recipients[key];
     if (e) return e.action === 'deliver' ? { kind: 'deliver', mailbox: e.mailbox, alias: e.alias === true } : { kind: 'rewrite', to: e.to };
-    const dom = table.domains[d];
-    if (dom) return dom.rejectUnknown && !known.has(key) ? { kind: 'refuse' } : domainAction(d);
-    const c = selectConnector(table, d, true, false);
-    return c ? { kind: 'forward', hop: c.nextHop, why: `connector ${JSON.stringify(c.name)} (relay allowed)` } : { kind: 'refuse' };
+    const decision = resolve(table, { key, local: key.slice(0, key.lastIndexOf('@')), domain: d }, { origin: 'peer', received: 0 });
+    return fromDecision(decision, table.domains[d] ? '' : ' (relay allowed)');
   };
 
   const domainEntries = new Map<string, DomainEntry>();
@@ -146,15 +142,18 @@ export function postfixRoutes(table: RoutingTable, localTransport: string): Post
   for (const c of table.connectors) {
     for (const d of c.addressSpaces) {
       if (d === '*' || table.domains[d] || domainEntries.has(d)) continue;
-      const relay = selectConnector(table, d, true, false);
-      const chosen = relay ?? selectConnector(table, d, false, false);
+      const fromPeer = unlisted(d, 'peer');
+      const relay = fromPeer.kind === 'forward' ? fromPeer : undefined;
+      const fromHere = unlisted(d, 'local');
+      const chosen = relay ?? (fromHere.kind === 'forward' ? fromHere : undefined);
       if (!chosen) continue;
+      const name = JSON.stringify(chosen.reason.connector ?? '');
       if (relay) {
-        relayDomains.set(d, { domain: d, why: `connector ${JSON.stringify(relay.name)} allows relaying to it` });
-        const g = group(d, `relayed by connector ${JSON.stringify(relay.name)}: recipients are not known here, backscatter-prone`);
+        relayDomains.set(d, { domain: d, why: `connector ${name} allows relaying to it` });
+        const g = group(d, `relayed by connector ${name}: recipients are not known here, backscatter-prone`);
         g.wildcard = true;
       }
-      const why = relay ? `connector ${JSON.stringify(chosen.name)}` : `connector ${JSON.stringify(chosen.name)} (mail sent from here only: it does not allow relaying)`;
+      const why = relay ? `connector ${name}` : `connector ${name} (mail sent from here only: it does not allow relaying)`;
       domainEntries.set(d, { key: d, value: relayTransport(chosen.nextHop), why });
     }
   }
