@@ -1,46 +1,23 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { ruleCases, type Cfg } from '../../../../test/support/rule-cases.js';
 import { describeRuleFixtures } from '../../../../test/support/rule-fixtures.js';
 import type { Finding } from '../../../diagnostics/diagnostic.js';
-import { loadModel } from '../../../pipeline.js';
 import { Simulator } from '../../../route/simulate.js';
 import { compileRoutingTables } from '../../../compile/routing.js';
-import { analyze } from '../../analyze.js';
-import { rules } from '../../registry.js';
 
 const RULE = 'hop-limit';
 describeRuleFixtures(RULE, new URL('.', import.meta.url).pathname);
 
-/** The parsed YAML document that the cases edit. */
-type Cfg = any;
-const tmp = mkdtempSync(join(tmpdir(), `chainmail-${RULE}-`));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-let runs = 0;
+const cases = ruleCases(RULE, import.meta.url);
 
-function load(c: Cfg): ReturnType<typeof loadModel> {
-  const dir = join(tmp, String(runs++));
-  mkdirSync(dir);
-  writeFileSync(join(dir, 'chainmail.yaml'), stringify(c));
-  return loadModel(join(dir, 'chainmail.yaml'), { cwd: dir });
-}
+const load = (c: Cfg): ReturnType<typeof cases.load> => cases.load(c);
 
-/** The rule's findings (run alone: the other rules' time is not this rule's) and how long it took. */
-function timed(c: Cfg): { findings: Finding[]; ms: number } {
-  const loaded = load(c);
-  if (!loaded.model) throw new Error(`no model: ${JSON.stringify(loaded.findings)}`);
-  const t0 = performance.now();
-  const findings = analyze(loaded.model, new Set(rules.map((r) => r.id).filter((id) => id !== RULE)));
-  return { findings, ms: performance.now() - t0 };
-}
+/** The rule alone, timed. */
+const timed = (c: Cfg): { findings: Finding[]; ms: number } => cases.timed(c);
 
-function findings(c: Cfg): Finding[] {
-  const loaded = load(c);
-  if (!loaded.model) throw new Error(`no model: ${JSON.stringify(loaded.findings)}`);
-  return analyze(loaded.model).filter((f) => f.ruleId === RULE);
-}
+const findings = (c: Cfg): Finding[] => cases.findingsFor(c);
 
 function fixture(name: string): Cfg {
   return parse(readFileSync(new URL(`fixtures/${name}`, import.meta.url), 'utf8'));

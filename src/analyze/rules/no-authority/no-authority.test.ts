@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ruleCases, type Cfg } from '../../../../test/support/rule-cases.js';
+import { pathsAndData, ruleCases, type Cfg } from '../../../../test/support/rule-cases.js';
 import { describeRuleFixtures } from '../../../../test/support/rule-fixtures.js';
 import type { Finding } from '../../../diagnostics/diagnostic.js';
 
@@ -13,10 +13,7 @@ function run(fixture: string, edit: (c: Cfg) => void = () => {}): Finding[] {
   return cases.findings(fixture, edit);
 }
 
-/** Path and data of each finding. */
-function summary(f: readonly Finding[]): { path: unknown; data: unknown }[] {
-  return f.map((x) => ({ path: 'path' in x.at ? x.at.path : undefined, data: x.data }));
-}
+const summary = pathsAndData;
 
 describe(RULE, () => {
   it.each<[string, string, (c: Cfg) => void, { path: unknown; data: unknown }[]]>([
