@@ -1,4 +1,4 @@
-import type { RecipientEntry, RoutingTable } from '../model/routing-table.js';
+import { tableIndex, type RoutingTable } from '../model/routing-table.js';
 import { recipientKey, resolve, type Decision, type RecipientKey } from '../route/resolve.js';
 import { routing } from './routing-index.js';
 import type { RuleContext } from './rule.js';
@@ -88,7 +88,7 @@ export const OTHER_DOMAIN = 'other-domain.invalid';
 export class RouteWalk {
   readonly tables: ReadonlyMap<string, RoutingTable>;
   /** Every address some system names, by key: what the systems do with it, and its class. */
-  readonly #byKey = new Map<string, { part: Part; more: Part[] | undefined; cls: RecipientClass | undefined }>();
+  readonly #byKey = new Map<string, { part: Part; more: Part[] | undefined; cls: RecipientClass | undefined; rank: number }>();
   /** The classes with a representative, in the order their first address was met. */
   readonly #classes: RecipientClass[] = [];
   readonly #unknown = new Map<string, RecipientKey>();
@@ -106,24 +106,29 @@ export class RouteWalk {
     // not once per address, and each address is one map entry holding its class: 100,000
     // addresses cost 100,000 lookups, not several string builds and maps each.
     const byKey = this.#byKey;
-    const add = (key: string, part: Part): void => {
+    // rank: where the address is first named (table, then its recipients before its known
+    // recipients); with the address itself it orders the classes' representatives as the
+    // sorted routes.json would, without sorting 100,000 keys (the index maps are unsorted)
+    const add = (key: string, part: Part, rank: number): void => {
       const e = byKey.get(key);
-      if (e === undefined) byKey.set(key, { part, more: undefined, cls: undefined });
+      if (e === undefined) byKey.set(key, { part, more: undefined, cls: undefined, rank });
       else (e.more ??= [e.part]).push(part);
     };
+    let rank = 0;
     for (const t of tables.values()) {
       const deliver = `${t.system}\u0001deliver`;
       const known = `${t.system}\u0001known`;
-      const recipients = t.recipients;
-      for (const key in recipients) {
-        const e = recipients[key] as RecipientEntry;
+      const { recipients, known: knownKeys, domains } = tableIndex(t);
+      for (const [key, e] of recipients) {
         // a rewrite's part names its target's class, known once every address is added
-        add(key, e.action === 'deliver' ? deliver : { system: t.system, to: e.to });
+        add(key, e.action === 'deliver' ? deliver : { system: t.system, to: e.to }, rank);
       }
-      for (const key of t.knownRecipients) {
-        if (recipients[key] || !t.domains[domainOf(key)]?.rejectUnknown) continue;
-        add(key, known);
+      rank++;
+      for (const key of knownKeys) {
+        if (recipients.has(key) || !domains.get(domainOf(key))?.rejectUnknown) continue;
+        add(key, known, rank);
       }
+      rank++;
     }
     // A rewrite to an address that no system names leads to the state of its domain's
     // unknown recipient, whatever the address: such rewrites are one class per target
@@ -135,6 +140,8 @@ export class RouteWalk {
       return `${p.system}\u0001rewrite ${key === undefined ? p.to : byKey.has(key) ? key : `\u0003${domainOf(key)}`}`;
     };
     const bySignature = new Map<string, Map<string, RecipientClass>>();
+    // each class's representative: its first valid address in (rank, address) order
+    const firsts = new Map<RecipientClass, { rank: number; key: string }>();
     for (const [key, e] of byKey) {
       const list = e.more?.map(part);
       const signature = list ? list.sort().join('\u0002') : part(e.part);
@@ -147,13 +154,18 @@ export class RouteWalk {
         byDomain.set(domain, cls);
       }
       e.cls = cls;
-      if (cls.recipient) continue;
+      const first = firsts.get(cls);
+      if (first && (first.rank < e.rank || (first.rank === e.rank && first.key < key))) continue;
       const recipient = recipientKey(key);
       if (recipient) {
         cls.recipient = recipient;
-        this.#classes.push(cls);
+        firsts.set(cls, { rank: e.rank, key });
       }
     }
+    // the classes in the order of their representatives (the order they were met in a
+    // walk over the sorted tables)
+    const order = [...firsts].sort(([, a], [, b]) => a.rank - b.rank || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    for (const [cls] of order) this.#classes.push(cls);
   }
 
   /** A recipient of `domain` that no system names: it stands for every such recipient. */

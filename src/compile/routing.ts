@@ -1,5 +1,5 @@
 import type { ChainDecl, HostSpec, Model, SystemDecl } from '../model/model.js';
-import type { AcceptedDomain, ConnectorEntry, HopHost, NextHop, RecipientEntry, RoutingTable } from '../model/routing-table.js';
+import { setTableIndex, type AcceptedDomain, type ConnectorEntry, type HopHost, type NextHop, type RecipientEntry, type RoutingTable } from '../model/routing-table.js';
 import { parseHost } from '../normalize/address.js';
 
 /**
@@ -109,12 +109,12 @@ function table(model: Model, s: SystemDecl, own: Map<string, Map<string, Recipie
       remote: model.domains.get(d)?.remote ?? false,
     };
   }
-  const recipients: Record<string, RecipientEntry> = {};
   const mine = own.get(s.name) ?? new Map<string, RecipientEntry>();
-  // sort() without a comparator orders strings by UTF-16 code units, as cmp() does, and is
-  // faster than sorting [key, value] pairs through a comparator (100,000 recipients)
-  for (const k of [...mine.keys()].sort()) recipients[k] = mine.get(k) as RecipientEntry;
-
+  // The sorted JSON forms (routes.json) are made when something reads them: routing looks
+  // recipients up in the maps (tableIndex), and sorting 100,000 keys into an object
+  // is a good part of compiling a table that only lint or route will use.
+  let recipients: Record<string, RecipientEntry> | undefined;
+  let knownRecipients: string[] | undefined;
   const connectors: ConnectorEntry[] = [];
   for (const c of model.connectors) {
     if (!c.systems.includes(s.name)) continue;
@@ -128,7 +128,7 @@ function table(model: Model, s: SystemDecl, own: Map<string, Map<string, Recipie
   // the most specific address space, then the lowest cost; we have no cost)
   connectors.sort((a, b) => Number(a.addressSpaces.includes('*')) - Number(b.addressSpaces.includes('*')) || cmp(a.name, b.name));
 
-  return {
+  const compiled: RoutingTable = {
     version: 1,
     system: s.name,
     kind: s.kind,
@@ -139,11 +139,27 @@ function table(model: Model, s: SystemDecl, own: Map<string, Map<string, Recipie
     hopLimit: s.hopLimit,
     listsRecipients: s.listsRecipients,
     domains,
-    recipients,
-    knownRecipients: [...known].sort(),
+    get recipients() {
+      return (recipients ??= sortedRecord(mine));
+    },
+    get knownRecipients() {
+      // sort() without a comparator orders strings by UTF-16 code units, as cmp() does
+      return (knownRecipients ??= [...known].sort());
+    },
     connectors,
     unresolved: s.forwardUnresolvedTo ? unresolvedHop(model, s.forwardUnresolvedTo) : null,
   };
+  setTableIndex(compiled, { recipients: mine, known });
+  return compiled;
+}
+
+/** The entries of a map as an object with sorted keys (recipient keys: each has an "@"). */
+function sortedRecord<T>(map: ReadonlyMap<string, T>): Record<string, T> {
+  const out: Record<string, T> = {};
+  // sort() without a comparator orders strings by UTF-16 code units, as cmp() does, and is
+  // faster than sorting [key, value] pairs through a comparator (100,000 recipients)
+  for (const k of [...map.keys()].sort()) out[k] = map.get(k) as T;
+  return out;
 }
 
 function systemHop(s: SystemDecl): NextHop {

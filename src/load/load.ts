@@ -6,7 +6,7 @@ import type { Finding, Span } from '../diagnostics/diagnostic.js';
 import { q } from '../diagnostics/diagnostic.js';
 import { SourceStore, lineCounterFor, type Source } from '../diagnostics/source-store.js';
 import { Origins } from './origins.js';
-import { countObjects, deepNodeOffset, nestingGuardOffset, surrogateEscapeOffset, valueProblem } from './shape.js';
+import { countObjects, deepNodeOffset, mayHoldSurrogateEscape, nestingGuardOffset, surrogateEscapeOffset, valueProblem } from './shape.js';
 
 /** Limits on input, documented in docs/limits.md. */
 export const LIMITS = {
@@ -85,7 +85,7 @@ export function load(file: string, cwd: string = process.cwd()): LoadResult {
     }
     // hostile shapes that parse: nested too deep, or a "\ud800" escape (half a character)
     const checked = (value: unknown): unknown => {
-      const problem = valueProblem(value, LIMITS.maxNestingDepth);
+      const problem = valueProblem(value, LIMITS.maxNestingDepth, mayHoldSurrogateEscape(text));
       if (!problem) return value;
       const start = problem.kind === 'depth' ? deepNodeOffset(sources.get(shown)?.doc, LIMITS.maxNestingDepth) : surrogateEscapeOffset(text);
       const message =

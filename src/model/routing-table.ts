@@ -114,3 +114,35 @@ export function selectConnector(table: RoutingTable, domain: string, relayOnly: 
   }
   return wildcard;
 }
+
+/**
+ * A table's recipients and domains as hash maps: what the routing engine looks addresses up
+ * in. The table itself holds them as sorted JSON (routes.json); a lookup in a JavaScript
+ * object by a string that is not yet internalised (an address read from a file or a socket)
+ * costs a string-table search, about a microsecond, where a Map costs a hash.
+ */
+export interface TableIndex {
+  /** `domains` by A-label. */
+  readonly domains: ReadonlyMap<string, AcceptedDomain>;
+  /** `recipients` by key. */
+  readonly recipients: ReadonlyMap<string, RecipientEntry>;
+  /** `knownRecipients` as a set. */
+  readonly known: ReadonlySet<string>;
+}
+
+const indexes = new WeakMap<RoutingTable, TableIndex>();
+
+/** The index of a table: the one it was compiled with, or built once from its JSON form (a loaded routes.json). */
+export function tableIndex(table: RoutingTable): TableIndex {
+  let index = indexes.get(table);
+  if (!index) {
+    index = { domains: new Map(Object.entries(table.domains)), recipients: new Map(Object.entries(table.recipients)), known: new Set(table.knownRecipients) };
+    indexes.set(table, index);
+  }
+  return index;
+}
+
+/** Registers the maps a table was compiled from as its index (they must not change afterwards). */
+export function setTableIndex(table: RoutingTable, index: Omit<TableIndex, 'domains'>): void {
+  indexes.set(table, { domains: new Map(Object.entries(table.domains)), ...index });
+}

@@ -1,5 +1,5 @@
 import { domainToASCII } from 'node:url';
-import { selectConnector, type NextHop, type RoutingTable } from '../model/routing-table.js';
+import { tableIndex, selectConnector, type AcceptedDomain, type NextHop, type RecipientEntry, type RoutingTable } from '../model/routing-table.js';
 
 export { selectConnector } from '../model/routing-table.js';
 
@@ -116,8 +116,10 @@ function asciiDomain(raw: string): string | null {
   return domain;
 }
 
-/** Per table: its known-recipient set and the decisions that depend only on the domain. */
+/** Per table: its recipient maps and the decisions that depend only on the domain. */
 interface TableCache {
+  readonly domains: ReadonlyMap<string, AcceptedDomain>;
+  readonly recipients: ReadonlyMap<string, RecipientEntry>;
   readonly known: ReadonlySet<string>;
   /** By origin (0: from a client or peer, 1: submitted locally), then domain. */
   readonly byDomain: readonly [Map<string, Decision>, Map<string, Decision>];
@@ -126,7 +128,8 @@ const caches = new WeakMap<RoutingTable, TableCache>();
 function cacheOf(table: RoutingTable): TableCache {
   let c = caches.get(table);
   if (!c) {
-    c = { known: new Set(table.knownRecipients), byDomain: [new Map(), new Map()] };
+    const index = tableIndex(table);
+    c = { domains: index.domains, recipients: index.recipients, known: index.known, byDomain: [new Map(), new Map()] };
     caches.set(table, c);
   }
   return c;
@@ -147,7 +150,8 @@ export function resolve(table: RoutingTable, recipient: string | RecipientKey, c
   }
   const r = typeof recipient === 'string' ? recipientKey(recipient) : recipient;
   if (!r) return { kind: 'refuse', code: 501, status: '5.1.3', reason: { text: 'not a routable address (local@domain with a domain name)' } };
-  const entry = table.recipients[r.key];
+  const cache = cacheOf(table);
+  const entry = cache.recipients.get(r.key);
   if (entry) {
     if (entry.action === 'deliver') {
       const text = entry.alias ? `alias of mailbox ${entry.mailbox}` : 'local mailbox';
@@ -155,8 +159,7 @@ export function resolve(table: RoutingTable, recipient: string | RecipientKey, c
     }
     return { kind: 'rewrite', to: entry.to, reason: { text: `contact "${entry.contact}" forwards to its targetAddress ${entry.to}`, contact: entry.contact } };
   }
-  const cache = cacheOf(table);
-  const dom = table.domains[r.domain];
+  const dom = cache.domains.get(r.domain);
   if (dom) {
     if (dom.rejectUnknown && !cache.known.has(r.key)) {
       return { kind: 'refuse', code: 550, status: '5.1.1', reason: { text: `no system of chain "${dom.chain ?? ''}" knows this recipient (rejected at the gateway)`, ...(dom.chain !== undefined ? { chain: dom.chain } : {}) } };
@@ -173,13 +176,14 @@ export function resolve(table: RoutingTable, recipient: string | RecipientKey, c
  * @public
  */
 export function resolveUnlisted(table: RoutingTable, r: RecipientKey, origin: Origin): Decision {
-  const dom = table.domains[r.domain];
+  const cache = cacheOf(table);
+  const dom = cache.domains.get(r.domain);
   if (dom && dom.authority === 'authoritative' && !table.unresolved && !table.listsRecipients) {
     return { kind: 'deliver', mailbox: r.key, reason: { text: `policy "${dom.policy}" is authoritative and the system does not list its recipients: assumed a local mailbox`, policy: dom.policy } };
   }
   // the rest depends on the domain and the origin only: decided once per table (immutable
   // decisions, shared), not once per recipient; bounded like the domain cache
-  const byDomain = cacheOf(table).byDomain[origin === 'local' ? 1 : 0];
+  const byDomain = cache.byDomain[origin === 'local' ? 1 : 0];
   let d = byDomain.get(r.domain);
   if (d === undefined) {
     if (byDomain.size >= DOMAIN_CACHE_MAX) byDomain.clear();

@@ -1,6 +1,6 @@
 import { compileRoutingTables } from '../compile/routing.js';
 import type { Model } from '../model/model.js';
-import type { RoutingTable } from '../model/routing-table.js';
+import { tableIndex, type RoutingTable } from '../model/routing-table.js';
 import { recipientKey } from './resolve.js';
 import { Simulator, type Outcome, type Route } from './simulate.js';
 
@@ -147,8 +147,9 @@ export function probesFor(models: readonly Model[], tables: readonly ReadonlyMap
   const domains = new Set<string>();
   for (const t of tables) {
     for (const table of t.values()) {
-      for (const key of Object.keys(table.recipients)) known.add(key);
-      for (const key of table.knownRecipients) known.add(key);
+      const index = tableIndex(table);
+      for (const key of index.recipients.keys()) known.add(key);
+      for (const key of index.known) known.add(key);
       for (const d of Object.keys(table.domains)) domains.add(d);
       for (const c of table.connectors) for (const d of c.addressSpaces) if (d !== '*') domains.add(d);
     }
@@ -174,8 +175,9 @@ export function probesFor(models: readonly Model[], tables: readonly ReadonlyMap
 function knownSet(tables: ReadonlyMap<string, RoutingTable>): Set<string> {
   const s = new Set<string>();
   for (const t of tables.values()) {
-    for (const k of Object.keys(t.recipients)) s.add(k);
-    for (const k of t.knownRecipients) s.add(k);
+    const index = tableIndex(t);
+    for (const k of index.recipients.keys()) s.add(k);
+    for (const k of index.known) s.add(k);
   }
   return s;
 }

@@ -1,4 +1,4 @@
-import type { HopHost, NextHop, RoutingTable } from '../model/routing-table.js';
+import { tableIndex, type HopHost, type NextHop, type RoutingTable } from '../model/routing-table.js';
 import { recipientKey, resolve, type Decision, type Origin, type Reason } from './resolve.js';
 
 /**
@@ -73,6 +73,7 @@ export const REWRITE_LIMIT = 100;
 export class Simulator {
   readonly #tables: ReadonlyMap<string, RoutingTable>;
   readonly #gateways: readonly RoutingTable[];
+  readonly #entries = new Map<string, RoutingTable | undefined>();
 
   constructor(tables: ReadonlyMap<string, RoutingTable>) {
     this.#tables = tables;
@@ -81,7 +82,14 @@ export class Simulator {
 
   /** The system where internet mail for a domain arrives: a gateway that accepts it, else the first gateway. */
   entryFor(domain: string): RoutingTable | undefined {
-    return this.#gateways.find((g) => g.domains[domain] !== undefined) ?? this.#gateways[0];
+    let entry = this.#entries.get(domain);
+    if (entry === undefined && !this.#entries.has(domain)) {
+      entry = this.#gateways.find((g) => tableIndex(g).domains.has(domain)) ?? this.#gateways[0];
+      // bounded: the domains come from the addresses routed (the relay routes any)
+      if (this.#entries.size >= 10_000) this.#entries.clear();
+      this.#entries.set(domain, entry);
+    }
+    return entry;
   }
 
   /** Routes one recipient entering from the internet or submitted at a system. */
@@ -171,20 +179,19 @@ function done(recipient: string, from: string, hops: readonly Hop[], outcome: Ou
 
 /**
  * The (system, origin, recipient) states a route has been in, with the index of the first
- * visit: a short list scanned by identity (most routes pass two or three systems) instead of
- * a key string per hop; a map once a route grows long (a loop walked to the hop limit).
+ * visit: one flat list scanned by identity (most routes pass two or three systems) instead
+ * of a key string per hop; a map once a route grows long (a loop walked to the hop limit).
  */
 class States {
-  #tables: RoutingTable[] = [];
-  #local: boolean[] = [];
-  #keys: string[] = [];
-  #at: number[] = [];
+  /** table, local, key, at; repeated. */
+  #flat: (RoutingTable | boolean | string | number)[] = [];
   #map: Map<string, number> | undefined;
 
   get(table: RoutingTable, local: boolean, key: string): number | undefined {
     if (this.#map) return this.#map.get(States.#key(table, local, key));
-    for (let i = 0; i < this.#keys.length; i++) {
-      if (this.#tables[i] === table && this.#local[i] === local && this.#keys[i] === key) return this.#at[i];
+    const f = this.#flat;
+    for (let i = 0; i < f.length; i += 4) {
+      if (f[i] === table && f[i + 1] === local && f[i + 2] === key) return f[i + 3] as number;
     }
     return undefined;
   }
@@ -194,13 +201,11 @@ class States {
       this.#map.set(States.#key(table, local, key), at);
       return;
     }
-    this.#tables.push(table);
-    this.#local.push(local);
-    this.#keys.push(key);
-    this.#at.push(at);
-    if (this.#keys.length > 16) {
+    const f = this.#flat;
+    f.push(table, local, key, at);
+    if (f.length > 64) {
       this.#map = new Map();
-      for (let i = 0; i < this.#keys.length; i++) this.#map.set(States.#key(this.#tables[i] as RoutingTable, this.#local[i] === true, this.#keys[i] as string), this.#at[i] as number);
+      for (let i = 0; i < f.length; i += 4) this.#map.set(States.#key(f[i] as RoutingTable, f[i + 1] === true, f[i + 2] as string), f[i + 3] as number);
     }
   }
 

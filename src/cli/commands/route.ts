@@ -139,7 +139,7 @@ export function parseRecipients(text: string): string[] {
     if (nl === -1) nl = text.length;
     let line = text.slice(pos, nl);
     pos = nl + 1;
-    const hash = line.search(/(^|\s)#/);
+    const hash = line.includes('#') ? line.search(/(^|\s)#/) : -1;
     if (hash !== -1) line = line.slice(0, hash);
     line = line.trim();
     if (line.startsWith('<') && line.endsWith('>')) line = line.slice(1, -1).trim();
@@ -208,13 +208,24 @@ export function bothForms(address: string): string {
   const at = address.lastIndexOf('@');
   if (at <= 0) return address;
   const domain = address.slice(at + 1);
-  // most domains are ASCII without an A-label: one test, no other form to compute
+  // most domains are ASCII without an A-label: one pass over the characters, no other form
+  // to compute (an A-label has a "-")
+  if (plainAscii(domain) || domain.startsWith('[')) return address;
   // eslint-disable-next-line no-control-regex
-  if (!/[^\x00-\x7f]|(?:^|\.)xn--/i.test(domain) || domain.startsWith('[')) return address;
+  if (!/[^\x00-\x7f]|(?:^|\.)xn--/i.test(domain)) return address;
   const local = address.slice(0, at);
   // eslint-disable-next-line no-control-regex
   const other = /[^\x00-\x7f]/.test(domain) ? domainToASCII(domain) : /(^|\.)xn--/i.test(domain) ? domainToUnicode(domain) : '';
   return other && other.toLowerCase() !== domain.toLowerCase() ? `${address} (${local}@${other})` : address;
+}
+
+/** ASCII without a "-": neither a U-label nor an A-label in it. */
+function plainAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7f || c === 0x2d) return false;
+  }
+  return true;
 }
 
 /** One recipient as text: a header, one line per hop, then the outcome (exim -bt style). */

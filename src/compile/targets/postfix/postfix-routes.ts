@@ -1,4 +1,4 @@
-import type { NextHop, RoutingTable } from '../../../model/routing-table.js';
+import { tableIndex, type NextHop, type RoutingTable } from '../../../model/routing-table.js';
 import { resolve, resolveUnlisted, type Decision, type Origin } from '../../../route/resolve.js';
 import { relayhostValue, relayTransport } from './nexthop.js';
 
@@ -76,11 +76,12 @@ export function postfixRoutes(table: RoutingTable, localTransport: string): Post
   // The domain-level route of an accepted domain for a recipient that passed RCPT validation.
   const domainAction = (d: string): Action => fromDecision(unlisted(d, 'peer'));
   // resolve() for one recipient, origin peer/internet.
+  const index = tableIndex(table);
   const action = (key: string, d: string): Action => {
-    const e = table.recipients[key];
+    const e = index.recipients.get(key);
     if (e) return e.action === 'deliver' ? { kind: 'deliver', mailbox: e.mailbox, alias: e.alias === true } : { kind: 'rewrite', to: e.to };
     const decision = resolve(table, { key, local: key.slice(0, key.lastIndexOf('@')), domain: d }, { origin: 'peer', received: 0 });
-    return fromDecision(decision, table.domains[d] ? '' : ' (relay allowed)');
+    return fromDecision(decision, index.domains.has(d) ? '' : ' (relay allowed)');
   };
 
   const domainEntries = new Map<string, DomainEntry>();
@@ -113,8 +114,10 @@ export function postfixRoutes(table: RoutingTable, localTransport: string): Post
     if (unknownAccepted) g.wildcard = true;
   }
 
-  const keys = [...Object.keys(table.recipients), ...table.knownRecipients.filter((k) => !table.recipients[k])];
-  for (const key of [...new Set(keys)].sort(cmp)) {
+  const keys = new Set(index.recipients.keys());
+  for (const k of index.known) keys.add(k);
+  // sort() without a comparator orders strings by UTF-16 code units, as cmp() does (faster)
+  for (const key of [...keys].sort()) {
     const d = key.slice(key.lastIndexOf('@') + 1);
     const a = action(key, d);
     if (a.kind === 'refuse') continue;
