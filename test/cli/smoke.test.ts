@@ -1,5 +1,6 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { VERSION } from '../../src/cli/version.js';
@@ -46,5 +47,25 @@ describe.skipIf(!built)('the built bin (node dist/cli/bin.js)', () => {
     const missing = node(['lint', 'no/such/file.yaml']);
     expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/^chainmail: no\/such\/file\.yaml: no such file; check the path\n$/);
+  });
+
+  it('stops quietly when the reader closes the pipe early (| head): no stack trace', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chainmail-epipe-'));
+    try {
+      // 200,000 routes: far more than a pipe buffer holds, so writes go on after the close
+      const list = join(dir, 'recipients.txt');
+      writeFileSync(list, 'user@example.com\n'.repeat(200_000));
+      const child = spawn(process.execPath, [bin, 'route', 'examples/method1/chainmail.yaml', '--recipients', list], { cwd: repoRoot, env: { PATH: process.env['PATH'] ?? '', NO_COLOR: '1' } });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      // read the first chunk, then close our end, as head does after its lines
+      await new Promise<void>((done) => child.stdout.once('data', () => done()));
+      child.stdout.destroy();
+      const status = await new Promise<number | null>((done) => child.on('close', (code) => done(code)));
+      expect(stderr).toBe('');
+      expect(status).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
