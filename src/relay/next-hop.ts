@@ -2,6 +2,7 @@ import { promises as dns } from 'node:dns';
 import { isIP } from 'node:net';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { HopHost } from '../model/routing-table.js';
+import { FastSMTPConnection } from './dot-stuff.js';
 
 /** The outcome for one recipient of a forwarded message. */
 export interface RecipientResult {
@@ -271,7 +272,7 @@ class HostPool {
   #connect(): Promise<SMTPConnection> {
     this.#open++;
     return new Promise((resolve, reject) => {
-      const conn = new SMTPConnection({
+      const conn = new FastSMTPConnection({
         host: this.#target.host,
         port: this.#target.port,
         name: this.#options.hostname,

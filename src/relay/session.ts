@@ -137,29 +137,23 @@ export class SessionHandlers {
     stream.on('close', abandon);
     stream.on('end', () => {
       clearTimeout(timer);
-      const body = Buffer.concat(chunks, size);
+      const data = { chunks: chunks.splice(0), size };
       release();
-      chunks.length = 0;
-      this.#finish(session, stream, body, overflow).then(
+      this.#finish(session, stream, data, overflow).then(
         (id) => cb(null, `2.0.0 Ok: queued as ${id}`),
         (e: Error) => cb(e),
       );
     });
   };
 
-  async #finish(session: SMTPServerSession, stream: SMTPServerDataStream, data: Buffer, overflow: boolean): Promise<string> {
+  /** The end of DATA: `data` is the message as received (dot-unstuffed), in the chunks it came in. */
+  async #finish(session: SMTPServerSession, stream: SMTPServerDataStream, data: { chunks: Buffer[]; size: number }, overflow: boolean): Promise<string> {
     const env = session.envelope;
     const from = env.mailFrom ? env.mailFrom.address : '';
     const rcpt = env.rcptTo.map((r) => r.address);
     const stage = (e: Error & { responseCode: number }): Error => this.#refuse(session, 'DATA', rcpt.join(','), e);
     if (stream.sizeExceeded) throw stage(reply(552, '5.3.4', `message exceeds the size limit of ${this.#d.maxSize} bytes`));
     if (overflow) throw stage(reply(452, '4.3.1', 'insufficient system resources, try again later'));
-    const scan = scanMessage(data, this.#d.limits.maxLineLength);
-    if (scan.problem) throw stage(reply(scan.problem.code, scan.problem.status, scan.problem.text));
-    const table = this.#d.table();
-    if (scan.received >= table.hopLimit) {
-      throw stage(reply(554, '5.4.6', `too many hops: ${scan.received} Received: headers reach the hop limit of ${table.hopLimit} (mail loop?)`));
-    }
     const args = (env.mailFrom && env.mailFrom.args) || {};
     const utf8 = Boolean(args['SMTPUTF8']);
     const now = Date.now();
@@ -174,7 +168,16 @@ export class SessionHandlers {
       ...(rcpt.length === 1 ? { for: rcpt[0]! } : {}),
       date: new Date(now),
     });
-    const body = Buffer.concat([received, data]);
+    // our Received: and the message in one copy (what is spooled and sent on); the checks
+    // look at the message alone
+    const body = Buffer.concat([received, ...data.chunks], received.length + data.size);
+    data.chunks.length = 0;
+    const scan = scanMessage(body.subarray(received.length), this.#d.limits.maxLineLength);
+    if (scan.problem) throw stage(reply(scan.problem.code, scan.problem.status, scan.problem.text));
+    const table = this.#d.table();
+    if (scan.received >= table.hopLimit) {
+      throw stage(reply(554, '5.4.6', `too many hops: ${scan.received} Received: headers reach the hop limit of ${table.hopLimit} (mail loop?)`));
+    }
     try {
       const entry = await this.#d.spool.addMessage(
         { v: 1, id, from, rcpt, arrival: now, received: scan.received, utf8, body8: String(args['BODY'] ?? '').toUpperCase() === '8BITMIME', client: session.remoteAddress },
