@@ -274,7 +274,9 @@ export function importPostfix(input: PostfixInput, options: PostfixImportOptions
   for (const [key, v] of [...virtual].sort(([a], [b]) => cmp(a, b))) {
     const tkey = parseAddress(v.target).key;
     if (mailboxes.has(tkey) && !mailboxes.has(key)) {
-      aliases.set(tkey, [...(aliases.get(tkey) ?? []), key]);
+      const list = aliases.get(tkey);
+      if (list) list.push(key);
+      else aliases.set(tkey, [key]);
       continue;
     }
     if (mailboxes.has(key)) {

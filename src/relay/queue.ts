@@ -154,8 +154,11 @@ export class DeliveryQueue {
     // next hops: one transaction per hop with all its recipients
     const byHop = new Map<string, { route: Extract<RecipientRoute, { kind: 'forward' | 'mx' }>; indexes: number[] }>();
     for (const [i, r] of routes) {
-      if (r.kind === 'deliver') byMailbox.set(r.mailbox, [...(byMailbox.get(r.mailbox) ?? []), i]);
-      else if (r.kind === 'forward' || r.kind === 'mx') {
+      if (r.kind === 'deliver') {
+        const list = byMailbox.get(r.mailbox);
+        if (list) list.push(i);
+        else byMailbox.set(r.mailbox, [i]);
+      } else if (r.kind === 'forward' || r.kind === 'mx') {
         const g = byHop.get(r.display);
         if (g) g.indexes.push(i);
         else byHop.set(r.display, { route: r, indexes: [i] });

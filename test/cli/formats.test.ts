@@ -4,8 +4,9 @@ import { escapeData, escapeProperty, github } from '../../src/cli/formats/github
 import { formats } from '../../src/cli/formats/index.js';
 import { junit, xmlAttr, xmlText } from '../../src/cli/formats/junit.js';
 import { escapeMarkdown, markdown } from '../../src/cli/formats/markdown.js';
+import { lineCounterFor } from '../../src/diagnostics/source-store.js';
 import { fixture, run, type JsonReport } from './support.js';
-import { ctx, entry, nasty } from './synthetic.js';
+import { ctx, diag, entry, nasty } from './synthetic.js';
 
 describe('github', () => {
   // https://docs.github.com/actions/reference/workflow-commands-for-github-actions: one command
@@ -173,4 +174,29 @@ describe('junit', () => {
     expect(out).toContain('<testcase classname="clean.yaml" name="chainmail lint"/>');
     expect(out).toContain('<testsuites name="chainmail lint" tests="4" failures="3" errors="0">');
   });
+});
+
+describe('text at scale', () => {
+  it('frames 50,000 findings in one 50,000-line file in linear time (the file is split once, not once per finding)', () => {
+    const lines = Array.from({ length: 50_000 }, (_, i) => `  - { cn: c${i}, mailNickname: c${i}, targetAddress: c${i + 1}@xo.one, proxyAddresses: [c${i}@xo.one] }`);
+    const e = entry(lines.map((_, i) => diag({ line: i + 1, column: 5, endLine: i + 1, endColumn: 9 })));
+    e.sources.add({ file: 'chainmail.yaml', text: `${lines.join('\n')}\n`, lines: lineCounterFor(lines.join('\n')) });
+    const start = performance.now();
+    const out = formats.text([e], ctx);
+    const ms = performance.now() - start;
+    // every finding has its own frame, with the line it points at
+    expect(out.split('\n').filter((l) => l.startsWith('  > ')).length).toBe(50_000);
+    expect(out).toContain('> 50000 |   - { cn: c49999,');
+    // splitting the 3.6 MB text once per finding took minutes; once, well under a second
+    expect(ms).toBeLessThan(20_000);
+  }, 60_000);
+
+  it('junit groups 100,000 findings of one rule in linear time (no copy of the group per finding)', () => {
+    const e = entry(Array.from({ length: 100_000 }, (_, i) => diag({ ruleId: 'contact-target-loop', line: i + 1, endLine: i + 1 })));
+    const start = performance.now();
+    const out = junit([e], ctx);
+    const ms = performance.now() - start;
+    expect(out.match(/<failure /g)).toHaveLength(100_000);
+    expect(ms).toBeLessThan(20_000);
+  }, 120_000);
 });

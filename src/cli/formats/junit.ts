@@ -24,7 +24,11 @@ export const junit: Formatter = (entries) => {
   let failures = 0;
   for (const [file, diagnostics] of byFile) {
     const byRule = new Map<string, Diagnostic[]>();
-    for (const d of diagnostics) byRule.set(d.ruleId, [...(byRule.get(d.ruleId) ?? []), d]);
+    for (const d of diagnostics) {
+      const list = byRule.get(d.ruleId);
+      if (list) list.push(d);
+      else byRule.set(d.ruleId, [d]);
+    }
     const cases: string[] = [];
     for (const [ruleId, list] of [...byRule].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       cases.push(`    <testcase classname="${xmlAttr(file)}" name="${xmlAttr(ruleId)}">`);

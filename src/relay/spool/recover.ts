@@ -76,7 +76,11 @@ export async function readSpool(queueDir: string, quarantineDir: string, log: Re
       } else if (rec.type === 'D' && isDoneMeta(rec.meta)) {
         const e = entries.get(rec.meta.id);
         if (e) for (const i of rec.meta.done) e.done.add(i);
-        else doneEarly.set(rec.meta.id, [...(doneEarly.get(rec.meta.id) ?? []), ...rec.meta.done]);
+        else {
+          const early = doneEarly.get(rec.meta.id);
+          if (early) for (const i of rec.meta.done) early.push(i);
+          else doneEarly.set(rec.meta.id, [...rec.meta.done]);
+        }
       } else {
         await quarantine(name, rec.offset, buf.subarray(rec.offset, pos), 'meta');
       }
