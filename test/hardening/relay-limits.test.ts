@@ -115,7 +115,7 @@ describe('per message', () => {
     await c.quit();
   });
 
-  it('SIZE is enforced while DATA arrives: 32 MB against a limit of 100 kB is not held in memory', async () => {
+  it('SIZE is enforced while DATA arrives: 56 MB against a limit of 100 kB is not held in memory', async () => {
     const c = await session();
     expect((await c.cmd('MAIL FROM:<big@outside.test>')).code).toBe(250);
     expect((await c.cmd('RCPT TO:<alice@example.test>')).code).toBe(250);
@@ -131,13 +131,14 @@ describe('per message', () => {
     // mid-DATA, twice: let the relay read what is in flight, then see what it holds
     const held = async (): Promise<number> => {
       // generous on a loaded CI machine: the relay may lag behind the sender for a while
+      while (c.socket.writableLength > 0) await new Promise((r) => setTimeout(r, 50));
       await new Promise((r) => setTimeout(r, 500));
       gc();
       return process.memoryUsage().arrayBuffers - base;
     };
     await send(8 * 1024 * 1024);
     const early = await held();
-    await send(16 * 1024 * 1024);
+    await send(40 * 1024 * 1024);
     const late = await held();
     await send(8 * 1024 * 1024);
     c.write('\r\n.\r\n');
@@ -145,9 +146,10 @@ describe('per message', () => {
     expect(end.code).toBe(552);
     expect(end.raw).toMatch(/5\.3\.4/);
     // what the relay keeps is bounded by the limit (plus what is in flight), not by what the
-    // client sends: 16 MB more sent, (almost) nothing more held
-    expect(late).toBeLessThan(16 * 1024 * 1024);
-    expect(late - early).toBeLessThan(12 * 1024 * 1024);
+    // client sends: 40 MB more sent, (almost) nothing more held; the bounds leave room for
+    // buffers in flight on a loaded machine, and are far below what holding the data would take
+    expect(late).toBeLessThan(24 * 1024 * 1024);
+    expect(late - early).toBeLessThan(20 * 1024 * 1024);
     expect((await c.cmd('NOOP')).code).toBe(250);
     await c.quit();
   }, 60_000);
