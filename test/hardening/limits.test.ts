@@ -37,7 +37,8 @@ describe('file size, includes and aliases', () => {
   it(`refuses a YAML file over ${LIMITS.maxYamlBytes} bytes without reading it`, () => {
     const r = lintText(`version: 1\n${'#'.repeat(LIMITS.maxYamlBytes)}\n`);
     expect(syntax(r)).toEqual([`file is ${LIMITS.maxYamlBytes + 12} bytes, over the limit of ${LIMITS.maxYamlBytes}: split it with include:`]);
-    expect(r.ms).toBeLessThan(2_000);
+    // generous for a loaded 2-core CI machine; without the limit this takes minutes and gigabytes
+    expect(r.ms).toBeLessThan(10_000);
   });
 
   it(`stops includes nested deeper than ${LIMITS.maxIncludeDepth}`, () => {
@@ -64,7 +65,8 @@ describe('file size, includes and aliases', () => {
     for (let i = 1; i < 10; i++) lines.push(`a${i}: &a${i} [${Array.from({ length: 9 }, () => `*a${i - 1}`).join(',')}]`);
     const r = lintText(`${lines.join('\n')}\n`);
     expect(syntax(r)[0]).toMatch(/^too many alias expansions \(over 50\)/);
-    expect(r.ms).toBeLessThan(2_000);
+    // generous for a loaded 2-core CI machine; without the limit this takes minutes and gigabytes
+    expect(r.ms).toBeLessThan(10_000);
   });
 });
 
@@ -94,11 +96,12 @@ describe(`nesting depth (at most ${LIMITS.maxNestingDepth})`, () => {
     ['8 million "[" on one 16 MiB line', `version: 1\nname: ${'['.repeat(8_000_000)}${']'.repeat(8_000_000)}\n`],
     ['8 million "- " on one line', `version: 1\nname: ${'- '.repeat(8_000_000)}x\n`],
     ['8 million "{a: " on one line', `version: 1\nname: ${'{a: '.repeat(4_000_000)}\n`],
-  ])('answers %s in well under a second, in bounded memory', (_, text) => {
+  ])('answers %s at once (well under a second on an idle machine), in bounded memory', (_, text) => {
     const before = process.memoryUsage().rss;
     const r = lintText(text);
     expect(syntax(r)).toEqual([NESTING]);
-    expect(r.ms).toBeLessThan(3_000);
+    // generous for a loaded 2-core CI machine; the parsers alone would take minutes and gigabytes
+    expect(r.ms).toBeLessThan(10_000);
     // the parsers never see it: no tree of millions of nodes (the file itself is 16 MB)
     expect(process.memoryUsage().rss - before).toBeLessThan(512 * 1024 * 1024);
   });
