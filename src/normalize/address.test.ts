@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseAddress, parseDomain, parseHost } from './address.js';
 
@@ -84,5 +85,23 @@ describe('parseHost', () => {
 
   it.each(['[192.168.1.10', '[1.2.3.4]x', 'host:0', 'host:70000', ' host.example.com', 'bad_host.example.com', 'localhost'])('rejects %j', (raw) => {
     expect(parseHost(raw).error).toBeTruthy();
+  });
+});
+
+describe('comparison keys', () => {
+  // the key is lowered as one string (a flat string for the maps that compare keys): it must
+  // equal the local part lowered on its own, "@", and the A-label, for any local part
+  // (Greek final sigma is lowered by what follows it)
+  it('equal the local part lowered alone, "@" and the domain (fast-check)', () => {
+    const local = fc.string({ unit: fc.constantFrom('a', 'Z', '.', '-', '_', "'", 'Σ', 'σ', 'ς', 'Α', 'İ', 'ß', 'Ä', '例', '\u0301'), minLength: 1, maxLength: 12 });
+    fc.assert(
+      fc.property(local, fc.constantFrom('example.com', 'EXAMPLE.com', '例え.jp', 'bücher.example'), (l, d) => {
+        const a = parseAddress(`${l}@${d}`);
+        if (a.key === '') return;
+        expect(a.key).toBe(`${l.toLowerCase()}@${a.domain.ascii}`);
+      }),
+      { numRuns: 3000 },
+    );
+    expect(parseAddress('ΟΔΥΣΣΕΥΣ@example.com').key).toBe('οδυσσευς@example.com');
   });
 });

@@ -108,9 +108,20 @@ export function parseAddress(input: string): Address {
     display,
     local,
     domain: dom,
-    key: error ? '' : `${local.toLowerCase()}@${domain.ascii}`,
+    key: error ? '' : comparisonKey(local, domain.ascii),
     ...(error ? { error } : {}),
   };
+}
+
+/**
+ * `local@domain` in lower case (the domain is an A-label, already lower case). Lowered as one
+ * string, not joined after lowering the local part: a joined string is a rope (V8's
+ * ConsString), and every map of the linter, the compiled tables and the routing engine
+ * compares keys; a flat key made the routing engine's first lookups of 100,000 addresses
+ * read from a file several times faster.
+ */
+export function comparisonKey(local: string, asciiDomain: string): string {
+  return `${local}@${asciiDomain}`.toLowerCase();
 }
 
 /** The comparison key of an address, or '' when invalid. Fast path for mailbox files. */

@@ -1,4 +1,5 @@
 import { domainToASCII } from 'node:url';
+import { comparisonKey } from '../normalize/address.js';
 import { tableIndex, selectConnector, type AcceptedDomain, type NextHop, type RecipientEntry, type RoutingTable } from '../model/routing-table.js';
 
 export { selectConnector } from '../model/routing-table.js';
@@ -88,9 +89,9 @@ export function recipientKey(address: string): RecipientKey | undefined {
   }
   if (domain === null) return undefined;
   const local = address.slice(0, at);
-  const lower = local.toLowerCase();
   // an address already in comparison form is its own key (no new string to build and hash)
-  return { key: lower === local && domain === raw ? address : `${lower}@${domain}`, local, domain };
+  const plain = domain === raw && local.toLowerCase() === local;
+  return { key: plain ? address : comparisonKey(local, domain), local, domain };
 }
 
 const DOMAIN_CACHE_MAX = 10_000;
