@@ -128,6 +128,14 @@ export interface TableIndex {
   readonly recipients: ReadonlyMap<string, RecipientEntry>;
   /** `knownRecipients` as a set. */
   readonly known: ReadonlySet<string>;
+  /** The keys of both, sorted by UTF-16 code units (as routes.json lists them); made once, when first asked for. */
+  sortedKeys(): SortedKeys;
+}
+
+/** @see TableIndex.sortedKeys */
+export interface SortedKeys {
+  readonly recipients: readonly string[];
+  readonly known: readonly string[];
 }
 
 const indexes = new WeakMap<RoutingTable, TableIndex>();
@@ -136,7 +144,8 @@ const indexes = new WeakMap<RoutingTable, TableIndex>();
 export function tableIndex(table: RoutingTable): TableIndex {
   let index = indexes.get(table);
   if (!index) {
-    index = { domains: new Map(Object.entries(table.domains)), recipients: new Map(Object.entries(table.recipients)), known: new Set(table.knownRecipients) };
+    const sorted = { recipients: Object.keys(table.recipients).sort(), known: [...table.knownRecipients].sort() };
+    index = { domains: new Map(Object.entries(table.domains)), recipients: new Map(Object.entries(table.recipients)), known: new Set(table.knownRecipients), sortedKeys: () => sorted };
     indexes.set(table, index);
   }
   return index;

@@ -114,10 +114,10 @@ export function postfixRoutes(table: RoutingTable, localTransport: string): Post
     if (unknownAccepted) g.wildcard = true;
   }
 
-  const keys = new Set(index.recipients.keys());
-  for (const k of index.known) keys.add(k);
-  // sort() without a comparator orders strings by UTF-16 code units, as cmp() does (faster)
-  for (const key of [...keys].sort()) {
+  // the table's own and known recipients, in one sorted list (two sorted lists merged: the
+  // table sorts them once for routes.json too)
+  const sorted = index.sortedKeys();
+  for (const key of mergeSorted(sorted.recipients, sorted.known)) {
     const d = key.slice(key.lastIndexOf('@') + 1);
     const a = action(key, d);
     if (a.kind === 'refuse') continue;
@@ -179,6 +179,29 @@ export function postfixRoutes(table: RoutingTable, localTransport: string): Post
     virtual: { aliases, contacts },
     ...(star ? { relayhost: { value: relayhostValue(star.nextHop), connector: star.name } } : {}),
   };
+}
+
+/** The union of two lists sorted by UTF-16 code units, sorted, each key once. */
+function mergeSorted(a: readonly string[], b: readonly string[]): string[] {
+  const out: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const x = a[i];
+    const y = b[j];
+    if (y === undefined || (x !== undefined && x < y)) {
+      out.push(x as string);
+      i++;
+    } else if (x === undefined || y < x) {
+      out.push(y);
+      j++;
+    } else {
+      out.push(x);
+      i++;
+      j++;
+    }
+  }
+  return out;
 }
 
 function cmp(a: string, b: string): number {
