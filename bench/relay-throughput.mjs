@@ -6,9 +6,10 @@
 // Everything listens on 127.0.0.1; every phase has a timeout; every process started here is
 // stopped and every temp dir removed (lib.mjs cleanup), also on Ctrl-C.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, copyFileSync, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
+import { baseMainCf, deployArtifacts, masterCf, postfixIds } from '../test/support/postfix-config.mjs';
 import { CLI, findTool, fmt, onCleanup, table, tempDir, track } from './lib.mjs';
 
 const SENDER = 'loadtest@client.test';
@@ -256,29 +257,6 @@ async function startChainmailRelay(sinkPort, profileDir) {
   };
 }
 
-/** Postfix's services (master.cf), none chrooted, smtpd on the given port (test/support/postfix-gateway.ts). */
-const MASTER_CF = `pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-smtp      unix  -       -       n       -       -       smtp
-relay     unix  -       -       n       -       -       smtp
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-local     unix  -       n       n       -       -       local
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
-`;
-
 /**
  * A private Postfix instance deployed from the same organisation's Postfix artifacts
  * (docs/postfix.md: copy the maps, postmap each, postconf -e every main.cf line), with
@@ -291,47 +269,16 @@ async function startPostfixGateway(sinkPort, tools) {
   const conf = join(base, 'conf');
   const maps = join(base, 'maps');
   for (const d of [conf, maps, join(base, 'queue'), join(base, 'data')]) mkdirSync(d, { mode: 0o755 });
-  const uid = Number(readFileSync('/etc/passwd', 'utf8').match(/^postfix:[^:]*:(\d+):/m)?.[1]);
-  if (!Number.isInteger(uid)) throw new Error('no "postfix" user on this machine');
-  chownSync(join(base, 'data'), uid, -1);
+  chownSync(join(base, 'data'), postfixIds().uid, -1);
   const build = tempDir('pfbuild');
   const out = buildOrg(build, sinkPort, 'postfix', ['--target', 'postfix', '--postfix-dir', maps]);
   const artifacts = join(out, 'gw', 'postfix');
   const port = await freePort();
-  const logFile = join(base, 'maillog');
-  writeFileSync(
-    join(conf, 'main.cf'),
-    [
-      'compatibility_level = 3.6',
-      `queue_directory = ${join(base, 'queue')}`,
-      `data_directory = ${join(base, 'data')}`,
-      'mail_owner = postfix',
-      'inet_interfaces = 127.0.0.1',
-      'inet_protocols = ipv4',
-      'myhostname = gw.bench.test',
-      'mydestination =',
-      'alias_maps =',
-      'alias_database =',
-      `maillog_file = ${logFile}`,
-      `maillog_file_prefixes = ${base}`,
-      // no DNS: the next hop is a bracketed IP already; no client name lookups either
-      'smtp_dns_support_level = disabled',
-      'smtpd_peername_lookup = no',
-      '',
-    ].join('\n'),
-  );
-  writeFileSync(join(conf, 'master.cf'), `127.0.0.1:${port} inet n - n - - smtpd\n${MASTER_CF}`);
-  for (const f of readdirSync(artifacts)) {
-    if (f === 'main.cf') continue;
-    copyFileSync(join(artifacts, f), join(maps, f));
-    const r = spawnSync(tools.postmap, ['-c', conf, `hash:${join(maps, f)}`], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`postmap ${f}: ${r.stderr}`);
-  }
-  const lines = readFileSync(join(artifacts, 'main.cf'), 'utf8')
-    .split('\n')
-    .filter((l) => l !== '' && !l.startsWith('#'));
-  const e = spawnSync(tools.postconf, ['-c', conf, '-e', ...lines], { encoding: 'utf8' });
-  if (e.status !== 0) throw new Error(`postconf -e: ${e.stderr}`);
+  // no DNS: the next hop is a bracketed IP already; no client name lookups either
+  const main = [...baseMainCf(base, 'gw.bench.test'), 'smtp_dns_support_level = disabled', 'smtpd_peername_lookup = no'];
+  writeFileSync(join(conf, 'main.cf'), `${main.join('\n')}\n`);
+  writeFileSync(join(conf, 'master.cf'), masterCf(port));
+  deployArtifacts({ artifacts, config: conf, maps, postmap: tools.postmap, postconf: tools.postconf });
   // Postfix programs wait until a just-written main.cf is in the past: date it back
   const past = new Date(Date.now() - 3600_000);
   for (const f of ['main.cf', 'master.cf']) utimesSync(join(conf, f), past, past);

@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { baseMainCf, deployArtifacts, masterCf, postfixIds } from './postfix-config.mjs';
 import { findTool, run } from './tools.js';
 
 /**
@@ -32,44 +33,12 @@ export function makePostfixDirs(): PostfixDirs {
   const dirs = { base, config: join(base, 'conf'), maps: join(base, 'maps') };
   for (const d of [dirs.config, dirs.maps, join(base, 'queue'), join(base, 'data')]) mkdirSync(d, { mode: 0o755 });
   try {
-    chownSync(join(base, 'data'), uid('postfix'), -1);
+    chownSync(join(base, 'data'), postfixIds().uid, -1);
   } catch {
     // not root: Postfix will say so when it starts
   }
   return dirs;
 }
-
-function uid(user: string): number {
-  const line = readFileSync('/etc/passwd', 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith(`${user}:`));
-  const n = Number(line?.split(':')[2]);
-  if (!Number.isInteger(n)) throw new Error(`no user ${user}`);
-  return n;
-}
-
-// The services a gateway needs, none chrooted (the instance has no chroot jail).
-const MASTER_CF = `pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-smtp      unix  -       -       n       -       -       smtp
-relay     unix  -       -       n       -       -       smtp
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-local     unix  -       n       n       -       -       local
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
-`;
 
 export interface PostfixInstance {
   readonly dirs: PostfixDirs;
@@ -87,39 +56,10 @@ export interface PostfixInstance {
 export async function startPostfix(dirs: PostfixDirs, artifacts: string, port: number, mapType = 'hash'): Promise<PostfixInstance> {
   const { base, config, maps } = dirs;
   const log = join(base, 'maillog');
-  writeFileSync(
-    join(config, 'main.cf'),
-    [
-      'compatibility_level = 3.6',
-      `queue_directory = ${join(base, 'queue')}`,
-      `data_directory = ${join(base, 'data')}`,
-      'mail_owner = postfix',
-      'inet_interfaces = 127.0.0.1',
-      'inet_protocols = ipv4',
-      'myhostname = gw.chainmail.test',
-      'mydestination =',
-      'alias_maps =',
-      'alias_database =',
-      `maillog_file = ${log}`,
-      `maillog_file_prefixes = ${base}`,
-      // deliver at once; a test never waits for a retry
-      'smtp_connect_timeout = 5s',
-      '',
-    ].join('\n'),
-  );
-  writeFileSync(join(config, 'master.cf'), `127.0.0.1:${port} inet n - n - - smtpd\n${MASTER_CF}`);
-  for (const f of readdirSync(artifacts)) {
-    if (f === 'main.cf') continue;
-    copyFileSync(join(artifacts, f), join(maps, f));
-    const r = await run(tool('postmap'), ['-c', config, `${mapType}:${join(maps, f)}`]);
-    if (r.code !== 0 || r.stderr.includes('warning')) throw new Error(`postmap ${f}: ${r.stderr}`);
-  }
-  // docs/postfix.md: grep -Ev '^(#|$)' main.cf | xargs -d '\n' postconf -e
-  const lines = readFileSync(join(artifacts, 'main.cf'), 'utf8')
-    .split('\n')
-    .filter((l) => l !== '' && !l.startsWith('#'));
-  const e = await run(tool('postconf'), ['-c', config, '-e', ...lines]);
-  if (e.code !== 0 || e.stderr !== '') throw new Error(`postconf -e: ${e.stderr}`);
+  // deliver at once; a test never waits for a retry
+  writeFileSync(join(config, 'main.cf'), `${[...baseMainCf(base, 'gw.chainmail.test'), 'smtp_connect_timeout = 5s'].join('\n')}\n`);
+  writeFileSync(join(config, 'master.cf'), masterCf(port));
+  deployArtifacts({ artifacts, config, maps, mapType, postmap: tool('postmap'), postconf: tool('postconf') });
   const started = await run(tool('postfix'), ['-c', config, 'start']);
   const readLog = (): string => (existsSync(log) ? readFileSync(log, 'utf8') : '');
   if (started.code !== 0) {

@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { agePostfixConfig, type MapType } from './postfix.js';
+import { baseMainCf, masterCf, postfixIds } from './postfix-config.mjs';
 import { findTool, freePort, requireTool, run } from './tools.js';
 
 /**
@@ -61,69 +62,6 @@ process.once('exit', () => {
     }
   }
 });
-
-function postfixIds(): { uid: number; gid: number } {
-  const line = readFileSync('/etc/passwd', 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith('postfix:'));
-  const [, , uid, gid] = line?.split(':') ?? [];
-  if (uid === undefined || gid === undefined) throw new Error('no "postfix" user: run .ci/install-system-packages.sh');
-  return { uid: Number(uid), gid: Number(gid) };
-}
-
-/** A master.cf with the services Postfix needs, chroot off, and smtpd on the given port only. */
-function masterCf(port: number): string {
-  const rows: [string, string, string, string, string, string, string][] = [
-    [`127.0.0.1:${port}`, 'inet', 'n', '-', 'n', '-', '-'],
-    ['pickup', 'unix', 'n', '-', 'n', '60', '1'],
-    ['cleanup', 'unix', 'n', '-', 'n', '-', '0'],
-    ['qmgr', 'unix', 'n', '-', 'n', '300', '1'],
-    ['rewrite', 'unix', '-', '-', 'n', '-', '-'],
-    ['bounce', 'unix', '-', '-', 'n', '-', '0'],
-    ['defer', 'unix', '-', '-', 'n', '-', '0'],
-    ['trace', 'unix', '-', '-', 'n', '-', '0'],
-    ['verify', 'unix', '-', '-', 'n', '-', '1'],
-    ['flush', 'unix', 'n', '-', 'n', '1000?', '0'],
-    ['proxymap', 'unix', '-', '-', 'n', '-', '-'],
-    ['proxywrite', 'unix', '-', '-', 'n', '-', '1'],
-    ['smtp', 'unix', '-', '-', 'n', '-', '-'],
-    ['relay', 'unix', '-', '-', 'n', '-', '-'],
-    ['showq', 'unix', 'n', '-', 'n', '-', '-'],
-    ['error', 'unix', '-', '-', 'n', '-', '-'],
-    ['retry', 'unix', '-', '-', 'n', '-', '-'],
-    ['discard', 'unix', '-', '-', 'n', '-', '-'],
-    ['local', 'unix', '-', 'n', 'n', '-', '-'],
-    ['virtual', 'unix', '-', 'n', 'n', '-', '-'],
-    ['lmtp', 'unix', '-', '-', 'n', '-', '-'],
-    ['anvil', 'unix', '-', '-', 'n', '-', '1'],
-    ['scache', 'unix', '-', '-', 'n', '-', '1'],
-    ['postlog', 'unix-dgram', 'n', '-', 'n', '-', '1'],
-  ];
-  const command: Record<string, string> = { rewrite: 'trivial-rewrite', defer: 'bounce', trace: 'bounce', proxywrite: 'proxymap', relay: 'smtp', retry: 'error', postlog: 'postlogd' };
-  return rows.map((r) => [...r, r[1] === 'inet' ? 'smtpd' : (command[r[0]] ?? r[0])].join('  ')).join('\n') + '\n';
-}
-
-function baseMainCf(dir: string, hostname: string): string[] {
-  return [
-    'compatibility_level = 3.6',
-    `queue_directory = ${dir}/queue`,
-    `data_directory = ${dir}/data`,
-    'mail_owner = postfix',
-    'setgid_group = postdrop',
-    'inet_interfaces = 127.0.0.1',
-    'inet_protocols = ipv4',
-    `myhostname = ${hostname}`,
-    // No local domains and no trusted clients: a gateway facing the internet. Tests add what they need.
-    'mydestination =',
-    'mynetworks =',
-    'alias_maps =',
-    'alias_database =',
-    // There is no syslog in CI containers: postlogd writes the log file (Postfix 3.4+).
-    `maillog_file = ${dir}/maillog`,
-    `maillog_file_prefixes = ${dir}`,
-    'smtputf8_enable = yes',
-  ];
-}
 
 function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
