@@ -8,7 +8,7 @@ import { queueId } from '../../src/relay/queue-id.js';
 import { mailboxFolder } from '../../src/relay/spool/maildir.js';
 import { decodeRecord, encodeRecord, type MessageMeta } from '../../src/relay/spool/record.js';
 import { freePort } from '../support/tools.js';
-import { maildir, makeOrg, message, sendOnce, startSystem, waitFor, type Org, type TestRelay } from './support/relay.js';
+import { gatewayYaml, maildir, makeOrg, message, sendOnce, startSystem, waitFor, type Org, type TestRelay } from './support/relay.js';
 
 /**
  * Faults the relay must survive without losing or duplicating mail: a full disk under the
@@ -26,25 +26,7 @@ afterAll(async () => {
 /** The gateway org of these tests, with `inner` (any.test) on `innerPort`. */
 async function gatewayOrg(innerPort: number): Promise<{ org: Org; port: number }> {
   const port = await freePort();
-  const org = makeOrg(`
-version: 1
-name: relay faults
-domains:
-  example.test: {}
-  any.test: {}
-systems:
-  gw:
-    kind: relay
-    host: "[127.0.0.1]:${port}"
-    gateway: true
-    mailboxes: [alice@example.test, { address: bob@example.test, aliases: [robert@example.test] }]
-  inner: { kind: other, host: "[127.0.0.1]:${innerPort}" }
-policies:
-  - { name: gw, system: gw, addresses: [{ space: "@example.test", primary: true, authoritative: true }, { space: "@any.test", authoritative: false }] }
-  - { name: inner, system: inner, addresses: [{ space: "@any.test", primary: true, authoritative: true }] }
-connectors:
-  - { name: to inner, system: gw, addressSpaces: [any.test], to: inner, allowRelay: true }
-`);
+  const org = makeOrg(gatewayYaml('relay faults', port, innerPort));
   cleanups.push(() => org.cleanup());
   return { org, port };
 }

@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/tools.js';
-import { maildir, makeOrg, message, startSystem, waitFor, type Org, type TestRelay } from './support/org.js';
+import { gatewayYaml, maildir, makeOrg, message, startSystem, waitFor, type Org, type TestRelay } from './support/org.js';
 import { startSink } from './support/sink.js';
 import { RawSmtp, sendOnce } from './support/smtp-client.js';
 
@@ -15,21 +15,7 @@ let sink: Awaited<ReturnType<typeof startSink>>;
 
 beforeAll(async () => {
   const [pg, ps] = [await freePort(), await freePort()];
-  org = makeOrg(`
-version: 1
-name: protocol abuse
-domains:
-  example.test: {}
-  any.test: {}
-systems:
-  gw: { kind: relay, host: "[127.0.0.1]:${pg}", gateway: true, mailboxes: [alice@example.test] }
-  inner: { kind: other, host: "[127.0.0.1]:${ps}" }
-policies:
-  - { name: gw, system: gw, addresses: [{ space: "@example.test", primary: true, authoritative: true }, { space: "@any.test", authoritative: false }] }
-  - { name: inner, system: inner, addresses: [{ space: "@any.test", primary: true, authoritative: true }] }
-connectors:
-  - { name: to inner, system: gw, addressSpaces: [any.test], to: inner, allowRelay: true }
-`);
+  org = makeOrg(gatewayYaml('protocol abuse', pg, ps, '[alice@example.test]'));
   sink = await startSink(ps);
   gw = await startSystem(org, 'gw', {
     maxSize: 200_000,

@@ -1,12 +1,12 @@
 import { connect, type Socket } from 'node:net';
 import { expect } from 'vitest';
 import type { RelayOptions } from '../../../src/relay/types.js';
-import { maildir, makeOrg, message, startSystem, waitFor, type Org, type TestRelay } from '../../relay/support/org.js';
+import { gatewayYaml, maildir, makeOrg, message, startSystem, waitFor, type Org, type TestRelay } from '../../relay/support/org.js';
 import { startSink } from '../../relay/support/sink.js';
 import { sendOnce } from '../../relay/support/smtp-client.js';
 import { freePort } from '../../support/tools.js';
 
-export { maildir, makeOrg, message, startSystem, waitFor, type Org, type TestRelay } from '../../relay/support/org.js';
+export { gatewayYaml, maildir, makeOrg, message, startSystem, waitFor, type Org, type TestRelay } from '../../relay/support/org.js';
 export { RawSmtp, sendOnce, type Reply } from '../../relay/support/smtp-client.js';
 
 /**
@@ -24,25 +24,7 @@ export interface Gateway {
 
 export async function startGateway(extra: Partial<RelayOptions> & Record<string, unknown> = {}, sinkDelay = 0): Promise<Gateway> {
   const [pg, ps] = [await freePort(), await freePort()];
-  const org = makeOrg(`
-version: 1
-name: relay hardening
-domains:
-  example.test: {}
-  any.test: {}
-systems:
-  gw:
-    kind: relay
-    host: "[127.0.0.1]:${pg}"
-    gateway: true
-    mailboxes: [alice@example.test, { address: bob@example.test, aliases: [robert@example.test] }]
-  inner: { kind: other, host: "[127.0.0.1]:${ps}" }
-policies:
-  - { name: gw, system: gw, addresses: [{ space: "@example.test", primary: true, authoritative: true }, { space: "@any.test", authoritative: false }] }
-  - { name: inner, system: inner, addresses: [{ space: "@any.test", primary: true, authoritative: true }] }
-connectors:
-  - { name: to inner, system: gw, addressSpaces: [any.test], to: inner, allowRelay: true }
-`);
+  const org = makeOrg(gatewayYaml('relay hardening', pg, ps));
   const sink = await startSink(ps, undefined, sinkDelay);
   const gw = await startSystem(org, 'gw', extra);
   let serial = 0;

@@ -124,3 +124,29 @@ export function splitDelivered(file: Buffer): { returnPath: string; received: st
   if (!rc) throw new Error(`no Received: ${after.slice(0, 200)}`);
   return { returnPath: rp[0], received: rc[0], rest: file.subarray(Buffer.byteLength(rp[0] + rc[0], 'latin1')) };
 }
+
+/**
+ * The gateway organisation of the relay and hardening tests: `gw` (a relay on gwPort) owns
+ * example.test with `mailboxes`, and passes any.test on to `inner` (a sink on innerPort).
+ */
+export function gatewayYaml(name: string, gwPort: number, innerPort: number, mailboxes = '[alice@example.test, { address: bob@example.test, aliases: [robert@example.test] }]'): string {
+  return `
+version: 1
+name: ${name}
+domains:
+  example.test: {}
+  any.test: {}
+systems:
+  gw:
+    kind: relay
+    host: "[127.0.0.1]:${gwPort}"
+    gateway: true
+    mailboxes: ${mailboxes}
+  inner: { kind: other, host: "[127.0.0.1]:${innerPort}" }
+policies:
+  - { name: gw, system: gw, addresses: [{ space: "@example.test", primary: true, authoritative: true }, { space: "@any.test", authoritative: false }] }
+  - { name: inner, system: inner, addresses: [{ space: "@any.test", primary: true, authoritative: true }] }
+connectors:
+  - { name: to inner, system: gw, addressSpaces: [any.test], to: inner, allowRelay: true }
+`;
+}
