@@ -2,7 +2,7 @@ import type { Fix, Path } from '../diagnostics/diagnostic.js';
 import { q } from '../diagnostics/diagnostic.js';
 import type { ChainDecl, ConnectorDecl, DomainName, Model, PolicyAddressDecl, PolicyDecl } from '../model/model.js';
 import type { ConnectorEntry, RoutingTable } from '../model/routing-table.js';
-import { selectConnector } from '../model/routing-table.js';
+import { selectConnector, tableIndex } from '../model/routing-table.js';
 import { yamlSnippet } from './indexes.js';
 import { routing } from './routing-index.js';
 import type { RuleContext } from './rule.js';
@@ -115,6 +115,16 @@ export function isRemote(model: Model, domain: string): boolean {
 }
 
 /** The compiled routing table of a system. */
+/** Where internet mail for a domain arrives: every gateway that accepts it, else the simulator's entry gateway. */
+export function entryGateways(ctx: RuleContext, domain: string): readonly RoutingTable[] {
+  const { simulator, tables } = routing(ctx);
+  // every gateway that accepts the domain is an MX for it; without one, the simulator's entry
+  const accepting = [...tables.values()].filter((t) => t.gateway && tableIndex(t).domains.has(domain));
+  if (accepting.length > 0) return accepting;
+  const entry = simulator.entryFor(domain);
+  return entry ? [entry] : [];
+}
+
 export function tableOf(ctx: RuleContext, system: string): RoutingTable | undefined {
   return routing(ctx).tables.get(system);
 }

@@ -1,6 +1,7 @@
 import type { Target } from '../../../diagnostics/diagnostic.js';
 import { q } from '../../../diagnostics/diagnostic.js';
 import { yamlSnippet } from '../../indexes.js';
+import { entryGateways } from '../../routing-facts.js';
 import { routing } from '../../routing-index.js';
 import type { Decision } from '../../../route/resolve.js';
 import { routeWalk, type RouteWalk, type WalkState } from '../../route-walk.js';
@@ -23,16 +24,13 @@ export const backscatterRisk = defineRule({
   description: 'a gateway accepts unknown recipients of a shared domain and a later system bounces them',
   check(ctx) {
     const { model } = ctx;
-    const { simulator, tables } = routing(ctx);
+    const { tables } = routing(ctx);
     const walk = routeWalk(ctx);
     for (const chain of model.chains) {
       if (chain.order.some((s) => !tables.has(s)) || chain.domains.some((d) => !d.domain.ascii)) continue;
       const risky: { domain: string; gateway: string; system: string; status: string }[] = [];
       for (const { domain } of chain.domains) {
-        // every gateway that accepts the domain is an MX for it; without one, the simulator's entry
-        const accepting = [...tables.values()].filter((t) => t.gateway && t.domains[domain.ascii]);
-        const entry = simulator.entryFor(domain.ascii);
-        for (const gateway of accepting.length > 0 ? accepting : entry ? [entry] : []) {
+        for (const gateway of entryGateways(ctx, domain.ascii)) {
           const end = routeEnd(walk, walk.state(gateway.system, walk.unknownRecipient(domain.ascii), false));
           if (!end || end.state.system === gateway.system) continue;
           const d = end.decision;

@@ -1,4 +1,5 @@
 import { q } from '../../../diagnostics/diagnostic.js';
+import { entryGateways } from '../../routing-facts.js';
 import { routing } from '../../routing-index.js';
 import { routeWalk, type WalkState } from '../../route-walk.js';
 import { domainText } from '../../routing-report.js';
@@ -19,7 +20,7 @@ export const unreachableSystem = defineRule({
   description: 'a system in a chain that mail from the gateway never reaches',
   check(ctx) {
     const { model } = ctx;
-    const { simulator, tables } = routing(ctx);
+    const { tables } = routing(ctx);
     const walk = routeWalk(ctx);
     for (const chain of model.chains) {
       // unknown systems and invalid domains are reported by unknown-reference and invalid-address
@@ -28,10 +29,7 @@ export const unreachableSystem = defineRule({
       const seen = new Set<WalkState>();
       const gateways = new Set<string>();
       for (const { domain } of chain.domains) {
-        // every gateway that accepts the domain is an MX for it; without one, the simulator's entry
-        const accepting = [...tables.values()].filter((t) => t.gateway && t.domains[domain.ascii]);
-        const entry = simulator.entryFor(domain.ascii);
-        for (const gateway of accepting.length > 0 ? accepting : entry ? [entry] : []) {
+        for (const gateway of entryGateways(ctx, domain.ascii)) {
           gateways.add(gateway.system);
           for (const r of [walk.unknownRecipient(domain.ascii), ...walk.namedRecipients(domain.ascii)]) {
             // routes merge: a state already walked has marked everything after it
