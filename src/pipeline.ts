@@ -1,4 +1,4 @@
-import type { Finding, Path } from './diagnostics/diagnostic.js';
+import type { Finding } from './diagnostics/diagnostic.js';
 import { Locator } from './diagnostics/locate.js';
 import type { SourceStore } from './diagnostics/source-store.js';
 import { load } from './load/load.js';
@@ -28,7 +28,8 @@ export interface LoadOptions {
 
 /**
  * Loads, validates and normalises a chainmail file: load -> validate -> normalize.
- * Objects that fail the schema are left out, so later stages still see the rest.
+ * What fails the schema is left out as narrowly as it can be (an unknown key, a bad value,
+ * an object only when a value it requires is unusable), so later stages still see the rest.
  * @public
  */
 export function loadModel(file: string, options: LoadOptions = {}): LoadedModel {
@@ -42,35 +43,6 @@ export function loadModel(file: string, options: LoadOptions = {}): LoadedModel 
   const v = validate(loaded.config);
   const findings = [...loaded.findings, ...v.findings];
   if (v.fatal) return { ...base, findings };
-  const { config, rejected } = prune(loaded.config as Record<string, unknown>, v.rejected);
-  const model = normalize(mainFile, config as unknown as ChainmailFile, loaded.mailboxFiles, rejected);
+  const model = normalize(mainFile, v.value as unknown as ChainmailFile, loaded.mailboxFiles, v.rejected);
   return { ...base, model, findings };
-}
-
-/** Removes the objects that failed the schema; list items become holes to keep indexes. */
-function prune(config: Record<string, unknown>, units: readonly Path[]): { config: Record<string, unknown>; rejected: Model['rejected'] } {
-  const out: Record<string, unknown> = { ...config };
-  const systems = new Set<string>();
-  const domains = new Set<string>();
-  for (const unit of units) {
-    const [section, key] = unit;
-    if (typeof section !== 'string') continue;
-    if (key === undefined) {
-      delete out[section];
-      continue;
-    }
-    const current = out[section];
-    if (Array.isArray(current)) {
-      const copy = current === config[section] ? [...current] : current;
-      copy[key as number] = undefined;
-      out[section] = copy;
-    } else if (current && typeof current === 'object') {
-      const copy = (current === config[section] ? { ...current } : current) as Record<string, unknown>;
-      delete copy[key as string];
-      out[section] = copy;
-      if (section === 'systems') systems.add(String(key));
-      if (section === 'domains') domains.add(String(key));
-    }
-  }
-  return { config: out, rejected: { systems, domains } };
 }

@@ -174,10 +174,13 @@ export interface Model {
   readonly contacts: readonly ContactDecl[];
   readonly tests: readonly RouteTestDecl[];
   readonly lintRules: Readonly<Record<string, 'off' | 'warning' | 'error'>>;
-  /** The merged configuration as validated (objects that failed the schema are left out). */
+  /**
+   * The merged configuration as validated: what failed the schema is left out (a key, a
+   * value, or an object); a list item left out is a hole (`undefined`), so indexes stay.
+   */
   readonly config: ChainmailFile;
   /**
-   * Names that exist in the file but whose object failed the schema and was left out:
+   * Names that exist in the file but whose whole object failed the schema and was left out:
    * references to them are not "unknown", the schema finding already explains them.
    */
   readonly rejected: { readonly systems: ReadonlySet<string>; readonly domains: ReadonlySet<string> };

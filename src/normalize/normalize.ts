@@ -19,8 +19,8 @@ import {
 import { parseAddress, parseDomain, parseHost } from './address.js';
 
 /**
- * Builds the model (IR) from a validated document. Objects that failed the schema were
- * removed by the caller (list items become holes, so paths keep their indexes).
+ * Builds the model (IR) from a validated document. What failed the schema was left out by
+ * the validate stage (list items become holes, so paths keep their indexes).
  */
 export function normalize(
   file: string,
@@ -58,7 +58,7 @@ export function normalize(
       system: p.system,
       default: p.default ?? false,
       filter: p.filter,
-      addresses: p.addresses.map((a, j) => {
+      addresses: items(p.addresses, (a, j) => {
         const { error: _e, ...domain } = parseDomain(a.space.slice(1));
         return {
           domain,
@@ -78,12 +78,12 @@ export function normalize(
     connectors.push({
       name: c.name,
       systems: typeof c.system === 'string' ? [c.system] : [...c.system],
-      addressSpaces: c.addressSpaces.map((s, j) => {
+      addressSpaces: items(c.addressSpaces, (s, j) => {
         const { error: _e, ...domain } = parseDomain(s);
         return { domain: s === '*' ? ('*' as const) : domain, path: [...base, 'addressSpaces', j] };
       }),
       ...(c.to !== undefined ? { to: c.to } : {}),
-      smartHosts: (c.smartHosts ?? []).map((h, j) => ({ ...parseHost(h), path: [...base, 'smartHosts', j] })),
+      smartHosts: items(c.smartHosts, (h, j) => ({ ...parseHost(h), path: [...base, 'smartHosts', j] })),
       allowRelay: c.allowRelay ?? false,
       path: base,
     });
@@ -94,7 +94,7 @@ export function normalize(
     if (!c) return;
     chains.push({
       name: c.name,
-      domains: c.domains.map((d, j) => {
+      domains: items(c.domains, (d, j) => {
         const { error: _e, ...domain } = parseDomain(d);
         return { domain, path: ['chains', i, 'domains', j] };
       }),
@@ -146,10 +146,11 @@ function system(name: string, s: Config.System, fileLines: readonly MailboxFileL
   const base: Path = ['systems', name];
   const mailboxes: MailboxDecl[] = [];
   (s.mailboxes ?? []).forEach((m, i) => {
+    if (m === undefined) return;
     if (typeof m === 'string') {
       mailboxes.push({ address: parseAddress(m), at: { path: [...base, 'mailboxes', i] }, aliases: [] });
     } else {
-      const aliases: AddressEntry[] = (m.aliases ?? []).map((a, j) => ({
+      const aliases: AddressEntry[] = items(m.aliases, (a, j) => ({
         address: parseAddress(a),
         at: { path: [...base, 'mailboxes', i, 'aliases', j] },
       }));
@@ -174,6 +175,15 @@ function system(name: string, s: Config.System, fileLines: readonly MailboxFileL
   };
 }
 
+/** Maps a list's items, skipping the holes the validate stage left; `j` is the item's index in the file. */
+function items<T, U>(list: readonly (T | undefined)[] | undefined, f: (item: T, j: number) => U): U[] {
+  const out: U[] = [];
+  (list ?? []).forEach((item, j) => {
+    if (item !== undefined) out.push(f(item, j));
+  });
+  return out;
+}
+
 /** Strips an `smtp:`/`SMTP:` prefix; the upper-case form marks the primary address. */
 export function splitProxy(value: string): { address: string; primary: boolean; prefixed: boolean } {
   const m = /^(smtp):(.*)$/i.exec(value);
@@ -184,7 +194,7 @@ export function splitProxy(value: string): { address: string; primary: boolean; 
 function contact(c: Config.Contact, i: number, onlyExchange: string | undefined): ContactDecl {
   const base: Path = ['contacts', i];
   const target = splitProxy(c.targetAddress);
-  const proxies: ProxyAddressDecl[] = (c.proxyAddresses ?? []).map((p, j) => {
+  const proxies: ProxyAddressDecl[] = items(c.proxyAddresses, (p, j) => {
     const sp = splitProxy(p);
     return { address: parseAddress(sp.address), primary: sp.primary, at: { path: [...base, 'proxyAddresses', j] } };
   });

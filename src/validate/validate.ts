@@ -3,8 +3,10 @@ import { createRequire } from 'node:module';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { Finding, Path } from '../diagnostics/diagnostic.js';
 import { q } from '../diagnostics/diagnostic.js';
+import type { Model } from '../model/model.js';
 import { SCHEMA_SHA256, validate as precompiled } from './chainmail-validator.generated.js';
 import { didYouMean } from './did-you-mean.js';
+import { pointerToPath, prune, target } from './prune.js';
 
 const require = createRequire(import.meta.url);
 
@@ -32,81 +34,88 @@ function validator(): ValidateFunction {
   return compiled;
 }
 
-/** Result of validation: findings, and the top-level objects that failed (left out of later stages). */
+/** Result of validation: findings, and the document without what failed the schema. */
 export interface ValidateResult {
   readonly findings: readonly Finding[];
-  /** Paths of the objects (a system, a policy, ...) that failed the schema. */
-  readonly rejected: readonly Path[];
+  /** The document without what failed the schema (list items become holes); undefined when fatal. */
+  readonly value?: Record<string, unknown>;
+  /** Paths that were left out, in the document's own indexes. */
+  readonly removed: readonly Path[];
+  /** Names of systems and domains whose whole object was left out. */
+  readonly rejected: Model['rejected'];
   /** True when the document as a whole is unusable (not a mapping, wrong version). */
   readonly fatal: boolean;
 }
 
-/** Validates the merged document against the JSON Schema; turns ajv errors into sentences. */
+const NOTHING: Model['rejected'] = { systems: new Set(), domains: new Set() };
+
+/**
+ * Validates the merged document against the JSON Schema; turns ajv errors into sentences
+ * and leaves out only what failed (see prune.ts): an unknown key is ignored and its object
+ * still analysed, so one run shows every problem.
+ */
 export function validate(config: unknown): ValidateResult {
   if (config === null || config === undefined) {
     return {
       findings: [{ ruleId: 'schema', message: 'the file is empty: start it with "version: 1" and the systems that share your domains', at: { path: [] } }],
-      rejected: [],
+      removed: [],
+      rejected: NOTHING,
       fatal: true,
     };
   }
   if (typeof config !== 'object' || Array.isArray(config)) {
     return {
       findings: [{ ruleId: 'schema', message: `the file must be a mapping with "version: 1", not a ${Array.isArray(config) ? 'list' : typeof config}`, at: { path: [] } }],
-      rejected: [],
+      removed: [],
+      rejected: NOTHING,
       fatal: true,
     };
   }
+  const doc = config as Record<string, unknown>;
   const v = validator();
-  if (v(config)) return { findings: [], rejected: [], fatal: false };
+  if (v(doc)) return { findings: [], value: doc, removed: [], rejected: NOTHING, fatal: false };
   const errors = collapse(v.errors ?? []);
   const findings: Finding[] = [];
-  const rejected = new Map<string, Path>();
+  const targets: Path[] = [];
   let fatal = false;
   for (const e of errors) {
     const path = pointerToPath(e.instancePath);
-    findings.push(describe(e, path, config));
-    const unit = objectUnit(path);
+    findings.push(describe(e, path, doc));
     // without version 1 nothing else of the file can be read with confidence
-    if (path[0] === 'version' || (path.length === 0 && e.keyword === 'required' && (e.params as { missingProperty?: string }).missingProperty === 'version')) {
-      fatal = true;
-    } else if (unit.length > 0) {
-      rejected.set(JSON.stringify(unit), unit);
-    }
+    if (path[0] === 'version' || (path.length === 0 && e.keyword === 'required' && (e.params as { missingProperty?: string }).missingProperty === 'version')) fatal = true;
+    const t = target(e, path);
+    if (t) targets.push(t);
   }
-  return { findings: dedupe(findings), rejected: [...rejected.values()], fatal };
+  if (fatal) return { findings: dedupe(findings), removed: [], rejected: NOTHING, fatal };
+  const pruned = prune(doc, targets, v, collapse);
+  return { findings: dedupe(findings), value: pruned.value, removed: pruned.removed, rejected: rejectedNames(pruned.removed), fatal };
 }
 
-/** The unit a schema error confines: `systems.X`, `policies[i]`, ... or a whole section. */
-function objectUnit(path: Path): Path {
-  if (path.length === 0) return [];
-  const [section, key] = path;
-  if (key === undefined) return [section as string];
-  if (section === 'lint' || section === 'directory' || section === 'include') return [section];
-  return [section as string, key];
-}
-
-function pointerToPath(pointer: string): Path {
-  if (pointer === '') return [];
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .map((s) => (/^(0|[1-9]\d*)$/.test(s) ? Number(s) : s));
+/** Systems and domains left out whole: references to them are not "unknown" (the schema finding explains them). */
+function rejectedNames(removed: readonly Path[]): Model['rejected'] {
+  const systems = new Set<string>();
+  const domains = new Set<string>();
+  for (const [section, name, ...rest] of removed) {
+    if (rest.length > 0 || typeof name !== 'string') continue;
+    if (section === 'systems') systems.add(name);
+    if (section === 'domains') domains.add(name);
+  }
+  return { systems, domains };
 }
 
 function collapse(errors: readonly ErrorObject[]): ErrorObject[] {
   // Combinator noise: drop `oneOf`/`anyOf`/`if` summaries when a deeper error explains them,
-  // and for mailbox entries (string | object) keep the error of the branch the user meant.
+  // and for mailbox entries (string | object) keep the errors of the branch the user meant:
+  // a branch whose own type does not fit the value says nothing about it.
+  const branchMiss = (e: ErrorObject): boolean => e.keyword === 'type' && /\/(oneOf|anyOf)\/\d+\/type$/.test(e.schemaPath);
   const out: ErrorObject[] = [];
   for (const e of errors) {
-    if (e.keyword === 'if') continue;
+    if (e.keyword === 'if' || branchMiss(e)) continue;
+    // the `propertyNames` error itself names the key; its inner error only repeats it
+    if ((e as ErrorObject & { propertyName?: string }).propertyName !== undefined) continue;
     if (e.keyword === 'oneOf' || e.keyword === 'anyOf') {
-      if (errors.some((o) => o !== e && o.instancePath.startsWith(e.instancePath) && o.keyword !== 'type' && o.keyword !== 'oneOf' && o.schemaPath.startsWith(e.schemaPath.replace(/\/(oneOf|anyOf)$/, '')))) continue;
-    }
-    if (e.keyword === 'type' && /\/(oneOf|anyOf)\/\d+\//.test(e.schemaPath)) {
-      // a branch that does not apply to this value's type
-      continue;
+      const base = e.schemaPath.replace(/\/(oneOf|anyOf)$/, '');
+      if (errors.some((o) => o !== e && o.instancePath.startsWith(e.instancePath) && !branchMiss(o) && o.keyword !== 'oneOf' && o.schemaPath.startsWith(base))) continue;
     }
     out.push(e);
   }

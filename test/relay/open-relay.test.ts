@@ -80,10 +80,6 @@ const tricks: [string, string, string][] = [
 ];
 
 describe('open-relay tricks are refused', () => {
-  it('the battery has at least 20 variants', () => {
-    expect(tricks.length).toBeGreaterThanOrEqual(20);
-  });
-
   it.each(tricks)('%s: RCPT TO:%s', async (_what, rcpt, params) => {
     for (const relay of [gw, peer]) {
       const { client } = await RawSmtp.open(relay.address().port);
@@ -94,6 +90,16 @@ describe('open-relay tricks are refused', () => {
       // nothing was accepted, so DATA is refused too
       expect((await client.cmd('DATA')).code).toBeGreaterThanOrEqual(500);
       await client.quit();
+    }
+  });
+
+  it('each relay itself refused at least 20 of the tricks at RCPT (its log says so)', () => {
+    // counted from the attempts the tests above made and the relays logged, not from the
+    // list's length; smtp-server's parser refuses some tricks (no brackets, a list) before
+    // the RCPT hook, which does not log them: 21 of the 29 are logged today
+    for (const relay of [gw, peer]) {
+      const refused = relay.events.filter((e) => e.event === 'refuse' && e.stage === 'RCPT');
+      expect(refused.length, relay.system).toBeGreaterThanOrEqual(20);
     }
   });
 

@@ -34,8 +34,10 @@ export const contactAddressNotAccepted = defineRule({
         // a typo of an accepted space ("xo.on" for "xo.one") gets the corrected list as its fix
         const guess = didYouMean(domain, accepted);
         const i = c.proxyAddresses.indexOf(p);
-        const written = (model.config.contacts?.[c.path[1] as number]?.proxyAddresses ?? []) as string[];
-        const fixed = guess ? written.map((v, j) => (j === i ? `${v.slice(0, v.lastIndexOf('@') + 1)}${guess}` : v)) : undefined;
+        const written = (model.config.contacts?.[c.path[1] as number]?.proxyAddresses ?? []) as (string | undefined)[];
+        // a value that failed the schema leaves a hole: the list is not rewritten around it
+        const intact = written.every((v) => v !== undefined);
+        const fixed = guess && intact ? written.map((v = '', j) => (j === i ? `${v.slice(0, v.lastIndexOf('@') + 1)}${guess}` : v)) : undefined;
         ctx.report({
           message: `secondary address ${q(p.address.display)} of contact ${q(c.cn)} is in ${domainLabel(p.address.domain)}, which system ${q(table.system)} does not accept (${spaces}): mail to it never reaches the contact${guess ? `; did you mean ${q(guess)}?` : ''}`,
           at: p.at,
