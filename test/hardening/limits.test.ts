@@ -11,22 +11,29 @@ import { connectorCycle, longChain, longRewriteChain } from './support/graphs.js
 /**
  * Resource limits (docs/limits.md): every hostile input is answered with a finding or a
  * one-line error, quickly and in bounded memory, never a crash, a hang or a stack trace.
- * The pathological organisations are timed with generous bounds: they must be answered in
- * seconds on a small CI machine.
+ * The pathological organisations are bounded in CPU time (not elapsed time, which a loaded
+ * machine stretches) with generous bounds: they must be answered in seconds of CPU.
  */
 
 const tmp = mkdtempSync(join(tmpdir(), 'chainmail-limits-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 let n = 0;
 
-/** Writes files into a fresh directory and lints `chainmail.yaml` there, timed. */
+/**
+ * Writes files into a fresh directory and lints `chainmail.yaml` there. `ms` is the CPU time
+ * this worker spent (user + system), not the elapsed time: other processes on a busy machine
+ * do not count, so the bounds below hold with both cores taken by something else. They are
+ * still generous (10-100x what an idle machine needs) and only catch work that grows without
+ * limit (minutes, gigabytes) where a limit should have stopped it.
+ */
 function lintFiles(files: Record<string, string>): LintResult & { ms: number } {
   const dir = join(tmp, String(n++));
   mkdirSync(dir);
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-  const t = performance.now();
+  const t = process.cpuUsage();
   const r = lint(loadModel(join(dir, 'chainmail.yaml'), { cwd: dir }));
-  return { ...r, ms: performance.now() - t };
+  const used = process.cpuUsage(t);
+  return { ...r, ms: (used.user + used.system) / 1000 };
 }
 
 const lintText = (text: string): LintResult & { ms: number } => lintFiles({ 'chainmail.yaml': text });
@@ -37,7 +44,7 @@ describe('file size, includes and aliases', () => {
   it(`refuses a YAML file over ${LIMITS.maxYamlBytes} bytes without reading it`, () => {
     const r = lintText(`version: 1\n${'#'.repeat(LIMITS.maxYamlBytes)}\n`);
     expect(syntax(r)).toEqual([`file is ${LIMITS.maxYamlBytes + 12} bytes, over the limit of ${LIMITS.maxYamlBytes}: split it with include:`]);
-    // generous for a loaded 2-core CI machine; without the limit this takes minutes and gigabytes
+    // CPU ms (lintFiles), generous; without the limit this takes minutes and gigabytes
     expect(r.ms).toBeLessThan(10_000);
   });
 
@@ -65,7 +72,7 @@ describe('file size, includes and aliases', () => {
     for (let i = 1; i < 10; i++) lines.push(`a${i}: &a${i} [${Array.from({ length: 9 }, () => `*a${i - 1}`).join(',')}]`);
     const r = lintText(`${lines.join('\n')}\n`);
     expect(syntax(r)[0]).toMatch(/^too many alias expansions \(over 50\)/);
-    // generous for a loaded 2-core CI machine; without the limit this takes minutes and gigabytes
+    // CPU ms (lintFiles), generous; without the limit this takes minutes and gigabytes
     expect(r.ms).toBeLessThan(10_000);
   });
 });
@@ -100,7 +107,7 @@ describe(`nesting depth (at most ${LIMITS.maxNestingDepth})`, () => {
     const before = process.memoryUsage().rss;
     const r = lintText(text);
     expect(syntax(r)).toEqual([NESTING]);
-    // generous for a loaded 2-core CI machine; the parsers alone would take minutes and gigabytes
+    // CPU ms (lintFiles), generous; the parsers alone would take minutes and gigabytes
     expect(r.ms).toBeLessThan(10_000);
     // the parsers never see it: no tree of millions of nodes (the file itself is 16 MB)
     expect(process.memoryUsage().rss - before).toBeLessThan(512 * 1024 * 1024);
@@ -159,7 +166,7 @@ describe(`number of objects (at most ${LIMITS.maxObjects})`, () => {
     ]);
     expect(r.diagnostics).toHaveLength(1);
     expect(r.ms).toBeLessThan(30_000);
-  }, 60_000);
+  }, 600_000);
 
   it('counts every kind of object', () => {
     const merged = {
@@ -191,7 +198,7 @@ describe('pathological organisations are answered in seconds', () => {
     expect(r.errors).toBe(0);
     expect(r.ms).toBeLessThan(60_000);
     expect(peakRss()).toBeLessThan(3 * 1024 * 1024 * 1024);
-  }, 120_000);
+  }, 600_000);
 
   it('100,000 contacts forming one long rewrite chain', () => {
     const r = lintText(longRewriteChain(100_000));
@@ -200,11 +207,11 @@ describe('pathological organisations are answered in seconds', () => {
     expect(loop.length).toBeGreaterThan(0);
     expect(r.ms).toBeLessThan(60_000);
     expect(peakRss()).toBeLessThan(3 * 1024 * 1024 * 1024);
-  }, 180_000);
+  }, 600_000);
 
   it('1,000 connectors in a cycle', () => {
     const r = lintText(connectorCycle(1000));
     expect(r.diagnostics.filter((d) => d.ruleId === 'forwarding-loop')).toHaveLength(1);
     expect(r.ms).toBeLessThan(20_000);
-  }, 60_000);
+  }, 600_000);
 });

@@ -57,7 +57,8 @@ describe.skipIf(!canRun)('startPostfix (a private Postfix instance)', () => {
     const line = await postfix.waitForLog(/to=<carol@example\.com>.*status=sent/);
     expect(line).toMatch(/relay=127\.0\.0\.1\[127\.0\.0\.1\]/);
     const dumped = join(sinkDir, 'dump');
-    for (let i = 0; i < 50 && !existsSync(dumped); i++) await new Promise((r) => setTimeout(r, 100));
+    // smtp-sink writes the dump file as it receives; wait for it (bounded by count, not by speed)
+    for (let i = 0; i < 250 && !existsSync(dumped); i++) await new Promise((r) => setTimeout(r, 100));
     expect(readFileSync(dumped, 'utf8')).toMatch(/X-Rcpt-Args: <carol@example\.com>/);
   });
 

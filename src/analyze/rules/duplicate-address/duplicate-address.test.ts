@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ruleCases, type Cfg } from '../../../../test/support/rule-cases.js';
 import { describeRuleFixtures } from '../../../../test/support/rule-fixtures.js';
+import { cpuClock } from '../../../../test/support/cpu-clock.js';
 import type { Finding } from '../../../diagnostics/diagnostic.js';
 
 const RULE = 'duplicate-address';
@@ -66,9 +67,9 @@ describe('duplicate-address', () => {
   it('finds the duplicates among 100,000 mailbox file lines in linear time', () => {
     const lines = Array.from({ length: 100_000 }, (_, i) => `user${i}@example.com`);
     lines.push('user99999@example.com', 'USER5@example.com');
-    const started = performance.now();
+    const cpu = cpuClock();
     const f = run((c) => (c.systems.unix.mailboxFiles = ['users.txt']), { 'users.txt': `${lines.join('\n')}\n` });
-    const ms = performance.now() - started;
+    const ms = cpu();
     expect(f.map((x) => x.data?.['address'])).toEqual(['user99999@example.com', 'user5@example.com']);
     expect(f[1]?.message).toBe('address "USER5@example.com" is listed twice as a mailbox of system "unix": remove one');
     expect(ms).toBeLessThan(15_000);

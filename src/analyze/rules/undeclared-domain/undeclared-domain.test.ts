@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ruleCases, type Cfg } from '../../../../test/support/rule-cases.js';
 import { describeRuleFixtures } from '../../../../test/support/rule-fixtures.js';
+import { cpuClock } from '../../../../test/support/cpu-clock.js';
 import type { Finding } from '../../../diagnostics/diagnostic.js';
 
 const RULE = 'undeclared-domain';
@@ -46,9 +47,9 @@ describe('undeclared-domain', () => {
 
   it('is one finding for 100,000 mailboxes of an undeclared domain, in linear time', () => {
     const lines = Array.from({ length: 100_000 }, (_, i) => `user${i}@bulk.example`).join('\n');
-    const started = performance.now();
+    const cpu = cpuClock();
     const f = run((c) => (c.systems.unix.mailboxFiles = ['users.txt']), { 'users.txt': `${lines}\n` });
-    const ms = performance.now() - started;
+    const ms = cpu();
     expect(f).toHaveLength(1);
     expect(f[0]?.data).toEqual({ domain: 'bulk.example', kind: 'mailbox', uses: '100000' });
     expect(f[0]?.message).toContain('(and 99,999 more mailboxes)');
