@@ -1,14 +1,14 @@
 import type { SystemDecl, SystemKind } from './model.js';
 
 /**
- * The largest message each kind accepts when the file gives no `maxMessageSize`: Postfix's
- * message_size_limit default (postconf(5): 10240000) and the embedded relay's `--max-size`
- * default (25 MiB, docs/relay.md). Exchange's depends on its version and several settings
- * (transport config, connectors, mailbox), and "other" is unknown: no default.
+ * The largest message a kind accepts when the file gives no `maxMessageSize` and chainmail's
+ * artifacts set none: Postfix's message_size_limit default (postconf(5): 10240000), which
+ * main.cf then leaves alone. Exchange's depends on its version and several settings
+ * (transport config, connectors, mailbox), the relay's on its `--max-size` option, and
+ * "other" is unknown: no default.
  */
 export const DEFAULT_MESSAGE_SIZE: Readonly<Partial<Record<SystemKind, number>>> = {
   postfix: 10_240_000,
-  relay: 26_214_400,
 };
 
 /** A system's message size limit in bytes, and whether the file wrote it; undefined when unknown. */

@@ -23,7 +23,7 @@ export function serverLines(s: SystemDecl): string[] {
       l.push(`mailbox_size_limit = ${s.maxMessageSize}`, `virtual_mailbox_limit = ${s.maxMessageSize}`);
     }
   } else {
-    l.push(`# message_size_limit is left alone (Postfix's default ${DEFAULT_MESSAGE_SIZE.postfix} bytes): set maxMessageSize in the file to change it`);
+    l.push(`# message_size_limit is left alone (Postfix's default is ${DEFAULT_MESSAGE_SIZE.postfix} bytes): set maxMessageSize in the file to change it`);
   }
   if (s.mydestination !== undefined) {
     l.push('# mydestination from the file: domains delivered as local UNIX accounts; none of them is a relay domain');
