@@ -5,6 +5,7 @@
  */
 export const SYNOPSES = {
   build: 'build FILE --out DIR [--target postfix,exchange,ldif,csv,routes] [--check]',
+  deploy: 'deploy postfix DIR [--system NAME] [-c CONFIG_DIR] [--map-dir D] [--map-type hash|lmdb] [--dry-run]',
   graph: 'graph FILE     [--format mermaid|dot]',
   import: 'import postfix DIR|main.cf [--out FILE] | import csvde FILE [--out FILE]',
   init: 'init           write a commented starter file (--share D --with NAME=HOST, or --method 2 --remote D=HOST)',
