@@ -38,9 +38,9 @@ export function relayRightsLines(s: SystemDecl): string[] {
 }
 
 /**
- * Why a `mynetworks` entry cannot be written as it is, or undefined. Postfix refuses a
- * network whose host bits are set ("non-null host address bits", cidr_match.c) and needs
- * IPv6 in brackets (postconf(5) mynetworks).
+ * Why a `mynetworks` entry cannot be written as it is, or undefined. Postfix does not take a
+ * network whose host bits are set as written ("non-null host address bits", cidr_match.c)
+ * and needs IPv6 in brackets (postconf(5) mynetworks).
  */
 export function networkProblem(entry: string): string | undefined {
   const m = /^(\[?)([^\]/]+)\]?(?:\/(\d+))?$/.exec(entry);
