@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MapType } from '../compile/targets/postfix/postfix.js';
 import { MAP_PARAMETER, type PostfixArtifacts } from './artifacts.js';
@@ -62,6 +62,26 @@ export function deployPostfix(o: DeployPostfixOptions): void {
     mkdirSync(target.dir, { recursive: true, mode: 0o755 });
     log(`created ${target.dir}`);
   }
+  const unlock = lock(target.dir);
+  try {
+    install(o, target, settings, { mainCf, oldMainCf, changed: changed.length, running });
+  } finally {
+    unlock();
+  }
+  log(`deployed system ${JSON.stringify(o.artifacts.system)} to ${configDir} (maps in ${target.dir})`);
+}
+
+interface Before {
+  readonly mainCf: string;
+  readonly oldMainCf: Buffer;
+  readonly changed: number;
+  readonly running: boolean;
+}
+
+/** Steps 2-6, rolled back on any failure. */
+function install(o: DeployPostfixOptions, target: { dir: string; type: MapType }, settings: PostfixArtifacts['settings'], b: Before): void {
+  const { commands, log } = o;
+  const { mainCf, oldMainCf, running } = b;
   let swaps: MapSwap[] = [];
   let step = 'postmap';
   try {
@@ -69,7 +89,7 @@ export function deployPostfix(o: DeployPostfixOptions): void {
     step = 'postconf -e';
     const edit = commands.postconf(['-e', ...settings.map((s) => `${s.name} = ${s.value}`)]);
     if (edit.code !== 0) throw new DeployError(firstProblem(edit));
-    log(`postconf -e: ${changed.length} of ${settings.length} settings changed in ${mainCf}`);
+    log(`postconf -e: ${b.changed} of ${settings.length} settings changed in ${mainCf}`);
     step = 'postfix check';
     const check = commands.postfix(['check']);
     if (check.code !== 0 || /\b(fatal|error):/.test(check.stderr)) throw new DeployError(firstProblem(check.stderr.trim() ? check : commands.postfixOnTerminal(['check'])));
@@ -87,7 +107,21 @@ export function deployPostfix(o: DeployPostfixOptions): void {
     throw new DeployError(`${step} failed: ${why}; rolled back: the old maps and main.cf are in place`);
   }
   for (const s of swaps) s.commit();
-  log(`deployed system ${JSON.stringify(o.artifacts.system)} to ${configDir} (maps in ${target.dir})`);
+}
+
+/**
+ * One deploy at a time per map directory: a second one would take the first one's new maps
+ * for the old ones it keeps for a rollback. The lock file is created exclusively (O_EXCL).
+ */
+function lock(dir: string): () => void {
+  const file = join(dir, '.chainmail-deploy.lock');
+  try {
+    writeFileSync(file, `${process.pid}\n`, { flag: 'wx', mode: 0o644 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new DeployError(`cannot create ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    throw new DeployError(`${file} exists: another chainmail deploy is running, or one was killed; remove the file when none runs`);
+  }
+  return () => rmSync(file, { force: true });
 }
 
 function rollBack(swaps: readonly MapSwap[], mainCf: string, old: Buffer, running: boolean, commands: PostfixCommands, log: (l: string) => void): void {

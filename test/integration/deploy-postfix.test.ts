@@ -72,6 +72,21 @@ describe.skipIf(!canRun)('chainmail deploy postfix on a private Postfix', () => 
   /** main.cf and every file of the map directory, by name. */
   const snapshot = (): Map<string, Buffer> => new Map([['main.cf', readFileSync(join(pf().configDir, 'main.cf'))], ...readTree(mapDir)]);
 
+  /** A copy of the build with files edited by hand, and manifest.json updated to match. */
+  function handEdited(name: string, edits: Record<string, (s: string) => string>): string {
+    const dir = join(work, name);
+    cpSync(join(work, 'out'), dir, { recursive: true });
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { files: { path: string; sha256: string }[] };
+    for (const [path, edit] of Object.entries(edits)) {
+      const text = edit(readFileSync(join(dir, path), 'utf8'));
+      writeFileSync(join(dir, path), text);
+      const entry = manifest.files.find((f) => f.path === path);
+      if (entry) entry.sha256 = createHash('sha256').update(text).digest('hex');
+    }
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
+    return dir;
+  }
+
   beforeAll(async () => {
     sink = await startSink(await freePort());
     work = mkdtempSync(join(tmpdir(), 'chainmail-deploy-'));
@@ -119,20 +134,10 @@ describe.skipIf(!canRun)('chainmail deploy postfix on a private Postfix', () => 
 
   it('rolls back a deploy whose postfix check fails: old maps and main.cf byte for byte, Postfix answers as before', async () => {
     // a hand-edited build: a new transport entry, and a main.cf value postconf takes but postfix check refuses
-    const bad = join(work, 'bad');
-    cpSync(join(work, 'out'), bad, { recursive: true });
-    const edits: Record<string, (s: string) => string> = {
+    const bad = handEdited('bad-check', {
       'gw/postfix/transport': (s) => `${s}new.example relay:[127.0.0.1]:9\n`,
       'gw/postfix/main.cf': (s) => s.replace('message_size_limit = 20000000', 'message_size_limit = 20MB'),
-    };
-    const manifest = JSON.parse(readFileSync(join(bad, 'manifest.json'), 'utf8')) as { files: { path: string; sha256: string }[] };
-    for (const [path, edit] of Object.entries(edits)) {
-      const text = edit(readFileSync(join(bad, path), 'utf8'));
-      writeFileSync(join(bad, path), text);
-      const entry = manifest.files.find((f) => f.path === path);
-      if (entry) entry.sha256 = createHash('sha256').update(text).digest('hex');
-    }
-    writeFileSync(join(bad, 'manifest.json'), JSON.stringify(manifest));
+    });
     const before = snapshot();
     const r = await deploy(bad);
     expect(r.code).toBe(1);
@@ -144,5 +149,27 @@ describe.skipIf(!canRun)('chainmail deploy postfix on a private Postfix', () => 
     expect(await rcpt(pf().port, 'x@new.example', LOCAL)).toMatch(/^250 /);
     // the old transport map: new.example is no entry, so the relayhost gets it
     expect(await eventually(() => sink?.recipients().includes('x@new.example') ?? false)).toBe(true);
+  });
+
+  it('installs nothing when postmap refuses a map, and leaves no temporary file', async () => {
+    const bad = handEdited('bad-map', { 'gw/postfix/virtual': (s) => `${s}lonely-key-without-value\n` });
+    const before = snapshot();
+    const r = await deploy(bad);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^chainmail deploy: postmap failed: postmap hash:.*virtual\.chainmail-new: .*expected format: key whitespace value/);
+    expect(snapshot()).toEqual(before);
+  });
+
+  it('refuses to run beside another deploy of the same map directory', async () => {
+    writeFileSync(join(mapDir, '.chainmail-deploy.lock'), '1\n');
+    const before = snapshot();
+    try {
+      const r = await deploy(join(work, 'out'));
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/\.chainmail-deploy\.lock exists: another chainmail deploy is running, or one was killed/);
+      expect(snapshot()).toEqual(before);
+    } finally {
+      rmSync(join(mapDir, '.chainmail-deploy.lock'));
+    }
   });
 });
