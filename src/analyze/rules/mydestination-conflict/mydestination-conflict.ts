@@ -16,8 +16,10 @@ export const mydestinationConflict = defineRule({
   description: "a domain of the organisation in a Postfix system's `mydestination`",
   check(ctx) {
     const { model } = ctx;
-    const why = domainRoles(model);
+    let roles: Map<string, string> | undefined;
     for (const system of model.systems.values()) {
+      if (!system.mydestination?.length) continue;
+      const why = (roles ??= domainRoles(model));
       (system.mydestination ?? []).forEach((entry, i) => {
         if (entry.startsWith('$') || entry.includes('$')) return;
         const ascii = domainToASCII(entry).toLowerCase();
