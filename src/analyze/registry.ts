@@ -15,7 +15,9 @@ import { duplicateAddress } from './rules/duplicate-address/duplicate-address.js
 import { forwardingLoop } from './rules/forwarding-loop/forwarding-loop.js';
 import { hopLimit } from './rules/hop-limit/hop-limit.js';
 import { invalidAddress } from './rules/invalid-address/invalid-address.js';
+import { messageSizeShrinks } from './rules/message-size-shrinks/message-size-shrinks.js';
 import { missingConnector } from './rules/missing-connector/missing-connector.js';
+import { mydestinationConflict } from './rules/mydestination-conflict/mydestination-conflict.js';
 import { noAuthority } from './rules/no-authority/no-authority.js';
 import { relayNotAllowed } from './rules/relay-not-allowed/relay-not-allowed.js';
 import { remotePolicyAuthoritative } from './rules/remote-policy-authoritative/remote-policy-authoritative.js';
@@ -55,7 +57,9 @@ export const rules: readonly Rule[] = [
   forwardingLoop,
   hopLimit,
   invalidAddress,
+  messageSizeShrinks,
   missingConnector,
+  mydestinationConflict,
   noAuthority,
   relayNotAllowed,
   remotePolicyAuthoritative,

@@ -147,6 +147,10 @@ export interface System {
    */
   hopLimit?: number;
   /**
+   * The largest message in bytes this system accepts (Postfix message_size_limit, Exchange MaxReceiveSize, the relay's --max-size). A later system of a chain with a smaller limit than an earlier one bounces what the earlier one accepted (message-size-shrinks).
+   */
+  maxMessageSize?: number;
+  /**
    * Exchange "Forward all mail with unresolved recipients to host" (Postfix fallback_transport): a system name or host. Must be null on systems in a chain.
    */
   forwardUnresolvedTo?: string | null;
@@ -154,6 +158,26 @@ export interface System {
    * Postfix only: the transport(5) entry that delivers this system's own mailboxes, e.g. "local:" (default), "lmtp:unix:private/dovecot-lmtp", "virtual:".
    */
   localTransport?: string;
+  /**
+   * Postfix only: the networks whose SMTP clients may relay through this system (local users and applications), as Postfix mynetworks entries: "127.0.0.0/8", "192.0.2.10", "[::1]/128", "[2001:db8::]/32". When given, main.cf sets mynetworks to exactly this list and puts permit_mynetworks before reject_unauth_destination; when absent, no client relays by its address.
+   *
+   * @maxItems 1000
+   *
+   * Items: An IPv4 address or network, or an IPv6 address or network in brackets.
+   */
+  mynetworks?: string[];
+  /**
+   * Postfix only: true when clients that authenticate with SASL (smtpd_sasl_auth_enable, after STARTTLS) may relay through this system (permit_sasl_authenticated before reject_unauth_destination). Default false.
+   */
+  sasl?: boolean;
+  /**
+   * Postfix only: the domains this system delivers as local UNIX accounts (Postfix mydestination), e.g. ["$myhostname", "localhost"]. When given, main.cf sets it; it must not contain a domain that a policy of this system accepts or a chain shares.
+   *
+   * @maxItems 1000
+   *
+   * Items: A domain name, or $myhostname, $mydomain, localhost.$mydomain.
+   */
+  mydestination?: string[];
   /**
    * Recipients this system delivers itself. Having this key (even empty) means the system lists its recipients.
    */

@@ -79,6 +79,14 @@ export interface SystemDecl {
   readonly hopLimit: number;
   readonly forwardUnresolvedTo: string | null;
   readonly localTransport?: string;
+  /** The largest message in bytes it accepts, as written (`maxMessageSize`). */
+  readonly maxMessageSize?: number;
+  /** Postfix: the networks whose clients may relay (`mynetworks`), as written. */
+  readonly mynetworks?: readonly string[];
+  /** Postfix: SASL-authenticated clients may relay (`sasl`), default false. */
+  readonly sasl: boolean;
+  /** Postfix: the domains delivered as local accounts (`mydestination`), as written. */
+  readonly mydestination?: readonly string[];
   /** True when the system has a `mailboxes` or `mailboxFiles` key (an empty list counts). */
   readonly listsRecipients: boolean;
   readonly mailboxes: readonly MailboxDecl[];

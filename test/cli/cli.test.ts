@@ -6,6 +6,7 @@ import { fixture, isOneLineMessage, run, type JsonReport } from './support.js';
 const CLEAN = 'examples/method1/chainmail.yaml';
 const WARNINGS = fixture('warnings.yaml'); // 2 warnings, no errors
 const INVALID = fixture('invalid.yaml'); // 3 errors, 1 warning
+const ONE_WARNING = 'src/analyze/rules/message-size-shrinks/fixtures/invalid/smaller-later.yaml'; // 1 warning
 
 /** Spec section 6: 0 success (warnings alone never fail), 1 errors, 2 usage or unreadable input. */
 describe('chainmail lint exit codes', () => {
@@ -37,7 +38,22 @@ describe('chainmail lint exit codes', () => {
     expect(quiet.summary).toEqual({ errors: loud.summary.errors, warnings: 0 });
     expect(quiet.diagnostics).toEqual(loud.diagnostics.filter((d) => d.severity === 'error'));
     const text = await run(['lint', '--quiet', WARNINGS]);
-    expect(text.stdout).not.toMatch(/warning/);
+    expect(text.stdout).not.toMatch(/warning: /);
+  });
+
+  it('--quiet says that warnings were hidden instead of "no problems"', async () => {
+    expect((await run(['lint', '--quiet', WARNINGS])).stdout).toBe('\u2714 1 file checked, no errors (2 warnings hidden by --quiet)\n');
+    expect((await run(['lint', '--quiet', '--format', 'markdown', WARNINGS])).stdout).toBe(
+      ':white_check_mark: **chainmail lint**: 1 file checked, no errors (2 warnings hidden by --quiet)\n',
+    );
+    expect((await run(['lint', '--quiet', INVALID])).stdout).toMatch(/\u2716 3 problems \(3 errors, 0 warnings\) \(1 warning hidden by --quiet\)\n$/);
+    expect((await run(['lint', '--quiet', CLEAN])).stdout).toBe('\u2714 1 file checked, no problems\n');
+  });
+
+  it('--max-warnings counts in the singular for one warning', async () => {
+    const r = await run(['lint', ONE_WARNING, '--max-warnings', '0']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('chainmail lint: 1 warning, more than --max-warnings 0\n');
   });
 
   it('lints every FILE given and reports them together', async () => {

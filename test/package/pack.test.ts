@@ -101,6 +101,23 @@ describe.skipIf(!built)('the npm package, installed from its tarball', { timeout
     expect(r.stdout).toMatch(/^::error file=broken\.yaml,line=\d+,/m);
   });
 
+  it('npm install -g of a package folder (what npm link does from a checkout) puts chainmail on the PATH', () => {
+    // the folder is the installed package, whose dependencies resolve from app/node_modules,
+    // as a checkout's resolve from its own node_modules; the tarball itself needs the registry
+    const prefix = join(work, 'global');
+    const g = sh('npm', ['install', '-g', '--prefix', prefix, '--offline', '--no-audit', '--no-fund', join(app, 'node_modules/chainmail')], work);
+    expect(g.status, show(g)).toBe(0);
+    const r = sh(join(prefix, 'bin/chainmail'), ['lint', join(app, 'chainmail.yaml')], work);
+    expect(r.status, show(r)).toBe(0);
+    expect(r.stdout).toBe('\u2714 1 file checked, no problems\n');
+  });
+
+  it('runs from a checkout as node dist/cli/bin.js', () => {
+    const r = sh('node', ['dist/cli/bin.js', 'lint', 'examples/method1/chainmail.yaml'], root);
+    expect(r.status, show(r)).toBe(0);
+    expect(r.stdout).toBe('\u2714 1 file checked, no problems\n');
+  });
+
   it('the library entry imports and lints', () => {
     const script = [
       "import { loadModel, lint } from 'chainmail';",

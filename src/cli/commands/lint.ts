@@ -34,16 +34,17 @@ options:
     const maxWarnings = intOption('max-warnings', values['max-warnings']);
     const { entries, fatal } = lintFiles(positionals, io);
     const shown = values.quiet ? entries.map((e) => ({ ...e, result: onlyErrors(e.result) })) : entries;
-    // when no file could be read there is no report: a "no problems" line would be a lie
-    if (shown.length > 0 || !fatal) {
-      io.stdout(formats[format](shown, { color: format === 'text' && useColor(io), toolVersion: VERSION, cwd: io.cwd }));
-    }
-    if (fatal) return 2;
     const errors = entries.reduce((n, e) => n + e.result.errors, 0);
     const warnings = entries.reduce((n, e) => n + e.result.warnings, 0);
+    // when no file could be read there is no report: a "no problems" line would be a lie
+    if (shown.length > 0 || !fatal) {
+      const hidden = values.quiet && warnings > 0 ? { hiddenWarnings: warnings } : {};
+      io.stdout(formats[format](shown, { color: format === 'text' && useColor(io), toolVersion: VERSION, cwd: io.cwd, ...hidden }));
+    }
+    if (fatal) return 2;
     if (errors > 0) return 1;
     if (maxWarnings !== undefined && warnings > maxWarnings) {
-      io.stderr(`chainmail lint: ${warnings} warnings, more than --max-warnings ${maxWarnings}\n`);
+      io.stderr(`chainmail lint: ${warnings} warning${warnings === 1 ? '' : 's'}, more than --max-warnings ${maxWarnings}\n`);
       return 1;
     }
     return 0;

@@ -5,11 +5,12 @@
  */
 export const SYNOPSES = {
   build: 'build FILE --out DIR [--target postfix,exchange,ldif,csv,routes] [--check]',
+  deploy: 'deploy postfix DIR [--system NAME] [-c CONFIG_DIR] [--map-dir D] [--map-type hash|lmdb] [--dry-run]',
   graph: 'graph FILE     [--format mermaid|dot]',
   import: 'import postfix DIR|main.cf [--out FILE] | import csvde FILE [--out FILE]',
-  init: 'init           write a commented starter file (--share D --with NAME=HOST, or --method 2 --remote D=HOST)',
+  init: 'init (--share DOMAIN --with NAME=HOST ... | --method 2 --remote DOMAIN=HOST ...) [--gateway SPEC] [--out FILE]',
   lint: 'lint FILE...   [--format text|json|sarif|github|gitlab|markdown|junit] [--max-warnings N] [--quiet]',
-  plan: 'plan FILE [--out DIR] [--base FILE|REF[:PATH]] [--format text|markdown|json] [--detailed-exitcode]',
+  plan: 'plan FILE (--out DIR | --base FILE|REF[:PATH] [--out DIR]) [--format text|markdown|json] [--detailed-exitcode]',
   relay: 'relay --routes FILE --listen HOST:PORT --spool DIR   run the embedded SMTP relay',
   route: 'route FILE ADDRESS... [--from internet|SYSTEM] [--recipients FILE] [--json]',
   schema: 'schema         print the JSON Schema of the file format',

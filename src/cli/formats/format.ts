@@ -12,6 +12,8 @@ export interface FormatContext {
   readonly color: boolean;
   readonly toolVersion: string;
   readonly cwd: string;
+  /** Warnings left out by `lint --quiet`, so that the summary does not say "no problems". */
+  readonly hiddenWarnings?: number;
 }
 
 /** A pure function from results to the text written on stdout. */

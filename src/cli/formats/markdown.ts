@@ -7,20 +7,21 @@ import type { Formatter } from './format.js';
  * (severity, location, rule linked to its doc page, message) and a summary line; a single
  * success line when there are no findings. Never ANSI: the text is pasted, not shown on a TTY.
  */
-export const markdown: Formatter = (entries) => {
+export const markdown: Formatter = (entries, ctx) => {
   const n = entries.length;
+  const s = (k: number, w: string): string => `${k} ${w}${k === 1 ? '' : 's'}`;
+  const hidden = ctx.hiddenWarnings ? ` (${s(ctx.hiddenWarnings, 'warning')} hidden by --quiet)` : '';
   const checked = `${n} file${n === 1 ? '' : 's'} checked`;
   const diagnostics = entries.flatMap((e) => e.result.diagnostics);
-  if (diagnostics.length === 0) return `:white_check_mark: **chainmail lint**: ${checked}, no problems\n`;
+  if (diagnostics.length === 0) return `:white_check_mark: **chainmail lint**: ${checked}, ${hidden ? 'no errors' : 'no problems'}${hidden}\n`;
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   const warnings = diagnostics.length - errors;
-  const s = (k: number, w: string): string => `${k} ${w}${k === 1 ? '' : 's'}`;
   const out = [
     '| Severity | Location | Rule | Message |',
     '| --- | --- | --- | --- |',
     ...diagnostics.map(row),
     '',
-    `${errors ? ':x:' : ':warning:'} **chainmail lint**: ${s(diagnostics.length, 'problem')} (${s(errors, 'error')}, ${s(warnings, 'warning')}), ${checked}`,
+    `${errors ? ':x:' : ':warning:'} **chainmail lint**: ${s(diagnostics.length, 'problem')} (${s(errors, 'error')}, ${s(warnings, 'warning')}), ${checked}${hidden}`,
   ];
   return `${out.join('\n')}\n`;
 };

@@ -31,12 +31,13 @@ export const text: Formatter = (entries, ctx) => {
     }
   }
   const total = errors + warnings;
+  const s = (k: number, w: string): string => `${k} ${w}${k === 1 ? '' : 's'}`;
+  const hidden = ctx.hiddenWarnings ? ` (${s(ctx.hiddenWarnings, 'warning')} hidden by --quiet)` : '';
   if (total === 0) {
     const n = entries.length;
-    out.push(paint(C.bold, `\u2714 ${n} file${n === 1 ? '' : 's'} checked, no problems`));
+    out.push(paint(C.bold, `\u2714 ${n} file${n === 1 ? '' : 's'} checked, ${hidden ? 'no errors' : 'no problems'}${hidden}`));
   } else {
-    const s = (k: number, w: string): string => `${k} ${w}${k === 1 ? '' : 's'}`;
-    out.push(paint(errors ? C.red : C.yellow, `\u2716 ${s(total, 'problem')} (${s(errors, 'error')}, ${s(warnings, 'warning')})`));
+    out.push(paint(errors ? C.red : C.yellow, `\u2716 ${s(total, 'problem')} (${s(errors, 'error')}, ${s(warnings, 'warning')})${hidden}`));
   }
   return `${out.join('\n')}\n`;
 };

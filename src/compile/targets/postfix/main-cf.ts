@@ -3,6 +3,8 @@ import type { RoutingTable } from '../../../model/routing-table.js';
 import { safeComment } from './map-syntax.js';
 import type { MapType } from './postfix.js';
 import type { PostfixRoutes } from './postfix-routes.js';
+import { relayRightsLines } from './relay-rights.js';
+import { serverLines } from './server-settings.js';
 
 /**
  * Postfix's default parent_domain_matches_subdomains (postconf -d, mail_params.h
@@ -19,9 +21,9 @@ export const PARENT_DOMAIN_MATCHES_SUBDOMAINS =
 export function mainCf(s: SystemDecl, table: RoutingTable, routes: PostfixRoutes, dir: string, type: MapType): string {
   const map = (file: string): string => `${type}:${dir}/${file}`;
   const l: string[] = [
-    `# main.cf settings of system ${JSON.stringify(s.name)}: one "postconf -e" argument per line (docs/postfix.md):`,
-    "#   grep -Ev '^(#|$)' main.cf | xargs -d '\\n' postconf -e && postfix reload",
-    `# Run postmap on the four maps in ${dir} first. The relay domains must not also be listed in`,
+    `# main.cf settings of system ${JSON.stringify(s.name)}: one "postconf -e" argument per line (docs/postfix.md).`,
+    `# Deploy with: chainmail deploy postfix DIR --system ${s.name} (postmap the maps, postconf -e, postfix check, reload;`,
+    `# rolled back when a step fails). The maps live in ${dir}. The relay domains must not also be listed in`,
     '# mydestination or virtual_*_domains: a domain belongs to one Postfix address class.',
     '',
     '# the maps chainmail writes: accepted domains, valid recipients, routes, rewrites',
@@ -30,9 +32,7 @@ export function mainCf(s: SystemDecl, table: RoutingTable, routes: PostfixRoutes
     `transport_maps = ${map('transport')}`,
     `virtual_alias_maps = ${map('virtual')}`,
     '',
-    '# relay only to relay_domains, for every client: no network or address earns relay rights,',
-    '# so this can never be an open relay (unauthorised destinations get 554 5.7.1)',
-    'smtpd_relay_restrictions = reject_unauth_destination',
+    ...relayRightsLines(s),
     '# reject unknown recipients at RCPT time with a permanent 550 5.1.1 instead of bouncing later',
     'smtpd_reject_unlisted_recipient = yes',
     'unknown_relay_recipient_reject_code = 550',
@@ -42,6 +42,8 @@ export function mainCf(s: SystemDecl, table: RoutingTable, routes: PostfixRoutes
     `hopcount_limit = ${table.hopLimit}`,
     '# no catch-all for unknown local users: luser_relay into a shared domain would loop (KB 321721 step 3)',
     'luser_relay =',
+    '',
+    ...serverLines(s),
   ];
   if (table.unresolved) {
     l.push('', `# forwardUnresolvedTo: unresolved recipients of the accepted domains go to ${table.unresolved.hosts.map((h) => h.display).join(', ')}`);

@@ -5,6 +5,7 @@ import type { OutputFile } from '../../output.js';
 import { compileRoutingTables } from '../../routing.js';
 import { mainCf } from './main-cf.js';
 import { addressValueProblem, mapKeyProblem, safeComment, transportValueProblem } from './map-syntax.js';
+import { networkProblem } from './relay-rights.js';
 import { postfixRoutes, type Entry, type PostfixRoutes } from './postfix-routes.js';
 
 /** Map types chainmail writes: Debian's default_database_type, or LMDB (postconf -m). @public */
@@ -53,6 +54,10 @@ function systemFiles(s: SystemDecl, table: RoutingTable, dir: string, type: MapT
   const local = s.localTransport ?? DEFAULT_LOCAL_TRANSPORT;
   const localProblem = transportValueProblem(local);
   if (localProblem) problems.push(`localTransport ${JSON.stringify(local)} of system ${JSON.stringify(s.name)} ${localProblem}`);
+  for (const n of s.mynetworks ?? []) {
+    const p = networkProblem(n);
+    if (p) problems.push(`mynetworks entry ${JSON.stringify(n)} of system ${JSON.stringify(s.name)} ${p}`);
+  }
   const routes = postfixRoutes(table, local);
   const check = checker(s.name, problems);
   const path = (f: string): string => `${s.name}/postfix/${f}`;
