@@ -17,6 +17,7 @@ import { hopLimit } from './rules/hop-limit/hop-limit.js';
 import { invalidAddress } from './rules/invalid-address/invalid-address.js';
 import { missingConnector } from './rules/missing-connector/missing-connector.js';
 import { noAuthority } from './rules/no-authority/no-authority.js';
+import { pathOutsideRepository } from './rules/path-outside-repository/path-outside-repository.js';
 import { relayNotAllowed } from './rules/relay-not-allowed/relay-not-allowed.js';
 import { remotePolicyAuthoritative } from './rules/remote-policy-authoritative/remote-policy-authoritative.js';
 import { remotePolicyFilter } from './rules/remote-policy-filter/remote-policy-filter.js';
@@ -56,6 +57,7 @@ export const rules: readonly Rule[] = [
   invalidAddress,
   missingConnector,
   noAuthority,
+  pathOutsideRepository,
   relayNotAllowed,
   remotePolicyAuthoritative,
   remotePolicyFilter,

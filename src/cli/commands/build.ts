@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { lint } from '../../analyze/lint.js';
 import { compile, CompileError, isTargetId, TARGET_IDS, type CompileOptions, type TargetId } from '../../compile/compile.js';
-import { ArtifactError, compareArtifacts, emit, inputHash, sha256, writeArtifacts, type BuildInput } from '../../compile/emit.js';
+import { ArtifactError, compareArtifacts, emit, inputHash, writeArtifacts, type BuildInput } from '../../compile/emit.js';
 import type { OutputFile } from '../../compile/output.js';
 import { loadModel } from '../../pipeline.js';
 import { parse, type Command } from '../command.js';
@@ -124,7 +123,8 @@ export function prepareBuild(positionals: readonly string[], values: BuildValues
     io.stderr(`chainmail ${command}: cannot compile ${loaded.file}; nothing was written\n`);
     return 1;
   }
-  const input = buildInput(resolve(io.cwd, loaded.file), loaded.sources.files().map((f) => resolve(io.cwd, f)));
+  // the hashes of the bytes the loader read: no file is opened a second time
+  const input = buildInput(resolve(io.cwd, file), loaded.read);
   return { files: emit(files, { version: VERSION, input }), out: resolve(io.cwd, values.out) };
 }
 
@@ -155,10 +155,10 @@ function list(value: string | undefined): string[] | undefined {
 }
 
 /** The input's identity: every file read, by path relative to the main file's directory. */
-function buildInput(main: string, read: readonly string[]): BuildInput {
+function buildInput(main: string, read: readonly { path: string; sha256: string }[]): BuildInput {
   const base = dirname(main);
-  const files = [...new Set([main, ...read])]
-    .map((abs) => ({ path: relative(base, abs).split(sep).join('/'), sha256: sha256(readFileSync(abs)) }))
+  const files = read
+    .map((f) => ({ path: relative(base, f.path).split(sep).join('/'), sha256: f.sha256 }))
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { file: relative(base, main), sha256: inputHash(files), files };
 }
