@@ -4,6 +4,7 @@ import { compile, CompileError, isTargetId, TARGET_IDS, type CompileOptions, typ
 import { ArtifactError, compareArtifacts, emit, inputHash, writeArtifacts, type BuildInput } from '../../compile/emit.js';
 import type { OutputFile } from '../../compile/output.js';
 import { loadModel } from '../../pipeline.js';
+import { ALLOW_PATH_HELP, ALLOW_PATH_OPTION, loadOptions } from '../allow-path.js';
 import { parse, type Command } from '../command.js';
 import { text } from '../formats/text.js';
 import { UsageError, useColor, type CliIo } from '../io.js';
@@ -30,7 +31,7 @@ options:
   --map-type T           Postfix map type: hash (default) or lmdb
   --with-ous             LDIF: create the contacts' organisational units first
   --postfix-for LIST     systems that also get Postfix files (besides kind: postfix)
-`,
+${ALLOW_PATH_HELP}`,
   async run(args, io) {
     const { values, positionals } = parse(args, { ...BUILD_OPTIONS, check: { type: 'boolean', default: false } });
     if (values.help) {
@@ -78,6 +79,7 @@ export const BUILD_OPTIONS = {
   'map-type': { type: 'string' },
   'with-ous': { type: 'boolean', default: false },
   'postfix-for': { type: 'string' },
+  ...ALLOW_PATH_OPTION,
 } as const;
 
 interface BuildValues {
@@ -87,6 +89,7 @@ interface BuildValues {
   readonly 'map-type'?: string | undefined;
   readonly 'with-ous'?: boolean | undefined;
   readonly 'postfix-for'?: string | undefined;
+  readonly 'allow-path'?: readonly string[] | undefined;
 }
 
 /**
@@ -99,7 +102,7 @@ export function prepareBuild(positionals: readonly string[], values: BuildValues
   const options = compileOptions(values);
   const file = positionals[0] ?? '';
   step(`loading ${file}`);
-  const loaded = loadModel(file, { cwd: io.cwd });
+  const loaded = loadModel(file, loadOptions(io, values));
   step('linting');
   const result = lint(loaded);
   if (result.fatal) {

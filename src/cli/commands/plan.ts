@@ -32,7 +32,8 @@ options:
                          and mailbox files come from the same revision
   --format F             text (default), markdown (for a pull request comment), json
   --detailed-exitcode    exit 3 when routes or artifacts change, 0 when nothing does
-  (and the options of build: --target, --postfix-dir, --map-type, --with-ous, --postfix-for)
+  (and the options of build: --target, --postfix-dir, --map-type, --with-ous, --postfix-for,
+  --allow-path)
 
 Exit codes: 0 no changes (or changes without --detailed-exitcode), 1 lint errors,
 2 usage error or unreadable file, 3 changes (with --detailed-exitcode).
@@ -50,7 +51,7 @@ Exit codes: 0 no changes (or changes without --detailed-exitcode), 1 lint errors
     }
     const format = values.format ?? 'text';
     if (!(PLAN_FORMATS as readonly string[]).includes(format)) throw new UsageError(`unknown --format ${JSON.stringify(format)}; use one of ${PLAN_FORMATS.join(', ')}`);
-    const routes = values.base !== undefined ? planRoutes(positionals, values.base, io) : undefined;
+    const routes = values.base !== undefined ? planRoutes(positionals, values.base, io, values['allow-path']) : undefined;
     if (typeof routes === 'number') return routes;
     let artifacts: { changes: FileChange[]; unchanged: number } | undefined;
     if (routes === undefined || values.out !== undefined) {
