@@ -10,3 +10,8 @@ export function shownPath(name: string): string {
 }
 
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+/** A file name in double quotes for a one-line message: JSON string escapes, plus the C1 controls and line separators JSON leaves as they are. */
+export function quotedPath(name: string): string {
+  return JSON.stringify(name).replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

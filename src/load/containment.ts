@@ -75,7 +75,7 @@ const CHUNK = 1024 * 1024;
 
 // O_NOFOLLOW: the checked real path has no symlink, so one found at open time was swapped in;
 // O_NONBLOCK: opening a FIFO returns at once instead of waiting for a writer (open(2)).
-const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0) | (constants.O_NOCTTY ?? 0);
+export const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0) | (constants.O_NOCTTY ?? 0);
 
 /**
  * Reads files inside a boundary, each at most once per run (by device and inode), within a

@@ -1,6 +1,7 @@
 import { dirname, relative, resolve, sep } from 'node:path';
 import { lint } from '../../analyze/lint.js';
 import { compile, CompileError, isTargetId, TARGET_IDS, type CompileOptions, type TargetId } from '../../compile/compile.js';
+import { assertOutDir, ignoredLine, type IgnoredClaim } from '../../compile/artifact-dir.js';
 import { ArtifactError, compareArtifacts, emit, inputHash, writeArtifacts, type BuildInput } from '../../compile/emit.js';
 import type { OutputFile } from '../../compile/output.js';
 import { loadModel } from '../../pipeline.js';
@@ -47,6 +48,7 @@ ${ALLOW_PATH_HELP}`,
     try {
       if (values.check) {
         const c = compareArtifacts(out, files);
+        warnIgnored(io, out, c.ignored);
         const lines = [...c.missing.map((p) => `missing  ${p}`), ...c.stale.map((p) => `stale    ${p}`), ...c.extra.map((p) => `extra    ${p}`)];
         if (lines.length === 0) {
           io.stdout(`${shown(io, out)} is up to date (${files.length} files)\n`);
@@ -57,6 +59,7 @@ ${ALLOW_PATH_HELP}`,
         return 1;
       }
       const r = writeArtifacts(out, files);
+      warnIgnored(io, out, r.ignored);
       for (const p of r.written) io.stdout(`wrote    ${p}\n`);
       for (const p of r.removed) io.stdout(`removed  ${p}\n`);
       io.stdout(`${shown(io, out)}: ${r.written.length} written, ${r.removed.length} removed, ${r.unchanged.length} unchanged\n`);
@@ -101,6 +104,15 @@ export function prepareBuild(positionals: readonly string[], values: BuildValues
   if (values.out === undefined || values.out === '') throw new UsageError('--out DIR is required');
   const options = compileOptions(values);
   const file = positionals[0] ?? '';
+  const out = resolve(io.cwd, values.out);
+  try {
+    // the directory a checkout holds is data: no symbolic link on the way to it (docs/build.md)
+    assertOutDir(out, resolve(io.cwd));
+  } catch (e) {
+    if (!(e instanceof ArtifactError)) throw e;
+    io.stderr(`chainmail ${command}: ${e.message}\n`);
+    return 2;
+  }
   step(`loading ${file}`);
   const loaded = loadModel(file, loadOptions(io, values));
   step('linting');
@@ -128,7 +140,7 @@ export function prepareBuild(positionals: readonly string[], values: BuildValues
   }
   // the hashes of the bytes the loader read: no file is opened a second time
   const input = buildInput(resolve(io.cwd, file), loaded.read);
-  return { files: emit(files, { version: VERSION, input }), out: resolve(io.cwd, values.out) };
+  return { files: emit(files, { version: VERSION, input }), out };
 }
 
 function compileOptions(values: BuildValues): CompileOptions {
@@ -164,6 +176,11 @@ function buildInput(main: string, read: readonly { path: string; sha256: string 
     .map((f) => ({ path: relative(base, f.path).split(sep).join('/'), sha256: f.sha256 }))
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { file: relative(base, main), sha256: inputHash(files), files };
+}
+
+/** One warning line per manifest entry that was ignored (SECURITY.md: the manifest is a claim). */
+export function warnIgnored(io: CliIo, out: string, ignored: readonly IgnoredClaim[]): void {
+  for (const c of ignored) io.stderr(`chainmail: ${ignoredLine(shown(io, out), c)}\n`);
 }
 
 function shown(io: CliIo, path: string): string {

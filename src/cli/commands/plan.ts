@@ -1,7 +1,8 @@
+import { ArtifactError } from '../../compile/emit.js';
 import { planChanges, type FileChange } from '../../compile/plan-files.js';
 import { parse, type Command } from '../command.js';
 import { UsageError, useColor } from '../io.js';
-import { BUILD_OPTIONS, prepareBuild } from './build.js';
+import { BUILD_OPTIONS, prepareBuild, warnIgnored } from './build.js';
 import { planRoutes, type PlannedRoutes } from './plan-base.js';
 import { routeDiffJson, routeDiffMarkdown, routeDiffText } from './plan-routes.js';
 import { SYNOPSES } from './synopses.js';
@@ -53,11 +54,18 @@ Exit codes: 0 no changes (or changes without --detailed-exitcode), 1 lint errors
     if (!(PLAN_FORMATS as readonly string[]).includes(format)) throw new UsageError(`unknown --format ${JSON.stringify(format)}; use one of ${PLAN_FORMATS.join(', ')}`);
     const routes = values.base !== undefined ? planRoutes(positionals, values.base, io, values['allow-path']) : undefined;
     if (typeof routes === 'number') return routes;
-    let artifacts: { changes: FileChange[]; unchanged: number } | undefined;
+    let artifacts: ReturnType<typeof planChanges> | undefined;
     if (routes === undefined || values.out !== undefined) {
       const prepared = prepareBuild(positionals, values, io, 'plan');
       if (typeof prepared === 'number') return prepared;
-      artifacts = planChanges(prepared.out, prepared.files);
+      try {
+        artifacts = planChanges(prepared.out, prepared.files);
+      } catch (e) {
+        if (!(e instanceof ArtifactError)) throw e;
+        io.stderr(`chainmail plan: ${e.message}\n`);
+        return 2;
+      }
+      warnIgnored(io, prepared.out, artifacts.ignored);
     }
     const color = useColor(io);
     if (routes === undefined) io.stdout(render(format as PlanFormat, artifacts?.changes ?? [], artifacts?.unchanged ?? 0, color));
