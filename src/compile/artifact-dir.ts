@@ -39,6 +39,12 @@ export function isPlainPath(p: string): boolean {
   return p.split('/').every((x) => x !== '' && x !== '.' && x !== '..');
 }
 
+/** Refuses artifact paths a target produced that are not plain (a bug: names are escaped by the targets). */
+export function assertPlainPaths(paths: readonly string[]): void {
+  const odd = paths.find((p) => !isPlainPath(p));
+  if (odd !== undefined) throw new ArtifactError(`artifact path ${quotedPath(odd)} is not a plain relative path; please report this`);
+}
+
 /** What is at a plain path under `root`, found without following any symbolic link. */
 export type Entry = { readonly kind: 'missing' } | { readonly kind: 'file'; readonly st: Stats } | { readonly kind: 'in-the-way'; readonly at: string; readonly what: string };
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, lstatSync, mkdirSync, mkdtempSync, openSync, renameSync, rmdirSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { quotedPath, shownPath } from '../diagnostics/shown-path.js';
-import { ArtifactError, assertOutDir, isPlainPath, lookup, MANIFEST, readArtifact, readManifest, type IgnoredClaim } from './artifact-dir.js';
+import { ArtifactError, assertOutDir, assertPlainPaths, lookup, MANIFEST, readArtifact, readManifest, type IgnoredClaim } from './artifact-dir.js';
 import type { OutputFile } from './output.js';
 
 export { ArtifactError, MANIFEST, readArtifact, readManifest, type IgnoredClaim };
@@ -136,8 +136,7 @@ export interface Comparison {
 /** Compares `dir` with the files a build would write there; reads only regular files inside it, follows no link. */
 export function compareArtifacts(dir: string, files: readonly OutputFile[]): Comparison {
   assertOutDir(dir);
-  const odd = files.find((f) => !isPlainPath(f.path));
-  if (odd) throw new ArtifactError(`artifact path ${quotedPath(odd.path)} is not a plain relative path; please report this`);
+  assertPlainPaths(files.map((f) => f.path));
   const missing: string[] = [];
   const stale: string[] = [];
   const unchanged: string[] = [];

@@ -1,5 +1,5 @@
 import { createTwoFilesPatch } from 'diff';
-import { assertOutDir, type IgnoredClaim } from './artifact-dir.js';
+import { assertOutDir, assertPlainPaths, type IgnoredClaim } from './artifact-dir.js';
 import { bytes, MANIFEST, readArtifact, readManifest, withoutHeader } from './emit.js';
 import type { OutputFile } from './output.js';
 
@@ -27,6 +27,7 @@ export interface FileChange {
  */
 export function planChanges(dir: string, files: readonly OutputFile[]): { changes: FileChange[]; unchanged: number; ignored: IgnoredClaim[] } {
   assertOutDir(dir);
+  assertPlainPaths(files.map((f) => f.path));
   const changes: FileChange[] = [];
   let unchanged = 0;
   const produced = new Set(files.map((f) => f.path));

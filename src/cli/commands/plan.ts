@@ -1,6 +1,8 @@
 import { ArtifactError } from '../../compile/emit.js';
 import { planChanges, type FileChange } from '../../compile/plan-files.js';
+import { shownPath } from '../../diagnostics/shown-path.js';
 import { parse, type Command } from '../command.js';
+import { codeSpan, htmlText } from '../formats/markdown.js';
 import { UsageError, useColor } from '../io.js';
 import { BUILD_OPTIONS, prepareBuild, warnIgnored } from './build.js';
 import { planRoutes, type PlannedRoutes } from './plan-base.js';
@@ -79,8 +81,8 @@ const VERB = { add: 'added', change: 'changed', remove: 'removed' } as const;
 const SIGN = { add: '+', change: '~', remove: '-' } as const;
 
 function summaryLine(c: FileChange): string {
-  if (c.headerOnly) return `${SIGN[c.action]} ${c.path}: header only (input sha256)`;
-  return `${SIGN[c.action]} ${c.path}: ${VERB[c.action]}, +${c.additions} -${c.deletions}`;
+  if (c.headerOnly) return `${SIGN[c.action]} ${shownPath(c.path)}: header only (input sha256)`;
+  return `${SIGN[c.action]} ${shownPath(c.path)}: ${VERB[c.action]}, +${c.additions} -${c.deletions}`;
 }
 
 function totals(changes: readonly FileChange[], unchanged: number): string {
@@ -96,13 +98,13 @@ function render(format: PlanFormat, changes: readonly FileChange[], unchanged: n
   }
   if (format === 'markdown') {
     const out = ['### chainmail plan', ''];
-    for (const c of changes) out.push(`- \`${c.path}\`: ${c.headerOnly ? 'header only (input sha256)' : `${VERB[c.action]}, +${c.additions} -${c.deletions}`}`);
+    for (const c of changes) out.push(`- ${codeSpan(c.path)}: ${c.headerOnly ? 'header only (input sha256)' : `${VERB[c.action]}, +${c.additions} -${c.deletions}`}`);
     if (changes.length > 0) out.push('');
     out.push(totals(changes, unchanged), '');
     for (const c of changes) {
       if (c.headerOnly) continue;
       const fence = '`'.repeat(Math.max(3, ...(c.diff.match(/`{3,}/g) ?? []).map((r) => r.length + 1)));
-      out.push(`<details><summary><code>${c.path}</code></summary>`, '', `${fence}diff`, c.diff.replace(/\n$/, ''), fence, '', '</details>', '');
+      out.push(`<details><summary><code>${htmlText(c.path)}</code></summary>`, '', `${fence}diff`, c.diff.replace(/\n$/, ''), fence, '', '</details>', '');
     }
     return `${out.join('\n').replace(/\n+$/, '')}\n`;
   }
