@@ -14,7 +14,7 @@ import { dirname, join, relative, resolve, sep, isAbsolute } from 'node:path';
 export interface Boundary {
   /** The repository (git top level) or the main file's directory: what the findings name. */
   readonly root: string;
-  /** root and every --allow-path directory, each resolved once. */
+  /** root and every --allow-path directory, each as written and resolved once. */
   readonly roots: readonly string[];
 }
 
@@ -37,8 +37,10 @@ export function repositoryRoot(dir: string): string {
 
 /** The boundary of one load: `root` (default: the repository of `mainAbs`) and the allowed directories. */
 export function boundary(mainAbs: string, allowPaths: readonly string[] = [], root?: string): Boundary {
-  const top = real(root ?? repositoryRoot(dirname(mainAbs)));
-  return { root: top, roots: [top, ...allowPaths.map(real)] };
+  const lexical = [resolve(root ?? repositoryRoot(dirname(mainAbs))), ...allowPaths.map((p) => resolve(p))];
+  // as written too: a path is first checked as written, before the file system is asked
+  const roots = [...new Set([...lexical.map(real), ...lexical])];
+  return { root: real(lexical[0] ?? '/'), roots };
 }
 
 function real(p: string): string {
@@ -49,11 +51,16 @@ function real(p: string): string {
   }
 }
 
-/** Whether a real path is inside one of the boundary's directories. */
+/**
+ * Whether a real path is inside one of the boundary's directories, and not inside a `.git`
+ * directory there: actions/checkout keeps the job's token in `.git/config` (an
+ * `http.extraheader`), which is inside the repository but never chainmail's input.
+ */
 export function contains(b: Boundary, realPath: string): boolean {
   return b.roots.some((r) => {
     const rel = relative(r, realPath);
-    return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
+    if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return false;
+    return !rel.split(sep).includes('.git');
   });
 }
 
@@ -89,6 +96,8 @@ export class ContainedReader {
     readonly boundary: Boundary,
     /** Total bytes one run reads (LIMITS.maxTotalBytes). */
     readonly budget: number,
+    /** Test hook: runs between the path check and the open, where an attacker would swap a link in. */
+    private readonly afterCheck?: (realPath: string) => void,
   ) {}
 
   /** Bytes read so far. */
@@ -98,6 +107,8 @@ export class ContainedReader {
 
   /** Reads `abs` (shown as `shown` in a later duplicate's message), at most `maxBytes`. */
   read(abs: string, shown: string, maxBytes: number): ReadResult {
+    // outside as written: refused without asking the file system whether it exists
+    if (!contains(this.boundary, resolve(abs))) return refuse({ kind: 'outside' });
     let realPath: string;
     try {
       realPath = realpathSync.native(abs);
@@ -106,6 +117,7 @@ export class ContainedReader {
       return refuse(code === 'ENOENT' || code === 'ENOTDIR' ? { kind: 'missing' } : { kind: 'unreadable', code });
     }
     if (!contains(this.boundary, realPath)) return refuse({ kind: 'outside' });
+    this.afterCheck?.(realPath);
     let fd: number;
     try {
       fd = openSync(realPath, OPEN_FLAGS);
