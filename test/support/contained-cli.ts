@@ -141,46 +141,10 @@ export function write(dir: string, files: Readonly<Record<string, string>>): voi
   }
 }
 
-/** The seed's method 1: Exchange shares example.com with a Postfix server (`unix`). */
+/** The seed's method 1 (examples/method1): Exchange shares example.com with a Postfix server (`unix`), with lines added at the top and to `unix`. */
 export function org(extra: { top?: string; unix?: string } = {}): string {
-  return `version: 1
-name: containment
-${extra.top ?? ''}domains:
-  example.local: {}
-  example.com: {}
-systems:
-  exchange:
-    kind: exchange
-    host: mail.example.com
-    gateway: true
-    mailboxes: [alice@example.com]
-  unix:
-    kind: postfix
-    host: "[192.168.1.10]"
-    mailboxes: [carol@example.com]
-${extra.unix ?? ''}policies:
-  - name: Default Policy
-    system: exchange
-    default: true
-    addresses:
-      - { space: "@example.local", primary: true, authoritative: true }
-  - name: Shared example.com
-    system: exchange
-    addresses:
-      - { space: "@example.com", primary: true, authoritative: false }
-  - name: UNIX domains
-    system: unix
-    addresses:
-      - { space: "@example.com", primary: true, authoritative: true }
-connectors:
-  - name: To UNIX
-    system: exchange
-    addressSpaces: [example.com]
-    to: unix
-    allowRelay: true
-chains:
-  - name: example.com shared
-    domains: [example.com]
-    order: [exchange, unix]
-`;
+  const seed = readFileSync(join(repoRoot, 'examples/method1/chainmail.yaml'), 'utf8').replace(/^#[^\n]*\n/gm, '');
+  const unix = '    mailboxes: [carol@example.com, dave@example.com]\n';
+  if (!seed.includes(unix)) throw new Error('examples/method1/chainmail.yaml changed: update org()');
+  return seed.replace('version: 1\n', `version: 1\n${extra.top ?? ''}`).replace(unix, `${unix}${extra.unix ?? ''}`);
 }
