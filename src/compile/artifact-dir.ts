@@ -24,7 +24,7 @@ export class ArtifactError extends Error {
   override readonly name = 'ArtifactError';
 }
 
-/** A manifest entry that was not acted on, and why. */
+/** A manifest entry that was not acted on, and why. @public */
 export interface IgnoredClaim {
   readonly path: string;
   readonly reason: string;
