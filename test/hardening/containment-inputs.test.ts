@@ -91,7 +91,7 @@ const ATTACKS: [string, Attack][] = [
 ];
 
 describe.skipIf(!built)('files named by a hostile pull request', () => {
-  it.each(ATTACKS)('%s: refused with path-outside-repository, nothing leaks or changes', (name, attack) => {
+  it.each(ATTACKS)('%s: refused with path-outside-repository, nothing leaks or changes', (_name, attack) => {
     const box = sandbox('containment-in');
     boxes.push(box);
     write(box.repo, { 'chainmail.yaml': attack(box) });

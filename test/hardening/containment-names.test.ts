@@ -59,4 +59,19 @@ describe.skipIf(!built)('hostile file names', () => {
     // no line of the comment starts with a heading of the attacker's
     expect(md.split('\n').filter((l) => /^#{1,6} /.test(l))).toEqual(['### chainmail plan']);
   });
+
+  it('a CR in an artifact of DIR starts no line of plan\'s text output (a CI log splits at CR too)', () => {
+    const box = sandbox('containment-plan-cr');
+    boxes.push(box);
+    write(box.repo, { 'chainmail.yaml': org() });
+    expect(cli(box, [['build', 'chainmail.yaml', '--out', 'out']]).runs[0]?.code).toBe(0);
+    write(box.repo, { 'out/old/map': 'a\r::error title=p::pwned\u001b[2J\n' });
+    const manifest = join(box.repo, 'out/manifest.json');
+    const m = JSON.parse(readFileSync(manifest, 'utf8')) as { files: { path: string }[] };
+    m.files.push({ path: 'old/map' });
+    writeFileSync(manifest, JSON.stringify(m));
+    const text = cli(box, [['plan', 'chainmail.yaml', '--out', 'out']]).runs[0]?.stdout ?? '';
+    expect(text).toContain('-a\ufffd::error title=p::pwned\ufffd[2J\n');
+    expect(text.split(/\r\n|\r|\n/).filter((l) => l.startsWith('::'))).toEqual([]);
+  });
 });

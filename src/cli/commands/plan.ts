@@ -112,7 +112,10 @@ function render(format: PlanFormat, changes: readonly FileChange[], unchanged: n
   const out: string[] = [];
   for (const c of changes) {
     if (c.headerOnly) continue;
-    for (const line of c.diff.replace(/\n$/, '').split('\n')) {
+    for (const raw of c.diff.replace(/\n$/, '').split('\n')) {
+      // a CR (csvde's line end, or planted) ends a line for a CI log reader: nothing from a
+      // file may start a line of the output, so control characters are shown as U+FFFD
+      const line = raw.replace(/\r$/, '').replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g, '\ufffd');
       if (line.startsWith('+++ ') || line.startsWith('--- ')) out.push(paint('1', line));
       else if (line.startsWith('+')) out.push(paint('32', line));
       else if (line.startsWith('-')) out.push(paint('31', line));
