@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, linkSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { appendFileSync, linkSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { builtCli, cli, leaks, LINT_FORMATS, org, sandbox, snapshot, write, type Batch, type Sandbox } from '../support/contained-cli.js';
@@ -125,6 +125,17 @@ describe.skipIf(!built)('files named by a hostile pull request', () => {
     // the file is read: its second line is no address, and lint says so, quoting it
     expect(ruleIds(allowed)).toEqual(['invalid-address']);
     expect(leaks(box, allowed)).toEqual([`lint chainmail.yaml --format json --allow-path ../outside stdout holds ${box.fileSecret}`]);
+  });
+
+  it('takes --allow-path on every command that loads a file', () => {
+    const box = sandbox('containment-allow-all');
+    boxes.push(box);
+    write(box.outside, { 'users.txt': 'erin@example.com\n' });
+    write(box.repo, { 'chainmail.yaml': org({ unix: '    mailboxFiles: [../outside/users.txt]\n' }) });
+    const batch = everything(box, ['--allow-path', '../outside']);
+    expect(batch.runs.map((r) => [r.argv[0], r.code, r.stderr])).toEqual(batch.runs.map((r) => [r.argv[0], 0, '']));
+    // erin, read from the allowed directory, is in the compiled Postfix map
+    expect(readFileSync(join(box.repo, 'out/unix/postfix/relay_recipients'), 'utf8')).toMatch(/^erin@example\.com\s/m);
   });
 
   it('refuses a main file that is a symbolic link out of the repository, in one line', () => {
