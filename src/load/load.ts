@@ -2,13 +2,14 @@ import { createHash } from 'node:crypto';
 import { dirname, relative, resolve as resolvePath, isAbsolute } from 'node:path';
 import * as jsYaml from 'js-yaml';
 import { LineCounter, parseDocument, type Document } from 'yaml';
-import type { Finding, Span, Target } from '../diagnostics/diagnostic.js';
+import type { Finding, Span } from '../diagnostics/diagnostic.js';
 import { q } from '../diagnostics/diagnostic.js';
 import { SourceStore, lineCounterFor, type Source } from '../diagnostics/source-store.js';
 import { shownPath } from '../diagnostics/shown-path.js';
-import { boundary, ContainedReader, type Refusal } from './containment.js';
+import { boundary, ContainedReader } from './containment.js';
 import { Origins } from './origins.js';
 import { countObjects, deepNodeOffset, mayHoldSurrogateEscape, nestingGuardOffset, surrogateEscapeOffset, valueProblem } from './shape.js';
+import { refusalFinding, type Named } from './refusals.js';
 import { decodeText } from './text.js';
 
 /** Limits on input, documented in docs/limits.md. */
@@ -259,7 +260,7 @@ export function load(file: string, cwd: string = process.cwd(), options: LoadFil
   };
 
   try {
-    visit(mainAbs, [], { fatal: display(mainAbs), subject: 'file', at: { span: { file: display(mainAbs), start: 0, end: 0 } } });
+    visit(mainAbs, [], { fatal: display(mainAbs), subject: 'file', main: true, at: { span: { file: display(mainAbs), start: 0, end: 0 } } });
     readMailboxFiles(merged, origins, sources, mailboxFiles, (shown) => absOf.get(shown) ?? mainAbs, display, readFile);
     const objects = countObjects(merged, [...mailboxFiles.values()].reduce((n, l) => n + l.length, 0));
     if (objects > LIMITS.maxObjects) {
@@ -402,47 +403,6 @@ function readMailboxFiles(
 
 function isSpace(c: number): boolean {
   return c === 32 || c === 9 || c === 13 || c === 0xfeff;
-}
-
-/** What named a file: the fatal message's prefix, the finding's subject and its place. */
-interface Named {
-  readonly fatal: string;
-  readonly subject: string;
-  readonly at: Target;
-}
-
-/**
- * The finding for a file the boundary refused, or the one-line fatal message (a missing or
- * unreadable file, as before containment). Never quotes the file's content.
- */
-function refusalFinding(r: Refusal, named: Named, root: string): Finding | string {
-  const { subject, at } = named;
-  const main = subject === 'file';
-  switch (r.kind) {
-    case 'missing':
-      return `${named.fatal}: no such file; check the path`;
-    case 'unreadable':
-      return `${named.fatal}: cannot read (${r.code}); check the path and permissions`;
-    case 'not-regular':
-      if (main) return `${named.fatal}: ${r.what === 'a directory' ? 'is a directory, not a file; name the YAML file' : `is ${r.what}, not a regular file; name the YAML file`}`;
-      return { ruleId: 'yaml-syntax', message: `${subject} is ${r.what}, not a regular file: name a file`, at };
-    case 'outside':
-      if (main) return `${named.fatal}: is outside the repository ${root} (a symbolic link leads there); name a file inside it or allow its directory with --allow-path`;
-      return { ruleId: 'path-outside-repository', message: `${subject} is outside the repository (a symbolic link counts where it leads): move the file into the repository, or allow its directory with --allow-path`, at };
-    case 'hard-link':
-      if (main) return `${named.fatal}: has ${r.links} hard links, so it may also be a file outside the repository; replace it with a copy`;
-      return { ruleId: 'path-outside-repository', message: `${subject} has ${r.links} hard links, so it may also be a file outside the repository: replace it with a copy`, at };
-    case 'too-large':
-      return {
-        ruleId: 'yaml-syntax',
-        message: `${main ? 'file' : subject} is ${r.size !== undefined ? `${r.size} bytes, ` : ''}over the limit of ${r.limit}${r.size === undefined ? ' bytes' : ''}: ${main || subject.startsWith('include') ? 'split it with include:' : 'split it into several mailbox files'}`,
-        at,
-      };
-    case 'budget':
-      return { ruleId: 'yaml-syntax', message: `${main ? 'file' : subject} would take the bytes read in one run over ${r.limit}: lint parts of the organisation separately`, at };
-    case 'duplicate':
-      return { ruleId: 'schema', message: `${subject} names a file already read (${q(r.first)}): name each file once`, at };
-  }
 }
 
 /** The span of item `index` of the list under the top-level `key` of one file. */
