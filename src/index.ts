@@ -13,7 +13,7 @@ export type { Origin as SourceOrigin, Origins } from './load/origins.js';
 export type { Source, SourceStore } from './diagnostics/source-store.js';
 export type * from './model/model.js';
 export { compile, CompileError, TARGET_IDS, targets, type CompileOptions, type MapType, type OutputFile, type Target as CompileTarget, type TargetId } from './compile/compile.js';
-export { emit, writeArtifacts, type BuildInput, type EmitMeta, type Manifest, type WriteOptions, type WriteResult } from './compile/emit.js';
+export { emit, writeArtifacts, type BuildInput, type EmitMeta, type IgnoredClaim, type Manifest, type WriteOptions, type WriteResult } from './compile/emit.js';
 export { compileRoutingTables } from './compile/routing.js';
 export { planChanges as plan, type FileChange } from './compile/plan-files.js';
 export type { AcceptedDomain, ConnectorEntry, HopHost, NextHop, RecipientEntry, RoutingTable } from './model/routing-table.js';

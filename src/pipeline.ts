@@ -18,12 +18,21 @@ export interface LoadedModel {
   readonly locator: Locator;
   /** A one-line message when the file (or an include, or a mailbox file) cannot be read at all. */
   readonly fatal?: string;
+  /** Every file read (main file, includes, mailbox files): absolute path as named, sha256 of the bytes. */
+  readonly read: readonly { readonly path: string; readonly sha256: string }[];
 }
 
 /** Options of {@link loadModel}. @public */
 export interface LoadOptions {
   /** Directory that relative paths are shown relative to (default: process.cwd()). */
   readonly cwd?: string;
+  /**
+   * Directories outside the repository that includes and mailbox files may also be read from
+   * (`--allow-path`); relative to `cwd`. Everything else outside is a `path-outside-repository` finding.
+   */
+  readonly allowPaths?: readonly string[];
+  /** The repository whose files may be read: default the git top level of `file`, or its directory outside git. */
+  readonly root?: string;
 }
 
 /**
@@ -34,10 +43,10 @@ export interface LoadOptions {
  */
 export function loadModel(file: string, options: LoadOptions = {}): LoadedModel {
   const cwd = options.cwd ?? process.cwd();
-  const loaded = load(file, cwd);
+  const loaded = load(file, cwd, { ...(options.allowPaths ? { allowPaths: options.allowPaths } : {}), ...(options.root !== undefined ? { root: options.root } : {}) });
   const mainFile = loaded.origins.resolve([])?.file ?? file;
   const locator = new Locator(loaded.sources, loaded.origins, mainFile);
-  const base = { file: mainFile, sources: loaded.sources, locator };
+  const base = { file: mainFile, sources: loaded.sources, locator, read: loaded.read };
   if (loaded.fatal) return { ...base, findings: loaded.findings, fatal: loaded.fatal };
   if (loaded.config === undefined) return { ...base, findings: loaded.findings };
   const v = validate(loaded.config);

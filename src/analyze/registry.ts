@@ -19,6 +19,7 @@ import { messageSizeShrinks } from './rules/message-size-shrinks/message-size-sh
 import { missingConnector } from './rules/missing-connector/missing-connector.js';
 import { mydestinationConflict } from './rules/mydestination-conflict/mydestination-conflict.js';
 import { noAuthority } from './rules/no-authority/no-authority.js';
+import { pathOutsideRepository } from './rules/path-outside-repository/path-outside-repository.js';
 import { relayNotAllowed } from './rules/relay-not-allowed/relay-not-allowed.js';
 import { remotePolicyAuthoritative } from './rules/remote-policy-authoritative/remote-policy-authoritative.js';
 import { remotePolicyFilter } from './rules/remote-policy-filter/remote-policy-filter.js';
@@ -61,6 +62,7 @@ export const rules: readonly Rule[] = [
   missingConnector,
   mydestinationConflict,
   noAuthority,
+  pathOutsideRepository,
   relayNotAllowed,
   remotePolicyAuthoritative,
   remotePolicyFilter,

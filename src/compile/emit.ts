@@ -1,14 +1,17 @@
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmdirSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, lstatSync, mkdirSync, mkdtempSync, openSync, renameSync, rmdirSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { quotedPath, shownPath } from '../diagnostics/shown-path.js';
+import { ArtifactError, assertOutDir, assertPlainPaths, lookup, MANIFEST, readArtifact, readManifest, type IgnoredClaim } from './artifact-dir.js';
 import type { OutputFile } from './output.js';
+
+export { ArtifactError, MANIFEST, readArtifact, readManifest, type IgnoredClaim };
 
 /**
  * Emitting artifacts, done once for all targets: the generated-by header, LF line ends,
  * sorting, manifest.json, and the atomic write into the output directory.
  */
 
-export const MANIFEST = 'manifest.json';
 
 /** What the artifacts were built from (the CLI reads the files; compile never does). @public */
 export interface BuildInput {
@@ -118,35 +121,6 @@ export function bytes(content: string | Uint8Array): Uint8Array {
   return typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
 }
 
-/** The manifest of an earlier build in `dir`, when there is a readable one. */
-export function readManifest(dir: string): Manifest | undefined {
-  try {
-    const m = JSON.parse(readFileSync(join(dir, MANIFEST), 'utf8')) as Partial<Manifest>;
-    if (m.version !== 1 || !Array.isArray(m.files)) return undefined;
-    return { ...(m as Manifest), files: m.files.filter((f) => typeof f?.path === 'string' && isSafePath(f.path)) };
-  } catch {
-    return undefined;
-  }
-}
-
-/** The bytes of `path` in `dir`; undefined when there is no such file; throws when it is no regular file. */
-export function readArtifact(dir: string, path: string): Uint8Array | undefined {
-  const abs = join(dir, path);
-  let st;
-  try {
-    st = lstatSync(abs);
-  } catch {
-    return undefined;
-  }
-  if (!st.isFile()) throw new ArtifactError(`${abs} is in the way: it is not a regular file`);
-  return readFileSync(abs);
-}
-
-/** A write that could not be done; nothing in the output directory was changed. */
-export class ArtifactError extends Error {
-  override readonly name = 'ArtifactError';
-}
-
 export interface Comparison {
   /** Would be written but does not exist. */
   readonly missing: readonly string[];
@@ -155,10 +129,14 @@ export interface Comparison {
   /** Written by an earlier build (its manifest) and no longer produced. */
   readonly extra: readonly string[];
   readonly unchanged: readonly string[];
+  /** Entries of the old manifest that were not acted on (not a plain path to a regular file inside `dir`). */
+  readonly ignored: readonly IgnoredClaim[];
 }
 
-/** Compares `dir` with the files a build would write there. */
+/** Compares `dir` with the files a build would write there; reads only regular files inside it, follows no link. */
 export function compareArtifacts(dir: string, files: readonly OutputFile[]): Comparison {
+  assertOutDir(dir);
+  assertPlainPaths(files.map((f) => f.path));
   const missing: string[] = [];
   const stale: string[] = [];
   const unchanged: string[] = [];
@@ -169,8 +147,9 @@ export function compareArtifacts(dir: string, files: readonly OutputFile[]): Com
     else unchanged.push(f.path);
   }
   const produced = new Set(files.map((f) => f.path));
-  const extra = (readManifest(dir)?.files ?? []).map((f) => f.path).filter((p) => !produced.has(p) && exists(join(dir, p)));
-  return { missing, stale, extra: [...new Set(extra)].sort(cmp), unchanged };
+  const old = readManifest(dir);
+  const extra = (old.manifest?.files ?? []).map((f) => f.path).filter((p) => !produced.has(p) && p !== MANIFEST);
+  return { missing, stale, extra: [...new Set(extra)].sort(cmp), unchanged, ignored: old.ignored };
 }
 
 /** Options of {@link writeArtifacts}. @public */
@@ -184,6 +163,8 @@ export interface WriteResult {
   readonly written: readonly string[];
   readonly removed: readonly string[];
   readonly unchanged: readonly string[];
+  /** Entries of the old manifest that were ignored (reported, never acted on). */
+  readonly ignored: readonly IgnoredClaim[];
 }
 
 /**
@@ -196,12 +177,12 @@ export interface WriteResult {
  */
 export function writeArtifacts(dir: string, files: readonly OutputFile[], options: WriteOptions = {}): WriteResult {
   const root = resolve(dir);
-  if (exists(root) && !lstatSync(root).isDirectory()) throw new ArtifactError(`${root} is not a directory`);
-  const cmp0 = exists(root) ? compareArtifacts(root, files) : { missing: files.map((f) => f.path), stale: [], extra: [], unchanged: [] };
+  assertOutDir(root);
+  const cmp0 = exists(root) ? compareArtifacts(root, files) : { missing: files.map((f) => f.path), stale: [], extra: [], unchanged: [], ignored: [] };
   const change = new Set([...cmp0.missing, ...cmp0.stale]);
   // manifest.json last: until it is in place, the old manifest still lists the old files
   const order = files.filter((f) => change.has(f.path)).sort((a, b) => Number(a.path === MANIFEST) - Number(b.path === MANIFEST) || cmp(a.path, b.path));
-  if (order.length === 0 && cmp0.extra.length === 0) return { written: [], removed: [], unchanged: cmp0.unchanged };
+  if (order.length === 0 && cmp0.extra.length === 0) return { written: [], removed: [], unchanged: cmp0.unchanged, ignored: cmp0.ignored };
 
   mkdirSync(dirname(root), { recursive: true });
   const tmp = tempDir(root);
@@ -215,13 +196,16 @@ export function writeArtifacts(dir: string, files: readonly OutputFile[], option
     }
     // the old build's leftovers first: one of them may be where a new directory goes
     for (const p of cmp0.extra) {
+      // checked again just before the move: a plain path to a regular file, no link on the way
+      if (lookup(root, p).kind !== 'file') throw new ArtifactError(`${quotedPath(join(root, p))} changed during the build; run it again`);
       moveAside(join(root, p), join(tmp, 'old', p), undo);
       touched.add(dirname(join(root, p)));
     }
     for (const f of order) {
       const dest = join(root, f.path);
-      makeDirs(root, dirname(dest), undo);
-      if (exists(dest)) moveAside(dest, join(tmp, 'old', f.path), undo);
+      makeDirs(root, f.path, undo);
+      // only a regular file is ever moved aside (compareArtifacts refused anything else)
+      if (lookup(root, f.path).kind === 'file') moveAside(dest, join(tmp, 'old', f.path), undo);
       options.beforeRename?.(f.path);
       renameSync(join(tmp, 'new', f.path), dest);
       undo.push(() => rmSync(dest, { force: true }));
@@ -241,7 +225,7 @@ export function writeArtifacts(dir: string, files: readonly OutputFile[], option
   }
   rmSync(tmp, { recursive: true, force: true });
   for (const p of cmp0.extra) removeEmptyDirs(root, dirname(join(root, p)));
-  return { written: order.map((f) => f.path), removed: cmp0.extra, unchanged: cmp0.unchanged };
+  return { written: order.map((f) => f.path), removed: cmp0.extra, unchanged: cmp0.unchanged, ignored: cmp0.ignored };
 }
 
 function tempDir(root: string): string {
@@ -271,14 +255,22 @@ function moveAside(path: string, to: string, undo: (() => void)[]): void {
   undo.push(() => renameSync(to, path));
 }
 
-function makeDirs(root: string, dir: string, undo: (() => void)[]): void {
-  if (dir === root || exists(dir)) {
-    if (!lstatSync(dir).isDirectory()) throw new ArtifactError(`${dir} is in the way: it is not a directory`);
-    return;
+/** Creates the directories of `rel`'s parent under `root`, one component at a time; an existing one must be a real directory (lstat: no link followed). */
+function makeDirs(root: string, rel: string, undo: (() => void)[]): void {
+  let cur = root;
+  for (const part of rel.split('/').slice(0, -1)) {
+    cur = join(cur, part);
+    let st;
+    try {
+      st = lstatSync(cur);
+    } catch {
+      mkdirSync(cur);
+      const made = cur;
+      undo.push(() => rmdirSync(made));
+      continue;
+    }
+    if (!st.isDirectory()) throw new ArtifactError(`${shownPath(cur)} is in the way: it is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a directory'}; remove it`);
   }
-  makeDirs(root, dirname(dir), undo);
-  mkdirSync(dir);
-  undo.push(() => rmdirSync(dir));
 }
 
 function fsyncDir(dir: string): void {
@@ -311,11 +303,6 @@ function exists(p: string): boolean {
   } catch {
     return false;
   }
-}
-
-function isSafePath(p: string): boolean {
-  const parts = p.split('/');
-  return !p.startsWith('/') && !p.includes('\\') && parts.every((x) => x !== '' && x !== '.' && x !== '..');
 }
 
 function cmp(a: string, b: string): number {

@@ -1,4 +1,5 @@
 import { createTwoFilesPatch } from 'diff';
+import { assertOutDir, assertPlainPaths, type IgnoredClaim } from './artifact-dir.js';
 import { bytes, MANIFEST, readArtifact, readManifest, withoutHeader } from './emit.js';
 import type { OutputFile } from './output.js';
 
@@ -24,7 +25,9 @@ export interface FileChange {
  *
  * @public
  */
-export function planChanges(dir: string, files: readonly OutputFile[]): { changes: FileChange[]; unchanged: number } {
+export function planChanges(dir: string, files: readonly OutputFile[]): { changes: FileChange[]; unchanged: number; ignored: IgnoredClaim[] } {
+  assertOutDir(dir);
+  assertPlainPaths(files.map((f) => f.path));
   const changes: FileChange[] = [];
   let unchanged = 0;
   const produced = new Set(files.map((f) => f.path));
@@ -38,13 +41,14 @@ export function planChanges(dir: string, files: readonly OutputFile[]): { change
     }
     changes.push(change(f.path, cur ? 'change' : 'add', cur, next));
   }
-  for (const f of readManifest(dir)?.files ?? []) {
+  const old = readManifest(dir);
+  for (const f of old.manifest?.files ?? []) {
     if (produced.has(f.path) || f.path === MANIFEST) continue;
     const cur = readArtifact(dir, f.path);
     if (cur) changes.push(change(f.path, 'remove', cur, undefined));
   }
   changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { changes, unchanged };
+  return { changes, unchanged, ignored: old.ignored };
 }
 
 function change(path: string, action: FileChange['action'], cur: Uint8Array | undefined, next: Uint8Array | undefined): FileChange {

@@ -1,12 +1,16 @@
-import { readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { dirname, relative, resolve as resolvePath, isAbsolute } from 'node:path';
 import * as jsYaml from 'js-yaml';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { Finding, Span } from '../diagnostics/diagnostic.js';
 import { q } from '../diagnostics/diagnostic.js';
 import { SourceStore, lineCounterFor, type Source } from '../diagnostics/source-store.js';
+import { shownPath } from '../diagnostics/shown-path.js';
+import { boundary, ContainedReader } from './containment.js';
 import { Origins } from './origins.js';
 import { countObjects, deepNodeOffset, mayHoldSurrogateEscape, nestingGuardOffset, surrogateEscapeOffset, valueProblem } from './shape.js';
+import { refusalFinding, type Named } from './refusals.js';
+import { decodeText } from './text.js';
 
 /** Limits on input, documented in docs/limits.md. */
 export const LIMITS = {
@@ -14,6 +18,8 @@ export const LIMITS = {
   maxYamlBytes: 16 * 1024 * 1024,
   /** Largest mailbox file read (bytes): 100,000+ addresses fit easily. */
   maxMailboxFileBytes: 256 * 1024 * 1024,
+  /** Bytes read in one run, all files together: bounds a file listed many times or many large files. */
+  maxTotalBytes: 512 * 1024 * 1024,
   /** YAML aliases expanded per document: a low cap stops "billion laughs" alias bombs. */
   maxAliasCount: 50,
   /** Include nesting depth and total number of included files. */
@@ -47,6 +53,16 @@ export interface LoadResult {
   readonly findings: readonly Finding[];
   /** Set when a file cannot be read at all (exit 2): a one-line message naming it. */
   readonly fatal?: string;
+  /** Every file read, by absolute path as named, with the sha256 of its bytes (the build's input). */
+  readonly read: readonly { readonly path: string; readonly sha256: string }[];
+}
+
+/** Options of {@link load}. */
+export interface LoadFileOptions {
+  /** Directories outside the repository that files may also be read from (`--allow-path`). */
+  readonly allowPaths?: readonly string[];
+  /** The repository: default the git top level of the main file (or its directory outside git). */
+  readonly root?: string;
 }
 
 /** Sections merged across included files: maps by key, lists by concatenation. */
@@ -61,21 +77,41 @@ class Fatal extends Error {}
  * Reads a chainmail file with its includes and mailbox files. Never throws for bad input:
  * syntax problems become `yaml-syntax` findings, unreadable files a `fatal` message.
  */
-export function load(file: string, cwd: string = process.cwd()): LoadResult {
+export function load(file: string, cwd: string = process.cwd(), options: LoadFileOptions = {}): LoadResult {
   const sources = new SourceStore();
+  const mainAbs = resolvePath(cwd, file);
+  const reader = new ContainedReader(boundary(mainAbs, (options.allowPaths ?? []).map((p) => resolvePath(cwd, p)), options.root), LIMITS.maxTotalBytes);
+  const read: { path: string; sha256: string }[] = [];
+  const absOf = new Map<string, string>();
   const origins = new Origins();
   const findings: Finding[] = [];
   const mailboxFiles = new Map<string, MailboxFileLine[]>();
   const display = (abs: string): string => {
     const rel = relative(cwd, abs);
-    return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : abs;
+    return shownPath(rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : abs);
+  };
+  /**
+   * Reads a file through the containment boundary. A missing or unreadable file is fatal
+   * (one line, exit 2); anything else refused is a finding at `at`, the place that named it,
+   * which never quotes the file's content.
+   */
+  const readFile = (abs: string, shown: string, maxBytes: number, named: Named): string | undefined => {
+    const r = reader.read(abs, shown, maxBytes);
+    if (!r.ok) {
+      const f = refusalFinding(r.refusal, named, display(reader.boundary.root));
+      if (typeof f === 'string') throw new Fatal(f);
+      findings.push(f);
+      return undefined;
+    }
+    read.push({ path: abs, sha256: createHash('sha256').update(r.bytes).digest('hex') });
+    return decodeText(r.bytes, shown, findings, sources);
   };
   const merged: Record<string, unknown> = {};
   let includeCount = 0;
   let mainEmpty = false;
 
-  const readYaml = (abs: string, shown: string): unknown => {
-    const text = readText(abs, shown, LIMITS.maxYamlBytes, findings, sources);
+  const readYaml = (abs: string, shown: string, named: Named): unknown => {
+    const text = readFile(abs, shown, LIMITS.maxYamlBytes, named);
     if (text === undefined) return undefined;
     const guard = nestingGuardOffset(text, NESTING_GUARD);
     if (guard !== -1) {
@@ -136,10 +172,11 @@ export function load(file: string, cwd: string = process.cwd()): LoadResult {
     }
   };
 
-  const visit = (abs: string, stack: string[]): void => {
+  const visit = (abs: string, stack: string[], named: Named): void => {
     const shown = display(abs);
     const isMain = stack.length === 0;
-    const value = readYaml(abs, shown);
+    absOf.set(shown, abs);
+    const value = readYaml(abs, shown, named);
     if (isMain) origins.set([], { file: shown, path: [] });
     if (value === null && isMain) mainEmpty = true;
     if (value === undefined || value === null) return;
@@ -208,7 +245,7 @@ export function load(file: string, cwd: string = process.cwd()): LoadResult {
     if (stack.length + 1 > LIMITS.maxIncludeDepth) {
       throw new Fatal(`${shown}: includes are nested more than ${LIMITS.maxIncludeDepth} deep; flatten them`);
     }
-    for (const inc of includes) {
+    for (const [i, inc] of includes.entries()) {
       if (typeof inc !== 'string') continue;
       const target = resolvePath(dirname(abs), inc);
       if (target === abs || stack.includes(target)) {
@@ -218,16 +255,13 @@ export function load(file: string, cwd: string = process.cwd()): LoadResult {
       if (++includeCount > LIMITS.maxIncludes) {
         throw new Fatal(`${shown}: more than ${LIMITS.maxIncludes} included files; merge some of them`);
       }
-      assertReadable(target, `${shown}: cannot include ${q(inc)}`);
-      visit(target, [...stack, abs]);
+      visit(target, [...stack, abs], { fatal: `${shown}: cannot include ${q(inc)}`, subject: `include ${q(inc)}`, at: { span: itemSpan(sources, shown, 'include', i) } });
     }
   };
 
-  const mainAbs = resolvePath(cwd, file);
   try {
-    assertReadable(mainAbs, `${display(mainAbs)}`);
-    visit(mainAbs, []);
-    readMailboxFiles(merged, origins, sources, mailboxFiles, findings, cwd, display);
+    visit(mainAbs, [], { fatal: display(mainAbs), subject: 'file', main: true, at: { span: { file: display(mainAbs), start: 0, end: 0 } } });
+    readMailboxFiles(merged, origins, sources, mailboxFiles, (shown) => absOf.get(shown) ?? mainAbs, display, readFile);
     const objects = countObjects(merged, [...mailboxFiles.values()].reduce((n, l) => n + l.length, 0));
     if (objects > LIMITS.maxObjects) {
       findings.push({
@@ -237,7 +271,7 @@ export function load(file: string, cwd: string = process.cwd()): LoadResult {
       });
     }
   } catch (e) {
-    if (e instanceof Fatal) return { config: undefined, sources, origins, mailboxFiles, findings, fatal: e.message };
+    if (e instanceof Fatal) return { config: undefined, sources, origins, mailboxFiles, findings, fatal: e.message, read };
     throw e;
   }
   const root = Object.hasOwn(merged, '\u0000root') ? merged['\u0000root'] : merged;
@@ -248,6 +282,7 @@ export function load(file: string, cwd: string = process.cwd()): LoadResult {
     origins,
     mailboxFiles,
     findings,
+    read,
   };
 }
 
@@ -314,80 +349,6 @@ function keySpan(sources: SourceStore, file: string, key: string, sub?: string):
   return r ? { file, start: r[0], end: r[1] } : { file, start: 0, end: 1 };
 }
 
-function assertReadable(abs: string, what: string): void {
-  let st;
-  try {
-    st = statSync(abs);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new Fatal(`${what}: ${code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? 'error'})`}; check the path`);
-  }
-  if (st.isDirectory()) throw new Fatal(`${what}: is a directory, not a file; name the YAML file`);
-}
-
-/** Reads a file as UTF-8 text; invalid UTF-8, NUL bytes and oversize become yaml-syntax findings. */
-function readText(abs: string, shown: string, maxBytes: number, findings: Finding[], sources: SourceStore): string | undefined {
-  let buf: Buffer;
-  try {
-    const size = statSync(abs).size;
-    if (size > maxBytes) {
-      findings.push({
-        ruleId: 'yaml-syntax',
-        message: `file is ${size} bytes, over the limit of ${maxBytes}: split it with include:`,
-        at: { span: { file: shown, start: 0, end: 0 } },
-      });
-      return undefined;
-    }
-    buf = readFileSync(abs);
-  } catch (e) {
-    throw new Fatal(`${shown}: cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'}); check the path and permissions`);
-  }
-  const bad = firstInvalidUtf8(buf);
-  if (bad !== -1) {
-    // keep a lossy copy so the finding has a line, a column and a code frame
-    const lossy = buf.toString('utf8');
-    const at = buf.subarray(0, bad).toString('utf8').length;
-    sources.add({ file: shown, text: lossy, lines: lineCounterFor(lossy) });
-    findings.push({
-      ruleId: 'yaml-syntax',
-      message: `invalid UTF-8 at byte ${bad}: save the file as UTF-8`,
-      at: { span: { file: shown, start: at, end: at + 1 } },
-    });
-    return undefined;
-  }
-  const text = buf.toString('utf8').replace(/^\uFEFF/, '');
-  const nul = text.indexOf('\u0000');
-  if (nul !== -1) {
-    sources.add({ file: shown, text, lines: lineCounterFor(text) });
-    findings.push({
-      ruleId: 'yaml-syntax',
-      message: 'file contains NUL bytes (a binary file?): a chainmail file is UTF-8 YAML text',
-      at: { span: { file: shown, start: nul, end: nul + 1 } },
-    });
-    return undefined;
-  }
-  return text;
-}
-
-/** Offset of the first byte that is not part of a well-formed UTF-8 sequence, or -1. */
-function firstInvalidUtf8(buf: Buffer): number {
-  for (let i = 0; i < buf.length; ) {
-    const b = buf[i] ?? 0;
-    if (b < 0x80) {
-      i++;
-      continue;
-    }
-    const n = b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : -1;
-    if (n === -1 || i + n >= buf.length) return i;
-    for (let k = 1; k <= n; k++) if (((buf[i + k] ?? 0) & 0xc0) !== 0x80) return i;
-    const b1 = buf[i + 1] ?? 0;
-    // overlong and surrogate forms (RFC 3629 section 4)
-    if ((b === 0xe0 && b1 < 0xa0) || (b === 0xed && b1 > 0x9f) || (b === 0xf0 && b1 < 0x90) || (b === 0xf4 && b1 > 0x8f)) return i;
-    i += n + 1;
-  }
-  return -1;
-}
-
 function yamlMessage(code: string, message: string): string {
   const first = message.split('\n')[0] ?? message;
   const text = first.replace(/ at line \d+, column \d+:?$/, '').replace(/\.$/, '');
@@ -401,23 +362,23 @@ function readMailboxFiles(
   origins: Origins,
   sources: SourceStore,
   out: Map<string, MailboxFileLine[]>,
-  findings: Finding[],
-  cwd: string,
+  absOf: (shown: string) => string,
   display: (abs: string) => string,
+  readFile: (abs: string, shown: string, maxBytes: number, named: Named) => string | undefined,
 ): void {
   const systems = merged['systems'];
   if (!isPlainObject(systems)) return;
   for (const [name, sys] of Object.entries(systems)) {
     if (!isPlainObject(sys) || !Array.isArray(sys['mailboxFiles'])) continue;
     const origin = origins.resolve(['systems', name]);
-    const baseDir = origin ? dirname(resolvePath(cwd, origin.file)) : cwd;
+    const baseDir = dirname(absOf(origin?.file ?? ''));
     const lines: MailboxFileLine[] = [];
-    for (const rel of sys['mailboxFiles']) {
+    for (const [i, rel] of sys['mailboxFiles'].entries()) {
       if (typeof rel !== 'string') continue;
       const abs = resolvePath(baseDir, rel);
       const shown = display(abs);
-      assertReadable(abs, `${origin?.file ?? '?'}: mailbox file ${q(rel)} of system ${q(name)}`);
-      const text = readText(abs, shown, LIMITS.maxMailboxFileBytes, findings, sources);
+      const subject = `mailbox file ${q(rel)} of system ${q(name)}`;
+      const text = readFile(abs, shown, LIMITS.maxMailboxFileBytes, { fatal: `${origin?.file ?? '?'}: ${subject}`, subject, at: { path: ['systems', name, 'mailboxFiles', i] } });
       if (text === undefined) continue;
       sources.add({ file: shown, text, lines: lineCounterFor(text) });
       let pos = 0;
@@ -442,4 +403,13 @@ function readMailboxFiles(
 
 function isSpace(c: number): boolean {
   return c === 32 || c === 9 || c === 13 || c === 0xfeff;
+}
+
+/** The span of item `index` of the list under the top-level `key` of one file. */
+function itemSpan(sources: SourceStore, file: string, key: string, index: number): Span {
+  type Node = { range?: [number, number, number]; items?: (Node & { key?: { value?: unknown }; value?: Node })[] };
+  const contents = sources.get(file)?.doc?.contents as Node | null | undefined;
+  const item = contents?.items?.find((p) => p.key?.value === key)?.value?.items?.[index];
+  const r = item?.range;
+  return r ? { file, start: r[0], end: r[1] } : { file, start: 0, end: 1 };
 }

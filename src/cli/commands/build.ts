@@ -1,10 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { lint } from '../../analyze/lint.js';
 import { compile, CompileError, isTargetId, TARGET_IDS, type CompileOptions, type TargetId } from '../../compile/compile.js';
-import { ArtifactError, compareArtifacts, emit, inputHash, sha256, writeArtifacts, type BuildInput } from '../../compile/emit.js';
+import { assertOutDir, ignoredLine, type IgnoredClaim } from '../../compile/artifact-dir.js';
+import { ArtifactError, compareArtifacts, emit, inputHash, writeArtifacts, type BuildInput } from '../../compile/emit.js';
 import type { OutputFile } from '../../compile/output.js';
 import { loadModel } from '../../pipeline.js';
+import { ALLOW_PATH_HELP, ALLOW_PATH_OPTION, loadOptions } from '../allow-path.js';
 import { parse, type Command } from '../command.js';
 import { text } from '../formats/text.js';
 import { UsageError, useColor, type CliIo } from '../io.js';
@@ -31,7 +32,7 @@ options:
   --map-type T           Postfix map type: hash (default) or lmdb
   --with-ous             LDIF: create the contacts' organisational units first
   --postfix-for LIST     systems that also get Postfix files (besides kind: postfix)
-`,
+${ALLOW_PATH_HELP}`,
   async run(args, io) {
     const { values, positionals } = parse(args, { ...BUILD_OPTIONS, check: { type: 'boolean', default: false } });
     if (values.help) {
@@ -47,6 +48,7 @@ options:
     try {
       if (values.check) {
         const c = compareArtifacts(out, files);
+        warnIgnored(io, out, c.ignored);
         const lines = [...c.missing.map((p) => `missing  ${p}`), ...c.stale.map((p) => `stale    ${p}`), ...c.extra.map((p) => `extra    ${p}`)];
         if (lines.length === 0) {
           io.stdout(`${shown(io, out)} is up to date (${files.length} files)\n`);
@@ -57,6 +59,7 @@ options:
         return 1;
       }
       const r = writeArtifacts(out, files);
+      warnIgnored(io, out, r.ignored);
       for (const p of r.written) io.stdout(`wrote    ${p}\n`);
       for (const p of r.removed) io.stdout(`removed  ${p}\n`);
       io.stdout(`${shown(io, out)}: ${r.written.length} written, ${r.removed.length} removed, ${r.unchanged.length} unchanged\n`);
@@ -79,6 +82,7 @@ export const BUILD_OPTIONS = {
   'map-type': { type: 'string' },
   'with-ous': { type: 'boolean', default: false },
   'postfix-for': { type: 'string' },
+  ...ALLOW_PATH_OPTION,
 } as const;
 
 interface BuildValues {
@@ -88,6 +92,7 @@ interface BuildValues {
   readonly 'map-type'?: string | undefined;
   readonly 'with-ous'?: boolean | undefined;
   readonly 'postfix-for'?: string | undefined;
+  readonly 'allow-path'?: readonly string[] | undefined;
 }
 
 /**
@@ -99,8 +104,17 @@ export function prepareBuild(positionals: readonly string[], values: BuildValues
   if (values.out === undefined || values.out === '') throw new UsageError('--out DIR is required');
   const options = compileOptions(values);
   const file = positionals[0] ?? '';
+  const out = resolve(io.cwd, values.out);
+  try {
+    // the directory a checkout holds is data: no symbolic link on the way to it (docs/build.md)
+    assertOutDir(out, resolve(io.cwd));
+  } catch (e) {
+    if (!(e instanceof ArtifactError)) throw e;
+    io.stderr(`chainmail ${command}: ${e.message}\n`);
+    return 2;
+  }
   step(`loading ${file}`);
-  const loaded = loadModel(file, { cwd: io.cwd });
+  const loaded = loadModel(file, loadOptions(io, values));
   step('linting');
   const result = lint(loaded);
   if (result.fatal) {
@@ -124,8 +138,9 @@ export function prepareBuild(positionals: readonly string[], values: BuildValues
     io.stderr(`chainmail ${command}: cannot compile ${loaded.file}; nothing was written\n`);
     return 1;
   }
-  const input = buildInput(resolve(io.cwd, loaded.file), loaded.sources.files().map((f) => resolve(io.cwd, f)));
-  return { files: emit(files, { version: VERSION, input }), out: resolve(io.cwd, values.out) };
+  // the hashes of the bytes the loader read: no file is opened a second time
+  const input = buildInput(resolve(io.cwd, file), loaded.read);
+  return { files: emit(files, { version: VERSION, input }), out };
 }
 
 function compileOptions(values: BuildValues): CompileOptions {
@@ -155,12 +170,17 @@ function list(value: string | undefined): string[] | undefined {
 }
 
 /** The input's identity: every file read, by path relative to the main file's directory. */
-function buildInput(main: string, read: readonly string[]): BuildInput {
+function buildInput(main: string, read: readonly { path: string; sha256: string }[]): BuildInput {
   const base = dirname(main);
-  const files = [...new Set([main, ...read])]
-    .map((abs) => ({ path: relative(base, abs).split(sep).join('/'), sha256: sha256(readFileSync(abs)) }))
+  const files = read
+    .map((f) => ({ path: relative(base, f.path).split(sep).join('/'), sha256: f.sha256 }))
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { file: relative(base, main), sha256: inputHash(files), files };
+}
+
+/** One warning line per manifest entry that was ignored (SECURITY.md: the manifest is a claim). */
+export function warnIgnored(io: CliIo, out: string, ignored: readonly IgnoredClaim[]): void {
+  for (const c of ignored) io.stderr(`chainmail: ${ignoredLine(shown(io, out), c)}\n`);
 }
 
 function shown(io: CliIo, path: string): string {

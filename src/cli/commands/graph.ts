@@ -1,4 +1,5 @@
 import { buildGraph, renderDot, renderMermaid } from '../../route/graph.js';
+import { ALLOW_PATH_HELP, ALLOW_PATH_OPTION } from '../allow-path.js';
 import { parse, type Command } from '../command.js';
 import { UsageError } from '../io.js';
 import { loadRoutable } from './route.js';
@@ -18,9 +19,9 @@ file, and contacts summarised per target domain.
 options:
   --format F   mermaid (default; paste into a \`\`\`mermaid block on GitHub) or dot
                (Graphviz: chainmail graph FILE --format dot | dot -Tsvg > org.svg)
-`,
+${ALLOW_PATH_HELP}`,
   async run(args, io) {
-    const { values, positionals } = parse(args, { format: { type: 'string', default: 'mermaid' } });
+    const { values, positionals } = parse(args, { format: { type: 'string', default: 'mermaid' }, ...ALLOW_PATH_OPTION });
     if (values.help) {
       io.stdout(this.help);
       return 0;
@@ -28,7 +29,7 @@ options:
     if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'name the chainmail FILE to draw' : 'draws one FILE at a time');
     const format = values.format ?? 'mermaid';
     if (!Object.hasOwn(RENDERERS, format)) throw new UsageError(`unknown --format ${JSON.stringify(format)}; use mermaid or dot`);
-    const loaded = loadRoutable(positionals[0] ?? '', io, 'graph');
+    const loaded = loadRoutable(positionals[0] ?? '', io, 'graph', values['allow-path']);
     if (typeof loaded === 'number') return loaded;
     io.stdout(RENDERERS[format as keyof typeof RENDERERS](buildGraph(loaded.model)));
     return 0;

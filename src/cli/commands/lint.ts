@@ -1,5 +1,6 @@
 import { lint, type LintResult } from '../../analyze/lint.js';
 import { loadModel } from '../../pipeline.js';
+import { ALLOW_PATH_HELP, ALLOW_PATH_OPTION, loadOptions } from '../allow-path.js';
 import { intOption, parse, type Command } from '../command.js';
 import { formats, isFormatId } from '../formats/index.js';
 import type { FormatEntry } from '../formats/format.js';
@@ -17,12 +18,13 @@ options:
   --format F          text (default), json, sarif, github, gitlab, markdown, junit
   --max-warnings N    exit 1 when there are more than N warnings
   --quiet             report errors only
-`,
+${ALLOW_PATH_HELP}`,
   async run(args, io) {
     const { values, positionals } = parse(args, {
       format: { type: 'string', default: 'text' },
       'max-warnings': { type: 'string' },
       quiet: { type: 'boolean', default: false },
+      ...ALLOW_PATH_OPTION,
     });
     if (values.help) {
       io.stdout(this.help);
@@ -32,7 +34,7 @@ options:
     const format = values.format ?? 'text';
     if (!isFormatId(format)) throw new UsageError(`unknown --format ${JSON.stringify(format)}; use one of ${Object.keys(formats).join(', ')}`);
     const maxWarnings = intOption('max-warnings', values['max-warnings']);
-    const { entries, fatal } = lintFiles(positionals, io);
+    const { entries, fatal } = lintFiles(positionals, io, values['allow-path']);
     const shown = values.quiet ? entries.map((e) => ({ ...e, result: onlyErrors(e.result) })) : entries;
     const errors = entries.reduce((n, e) => n + e.result.errors, 0);
     const warnings = entries.reduce((n, e) => n + e.result.warnings, 0);
@@ -52,11 +54,11 @@ options:
 };
 
 /** Lints files; unreadable ones are reported on stderr (one line each) and make `fatal` true. */
-export function lintFiles(files: readonly string[], io: CliIo): { entries: FormatEntry[]; fatal: boolean } {
+export function lintFiles(files: readonly string[], io: CliIo, allowPaths?: readonly string[]): { entries: FormatEntry[]; fatal: boolean } {
   const entries: FormatEntry[] = [];
   let fatal = false;
   for (const file of files) {
-    const loaded = loadModel(file, { cwd: io.cwd });
+    const loaded = loadModel(file, loadOptions(io, { 'allow-path': allowPaths }));
     const result = lint(loaded);
     if (result.fatal) {
       io.stderr(`chainmail: ${result.fatal}\n`);

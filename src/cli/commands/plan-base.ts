@@ -6,6 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { LIMITS } from '../../load/load.js';
 import { loadModel, type LoadedModel } from '../../pipeline.js';
 import { routeDiff, type RouteDiff } from '../../route/route-diff.js';
+import { loadOptions } from '../allow-path.js';
 import { UsageError, type CliIo } from '../io.js';
 import { progress } from '../progress.js';
 import { loadRoutable } from './route.js';
@@ -41,8 +42,8 @@ export class BaseError extends Error {}
  * into a temporary copy of the tree, loaded from there, and the copy is removed.
  * Paths in messages are shown as they would be in the working tree.
  */
-export function loadBase(spec: BaseSpec, file: string, io: CliIo): { loaded: LoadedModel; label: string } {
-  if (spec.kind === 'file') return { loaded: loadModel(spec.path, { cwd: io.cwd }), label: spec.path };
+export function loadBase(spec: BaseSpec, file: string, io: CliIo, allowPaths?: readonly string[]): { loaded: LoadedModel; label: string } {
+  if (spec.kind === 'file') return { loaded: loadModel(spec.path, loadOptions(io, { 'allow-path': allowPaths })), label: spec.path };
   const headAbs = resolve(io.cwd, file);
   const top = git(['rev-parse', '--show-toplevel'], existsSync(dirname(headAbs)) ? dirname(headAbs) : io.cwd, `${file} is not in a git repository`).toString('utf8').trim();
   let rel: string;
@@ -60,7 +61,8 @@ export function loadBase(spec: BaseSpec, file: string, io: CliIo): { loaded: Loa
     // show paths as in the working tree: the same relative position under the copy
     const cwdRel = relative(top, io.cwd);
     const cwd = cwdRel.startsWith('..') || isAbsolute(cwdRel) ? tmp : join(tmp, cwdRel);
-    const loaded = loadModel(join(tmp, rel), { cwd });
+    // the copy is the repository: its includes and mailbox files are contained in it
+    const loaded = loadModel(join(tmp, rel), { ...loadOptions(io, { 'allow-path': allowPaths }), cwd, root: tmp });
     const fatal = loaded.fatal?.split(tmp + sep).join('');
     return { loaded: fatal === undefined ? loaded : { ...loaded, fatal: `${label}: ${fatal}` }, label };
   } finally {
@@ -71,21 +73,21 @@ export function loadBase(spec: BaseSpec, file: string, io: CliIo): { loaded: Loa
 /** Writes `rel` at `ref` and, recursively, the includes and mailbox files it names into `tmp`. */
 function materialise(top: string, ref: string, rel: string, tmp: string, label: string): void {
   const done = new Set<string>();
+  let spent = 0;
   const queue: { path: string; yaml: boolean; main: boolean }[] = [{ path: rel, yaml: true, main: true }];
   while (queue.length > 0) {
     const item = queue.shift();
     if (!item || done.has(item.path)) continue;
     done.add(item.path);
     if (done.size > LIMITS.maxIncludes + 1024) break;
-    let content: Buffer;
-    try {
-      content = git(['show', `${ref}:${item.path}`], top, '');
-    } catch (e) {
+    const blob = regularBlob(top, ref, item.path, LIMITS.maxTotalBytes - spent);
+    if (blob === undefined) {
       // a missing include or mailbox file is reported by the loader, as for a working tree
       if (item.main) throw new BaseError(`--base ${label}: no such file at ${ref}`);
-      if (e instanceof BaseError) continue;
-      throw e;
+      continue;
     }
+    const content = git(['cat-file', 'blob', blob], top, '');
+    spent += content.length;
     const out = join(tmp, item.path);
     mkdirSync(dirname(out), { recursive: true });
     writeFileSync(out, content);
@@ -100,6 +102,25 @@ function materialise(top: string, ref: string, rel: string, tmp: string, label: 
       if (p !== undefined) queue.push({ path: p, yaml: r.yaml, main: false });
     }
   }
+}
+
+/**
+ * The object id of `path` at `ref` when it is a regular file (git modes 100644 and 100755)
+ * no larger than the bytes left to read; undefined when there is no such path. A symbolic
+ * link, a directory or a submodule is refused: the base version is data from a revision,
+ * and its links are not followed (SECURITY.md).
+ */
+function regularBlob(top: string, ref: string, path: string, left: number): string | undefined {
+  // "<mode> SP <type> SP <object> SP <size> TAB <path> NUL" (git-ls-tree(1), --long -z)
+  const entry = git(['ls-tree', '-l', '-z', ref, '--', path], top, '').toString('utf8').split('\0')[0] ?? '';
+  const m = /^(\d+) (\w+) ([0-9a-f]+) +(-|\d+)\t/.exec(entry);
+  if (!m) return undefined;
+  const shown = JSON.stringify(path);
+  if (m[1] !== '100644' && m[1] !== '100755') throw new BaseError(`--base ${ref}: ${shown} is ${m[1] === '120000' ? 'a symbolic link' : m[2] === 'tree' ? 'a directory' : 'not a regular file'} at ${ref}; plan --base reads only regular files`);
+  const size = Number(m[4]);
+  const limit = Math.min(LIMITS.maxMailboxFileBytes, left);
+  if (size > limit) throw new BaseError(`--base ${ref}: ${shown} is ${size} bytes at ${ref}, over the limit of ${limit} bytes read in one run (docs/limits.md)`);
+  return m[3];
 }
 
 /** The includes (YAML) and mailbox files (text) a chainmail file names; nothing when it does not parse. */
@@ -146,14 +167,14 @@ export interface PlannedRoutes {
  * Loads both versions and compares their routes; or prints why not and returns the exit
  * code (2: a version cannot be read; 1: a version has errors that leave no model).
  */
-export function planRoutes(positionals: readonly string[], base: string, io: CliIo): PlannedRoutes | number {
+export function planRoutes(positionals: readonly string[], base: string, io: CliIo, allowPaths?: readonly string[]): PlannedRoutes | number {
   if (positionals.length !== 1) throw new UsageError('name exactly one FILE');
   const file = positionals[0] ?? '';
-  const head = loadRoutable(file, io, 'plan');
+  const head = loadRoutable(file, io, 'plan', allowPaths);
   if (typeof head === 'number') return head;
   let old: { loaded: LoadedModel; label: string };
   try {
-    old = loadBase(parseBase(base, io.cwd), file, io);
+    old = loadBase(parseBase(base, io.cwd), file, io, allowPaths);
   } catch (e) {
     if (!(e instanceof BaseError)) throw e;
     io.stderr(`chainmail plan: ${e.message}\n`);

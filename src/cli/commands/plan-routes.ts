@@ -1,4 +1,5 @@
 import { CHANGE_KINDS, FOREIGN_DOMAIN, type RouteChange, type RouteChangeKind, type RouteDiff, type RouteView } from '../../route/route-diff.js';
+import { codeSpan } from '../formats/markdown.js';
 import { bothForms } from './route.js';
 
 /**
@@ -171,12 +172,9 @@ function cell(s: string): string {
     .replace(/\|/g, '\\|');
 }
 
-/** Inline code that survives backticks in the value (CommonMark: a longer fence). */
+/** Inline code that survives backticks in the value (CommonMark: a longer fence), pipes escaped for a table cell. */
 function code(s: string): string {
-  const runs = s.match(/`+/g) ?? [];
-  const fence = '`'.repeat(Math.max(0, ...runs.map((r) => r.length)) + 1);
-  const pad = s.startsWith('`') || s.endsWith('`') ? ' ' : '';
-  return `${fence}${pad}${s.replace(/\|/g, '\\|')}${pad}${fence}`;
+  return codeSpan(s).replace(/\|/g, '\\|');
 }
 
 /**

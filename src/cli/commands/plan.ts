@@ -1,7 +1,10 @@
+import { ArtifactError } from '../../compile/emit.js';
 import { planChanges, type FileChange } from '../../compile/plan-files.js';
+import { shownPath } from '../../diagnostics/shown-path.js';
 import { parse, type Command } from '../command.js';
+import { codeSpan, htmlText } from '../formats/markdown.js';
 import { UsageError, useColor } from '../io.js';
-import { BUILD_OPTIONS, prepareBuild } from './build.js';
+import { BUILD_OPTIONS, prepareBuild, warnIgnored } from './build.js';
 import { planRoutes, type PlannedRoutes } from './plan-base.js';
 import { routeDiffJson, routeDiffMarkdown, routeDiffText } from './plan-routes.js';
 import { SYNOPSES } from './synopses.js';
@@ -32,7 +35,8 @@ options:
                          and mailbox files come from the same revision
   --format F             text (default), markdown (for a pull request comment), json
   --detailed-exitcode    exit 3 when routes or artifacts change, 0 when nothing does
-  (and the options of build: --target, --postfix-dir, --map-type, --with-ous, --postfix-for)
+  (and the options of build: --target, --postfix-dir, --map-type, --with-ous, --postfix-for,
+  --allow-path)
 
 Exit codes: 0 no changes (or changes without --detailed-exitcode), 1 lint errors,
 2 usage error or unreadable file, 3 changes (with --detailed-exitcode).
@@ -50,13 +54,20 @@ Exit codes: 0 no changes (or changes without --detailed-exitcode), 1 lint errors
     }
     const format = values.format ?? 'text';
     if (!(PLAN_FORMATS as readonly string[]).includes(format)) throw new UsageError(`unknown --format ${JSON.stringify(format)}; use one of ${PLAN_FORMATS.join(', ')}`);
-    const routes = values.base !== undefined ? planRoutes(positionals, values.base, io) : undefined;
+    const routes = values.base !== undefined ? planRoutes(positionals, values.base, io, values['allow-path']) : undefined;
     if (typeof routes === 'number') return routes;
-    let artifacts: { changes: FileChange[]; unchanged: number } | undefined;
+    let artifacts: ReturnType<typeof planChanges> | undefined;
     if (routes === undefined || values.out !== undefined) {
       const prepared = prepareBuild(positionals, values, io, 'plan');
       if (typeof prepared === 'number') return prepared;
-      artifacts = planChanges(prepared.out, prepared.files);
+      try {
+        artifacts = planChanges(prepared.out, prepared.files);
+      } catch (e) {
+        if (!(e instanceof ArtifactError)) throw e;
+        io.stderr(`chainmail plan: ${e.message}\n`);
+        return 2;
+      }
+      warnIgnored(io, prepared.out, artifacts.ignored);
     }
     const color = useColor(io);
     if (routes === undefined) io.stdout(render(format as PlanFormat, artifacts?.changes ?? [], artifacts?.unchanged ?? 0, color));
@@ -70,8 +81,8 @@ const VERB = { add: 'added', change: 'changed', remove: 'removed' } as const;
 const SIGN = { add: '+', change: '~', remove: '-' } as const;
 
 function summaryLine(c: FileChange): string {
-  if (c.headerOnly) return `${SIGN[c.action]} ${c.path}: header only (input sha256)`;
-  return `${SIGN[c.action]} ${c.path}: ${VERB[c.action]}, +${c.additions} -${c.deletions}`;
+  if (c.headerOnly) return `${SIGN[c.action]} ${shownPath(c.path)}: header only (input sha256)`;
+  return `${SIGN[c.action]} ${shownPath(c.path)}: ${VERB[c.action]}, +${c.additions} -${c.deletions}`;
 }
 
 function totals(changes: readonly FileChange[], unchanged: number): string {
@@ -87,13 +98,13 @@ function render(format: PlanFormat, changes: readonly FileChange[], unchanged: n
   }
   if (format === 'markdown') {
     const out = ['### chainmail plan', ''];
-    for (const c of changes) out.push(`- \`${c.path}\`: ${c.headerOnly ? 'header only (input sha256)' : `${VERB[c.action]}, +${c.additions} -${c.deletions}`}`);
+    for (const c of changes) out.push(`- ${codeSpan(c.path)}: ${c.headerOnly ? 'header only (input sha256)' : `${VERB[c.action]}, +${c.additions} -${c.deletions}`}`);
     if (changes.length > 0) out.push('');
     out.push(totals(changes, unchanged), '');
     for (const c of changes) {
       if (c.headerOnly) continue;
       const fence = '`'.repeat(Math.max(3, ...(c.diff.match(/`{3,}/g) ?? []).map((r) => r.length + 1)));
-      out.push(`<details><summary><code>${c.path}</code></summary>`, '', `${fence}diff`, c.diff.replace(/\n$/, ''), fence, '', '</details>', '');
+      out.push(`<details><summary><code>${htmlText(c.path)}</code></summary>`, '', `${fence}diff`, c.diff.replace(/\n$/, ''), fence, '', '</details>', '');
     }
     return `${out.join('\n').replace(/\n+$/, '')}\n`;
   }
@@ -101,7 +112,10 @@ function render(format: PlanFormat, changes: readonly FileChange[], unchanged: n
   const out: string[] = [];
   for (const c of changes) {
     if (c.headerOnly) continue;
-    for (const line of c.diff.replace(/\n$/, '').split('\n')) {
+    for (const raw of c.diff.replace(/\n$/, '').split('\n')) {
+      // a CR (csvde's line end, or planted) ends a line for a CI log reader: nothing from a
+      // file may start a line of the output, so control characters are shown as U+FFFD
+      const line = raw.replace(/\r$/, '').replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g, '\ufffd');
       if (line.startsWith('+++ ') || line.startsWith('--- ')) out.push(paint('1', line));
       else if (line.startsWith('+')) out.push(paint('32', line));
       else if (line.startsWith('-')) out.push(paint('31', line));

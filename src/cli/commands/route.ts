@@ -6,6 +6,7 @@ import type { Model } from '../../model/model.js';
 import { loadModel, type LoadedModel } from '../../pipeline.js';
 import { Simulator, type Hop, type Route } from '../../route/simulate.js';
 import { didYouMean } from '../../validate/did-you-mean.js';
+import { ALLOW_PATH_HELP, ALLOW_PATH_OPTION, loadOptions } from '../allow-path.js';
 import { parse, type Command } from '../command.js';
 import { UsageError, useColor, type CliIo } from '../io.js';
 import { progress } from '../progress.js';
@@ -29,7 +30,7 @@ options:
   --recipients FILE   also route the addresses in FILE, one per line ("#" starts a
                       comment at the start of a line or after a space; "-" = stdin)
   --json              print { "version": 1, "routes": [...] } (docs/cli.md)
-
+${ALLOW_PATH_HELP}
 Exit codes: 0 every address was routed (whatever its outcome), 1 the file has errors
 that prevent routing, 2 usage error or a file that cannot be read.
 `,
@@ -38,6 +39,7 @@ that prevent routing, 2 usage error or a file that cannot be read.
       from: { type: 'string', default: 'internet' },
       recipients: { type: 'string' },
       json: { type: 'boolean', default: false },
+      ...ALLOW_PATH_OPTION,
     });
     if (values.help) {
       io.stdout(this.help);
@@ -46,7 +48,7 @@ that prevent routing, 2 usage error or a file that cannot be read.
     const [file, ...addresses] = positionals;
     if (file === undefined) throw new UsageError('name the chainmail FILE and at least one ADDRESS (or --recipients FILE)');
     if (addresses.length === 0 && values.recipients === undefined) throw new UsageError('name at least one ADDRESS to route, or --recipients FILE');
-    const loaded = loadRoutable(file, io, 'route');
+    const loaded = loadRoutable(file, io, 'route', values['allow-path']);
     if (typeof loaded === 'number') return loaded;
     const from = values.from ?? 'internet';
     checkFrom(loaded.model, from);
@@ -81,8 +83,8 @@ that prevent routing, 2 usage error or a file that cannot be read.
  * Loads a file for a command that routes: returns the model, or the exit code after
  * printing why not (2: cannot be read; 1: errors that leave no model, shown briefly).
  */
-export function loadRoutable(file: string, io: CliIo, command: string): (LoadedModel & { readonly model: Model }) | number {
-  const loaded = loadModel(file, { cwd: io.cwd });
+export function loadRoutable(file: string, io: CliIo, command: string, allowPaths?: readonly string[]): (LoadedModel & { readonly model: Model }) | number {
+  const loaded = loadModel(file, loadOptions(io, { 'allow-path': allowPaths }));
   if (loaded.fatal) {
     io.stderr(`chainmail ${command}: ${loaded.fatal}\n`);
     return 2;

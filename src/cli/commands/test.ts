@@ -3,6 +3,7 @@ import type { RouteTestDecl } from '../../model/model.js';
 import { checkExpectation } from '../../route/expect.js';
 import { Simulator, type Outcome } from '../../route/simulate.js';
 import { didYouMean } from '../../validate/did-you-mean.js';
+import { ALLOW_PATH_HELP, ALLOW_PATH_OPTION } from '../allow-path.js';
 import { parse, type Command } from '../command.js';
 import { UsageError, useColor, type CliIo } from '../io.js';
 import { loadRoutable } from './route.js';
@@ -34,12 +35,12 @@ Runs the route assertions under "tests:" of each file through the routing simula
 
 options:
   --format F   text (default; PASS/FAIL, or check marks on a terminal) or json
-
+${ALLOW_PATH_HELP}
 Exit codes: 0 every test passed, 1 a test failed or a file has errors that prevent
 routing, 2 usage error or a file that cannot be read.
 `,
   async run(args, io) {
-    const { values, positionals } = parse(args, { format: { type: 'string', default: 'text' } });
+    const { values, positionals } = parse(args, { format: { type: 'string', default: 'text' }, ...ALLOW_PATH_OPTION });
     if (values.help) {
       io.stdout(this.help);
       return 0;
@@ -51,7 +52,7 @@ routing, 2 usage error or a file that cannot be read.
     const perFile: { file: string; results: TestResultJson[] }[] = [];
     let exit = 0;
     for (const file of positionals) {
-      const loaded = loadRoutable(file, io, 'test');
+      const loaded = loadRoutable(file, io, 'test', values['allow-path']);
       if (typeof loaded === 'number') {
         exit = Math.max(exit, loaded);
         continue;

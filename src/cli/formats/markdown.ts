@@ -1,5 +1,6 @@
 import { docUrl } from '../../analyze/rule.js';
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
+import { shownPath } from '../../diagnostics/shown-path.js';
 import type { Formatter } from './format.js';
 
 /**
@@ -32,6 +33,24 @@ function row(d: Diagnostic): string {
   const rule = `[${escapeMarkdown(d.ruleId)}](${docUrl(encodeURIComponent(d.ruleId))})`;
   const notes = d.related.map((r) => `\nnote: ${r.message} at ${r.file}:${r.line}:${r.column}`).join('');
   return `| ${severity} | ${where} | ${rule} | ${escapeMarkdown(`${d.message}${notes}`)} |`;
+}
+
+/**
+ * Inline code that shows `s` literally (CommonMark 6.1 code spans): a fence of backticks
+ * longer than any run of backticks in it, a space inside the fence when `s` starts or ends
+ * with a backtick or a space (one is stripped on each side), control characters and line
+ * breaks shown as `\uXXXX` (a span cannot hold a line break). Used for file names.
+ */
+export function codeSpan(s: string): string {
+  const body = shownPath(s);
+  const fence = '`'.repeat(Math.max(0, ...(body.match(/`+/g) ?? []).map((r) => r.length)) + 1);
+  const pad = /^[` ]|[` ]$/.test(body) ? ' ' : '';
+  return `${fence}${pad}${body}${pad}${fence}`;
+}
+
+/** Text for raw HTML (a `<summary>`): the characters that could open a tag or an entity become references. */
+export function htmlText(s: string): string {
+  return shownPath(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 /**

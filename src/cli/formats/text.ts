@@ -24,7 +24,7 @@ export const text: Formatter = (entries, ctx) => {
       for (const r of d.related) out.push(`  ${paint(C.cyan, 'note')}: ${r.message} at ${r.file}:${r.line}:${r.column}`);
       if (d.fix) {
         out.push(`  ${paint(C.cyan, 'fix')}: ${d.fix.description}`);
-        for (const l of d.fix.yaml.replace(/\n$/, '').split('\n')) out.push(`    ${paint(C.dim, '|')} ${l}`);
+        for (const l of d.fix.yaml.replace(/\n$/, '').split('\n')) out.push(`    ${paint(C.dim, '|')} ${visible(l)}`);
       }
       out.push(`  ${paint(C.dim, `see ${docUrl(d.ruleId)}`)}`);
       out.push('');
@@ -44,6 +44,15 @@ export const text: Formatter = (entries, ctx) => {
 
 const splitLines = new WeakMap<Source, string[]>();
 
+/**
+ * A source line as shown: a control character (a CR, an ESC that would start a terminal
+ * sequence) or a line separator becomes U+FFFD, one character for one, so the caret
+ * underline stays aligned and nothing in the source can start a line of the output.
+ */
+function visible(line: string): string {
+  return line.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '\ufffd');
+}
+
 /** Up to two lines of context before, the lines of the span, and a caret underline. */
 export function codeFrame(sources: SourceStore, d: Diagnostic, color: boolean): string[] {
   const src = sources.get(d.file);
@@ -57,7 +66,7 @@ export function codeFrame(sources: SourceStore, d: Diagnostic, color: boolean): 
   const width = String(last).length;
   const out: string[] = [];
   for (let n = first; n <= last; n++) {
-    const raw = (lines[n - 1] ?? '').replace(/\r$/, '').replace(/\t/g, ' ');
+    const raw = visible((lines[n - 1] ?? '').replace(/\r$/, '').replace(/\t/g, ' '));
     const text = raw.length > 160 ? `${raw.slice(0, 157)}...` : raw;
     const marker = n === d.line ? '>' : ' ';
     out.push(`  ${marker} ${String(n).padStart(width)} | ${text}`);
