@@ -145,6 +145,11 @@ export class NextHops {
     return { results, reusable: true };
   }
 
+  /** Forgets which hosts are down: the next message tries them again (a flush, a reload). */
+  revive(): void {
+    for (const p of this.#pools.values()) p.revive();
+  }
+
   /** Closes idle connections; with `force` also those in use (a stop that does not wait). */
   async close(force = false): Promise<void> {
     this.#closed = true;
@@ -285,6 +290,10 @@ class HostPool {
     }
     if (this.#open < this.#options.connectionsPerHost) return this.#fresh();
     return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
+  }
+
+  revive(): void {
+    this.#deadUntil = 0;
   }
 
   release(conn: FastSMTPConnection, reusable: boolean): void {

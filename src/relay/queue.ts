@@ -102,8 +102,9 @@ export class DeliveryQueue {
     return new Promise((r) => this.#idleWaiters.push(r));
   }
 
-  /** Retries every deferred message now (tests, and a reload that may have fixed a route). */
+  /** Retries every deferred message now, next hops that were down included (tests, and a reload that may have fixed a route). */
   flush(): void {
+    this.#d.hops.revive();
     for (const q of this.#deferred) {
       this.#deferred.delete(q);
       this.#ready.push(q);

@@ -17,6 +17,9 @@ export interface SpoolTuning {
   readonly compactAfter: number;
 }
 
+/** Free space a probe needs before an unwritable spool counts as writable again. */
+const PROBE_ROOM = 16 * 1024;
+
 export const DEFAULT_SPOOL_TUNING: SpoolTuning = { segmentSize: 64 * 1024 * 1024, compactAfter: 60_000 };
 
 /** Where a record was written. */
@@ -105,8 +108,14 @@ export class Spool {
    * real record waiting.
    */
   async probe(): Promise<boolean> {
+    if (this.#writable) return true;
     try {
+      // hysteresis: the last bytes of a page may take a small record while nothing else
+      // fits; the spool counts as writable again only with some room (16 KiB, a few
+      // hundred D records), else it would say "writable", "unwritable" for every record
+      if ((await this.freeBytes()) < PROBE_ROOM) return false;
       await this.#append([{ type: 'D', meta: { id: '', done: [] } }]);
+      this.#setWritable(true, undefined, true);
       return true;
     } catch {
       return false;
@@ -295,7 +304,6 @@ export class Spool {
         this.stats.records += batch.reduce((n, p) => n + p.sizes.length, 0);
         head.size = start + bytes;
         this.#lastAppend = Date.now();
-        this.#setWritable(true);
       } catch (e) {
         this.#setWritable(false, e as Error);
         // leave no torn record behind for the next batch to follow; if even that fails,
@@ -324,8 +332,8 @@ export class Spool {
    * One log line when the spool stops being able to record (ENOSPC, EIO, ...) and one when
    * it can again, not one per message: a full disk must not flood the log.
    */
-  #setWritable(writable: boolean, error?: Error): void {
-    if (writable === this.#writable || this.#closed) return;
+  #setWritable(writable: boolean, error?: Error, probed = false): void {
+    if (writable === this.#writable || this.#closed || (writable && !probed)) return;
     this.#writable = writable;
     const code = (error as NodeJS.ErrnoException | undefined)?.code;
     this.#log(
