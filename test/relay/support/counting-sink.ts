@@ -1,4 +1,5 @@
 import { SMTPServer } from 'smtp-server';
+import { SINK_SERVER } from './sink.js';
 
 /** One transaction the sink completed (it received the whole message). */
 export interface SinkTransaction {
@@ -42,12 +43,8 @@ export async function startCountingSink(options: CountingSinkOptions = {}): Prom
   const held: (() => void)[] = [];
   const rcpts = new Map<string, number>();
   const server = new SMTPServer({
-    logger: false,
-    disableReverseLookup: true,
-    authOptional: true,
-    disabledCommands: ['AUTH', 'STARTTLS'],
-    hideSTARTTLS: true,
-    hideENHANCEDSTATUSCODES: false,
+    ...SINK_SERVER,
+    disabledCommands: [...SINK_SERVER.disabledCommands],
     size: 64 * 1024 * 1024,
     maxClients: 1000,
     onMailFrom(_address, session, cb) {
