@@ -82,45 +82,57 @@ options:
       ...(stopTimeout !== undefined ? { stopTimeout } : {}),
       ...(values['tls-cert'] && values['tls-key'] ? { tls: { cert: values['tls-cert'], key: values['tls-key'] } } : {}),
     };
-    let relay: Awaited<ReturnType<typeof startRelay>>;
+    // the signals are ours from the start: a SIGTERM while the spool is being recovered
+    // stops the relay as soon as it runs, instead of killing it half-way
+    let relay: Awaited<ReturnType<typeof startRelay>> | undefined;
+    let signals = 0;
+    let stopped: ((code: number) => void) | undefined;
+    const done = new Promise<number>((r) => (stopped = r));
+    const hup = (): void => {
+      relay?.reload();
+    };
+    const stop = (): void => {
+      signals++;
+      if (relay) stopRelay(relay);
+    };
+    let closing = false;
+    const stopRelay = (r: NonNullable<typeof relay>): void => {
+      if (!closing) {
+        closing = true;
+        process.off('SIGHUP', hup);
+        r.close().then(
+          () => stopped?.(0),
+          (e: unknown) => {
+            io.stderr(`chainmail relay: ${(e as Error).message}\n`);
+            stopped?.(2);
+          },
+        );
+      }
+      // a second SIGTERM: stop waiting for deliveries in progress (the close line says how many may repeat)
+      if (signals > 1) void r.close({ now: true });
+    };
+    process.on('SIGHUP', hup);
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    const release = (): void => {
+      process.off('SIGHUP', hup);
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+    };
     try {
       relay = await startRelay(options);
     } catch (e) {
+      release();
       log.flush();
       io.stderr(`chainmail relay: ${(e as Error).message}\n`);
       return 2;
     }
     log.flush();
+    if (signals > 0) stopRelay(relay);
     // runs until SIGTERM or SIGINT; SIGHUP reloads routes.json (a broken file keeps the old table)
-    return new Promise<number>((resolve) => {
-      const hup = (): void => {
-        relay.reload();
-      };
-      let stopping = false;
-      const stop = (): void => {
-        if (stopping) {
-          // a second SIGTERM: stop waiting for deliveries in progress (the close line says how many may repeat)
-          void relay.close({ now: true });
-          return;
-        }
-        stopping = true;
-        process.off('SIGHUP', hup);
-        relay.close().then(
-          () => {
-            process.off('SIGTERM', stop);
-            process.off('SIGINT', stop);
-            resolve(0);
-          },
-          (e: unknown) => {
-            io.stderr(`chainmail relay: ${(e as Error).message}\n`);
-            resolve(2);
-          },
-        );
-      };
-      process.on('SIGHUP', hup);
-      process.on('SIGTERM', stop);
-      process.on('SIGINT', stop);
-    });
+    const code = await done;
+    release();
+    return code;
   },
 };
 
