@@ -147,17 +147,19 @@ export class SessionHandlers {
       this.#buffered += chunk.length;
     });
     // a client that vanishes mid-DATA: smtp-server destroys the stream ('error', 'close')
+    let ended = false;
     const abandon = (): void => {
       clearTimeout(timer);
-      release();
+      if (!ended) release();
     };
     stream.on('error', abandon);
     stream.on('close', abandon);
     stream.on('end', () => {
       clearTimeout(timer);
+      ended = true;
       const data = { chunks: chunks.splice(0), size };
-      release();
-      this.#finish(session, stream, data, overflow).then(
+      // still counted until the spool has it: the one copy #finish makes of it is what is held
+      void this.#finish(session, stream, data, overflow).finally(release).then(
         (id) => cb(null, `2.0.0 Ok: queued as ${id}`),
         (e: Error) => cb(e),
       );
