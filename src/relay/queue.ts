@@ -387,8 +387,10 @@ export class DeliveryQueue {
    */
   async #fault(q: Queued, e: Error): Promise<void> {
     const { meta } = q.entry;
-    if (!this.#closing) this.#d.log({ event: 'error', where: 'delivery', id: meta.id, error: e.message });
-    if (Date.now() - meta.arrival >= this.#d.retry.queueLifetime) {
+    const expired = Date.now() - meta.arrival >= this.#d.retry.queueLifetime;
+    const wait = backoff(this.#d.retry, q.attempts + 1);
+    if (!this.#closing) this.#d.log({ event: 'error', where: 'delivery', id: meta.id, error: e.message, ...(expired ? {} : { retryIn: Math.round(wait / 1000) }) });
+    if (expired) {
       const outcomes = new Map<number, Outcome>();
       for (let i = 0; i < meta.rcpt.length; i++) {
         if (!q.entry.done.has(i) && !q.unrecorded.has(i)) outcomes.set(i, { kind: 'deferred', status: '4.3.0', diagnostic: `local error: ${e.message}` });
@@ -396,7 +398,8 @@ export class DeliveryQueue {
       await this.#settle(q, new Map(), outcomes).catch(() => this.#defer(q, Date.now() + backoff(this.#d.retry, ++q.attempts)));
       return;
     }
-    this.#defer(q, Date.now() + backoff(this.#d.retry, ++q.attempts));
+    q.attempts++;
+    this.#defer(q, Date.now() + wait);
   }
 
   #release(q: Queued): void {
