@@ -1,13 +1,14 @@
 import type { RoutingTable } from '../model/routing-table.js';
 import type { Origin } from '../route/resolve.js';
+import { attempt } from './attempt.js';
 import type { DsnRecipient } from './dsn.js';
 import type { RelayLog } from './log.js';
-import type { NextHops, RecipientResult } from './next-hop.js';
+import type { NextHops } from './next-hop.js';
 import { backoff, dsnFor, orig, type Outcome, type Queued } from './outcome.js';
 import { routeRecipient, type RecipientRoute, type SelfCheck } from './route.js';
 import type { Maildirs } from './spool/maildir.js';
 import type { Spool, SpoolEntry } from './spool/spool.js';
-import type { RelayEvent, RetryPolicy } from './types.js';
+import type { RetryPolicy } from './types.js';
 
 export interface QueueDeps {
   readonly spool: Spool;
@@ -56,6 +57,8 @@ export class DeliveryQueue {
   #timer: NodeJS.Timeout | undefined;
   #timerAt = Infinity;
   #closing = false;
+  /** close() has returned: what settles later (a forced stop) is not logged after the close line. */
+  #stopped = false;
   #idleWaiters: (() => void)[] = [];
   #drained: (() => void) | undefined;
   #probing: NodeJS.Timeout | undefined;
@@ -149,6 +152,7 @@ export class DeliveryQueue {
     for (const q of [...this.#deferred, ...this.#ready]) if (q.unrecorded.size > 0 && !this.#active.has(q)) await this.#record(q).catch(() => undefined);
     let mayRepeat = 0;
     for (const q of [...this.#active, ...this.#deferred, ...this.#ready]) mayRepeat += q.exposed.size;
+    this.#stopped = true;
     return { forced, mayRepeat };
   }
 
@@ -224,27 +228,7 @@ export class DeliveryQueue {
       const origin: Origin = meta.dsn ? 'local' : table.gateway ? 'internet' : 'peer';
       for (const i of pending) routes.set(i, routeRecipient(table, meta.rcpt[i]!, origin, meta.received, this.#d.isSelf));
       const body = await this.#body(q);
-      // local mailboxes: one copy per mailbox, however many recipients lead to it
-      const byMailbox = new Map<string, number[]>();
-      // next hops: one attempt per hop with all its recipients
-      const byHop = new Map<string, { route: Extract<RecipientRoute, { kind: 'forward' | 'mx' }>; indexes: number[] }>();
-      for (const [i, r] of routes) {
-        if (r.kind === 'deliver') {
-          const list = byMailbox.get(r.mailbox);
-          if (list) list.push(i);
-          else byMailbox.set(r.mailbox, [i]);
-        } else if (r.kind === 'forward' || r.kind === 'mx') {
-          const g = byHop.get(r.display);
-          if (g) g.indexes.push(i);
-          else byHop.set(r.display, { route: r, indexes: [i] });
-        } else {
-          outcomes.set(i, { kind: 'failed', dsn: { final: r.address, ...orig(meta.rcpt[i]!, r.address), status: r.status, diagnostic: `${r.code} ${r.status} ${r.reason}` } });
-        }
-      }
-      const jobs: Promise<void>[] = [];
-      for (const [mailbox, indexes] of byMailbox) jobs.push(this.#toMailbox(q, mailbox, indexes, body, outcomes));
-      for (const { route, indexes } of byHop.values()) jobs.push(this.#toHop(q, route, indexes, routes, body, outcomes));
-      await Promise.all(jobs);
+      await attempt(this.#d, q, routes, body, outcomes);
     }
     await this.#settle(q, routes, outcomes);
   }
@@ -254,55 +238,6 @@ export class DeliveryQueue {
     q.reading = true;
     q.body = await this.#d.spool.readBody(q.entry);
     return q.body;
-  }
-
-  async #toMailbox(q: Queued, mailbox: string, indexes: number[], body: Buffer, outcomes: Map<number, Outcome>): Promise<void> {
-    const { meta } = q.entry;
-    try {
-      const name = this.#d.maildirs.fileName(meta.id, indexes[0]!, meta.arrival);
-      // RFC 5321 section 4.4: the final delivery adds Return-Path with the envelope sender
-      const returnPath = Buffer.from(`Return-Path: <${meta.from}>\r\n`, 'utf8');
-      const how = await this.#d.maildirs.deliver(mailbox, name, [returnPath, body], q.recovered);
-      for (const i of indexes) {
-        outcomes.set(i, { kind: 'done', event: { event: 'deliver', id: meta.id, to: meta.rcpt[i], mailbox, file: name, status: '2.0.0', ...(how === 'duplicate' ? { duplicate: true } : {}) } });
-      }
-    } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      for (const i of indexes) outcomes.set(i, { kind: 'deferred', status: '4.3.0', diagnostic: `mailbox ${mailbox}: ${err.code ?? err.message}` });
-    }
-  }
-
-  async #toHop(
-    q: Queued,
-    route: Extract<RecipientRoute, { kind: 'forward' | 'mx' }>,
-    indexes: number[],
-    routes: Map<number, RecipientRoute>,
-    body: Buffer,
-    outcomes: Map<number, Outcome>,
-  ): Promise<void> {
-    const { meta } = q.entry;
-    const wire = indexes.map((i) => routes.get(i)!.address);
-    const to = [...new Set(wire)];
-    // eslint-disable-next-line no-control-regex
-    const utf8 = meta.utf8 || to.some((a) => /[^\x00-\x7f]/.test(a)) || /[^\x00-\x7f]/.test(meta.from);
-    // from here until the spool records the outcome, a stop or a crash may send these again
-    for (const i of indexes) q.exposed.add(i);
-    const res = await this.#d.hops.send(route.hosts, { from: meta.from, to, utf8, body8: meta.body8 }, body);
-    const byAddress = new Map<string, RecipientResult>();
-    to.forEach((a, k) => byAddress.set(a, res.results[k]!));
-    indexes.forEach((i, k) => {
-      const r = byAddress.get(wire[k]!)!;
-      const remote = res.remote ? { remote: res.remote } : {};
-      if (!r.ok && !r.rfc1047) q.exposed.delete(i);
-      if (r.ok) {
-        const event: RelayEvent = { event: 'deliver', id: meta.id, to: meta.rcpt[i], ...(wire[k] !== meta.rcpt[i] ? { via: wire[k] } : {}), relay: route.display, ...remote, status: r.status, response: r.diagnostic };
-        outcomes.set(i, { kind: 'done', event });
-      } else if (r.temporary) {
-        outcomes.set(i, { kind: 'deferred', status: r.status, diagnostic: r.diagnostic, ...remote, ...(r.rfc1047 ? { rfc1047: true as const } : {}) });
-      } else {
-        outcomes.set(i, { kind: 'failed', dsn: { final: wire[k]!, ...orig(meta.rcpt[i]!, wire[k]!), status: r.status, diagnostic: r.diagnostic, ...(res.remote ? { remoteMta: res.remote } : {}) } });
-      }
-    });
   }
 
   /**
@@ -333,7 +268,7 @@ export class DeliveryQueue {
     }
     if (recorded && deferred.length === 0) return;
     const wait = backoff(this.#d.retry, ++q.attempts);
-    for (const i of deferred) {
+    for (const i of this.#stopped ? [] : deferred) {
       const o = outcomes.get(i) as Extract<Outcome, { kind: 'deferred' }>;
       this.#d.log({ event: 'defer', id: meta.id, to: meta.rcpt[i], status: o.status, diagnostic: o.diagnostic, ...(o.remote ? { remote: o.remote } : {}), ...(o.rfc1047 ? { window: 'RFC 1047' } : {}), retryIn: Math.round(wait / 1000) });
     }
