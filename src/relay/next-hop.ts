@@ -244,14 +244,17 @@ function sendOne(conn: SMTPConnection, envelope: HopEnvelope, body: Buffer): Pro
 
 /** "Too many recipients" (RFC 5321 section 4.5.3.1.10: 452, or a 552 a client should take as 452). */
 function tooManyRecipients(r: RecipientResult): boolean {
-  return r.temporary ? /^452[ -]/.test(r.diagnostic) || r.status === '4.5.3' : /^552[ -]5\.5\.3/.test(r.diagnostic);
+  return /^452[ -]/.test(r.diagnostic) || r.status === '4.5.3' || TOO_MANY_552.test(r.diagnostic);
 }
+
+/** A 552 that says "too many recipients" (enhanced status 5.5.3, RFC 3463), not "message too big". */
+const TOO_MANY_552 = /^552[ -](?:.*\b5\.5\.3\b|.*too many recipients)/i;
 
 function fromReply(e: MailerError): RecipientResult {
   const code = e.responseCode ?? 451;
   const response = (e.response ?? `${code} ${e.message}`).replace(/[\r\n]+/g, ' ').slice(0, 900);
   // RFC 5321 section 4.5.3.1.10: a 552 for too many recipients is to be taken as 452
-  const temporary = code < 500 || (code === 552 && /^552[ -]5\.5\.3\b/.test(response));
+  const temporary = code < 500 || TOO_MANY_552.test(response);
   return { ok: false, temporary, status: statusOf(response, code), diagnostic: response };
 }
 

@@ -61,6 +61,23 @@ describe('a next hop with a recipient limit', () => {
     expect(gw.spool.size).toBe(0);
   }, 120_000);
 
+  it('a next hop that says 552 5.5.3 after 100 (to be taken as 452, RFC 5321 section 4.5.3.1.10): the same, no bounce', async () => {
+    const strict = await startCountingSink({ rcptLimit: 100, rcptLimitCode: 552 });
+    const o = makeOrg(gatewayYaml('relay recipient limits 552', await freePort(), strict.port));
+    const relay = await startSystem(o, 'gw', { listen: { host: '127.0.0.1', port: 0 }, retry: { minBackoff: 600_000, maxBackoff: 600_000, queueLifetime: 3_600_000 } });
+    try {
+      await sendTo(relay, 'strict limit', 250);
+      await relay.idle();
+      expect(strict.transactions.map((t) => t.to.length)).toEqual([100, 100, 50]);
+      expect(relay.events.filter((e) => e.event === 'defer' || e.event === 'bounce')).toEqual([]);
+      expect(maildir(relay.spoolDir, 'alice@example.test')).toEqual([]);
+    } finally {
+      await relay.close();
+      await strict.close();
+      o.cleanup();
+    }
+  }, 60_000);
+
   it('a configured limit per transaction (recipientsPerTransaction 30): 100 recipients in 30 + 30 + 30 + 10', async () => {
     const other = await startSystem(org, 'gw', {
       listen: { host: '127.0.0.1', port: 0 },

@@ -14,8 +14,10 @@ export interface CountingSinkOptions {
   readonly port?: number;
   /** Hold the reply to the end of DATA until release() (a next hop slow to answer). */
   readonly hold?: boolean;
-  /** Answer `452 4.5.3 too many recipients` to every RCPT after this many in a transaction. */
+  /** Answer "too many recipients" to every RCPT after this many in a transaction. */
   readonly rcptLimit?: number;
+  /** The reply code for that: 452 4.5.3 (default), or 552 5.5.3 (RFC 5321 section 4.5.3.1.10 says to take it as 452). */
+  readonly rcptLimitCode?: 452 | 552;
 }
 
 /** A next hop that counts what it receives per Message-ID. */
@@ -55,7 +57,8 @@ export async function startCountingSink(options: CountingSinkOptions = {}): Prom
       const n = (rcpts.get(session.id) ?? 0) + 1;
       rcpts.set(session.id, n);
       if (options.rcptLimit !== undefined && n > options.rcptLimit) {
-        cb(Object.assign(new Error('4.5.3 too many recipients'), { responseCode: 452 }));
+        const code = options.rcptLimitCode ?? 452;
+        cb(Object.assign(new Error(`${code === 452 ? '4.5.3' : '5.5.3'} too many recipients`), { responseCode: code }));
         return;
       }
       cb();
