@@ -126,8 +126,15 @@ interface SendStreamFactory {
 export class FastSMTPConnection extends SMTPConnection {
   /** Streams that got the fast transform (tests check that the override is still used). */
   static fastStreams = 0;
+  /**
+   * Whether the message data of the current transaction started (the next hop answered
+   * DATA with 354): from then on a lost connection may have left the message committed at
+   * the next hop (the RFC 1047 window). next-hop.ts clears it before each transaction.
+   */
+  dataStarted = false;
 
   _createSendStream(callback: (err: Error | null, response?: string) => void): unknown {
+    this.dataStarted = true;
     const stream = (SMTPConnection.prototype as unknown as SendStreamFactory)._createSendStream.call(this, callback);
     if (useFastDotStuffing(stream)) FastSMTPConnection.fastStreams++;
     return stream;

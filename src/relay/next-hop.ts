@@ -13,6 +13,8 @@ export interface RecipientResult {
   readonly status: string;
   /** The reply of the next hop, or what went wrong. */
   readonly diagnostic: string;
+  /** The connection was lost after the end of data: the next hop may have it (RFC 1047). */
+  readonly rfc1047?: true;
 }
 
 export interface HopResult {
@@ -38,6 +40,8 @@ export interface NextHopOptions {
   readonly deadTime: number;
   /** Idle connections are closed after this long (ms; postconf smtp_connection_cache_time_limit). */
   readonly idleTime: number;
+  /** Recipients per transaction (postconf smtp_destination_recipient_limit). */
+  readonly recipientLimit: number;
 }
 
 interface Target {
@@ -63,38 +67,93 @@ export class NextHops {
     this.#options = options;
   }
 
-  /** Sends one message to the first host of `hosts` that answers. */
+  /**
+   * Sends one message to the first host of `hosts` that answers: in one or more
+   * transactions on the same connection, at most `recipientLimit` recipients each, and
+   * another transaction for the recipients the host refused with "too many recipients"
+   * (RFC 5321 sections 4.5.3.1.8 and 4.5.3.1.10: 452, or 552 taken as 452) after it
+   * accepted others, as Postfix does with smtp_destination_recipient_limit.
+   */
   async send(hosts: readonly HopHost[], envelope: HopEnvelope, body: Buffer): Promise<HopResult> {
     let lastError = 'no next-hop host';
     for (const target of await targets(hosts)) {
       const pool = this.#pool(target);
       for (let attempt = 0; attempt < 2; attempt++) {
-        let got: { conn: SMTPConnection; reused: boolean };
+        let got: { conn: FastSMTPConnection; reused: boolean };
         try {
           got = await pool.acquire();
         } catch (e) {
           lastError = `connect to ${target.display}: ${(e as Error).message}`;
           break;
         }
-        const outcome = await sendOne(got.conn, envelope, body);
-        pool.release(got.conn, outcome.reusable);
-        if (outcome.kind === 'connection' && !outcome.anyReply) {
-          // gone before any reply: a cached connection the server had closed is retried
-          // once on a fresh one; otherwise the next host is tried
-          lastError = `${target.display}: ${outcome.error}`;
+        const session = await this.#transactions(got.conn, envelope, body);
+        pool.release(got.conn, session.reusable);
+        if ('stale' in session) {
+          // gone before any reply and before any data: a cached connection the server had
+          // closed is retried once on a fresh one; otherwise the next host is tried. Once
+          // the data started it never is: the next hop may have the message (RFC 1047).
+          lastError = `${target.display}: ${session.stale}`;
           if (got.reused) continue;
           break;
         }
-        return { results: outcome.results, remote: target.display };
+        return { results: session.results, remote: target.display };
       }
     }
     const failure: RecipientResult = { ok: false, temporary: true, status: '4.4.1', diagnostic: lastError };
     return { results: envelope.to.map(() => failure) };
   }
 
-  async close(): Promise<void> {
+  /** The transactions of one message on one connection. */
+  async #transactions(conn: FastSMTPConnection, envelope: HopEnvelope, body: Buffer): Promise<{ results: RecipientResult[]; reusable: boolean } | { stale: string; reusable: false }> {
+    const to = envelope.to;
+    const results: RecipientResult[] = [];
+    const queue: number[][] = [];
+    const limit = Math.max(1, this.#options.recipientLimit);
+    for (let i = 0; i < to.length; i += limit) queue.push([...to.keys()].slice(i, i + limit));
+    const notSent = (why: string): void => {
+      for (const i of queue.splice(0).flat()) results[i] = { ok: false, temporary: true, status: '4.4.2', diagnostic: `not sent: ${why}` };
+    };
+    let first = true;
+    while (queue.length > 0) {
+      const batch = queue.shift()!;
+      conn.dataStarted = false;
+      const out = await sendOne(conn, { ...envelope, to: batch.map((i) => to[i]!) }, body);
+      if (out.kind === 'connection') {
+        if (first && !out.anyReply && !conn.dataStarted) return { stale: out.error, reusable: false };
+        const failure: RecipientResult = conn.dataStarted
+          ? { ok: false, temporary: true, status: '4.4.2', diagnostic: `lost connection after the end of data, the next hop may have the message (RFC 1047): ${out.error}`, rfc1047: true }
+          : out.results[0]!;
+        for (const i of batch) results[i] = failure;
+        notSent('the connection was lost');
+        return { results, reusable: false };
+      }
+      first = false;
+      const accepted = out.results.some((r) => r.ok);
+      const over: number[] = [];
+      batch.forEach((i, k) => {
+        const r = out.results[k]!;
+        if (!r.ok && accepted && tooManyRecipients(r)) over.push(i);
+        results[i] = r;
+      });
+      // the rest in a new transaction of the same attempt (it made progress: no loop)
+      if (over.length > 0) queue.unshift(over);
+      if (!out.reusable) {
+        notSent('the next hop ended the session');
+        return { results, reusable: false };
+      }
+    }
+    return { results, reusable: true };
+  }
+
+  /** Forgets which hosts are down: the next message tries them again (a flush, a reload). */
+  revive(): void {
+    for (const p of this.#pools.values()) p.revive();
+  }
+
+  /** Closes idle connections; with `force` also those in use (a stop that does not wait). */
+  async close(force = false): Promise<void> {
     this.#closed = true;
-    await Promise.all([...this.#pools.values()].map((p) => p.close()));
+    await Promise.all([...this.#pools.values()].map((p) => p.close(force)));
     this.#pools.clear();
   }
 
@@ -183,10 +242,20 @@ function sendOne(conn: SMTPConnection, envelope: HopEnvelope, body: Buffer): Pro
   });
 }
 
+/** "Too many recipients" (RFC 5321 section 4.5.3.1.10: 452, or a 552 a client should take as 452). */
+function tooManyRecipients(r: RecipientResult): boolean {
+  return /^452[ -]/.test(r.diagnostic) || r.status === '4.5.3' || TOO_MANY_552.test(r.diagnostic);
+}
+
+/** A 552 that says "too many recipients" (enhanced status 5.5.3, RFC 3463), not "message too big". */
+const TOO_MANY_552 = /^552[ -](?:.*\b5\.5\.3\b|.*too many recipients)/i;
+
 function fromReply(e: MailerError): RecipientResult {
   const code = e.responseCode ?? 451;
   const response = (e.response ?? `${code} ${e.message}`).replace(/[\r\n]+/g, ' ').slice(0, 900);
-  return { ok: false, temporary: code < 500, status: statusOf(response, code), diagnostic: response };
+  // RFC 5321 section 4.5.3.1.10: a 552 for too many recipients is to be taken as 452
+  const temporary = code < 500 || TOO_MANY_552.test(response);
+  return { ok: false, temporary, status: statusOf(response, code), diagnostic: response };
 }
 
 /** The enhanced status code of a reply (RFC 3463), or the generic one for its class. */
@@ -200,8 +269,10 @@ export function statusOf(reply: string, code: number): string {
 class HostPool {
   readonly #target: Target;
   readonly #options: NextHopOptions;
-  readonly #idle: { conn: SMTPConnection; timer: NodeJS.Timeout }[] = [];
-  readonly #waiters: { resolve: (c: { conn: SMTPConnection; reused: boolean }) => void; reject: (e: Error) => void }[] = [];
+  readonly #idle: { conn: FastSMTPConnection; timer: NodeJS.Timeout }[] = [];
+  readonly #waiters: { resolve: (c: { conn: FastSMTPConnection; reused: boolean }) => void; reject: (e: Error) => void }[] = [];
+  /** Every open connection, idle or in use (a forced stop closes them all). */
+  readonly #all = new Set<FastSMTPConnection>();
   #open = 0;
   #deadUntil = 0;
   #deadError: Error | undefined;
@@ -212,7 +283,7 @@ class HostPool {
     this.#options = options;
   }
 
-  acquire(): Promise<{ conn: SMTPConnection; reused: boolean }> {
+  acquire(): Promise<{ conn: FastSMTPConnection; reused: boolean }> {
     if (this.#closed) return Promise.reject(new Error('relay is stopping'));
     if (Date.now() < this.#deadUntil) return Promise.reject(this.#deadError ?? new Error('host is down'));
     const idle = this.#idle.pop();
@@ -224,7 +295,11 @@ class HostPool {
     return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
   }
 
-  release(conn: SMTPConnection, reusable: boolean): void {
+  revive(): void {
+    this.#deadUntil = 0;
+  }
+
+  release(conn: FastSMTPConnection, reusable: boolean): void {
     if (!reusable || this.#closed) {
       this.#drop(conn);
       return;
@@ -243,16 +318,18 @@ class HostPool {
     this.#idle.push({ conn, timer });
   }
 
-  async close(): Promise<void> {
+  async close(force: boolean): Promise<void> {
     this.#closed = true;
     for (const w of this.#waiters.splice(0)) w.reject(new Error('relay is stopping'));
     for (const { conn, timer } of this.#idle.splice(0)) {
       clearTimeout(timer);
       this.#drop(conn, true);
     }
+    if (force) for (const conn of [...this.#all]) this.#drop(conn);
   }
 
-  #drop(conn: SMTPConnection, quit = false): void {
+  #drop(conn: FastSMTPConnection, quit = false): void {
+    if (!this.#all.delete(conn)) return;
     this.#open--;
     try {
       if (quit) conn.quit();
@@ -265,11 +342,11 @@ class HostPool {
     if (w) this.#fresh().then(w.resolve, w.reject);
   }
 
-  #fresh(): Promise<{ conn: SMTPConnection; reused: boolean }> {
+  #fresh(): Promise<{ conn: FastSMTPConnection; reused: boolean }> {
     return this.#connect().then((conn) => ({ conn, reused: false }));
   }
 
-  #connect(): Promise<SMTPConnection> {
+  #connect(): Promise<FastSMTPConnection> {
     this.#open++;
     return new Promise((resolve, reject) => {
       const conn = new FastSMTPConnection({
@@ -317,6 +394,7 @@ class HostPool {
         if (err) return fail(err);
         if (settled) return;
         settled = true;
+        this.#all.add(conn);
         resolve(conn);
       });
     });

@@ -13,3 +13,14 @@ export function queueId(now = Date.now()): string {
   counter = (counter + 1) % 36 ** 4;
   return `${now.toString(36).toUpperCase()}${counter.toString(36).toUpperCase().padStart(4, '0')}${tag}`;
 }
+
+/**
+ * Whether `id` has the shape {@link queueId} gives (letters and digits only). An id read
+ * back from the spool is input like any other: it becomes part of a Maildir file name
+ * and of log lines, so one that could name another directory (`../../x`) is refused
+ * where the spool is read (recover.ts quarantines the record) and again where a file
+ * name is made (maildir.ts).
+ */
+export function isQueueId(id: unknown): id is string {
+  return typeof id === 'string' && /^[0-9A-Za-z]{1,64}$/.test(id);
+}

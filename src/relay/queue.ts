@@ -1,15 +1,14 @@
 import type { RoutingTable } from '../model/routing-table.js';
 import type { Origin } from '../route/resolve.js';
-import { buildDsn, type DsnRecipient } from './dsn.js';
+import { attempt } from './attempt.js';
+import type { DsnRecipient } from './dsn.js';
 import type { RelayLog } from './log.js';
-import { scanMessage } from './message.js';
-import type { NextHops, RecipientResult } from './next-hop.js';
-import { queueId } from './queue-id.js';
+import type { NextHops } from './next-hop.js';
+import { backoff, dsnFor, orig, type Outcome, type Queued } from './outcome.js';
 import { routeRecipient, type RecipientRoute, type SelfCheck } from './route.js';
 import type { Maildirs } from './spool/maildir.js';
-import type { MessageMeta } from './spool/record.js';
 import type { Spool, SpoolEntry } from './spool/spool.js';
-import type { RelayEvent, RetryPolicy } from './types.js';
+import type { RetryPolicy } from './types.js';
 
 export interface QueueDeps {
   readonly spool: Spool;
@@ -22,53 +21,71 @@ export interface QueueDeps {
   readonly retry: RetryPolicy;
   /** Messages delivered at once. */
   readonly concurrency: number;
-  /** Bytes of message bodies kept in memory for delivery; beyond it they are read back from the spool. */
+  /**
+   * Bytes of message bodies held in memory for delivery (kept from DATA, or read back from
+   * the spool); a delivery that would go beyond it waits for one in progress to end.
+   */
   readonly bodyCache: number;
 }
 
-interface Queued {
-  readonly entry: SpoolEntry;
-  body: Buffer | undefined;
-  attempts: number;
-  nextAttempt: number;
-  /** In the spool at a restart: a Maildir copy may already exist. */
-  readonly recovered: boolean;
+/** What a stop left behind: recipients a next hop may have and the spool does not say so. */
+export interface QueueStop {
+  readonly forced: boolean;
+  /** The duplicate window: deliveries that may be repeated after the next start. */
+  readonly mayRepeat: number;
 }
-
-/** What happened to one recipient in one attempt. */
-type Outcome =
-  /** `event`: the deliver line, logged once the spool has recorded the recipient as done. */
-  | { kind: 'done'; event: RelayEvent }
-  | { kind: 'failed'; dsn: DsnRecipient }
-  | { kind: 'deferred'; status: string; diagnostic: string; remote?: string };
 
 /**
  * The delivery queue: every accepted message is delivered at once; recipients that fail
  * temporarily are retried with exponential backoff (Postfix minimal/maximal_backoff_time)
- * until the queue lifetime ends; permanent failures, and recipients still failing then,
- * are returned to the sender in one DSN per attempt. Each recipient is routed again at
- * delivery time with the current table (like Postfix's queue manager asking
- * trivial-rewrite), so a SIGHUP reload also applies to mail already queued.
+ * until the queue lifetime ends. Each recipient is routed again at delivery time with the
+ * current table (like Postfix's queue manager asking trivial-rewrite), so a SIGHUP reload
+ * also applies to mail already queued.
+ *
+ * An outcome is kept in memory until the spool has recorded it: a recipient a next hop
+ * accepted is never sent again because of a local fault (a full disk), only the spool
+ * write is retried. While the spool cannot record anything, no delivery starts. Failed
+ * recipients are returned in one DSN per message, when no recipient is left to retry
+ * (Postfix's bounce(8) also reports a message once, at its end).
  */
 export class DeliveryQueue {
   readonly #d: QueueDeps;
   readonly #ready: Queued[] = [];
   readonly #deferred = new Set<Queued>();
-  #active = 0;
+  readonly #active = new Set<Queued>();
   #cached = 0;
   #timer: NodeJS.Timeout | undefined;
   #timerAt = Infinity;
   #closing = false;
+  /** close() has returned: what settles later (a forced stop) is not logged after the close line. */
+  #stopped = false;
   #idleWaiters: (() => void)[] = [];
-  #activeDone: (() => void) | undefined;
+  #drained: (() => void) | undefined;
+  #probing: NodeJS.Timeout | undefined;
+  #probeFailures = 0;
 
   constructor(deps: QueueDeps) {
     this.#d = deps;
+    deps.spool.onState((writable) => {
+      if (!writable) {
+        this.#probeLater();
+        return;
+      }
+      this.#probeFailures = 0;
+      // outcomes waiting for the spool are recorded first, at once
+      for (const q of this.#deferred) {
+        if (q.final || [...q.unrecorded.values()].some((o) => o.kind === 'done')) {
+          this.#deferred.delete(q);
+          this.#ready.unshift(q);
+        }
+      }
+      this.#pump();
+    });
   }
 
   /** Queues a message that is safely in the spool. */
   enqueue(entry: SpoolEntry, body: Buffer | undefined, recovered = false): void {
-    const q: Queued = { entry, body: undefined, attempts: 0, nextAttempt: 0, recovered };
+    const q: Queued = { entry, body: undefined, attempts: 0, nextAttempt: 0, recovered, unrecorded: new Map(), exposed: new Set() };
     if (body && this.#cached + body.length <= this.#d.bodyCache) {
       q.body = body;
       this.#cached += body.length;
@@ -84,12 +101,13 @@ export class DeliveryQueue {
 
   /** Resolves when nothing is ready or being delivered (deferred messages wait for their time). */
   idle(): Promise<void> {
-    if (this.#ready.length === 0 && this.#active === 0) return Promise.resolve();
+    if (this.#isIdle()) return Promise.resolve();
     return new Promise((r) => this.#idleWaiters.push(r));
   }
 
-  /** Retries every deferred message now (tests, and a reload that may have fixed a route). */
+  /** Retries every deferred message now, next hops that were down included (tests, and a reload that may have fixed a route). */
   flush(): void {
+    this.#d.hops.revive();
     for (const q of this.#deferred) {
       this.#deferred.delete(q);
       this.#ready.push(q);
@@ -97,33 +115,73 @@ export class DeliveryQueue {
     this.#pump();
   }
 
-  /** Starts nothing new and waits (at most `waitMs`) for deliveries in progress. */
-  async close(waitMs: number): Promise<void> {
+  /** Deliveries in progress. */
+  get active(): number {
+    return this.#active.size;
+  }
+
+  /**
+   * Starts nothing new and waits until every delivery in progress has ended and its outcome
+   * is recorded, or until `bound` (or `abort`) ends the wait. Then says how many
+   * deliveries a next hop may have that the spool does not record (the duplicate window).
+   */
+  async close(bound: number, abort: Promise<void>): Promise<QueueStop> {
     this.#closing = true;
     if (this.#timer) clearTimeout(this.#timer);
-    if (this.#active > 0) {
+    if (this.#probing) clearTimeout(this.#probing);
+    let forced = false;
+    if (!this.#drainedNow()) {
+      let timer: NodeJS.Timeout | undefined;
       await Promise.race([
         new Promise<void>((r) => {
-          this.#activeDone = r;
+          this.#drained = r;
         }),
-        new Promise<void>((r) => setTimeout(r, waitMs).unref()),
+        new Promise<void>((r) => {
+          timer = setTimeout(() => {
+            forced = true;
+            r();
+          }, bound);
+        }),
+        abort.then(() => {
+          forced = true;
+        }),
       ]);
+      clearTimeout(timer);
     }
+    // a write the full disk refused, tried once more before the spool is closed
+    for (const q of [...this.#deferred, ...this.#ready]) if (q.unrecorded.size > 0 && !this.#active.has(q)) await this.#record(q).catch(() => undefined);
+    let mayRepeat = 0;
+    for (const q of [...this.#active, ...this.#deferred, ...this.#ready]) mayRepeat += q.exposed.size;
+    this.#stopped = true;
+    return { forced, mayRepeat };
+  }
+
+  #drainedNow(): boolean {
+    return this.#active.size === 0;
+  }
+
+  #isIdle(): boolean {
+    return this.#ready.length === 0 && this.#active.size === 0;
   }
 
   #pump(): void {
-    while (!this.#closing && this.#active < this.#d.concurrency && this.#ready.length > 0) {
+    while (!this.#closing && this.#active.size < this.#d.concurrency && this.#ready.length > 0) {
+      if (!this.#d.spool.writable) {
+        // nothing is delivered that could not be recorded; a probe finds out when it can
+        this.#probeLater();
+        break;
+      }
+      const next = this.#ready[0]!;
+      // bodies read back from the spool stay within the memory budget (one always may)
+      if (!next.body && this.#active.size > 0 && this.#inMemory() + next.entry.bodyLength > this.#d.bodyCache) break;
       const q = this.#ready.shift()!;
-      this.#active++;
+      this.#active.add(q);
       void this.#deliver(q)
-        .catch((e: unknown) => {
-          // an unexpected error (disk gone): keep the message and try later
-          this.#d.log({ event: 'error', where: 'delivery', id: q.entry.meta.id, error: (e as Error).message });
-          this.#defer(q, Date.now() + this.#d.retry.minBackoff);
-        })
+        .catch((e: unknown) => this.#fault(q, e as Error))
         .finally(() => {
-          this.#active--;
-          if (this.#active === 0) this.#activeDone?.();
+          this.#active.delete(q);
+          this.#release(q);
+          if (this.#active.size === 0) this.#drained?.();
           this.#pump();
           this.#checkIdle();
         });
@@ -131,136 +189,118 @@ export class DeliveryQueue {
     this.#checkIdle();
   }
 
+  #inMemory(): number {
+    let n = this.#cached;
+    for (const q of this.#active) if (q.reading) n += q.entry.bodyLength;
+    return n;
+  }
+
   #checkIdle(): void {
-    if (this.#ready.length === 0 && this.#active === 0) {
-      for (const r of this.#idleWaiters.splice(0)) r();
-    }
+    if (this.#isIdle()) for (const r of this.#idleWaiters.splice(0)) r();
+  }
+
+  /**
+   * Waits and tries a tiny write, doubling the wait from 1 s (or the minimal backoff, when
+   * shorter) to 1 min: a full disk is found free again soon, without a write a second.
+   */
+  #probeLater(): void {
+    if (this.#probing || this.#closing) return;
+    const { minBackoff, maxBackoff } = this.#d.retry;
+    const wait = backoff({ ...this.#d.retry, minBackoff: Math.min(minBackoff, 1000), maxBackoff: Math.min(maxBackoff, 60_000) }, ++this.#probeFailures);
+    this.#probing = setTimeout(() => {
+      this.#probing = undefined;
+      if (this.#d.spool.writable) return;
+      void this.#d.spool.probe().then((ok) => {
+        if (!ok) this.#probeLater();
+      });
+    }, wait);
+    this.#probing.unref();
   }
 
   async #deliver(q: Queued): Promise<void> {
     const { meta } = q.entry;
-    const table = this.#d.table();
-    const origin: Origin = meta.dsn ? 'local' : table.gateway ? 'internet' : 'peer';
     const pending: number[] = [];
-    for (let i = 0; i < meta.rcpt.length; i++) if (!q.entry.done.has(i)) pending.push(i);
-    const routes = new Map<number, RecipientRoute>();
-    for (const i of pending) routes.set(i, routeRecipient(table, meta.rcpt[i]!, origin, meta.received, this.#d.isSelf));
-    const body = q.body ?? (await this.#d.spool.readBody(q.entry));
+    for (let i = 0; i < meta.rcpt.length; i++) if (!q.entry.done.has(i) && !q.unrecorded.has(i)) pending.push(i);
     const outcomes = new Map<number, Outcome>();
-    const jobs: Promise<void>[] = [];
-
-    // local mailboxes: one copy per mailbox, however many recipients lead to it
-    const byMailbox = new Map<string, number[]>();
-    // next hops: one transaction per hop with all its recipients
-    const byHop = new Map<string, { route: Extract<RecipientRoute, { kind: 'forward' | 'mx' }>; indexes: number[] }>();
-    for (const [i, r] of routes) {
-      if (r.kind === 'deliver') {
-        const list = byMailbox.get(r.mailbox);
-        if (list) list.push(i);
-        else byMailbox.set(r.mailbox, [i]);
-      } else if (r.kind === 'forward' || r.kind === 'mx') {
-        const g = byHop.get(r.display);
-        if (g) g.indexes.push(i);
-        else byHop.set(r.display, { route: r, indexes: [i] });
-      } else {
-        outcomes.set(i, { kind: 'failed', dsn: { final: r.address, ...orig(meta.rcpt[i]!, r.address), status: r.status, diagnostic: `${r.code} ${r.status} ${r.reason}` } });
-      }
+    const routes = new Map<number, RecipientRoute>();
+    if (pending.length > 0) {
+      const table = this.#d.table();
+      const origin: Origin = meta.dsn ? 'local' : table.gateway ? 'internet' : 'peer';
+      for (const i of pending) routes.set(i, routeRecipient(table, meta.rcpt[i]!, origin, meta.received, this.#d.isSelf));
+      const body = await this.#body(q);
+      await attempt(this.#d, q, routes, body, outcomes);
     }
-    for (const [mailbox, indexes] of byMailbox) {
-      jobs.push(this.#toMailbox(q, mailbox, indexes, body, outcomes));
-    }
-    for (const { route, indexes } of byHop.values()) {
-      jobs.push(this.#toHop(q, route, indexes, routes, body, outcomes));
-    }
-    await Promise.all(jobs);
-    await this.#settle(q, routes, outcomes, body);
+    await this.#settle(q, routes, outcomes);
   }
 
-  async #toMailbox(q: Queued, mailbox: string, indexes: number[], body: Buffer, outcomes: Map<number, Outcome>): Promise<void> {
-    const { meta } = q.entry;
-    const name = this.#d.maildirs.fileName(meta.id, indexes[0]!, meta.arrival);
-    // RFC 5321 section 4.4: the final delivery adds Return-Path with the envelope sender
-    const returnPath = Buffer.from(`Return-Path: <${meta.from}>\r\n`, 'utf8');
-    try {
-      const how = await this.#d.maildirs.deliver(mailbox, name, [returnPath, body], q.recovered);
-      for (const i of indexes) {
-        outcomes.set(i, { kind: 'done', event: { event: 'deliver', id: meta.id, to: meta.rcpt[i], mailbox, file: name, status: '2.0.0', ...(how === 'duplicate' ? { duplicate: true } : {}) } });
-      }
-    } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      for (const i of indexes) outcomes.set(i, { kind: 'deferred', status: '4.3.0', diagnostic: `mailbox ${mailbox}: ${err.code ?? err.message}` });
-    }
+  async #body(q: Queued): Promise<Buffer> {
+    if (q.body) return q.body;
+    q.reading = true;
+    q.body = await this.#d.spool.readBody(q.entry);
+    return q.body;
   }
 
-  async #toHop(
-    q: Queued,
-    route: Extract<RecipientRoute, { kind: 'forward' | 'mx' }>,
-    indexes: number[],
-    routes: Map<number, RecipientRoute>,
-    body: Buffer,
-    outcomes: Map<number, Outcome>,
-  ): Promise<void> {
-    const { meta } = q.entry;
-    const wire = indexes.map((i) => routes.get(i)!.address);
-    const to = [...new Set(wire)];
-    // eslint-disable-next-line no-control-regex
-    const utf8 = meta.utf8 || to.some((a) => /[^\x00-\x7f]/.test(a)) || /[^\x00-\x7f]/.test(meta.from);
-    const res = await this.#d.hops.send(route.hosts, { from: meta.from, to, utf8, body8: meta.body8 }, body);
-    const byAddress = new Map<string, RecipientResult>();
-    to.forEach((a, k) => byAddress.set(a, res.results[k]!));
-    indexes.forEach((i, k) => {
-      const r = byAddress.get(wire[k]!)!;
-      const remote = res.remote ? { remote: res.remote } : {};
-      if (r.ok) {
-        const event: RelayEvent = { event: 'deliver', id: meta.id, to: meta.rcpt[i], ...(wire[k] !== meta.rcpt[i] ? { via: wire[k] } : {}), relay: route.display, ...remote, status: r.status, response: r.diagnostic };
-        outcomes.set(i, { kind: 'done', event });
-      } else if (r.temporary) {
-        outcomes.set(i, { kind: 'deferred', status: r.status, diagnostic: r.diagnostic, ...remote });
-      } else {
-        outcomes.set(i, { kind: 'failed', dsn: { final: wire[k]!, ...orig(meta.rcpt[i]!, wire[k]!), status: r.status, diagnostic: r.diagnostic, ...(res.remote ? { remoteMta: res.remote } : {}) } });
-      }
-    });
-  }
-
-  /** Records the attempt: done and bounced recipients (with the DSN) in one spool write; the rest retried. */
-  async #settle(q: Queued, routes: Map<number, RecipientRoute>, outcomes: Map<number, Outcome>, body: Buffer): Promise<void> {
+  /**
+   * Ends an attempt: final outcomes join those waiting to be recorded, recipients still
+   * failing past the queue lifetime fail, and what can be recorded is (delivered ones at
+   * once; failed ones with the message's one DSN once nothing is left to retry).
+   */
+  async #settle(q: Queued, routes: Map<number, RecipientRoute>, outcomes: Map<number, Outcome>): Promise<void> {
     const { meta } = q.entry;
     const now = Date.now();
     const expired = now - meta.arrival >= this.#d.retry.queueLifetime;
-    const done: number[] = [];
-    const failed: { i: number; dsn: DsnRecipient }[] = [];
     const deferred: number[] = [];
     for (const [i, o] of outcomes) {
-      if (o.kind === 'done') done.push(i);
-      else if (o.kind === 'failed') failed.push({ i, dsn: o.dsn });
+      if (o.kind !== 'deferred') q.unrecorded.set(i, o);
       else if (expired) {
         const address = routes.get(i)?.address ?? meta.rcpt[i]!;
-        failed.push({ i, dsn: { final: address, ...orig(meta.rcpt[i]!, address), status: o.status, diagnostic: `${o.diagnostic} (gave up after ${Math.round((now - meta.arrival) / 1000)} s in the queue)`, ...(o.remote ? { remoteMta: o.remote } : {}) } });
+        const dsn: DsnRecipient = { final: address, ...orig(meta.rcpt[i]!, address), status: o.status, diagnostic: `${o.diagnostic} (gave up after ${Math.round((now - meta.arrival) / 1000)} s in the queue)`, ...(o.remote ? { remoteMta: o.remote } : {}) };
+        q.unrecorded.set(i, { kind: 'failed', dsn });
       } else deferred.push(i);
     }
-    let dsn: { meta: MessageMeta; body: Buffer } | undefined;
-    const bounceable = meta.from !== '' && !meta.dsn;
-    if (failed.length > 0 && bounceable) {
-      const id = queueId(now);
-      const scan = scanMessage(body, Number.MAX_SAFE_INTEGER);
-      const built = buildDsn({
-        hostname: this.#d.hostname,
-        queueId: meta.id,
-        dsnId: id,
-        arrival: new Date(meta.arrival),
-        date: new Date(now),
-        sender: meta.from,
-        recipients: failed.map((f) => f.dsn),
-        headers: body.subarray(0, scan.headerLength),
-      });
-      dsn = { meta: { v: 1, id, from: '', rcpt: [meta.from], arrival: now, received: 0, utf8: built.utf8, body8: built.utf8, dsn: true }, body: built.body };
+    q.final = deferred.length === 0;
+    let recorded = true;
+    try {
+      await this.#record(q);
+    } catch {
+      // the spool logged it once (spool.ts); the outcomes stay in memory and only the write is retried
+      recorded = false;
     }
-    const finished = [...done, ...failed.map((f) => f.i)];
-    let dsnEntry: SpoolEntry | undefined;
-    if (finished.length > 0) dsnEntry = await this.#d.spool.markDone(q.entry, finished, dsn);
+    if (recorded && deferred.length === 0) return;
+    const wait = backoff(this.#d.retry, ++q.attempts);
+    for (const i of this.#stopped ? [] : deferred) {
+      const o = outcomes.get(i) as Extract<Outcome, { kind: 'deferred' }>;
+      this.#d.log({ event: 'defer', id: meta.id, to: meta.rcpt[i], status: o.status, diagnostic: o.diagnostic, ...(o.remote ? { remote: o.remote } : {}), ...(o.rfc1047 ? { window: 'RFC 1047' } : {}), retryIn: Math.round(wait / 1000) });
+    }
+    this.#defer(q, now + wait);
+  }
+
+  /** Writes what can be recorded of `q` (throws when the spool cannot); logs it after the write. */
+  async #record(q: Queued): Promise<void> {
+    const { meta } = q.entry;
+    const done: number[] = [];
+    const failed: { i: number; dsn: DsnRecipient }[] = [];
+    for (const [i, o] of q.unrecorded) {
+      if (o.kind === 'done') done.push(i);
+      else if (o.kind === 'failed' && q.final) failed.push({ i, dsn: o.dsn });
+    }
+    if (done.length === 0 && failed.length === 0) return;
+    const bounceable = meta.from !== '' && !meta.dsn;
+    if (failed.length > 0 && bounceable && !q.dsn) {
+      // built once: a retried write sends the same DSN, never a second one
+      const body = await this.#body(q).catch(() => Buffer.alloc(0));
+      q.dsn = dsnFor(this.#d.hostname, meta, failed.map((f) => f.dsn), body);
+    }
+    const dsn = failed.length > 0 && bounceable ? q.dsn : undefined;
+    const dsnEntry = await this.#d.spool.markDone(q.entry, [...done, ...failed.map((f) => f.i)], dsn);
     // logged after the spool write: a "deliver" line means it will not be delivered again
-    for (const o of outcomes.values()) if (o.kind === 'done') this.#d.log(o.event);
+    for (const i of done) {
+      q.exposed.delete(i);
+      this.#d.log((q.unrecorded.get(i) as Extract<Outcome, { kind: 'done' }>).event);
+      q.unrecorded.delete(i);
+    }
     for (const f of failed) {
+      q.unrecorded.delete(f.i);
       this.#d.log({
         event: 'bounce',
         id: meta.id,
@@ -273,24 +313,34 @@ export class DeliveryQueue {
       });
     }
     if (dsn && dsnEntry) this.enqueue(dsnEntry, dsn.body);
-    if (deferred.length === 0) {
-      this.#release(q);
+  }
+
+  /**
+   * An attempt that failed for a local reason (the body could not be read back, a file
+   * system error): retried with the same growing backoff as any failure, and bounced like
+   * any other at the end of the queue lifetime.
+   */
+  async #fault(q: Queued, e: Error): Promise<void> {
+    const { meta } = q.entry;
+    const expired = Date.now() - meta.arrival >= this.#d.retry.queueLifetime;
+    const wait = backoff(this.#d.retry, q.attempts + 1);
+    if (!this.#closing) this.#d.log({ event: 'error', where: 'delivery', id: meta.id, error: e.message, ...(expired ? {} : { retryIn: Math.round(wait / 1000) }) });
+    if (expired) {
+      const outcomes = new Map<number, Outcome>();
+      for (let i = 0; i < meta.rcpt.length; i++) {
+        if (!q.entry.done.has(i) && !q.unrecorded.has(i)) outcomes.set(i, { kind: 'deferred', status: '4.3.0', diagnostic: `local error: ${e.message}` });
+      }
+      await this.#settle(q, new Map(), outcomes).catch(() => this.#defer(q, Date.now() + backoff(this.#d.retry, ++q.attempts)));
       return;
     }
     q.attempts++;
-    const wait = Math.min(this.#d.retry.maxBackoff, this.#d.retry.minBackoff * 2 ** (q.attempts - 1));
-    for (const i of deferred) {
-      const o = outcomes.get(i) as Extract<Outcome, { kind: 'deferred' }>;
-      this.#d.log({ event: 'defer', id: meta.id, to: meta.rcpt[i], status: o.status, diagnostic: o.diagnostic, ...(o.remote ? { remote: o.remote } : {}), retryIn: Math.round(wait / 1000) });
-    }
-    // a deferred message is read back from the spool when its time comes
-    this.#release(q);
-    this.#defer(q, now + wait);
+    this.#defer(q, Date.now() + wait);
   }
 
   #release(q: Queued): void {
-    if (q.body) this.#cached -= q.body.length;
+    if (q.body && !q.reading) this.#cached -= q.body.length;
     q.body = undefined;
+    q.reading = false;
   }
 
   #defer(q: Queued, at: number): void {
@@ -321,8 +371,4 @@ export class DeliveryQueue {
     if (next < Infinity) this.#arm(next);
     this.#pump();
   }
-}
-
-function orig(given: string, final: string): { original?: string } {
-  return given !== final ? { original: given } : {};
 }

@@ -31,15 +31,17 @@ export const DEFAULT_RETRY: RetryPolicy = {
   maxBackoff: 3_600_000,
   queueLifetime: 5 * 24 * 3_600_000,
   connectionsPerHop: 20,
+  recipientsPerTransaction: 1000,
 };
+
+/** How long a stop waits for deliveries in progress: the DATA termination timeout (RFC 5321 section 4.5.3.2.6, 10 minutes). */
+export const DEFAULT_STOP_TIMEOUT = 600_000;
 
 export const DEFAULT_MAX_SIZE = 25 * 1024 * 1024;
 
 /** Internal knobs for tests (segment size, compaction delay). */
 export interface RelayInternals {
   readonly spoolTuning?: SpoolTuning;
-  /** How long close() waits for deliveries in progress (ms). */
-  readonly closeWait?: number;
 }
 
 /**
@@ -68,7 +70,8 @@ export async function startRelayWith(options: RelayOptions & RelayInternals): Pr
 
   const { spool, pending } = await Spool.open(options.spool, log, options.spoolTuning ?? DEFAULT_SPOOL_TUNING);
   const isSelf = (host: string, port: number): boolean => port === bound.port && isLocalAddress(host, bound.host);
-  const hops = new NextHops({ hostname, connectionsPerHost: retry.connectionsPerHop, deadTime: Math.min(retry.minBackoff, 30_000), idleTime: 5_000 });
+  const hops = new NextHops({ hostname, connectionsPerHost: retry.connectionsPerHop, deadTime: Math.min(retry.minBackoff, 30_000), idleTime: 5_000, recipientLimit: retry.recipientsPerTransaction });
+  const stopTimeout = options.stopTimeout ?? DEFAULT_STOP_TIMEOUT;
   const maildirs = new Maildirs(join(options.spool, 'mailboxes'), hostname, spool.dirs);
   const queue = new DeliveryQueue({ spool, maildirs, hops, log, hostname, table: () => table, isSelf, retry, concurrency: 200, bodyCache: 64 * 1024 * 1024 });
   let server: RelayServer | undefined;
@@ -131,6 +134,10 @@ export async function startRelayWith(options: RelayOptions & RelayInternals): Pr
   maintenance.unref();
 
   let closing: Promise<void> | undefined;
+  let abortStop: () => void = () => undefined;
+  const aborted = new Promise<void>((r) => {
+    abortStop = r;
+  });
   return {
     queue,
     spool,
@@ -148,20 +155,34 @@ export async function startRelayWith(options: RelayOptions & RelayInternals): Pr
       return { ok: true };
     },
     idle: () => queue.idle(),
-    close() {
+    close(how) {
+      if (how?.now) abortStop();
       closing ??= (async () => {
+        log({ event: 'stop', deliveries: queue.active, timeout: stopTimeout });
         // idle sessions are told at once; transactions in progress may finish (closeTimeout)
         for (const c of srv.connections) {
           if (!c.session.envelope?.mailFrom) c.send(421, '4.3.2 service shutting down');
         }
-        await new Promise<void>((r) => srv.close(() => r()));
+        await Promise.race([
+          new Promise<void>((r) => srv.close(() => r())),
+          aborted.then(() => {
+            for (const c of srv.connections) c.close();
+          }),
+        ]);
         clearInterval(maintenance);
-        await queue.close(options.closeWait ?? 10_000);
-        await hops.close();
+        // deliveries in progress end and are recorded before the spool closes
+        const stopped = await queue.close(stopTimeout, aborted);
+        await hops.close(stopped.forced);
         // an idle, fully delivered spool is left empty
-        await spool.collect(Date.now() + 2001);
+        if (!stopped.forced) await spool.collect(Date.now() + 2001);
         await spool.close();
-        log({ event: 'close' });
+        log({
+          event: 'close',
+          ...(stopped.forced ? { forced: true } : {}),
+          ...(stopped.mayRepeat > 0
+            ? { mayRepeat: stopped.mayRepeat, note: 'deliveries a next hop may have that the spool does not record: sent again after the next start' }
+            : {}),
+        });
         log.flush();
       })();
       return closing;

@@ -83,8 +83,26 @@ export class SessionHandlers {
       cb(this.#refuse(session, 'MAIL', address.address, reply(553, '5.6.7', 'a non-ASCII sender address needs the SMTPUTF8 parameter')));
       return;
     }
-    cb();
+    void this.#storage().then((problem) => cb(problem ? this.#refuse(session, 'MAIL', address.address, problem) : undefined));
   };
+
+  /**
+   * Room in the spool for one more message, asked at MAIL FROM as Postfix's smtpd does
+   * (postconf queue_minfree: refused while less than 1.5 times message_size_limit is
+   * free), so a filling disk refuses new mail before it has no room left for the records
+   * of deliveries; and nothing while the spool cannot record at all.
+   */
+  async #storage(): Promise<(Error & { responseCode: number }) | undefined> {
+    const full = reply(452, '4.3.1', 'insufficient system storage, try again later');
+    // a client asking is the moment to find out whether the spool can record again
+    if (!this.#d.spool.writable && !(await this.#d.spool.probe())) return full;
+    try {
+      return (await this.#d.spool.freeBytes()) < 1.5 * this.#d.maxSize ? full : undefined;
+    } catch {
+      // statfs unsupported here: the write itself decides (452 at the end of DATA)
+      return undefined;
+    }
+  }
 
   onRcptTo = (address: SMTPServerAddress, session: SMTPServerSession, cb: Callback): void => {
     const mailArgs = (session.envelope.mailFrom && session.envelope.mailFrom.args) || {};
@@ -129,17 +147,19 @@ export class SessionHandlers {
       this.#buffered += chunk.length;
     });
     // a client that vanishes mid-DATA: smtp-server destroys the stream ('error', 'close')
+    let ended = false;
     const abandon = (): void => {
       clearTimeout(timer);
-      release();
+      if (!ended) release();
     };
     stream.on('error', abandon);
     stream.on('close', abandon);
     stream.on('end', () => {
       clearTimeout(timer);
+      ended = true;
       const data = { chunks: chunks.splice(0), size };
-      release();
-      this.#finish(session, stream, data, overflow).then(
+      // still counted until the spool has it: the one copy #finish makes of it is what is held
+      void this.#finish(session, stream, data, overflow).finally(release).then(
         (id) => cb(null, `2.0.0 Ok: queued as ${id}`),
         (e: Error) => cb(e),
       );
@@ -186,8 +206,8 @@ export class SessionHandlers {
       this.#d.log({ event: 'accept', id, session: session.id, client: session.remoteAddress, from, to: rcpt, size: body.length });
       this.#d.queue.enqueue(entry, body);
       return id;
-    } catch (e) {
-      this.#d.log({ event: 'error', where: 'spool', session: session.id, error: (e as Error).message });
+    } catch {
+      // the spool logs that it cannot write once, not per message (spool.ts)
       throw stage(reply(452, '4.3.1', 'insufficient system storage, try again later'));
     }
   }

@@ -29,6 +29,12 @@ export interface RelayOptions {
   readonly limits?: Partial<RelayLimits>;
   /** Retry schedule of deferred deliveries. */
   readonly retry?: Partial<RetryPolicy>;
+  /**
+   * How long a stop (close(), SIGTERM) waits for deliveries in progress to end and be
+   * recorded, ms. Default 600,000: the DATA termination timeout of RFC 5321 section
+   * 4.5.3.2.6, the longest a next hop may take to answer the end of a message.
+   */
+  readonly stopTimeout?: number;
 }
 
 /** The resource limits of a relay (what a client may use before it is refused). @public */
@@ -63,6 +69,12 @@ export interface RetryPolicy {
   readonly queueLifetime: number;
   /** Connections open at once to one next hop (postconf default_destination_concurrency_limit). */
   readonly connectionsPerHop: number;
+  /**
+   * Recipients per transaction to a next hop (postconf smtp_destination_recipient_limit);
+   * more go in further transactions of the same attempt, as do recipients a next hop
+   * refuses with "452 too many recipients" (RFC 5321 section 4.5.3.1.10). Default 1000.
+   */
+  readonly recipientsPerTransaction: number;
 }
 
 /** A running relay. @public */
@@ -71,8 +83,13 @@ export interface RelayHandle {
   address(): { readonly host: string; readonly port: number };
   /** Re-reads routes.json; a broken file is refused (logged) and the old table kept. */
   reload(): { readonly ok: true } | { readonly ok: false; readonly error: string };
-  /** Stops accepting, finishes the transactions in progress and pending deliveries (bounded), closes. */
-  close(): Promise<void>;
+  /**
+   * Stops: accepts nothing new, lets the transactions and deliveries in progress end and
+   * be recorded (bounded by `stopTimeout`), then closes the spool. With `now` (a second
+   * SIGTERM) it stops waiting at once; the `close` line then says how many deliveries may
+   * be sent again after the next start (`mayRepeat`).
+   */
+  close(how?: { readonly now?: boolean }): Promise<void>;
   /** Resolves when the queue holds nothing to deliver right now (tests). */
   idle(): Promise<void>;
 }
@@ -90,6 +107,8 @@ export interface RelayEvent {
     | 'reload'
     | 'recover'
     | 'quarantine'
+    | 'spool'
+    | 'stop'
     | 'close'
     | 'error';
   readonly [field: string]: unknown;

@@ -1,12 +1,11 @@
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { queueId } from '../../src/relay/queue-id.js';
 import { mailboxFolder } from '../../src/relay/spool/maildir.js';
 import { decodeRecord, encodeRecord, type MessageMeta } from '../../src/relay/spool/record.js';
+import { fillDisk, mountTmpfs } from '../relay/support/tmpfs.js';
 import { freePort } from '../support/tools.js';
 import { gatewayYaml, maildir, makeOrg, message, sendOnce, startSystem, waitFor, type Org, type TestRelay } from './support/relay.js';
 
@@ -31,7 +30,7 @@ async function gatewayOrg(innerPort: number): Promise<{ org: Org; port: number }
   return { org, port };
 }
 
-type Behaviour = 'ok' | 'greet-421' | 'mail-421' | 'drop-after-data' | 'slow';
+type Behaviour = 'ok' | 'greet-421' | 'mail-421' | 'drop-after-data' | 'drop-after-second-data' | 'slow';
 
 /**
  * A next hop that misbehaves on purpose: connection i behaves as `script[i]` ('ok' after
@@ -54,6 +53,7 @@ function flakyHop(port: number, script: readonly Behaviour[]): Promise<{ server:
     say('220 hop.test ESMTP\r\n');
     let buf = '';
     let inData = false;
+    let messages = 0;
     socket.setEncoding('latin1');
     socket.on('data', (d: string) => {
       buf += d;
@@ -64,7 +64,8 @@ function flakyHop(port: number, script: readonly Behaviour[]): Promise<{ server:
           const data = buf.slice(0, end + 2);
           buf = buf.slice(end + 5);
           inData = false;
-          if (behaviour === 'drop-after-data') {
+          messages++;
+          if (behaviour === 'drop-after-data' || (behaviour === 'drop-after-second-data' && messages === 2)) {
             got.push({ data, acked: false, behaviour });
             socket.destroy();
             return;
@@ -132,6 +133,37 @@ describe('next hops that misbehave', () => {
   }, 60_000);
 });
 
+describe('a next hop that drops a reused connection after the final dot (RFC 1047)', () => {
+  it('is not sent the message again at once on a fresh connection: deferred, logged as the RFC 1047 window, retried after backoff', async () => {
+    const hopPort = await freePort();
+    const { org } = await gatewayOrg(hopPort);
+    const hop = await flakyHop(hopPort, ['drop-after-second-data']);
+    const gw = await startSystem(org, 'gw', { listen: { host: '127.0.0.1', port: 0 }, spool: join(org.dir, 'spool-rfc1047'), retry: RETRY });
+    try {
+      expect((await sendOnce(gw.address().port, 'sender@outside.test', ['user@any.test'], message('first on the connection'))).ok).toBe(true);
+      await waitFor(() => gw.events.some((e) => e.event === 'deliver'), 20_000, 'the first delivery');
+      // the second goes on the same, pooled connection, which the next hop drops after the dot
+      expect((await sendOnce(gw.address().port, 'sender@outside.test', ['user@any.test'], message('second on the connection'))).ok).toBe(true);
+      const defer = await waitFor(() => gw.events.find((e) => e.event === 'defer'), 20_000, 'the defer line');
+      expect(defer['window']).toBe('RFC 1047');
+      expect(String(defer['diagnostic'])).toMatch(/after the end of data/);
+      const second = (): typeof hop.got => hop.got.filter((g) => g.data.includes('Subject: second on the connection\r\n'));
+      // at the defer line the next hop had it once (unanswered); not a second time within the same attempt
+      expect(hop.connections()).toBe(1);
+      expect(second().map((g) => g.acked)).toEqual([false]);
+      // after the backoff, on a new connection
+      await waitFor(() => second().some((g) => g.acked), 20_000, 'the retry after backoff');
+      await gw.idle();
+      expect(second().map((g) => g.acked)).toEqual([false, true]);
+      expect(hop.connections()).toBe(2);
+      expect(gw.events.filter((e) => e.event === 'bounce')).toEqual([]);
+    } finally {
+      await gw.close();
+      await new Promise((r) => hop.server.close(() => r(undefined)));
+    }
+  }, 60_000);
+});
+
 /** A message record for a spool segment, as the relay writes it. */
 function record(rcpt: string[], subject: string, id = queueId(Date.now())): Buffer {
   const meta: MessageMeta = { v: 1, id, from: 'sender@outside.test', rcpt, arrival: Date.now(), received: 0, utf8: false, body8: false };
@@ -192,23 +224,44 @@ describe('damaged files in the spool', () => {
     }
   });
 
-  it('a record whose queue id would leave the Maildir folder writes nothing outside the spool', async () => {
+  it('a record whose queue id would leave the Maildir folder is quarantined: nothing written anywhere under its name', async () => {
     const { org } = await gatewayOrg(await freePort());
     const spool = join(org.dir, 'spool-evil-id');
     mkdirSync(join(spool, 'queue'), { recursive: true });
-    writeFileSync(join(spool, 'queue', '000000000001.seg'), record(['alice@example.test'], 'evil id', '../../../../escaped'));
+    writeFileSync(
+      join(spool, 'queue', '000000000001.seg'),
+      Buffer.concat([record(['alice@example.test'], 'evil id', '../../../../escaped'), record(['alice@example.test'], 'good id'), Buffer.concat(encodeRecord('D', { id: '../escaped-d', done: [0] }))]),
+    );
     const gw = await startSystem(org, 'gw', { listen: { host: '127.0.0.1', port: 0 }, spool, retry: RETRY });
     try {
+      await waitFor(() => maildir(spool, 'alice@example.test').length === 1, 10_000, 'the intact message');
       await gw.idle();
-      await new Promise((r) => setTimeout(r, 300));
+      expect(maildir(spool, 'alice@example.test')[0]!.toString('latin1')).toContain('Subject: good id\r\n');
+      expect(gw.events.filter((e) => e.event === 'quarantine').map((e) => e['reason'])).toEqual(['queue id', 'queue id']);
+      expect(gw.events.filter((e) => e.event === 'deliver')).toHaveLength(1);
     } finally {
       await gw.close();
     }
-    const outside = readdirSync(org.dir).filter((f) => f.includes('escaped'));
-    expect(outside, 'a file outside the spool').toEqual([]);
-    expect(readdirSync(spool).filter((f) => f.includes('escaped'))).toEqual([]);
+    // the whole tree: the organisation's directory (the spool, its Maildir folders and
+    // quarantine included) and the four levels above the Maildir's new/ the id climbs
+    const names = walk(org.dir);
+    expect(names.filter((f) => f.includes('escaped')), 'a file named after the queue id').toEqual([]);
+    expect(names.some((f) => f.includes(`${join('quarantine', '000000000001.seg')}.`))).toBe(true);
+    const above = join(spool, 'mailboxes', 'x', 'new', '..', '..', '..', '..', '..');
+    expect(readdirSync(above).filter((f) => f.includes('escaped'))).toEqual([]);
   });
 });
+
+/** Every path under `dir`, directories included. */
+function walk(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    out.push(p);
+    if (e.isDirectory()) out.push(...walk(p));
+  }
+  return out;
+}
 
 describe('a crash between a Maildir delivery and its record in the spool', () => {
   it('redelivers nothing twice: every message ends up exactly once in each Maildir', async () => {
@@ -276,38 +329,17 @@ describe('a crash between a Maildir delivery and its record in the spool', () =>
   });
 });
 
-/** Mounts a tmpfs of `size` at a new directory (root only); undefined when that is not possible here. */
-function smallTmpfs(size: string): { dir: string; unmount: () => void } | { reason: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'chainmail-tmpfs-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { stdio: 'pipe' });
-  } catch (e) {
-    rmSync(dir, { recursive: true, force: true });
-    return { reason: `cannot mount a tmpfs (${(e as Error).message.split('\n')[0]}); test/relay/delivery.test.ts covers a spool that cannot be written` };
-  }
-  return {
-    dir,
-    unmount: () => {
-      try {
-        execFileSync('umount', [dir], { stdio: 'pipe' });
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    },
-  };
-}
-
 describe('a full disk under the spool', () => {
-  const fs = smallTmpfs('2m');
-  if ('reason' in fs) console.warn(`skipping the full-disk test: ${fs.reason}`);
-  else cleanups.push(fs.unmount);
+  const fs = mountTmpfs('2m');
+  if (!('reason' in fs)) cleanups.push(() => fs.unmount());
 
   it.skipIf('reason' in fs)('answers 452 4.3.1, loses nothing it accepted, and recovers when space is back', async () => {
     if ('reason' in fs) return;
     const hopPort = await freePort();
     const { org } = await gatewayOrg(hopPort);
     const spool = join(fs.dir, 'spool');
-    const gw = await startSystem(org, 'gw', { listen: { host: '127.0.0.1', port: 0 }, spool, retry: RETRY, maxSize: 1_000_000 });
+    // maxSize 100 kB: MAIL is refused while less than 150 kB is free (Postfix queue_minfree)
+    const gw = await startSystem(org, 'gw', { listen: { host: '127.0.0.1', port: 0 }, spool, retry: RETRY, maxSize: 100_000 });
     const port = gw.address().port;
     try {
       const big = (s: string): Buffer => message(s, `${'d'.repeat(98)}\r\n`.repeat(200));
@@ -317,23 +349,15 @@ describe('a full disk under the spool', () => {
       for (const s of ['waiting 1', 'waiting 2']) expect((await sendOnce(port, 's@outside.test', ['user@any.test'], big(s))).ok).toBe(true);
       await waitFor(() => maildir(spool, 'alice@example.test').length === 2);
       // fill the disk
-      const filler = join(fs.dir, 'filler');
-      const block = Buffer.alloc(64 * 1024, 0x66);
-      let size = 0;
-      try {
-        for (;;) {
-          writeFileSync(filler, block, { flag: size === 0 ? 'w' : 'a' });
-          size += block.length;
-        }
-      } catch (e) {
-        expect((e as NodeJS.ErrnoException).code).toBe('ENOSPC');
-      }
+      const filler = fillDisk(fs.dir);
       for (const s of ['full 1', 'full 2']) {
         const r = await sendOnce(port, 's@outside.test', ['alice@example.test'], big(s));
         expect(r.ok).toBe(false);
+        // refused at MAIL FROM already: the message is not even sent
+        expect(r.replies).toHaveLength(1);
         expect(r.replies.at(-1)?.raw).toBe('452 4.3.1 insufficient system storage, try again later');
       }
-      expect(gw.events.some((e) => e.event === 'error' && e['where'] === 'spool')).toBe(true);
+      expect(gw.events.filter((e) => e.event === 'refuse' && e['stage'] === 'MAIL' && e['status'] === '4.3.1')).toHaveLength(2);
       // space is back, and so is the next hop
       unlinkSync(filler);
       const hop = await flakyHop(hopPort, []);

@@ -122,6 +122,19 @@ describe('delivery to next hops', () => {
     expect(gw.events.filter((e) => e.event === 'defer' && e['to'] === 'temp@far.test').length).toBeGreaterThanOrEqual(2);
   }, 20_000);
 
+  it('one DSN per message: a 5xx recipient and one that fails until the queue lifetime end up in the same DSN', async () => {
+    await sendOnce(gw.address().port, 'alice@example.test', ['perm3@far.test', 'temp@far.test'], message('two-outcomes'));
+    const dsn = await dsnFor('two-outcomes');
+    expect(dsn).toMatch(/^Final-Recipient: rfc822; perm3@far\.test$/m);
+    expect(dsn).toMatch(/^Final-Recipient: rfc822; temp@far\.test$/m);
+    await gw.idle();
+    const dsns = maildir(gw.spoolDir, 'alice@example.test').filter((f) => f.includes('multipart/report') && f.includes('Subject: two-outcomes\r\n'));
+    expect(dsns).toHaveLength(1);
+    // the permanent failure was not tried again while the other recipient was retried
+    expect(sink.messages.filter((m) => m.data.includes('Subject: two-outcomes\r\n')).length).toBe(0);
+    expect(gw.events.filter((e) => e.event === 'bounce' && e['id'] === gw.events.find((x) => x.event === 'bounce' && x['to'] === 'perm3@far.test')?.['id']).map((e) => e['to'])).toEqual(['perm3@far.test', 'temp@far.test']);
+  }, 20_000);
+
   it('a next hop that does not answer: deferred, then bounced', async () => {
     await sendOnce(gw.address().port, 'alice@example.test', ['x@dead.test'], message('dead-hop'));
     const dsn = await dsnFor('dead-hop');
@@ -173,13 +186,15 @@ describe('faults', () => {
       const failed = await sendOnce(r.address().port, 's@outside.test', ['alice@example.test'], message('during fault'));
       expect(failed.ok).toBe(false);
       expect(failed.replies.at(-1)?.raw).toBe('452 4.3.1 insufficient system storage, try again later');
-      expect(r.events.some((e) => e.event === 'error' && e['where'] === 'spool')).toBe(true);
+      // said once in the log, not per message
+      expect(r.events.filter((e) => e.event === 'spool' && e['state'] === 'unwritable')).toHaveLength(1);
       rmSync(join(spool, 'queue'));
       renameSync(join(spool, 'queue.away'), join(spool, 'queue'));
       expect((await sendOnce(r.address().port, 's@outside.test', ['alice@example.test'], message('after fault'))).ok).toBe(true);
       await waitFor(() => maildir(spool, 'alice@example.test').length === 2);
       const subjects = maildir(spool, 'alice@example.test').map((f) => /Subject: ([^\r]+)/.exec(f.toString())?.[1]);
       expect(subjects.sort()).toEqual(['after fault', 'before fault']);
+      expect(r.events.filter((e) => e.event === 'spool').map((e) => e['state'])).toEqual(['unwritable', 'writable']);
     } finally {
       await r.close();
     }

@@ -12,8 +12,9 @@ export const relayCommand: Command = {
 Runs one system of the organisation as an SMTP server: accepts what its routing table
 (DIR/<system>/routes.json from chainmail build) accepts, spools every message durably
 before answering 250, delivers local mailboxes into Maildir folders under the spool and
-forwards the rest. Logs one JSON line per event on stderr. SIGHUP reloads the table,
-SIGTERM stops after the transactions in progress. See docs/relay.md.
+forwards the rest. Logs one JSON line per event on stderr. SIGHUP reloads the table;
+SIGTERM stops accepting, waits for the deliveries in progress to end and be recorded
+(at most --stop-timeout), then exits 0; a second SIGTERM stops at once. See docs/relay.md.
 
 options:
   --routes FILE          the system's routes.json
@@ -28,6 +29,9 @@ options:
   --min-backoff MS       first retry after a temporary failure (default 30000)
   --max-backoff MS       longest wait between retries (default 3600000)
   --queue-lifetime MS    bounce what is still undelivered after this long (default 5 days)
+  --recipient-limit N    recipients per transaction to a next hop (default 1000)
+  --stop-timeout MS      how long SIGTERM waits for deliveries in progress (default
+                         600000, the DATA termination timeout of RFC 5321 4.5.3.2.6)
 `,
   async run(args, io) {
     const { values, positionals } = parse(args, {
@@ -42,6 +46,8 @@ options:
       'min-backoff': { type: 'string' },
       'max-backoff': { type: 'string' },
       'queue-lifetime': { type: 'string' },
+      'recipient-limit': { type: 'string' },
+      'stop-timeout': { type: 'string' },
     });
     if (values.help) {
       io.stdout(this.help);
@@ -59,7 +65,10 @@ options:
       ...optional('minBackoff', intOption('min-backoff', values['min-backoff'])),
       ...optional('maxBackoff', intOption('max-backoff', values['max-backoff'])),
       ...optional('queueLifetime', intOption('queue-lifetime', values['queue-lifetime'])),
+      ...optional('recipientsPerTransaction', intOption('recipient-limit', values['recipient-limit'])),
     };
+    const stopTimeout = intOption('stop-timeout', values['stop-timeout']);
+    if (retry.recipientsPerTransaction === 0) throw new UsageError('--recipient-limit must be at least 1');
     const log = streamLog((t) => io.stderr(t), io.isTTY);
     const options: RelayOptions = {
       routes: values.routes,
@@ -70,38 +79,60 @@ options:
       ...(values.hostname ? { hostname: values.hostname } : {}),
       ...(maxSize !== undefined ? { maxSize } : {}),
       ...(greetingDelay !== undefined ? { greetingDelay } : {}),
+      ...(stopTimeout !== undefined ? { stopTimeout } : {}),
       ...(values['tls-cert'] && values['tls-key'] ? { tls: { cert: values['tls-cert'], key: values['tls-key'] } } : {}),
     };
-    let relay: Awaited<ReturnType<typeof startRelay>>;
+    // the signals are ours from the start: a SIGTERM while the spool is being recovered
+    // stops the relay as soon as it runs, instead of killing it half-way
+    let relay: Awaited<ReturnType<typeof startRelay>> | undefined;
+    let signals = 0;
+    let stopped: ((code: number) => void) | undefined;
+    const done = new Promise<number>((r) => (stopped = r));
+    const hup = (): void => {
+      relay?.reload();
+    };
+    const stop = (): void => {
+      signals++;
+      if (relay) stopRelay(relay);
+    };
+    let closing = false;
+    const stopRelay = (r: NonNullable<typeof relay>): void => {
+      if (!closing) {
+        closing = true;
+        process.off('SIGHUP', hup);
+        r.close().then(
+          () => stopped?.(0),
+          (e: unknown) => {
+            io.stderr(`chainmail relay: ${(e as Error).message}\n`);
+            stopped?.(2);
+          },
+        );
+      }
+      // a second SIGTERM: stop waiting for deliveries in progress (the close line says how many may repeat)
+      if (signals > 1) void r.close({ now: true });
+    };
+    process.on('SIGHUP', hup);
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    const release = (): void => {
+      process.off('SIGHUP', hup);
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+    };
     try {
       relay = await startRelay(options);
     } catch (e) {
+      release();
       log.flush();
       io.stderr(`chainmail relay: ${(e as Error).message}\n`);
       return 2;
     }
     log.flush();
+    if (signals > 0) stopRelay(relay);
     // runs until SIGTERM or SIGINT; SIGHUP reloads routes.json (a broken file keeps the old table)
-    return new Promise<number>((resolve) => {
-      const hup = (): void => {
-        relay.reload();
-      };
-      const stop = (): void => {
-        process.off('SIGHUP', hup);
-        process.off('SIGTERM', stop);
-        process.off('SIGINT', stop);
-        relay.close().then(
-          () => resolve(0),
-          (e: unknown) => {
-            io.stderr(`chainmail relay: ${(e as Error).message}\n`);
-            resolve(2);
-          },
-        );
-      };
-      process.on('SIGHUP', hup);
-      process.on('SIGTERM', stop);
-      process.on('SIGINT', stop);
-    });
+    const code = await done;
+    release();
+    return code;
   },
 };
 

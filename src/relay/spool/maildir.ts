@@ -1,5 +1,6 @@
 import { mkdir, open, readdir, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isQueueId } from '../queue-id.js';
 import { syncDir, type DirSyncer } from './fsutil.js';
 
 /**
@@ -41,6 +42,8 @@ export class Maildirs {
 
   /** The Maildir file name of recipient `index` of message `id` that arrived at `arrival` (ms). */
   fileName(id: string, index: number, arrival: number): string {
+    // defence in depth: recover.ts already quarantines records with such ids
+    if (!isQueueId(id) || !Number.isInteger(index) || !Number.isFinite(arrival)) throw new Error(`refusing a Maildir name for queue id ${JSON.stringify(id).slice(0, 60)}`);
     return `${Math.floor(arrival / 1000)}.Q${id}R${index}.${this.#host}`;
   }
 

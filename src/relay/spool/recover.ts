@@ -2,6 +2,7 @@ import { readdirSync, renameSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RelayLog } from '../log.js';
+import { isQueueId } from '../queue-id.js';
 import { decodeRecord, isDoneMeta, isMessageMeta, MAGIC } from './record.js';
 import type { Segment, SpoolEntry } from './segment.js';
 
@@ -68,12 +69,17 @@ export async function readSpool(queueDir: string, quarantineDir: string, log: Re
       }
       const rec = r.record;
       pos += rec.length;
-      if (rec.type === 'M' && isMessageMeta(rec.meta)) {
+      if ((rec.type === 'M' && isMessageMeta(rec.meta) && !isQueueId(rec.meta.id)) || (rec.type === 'D' && isDoneMeta(rec.meta) && rec.meta.id !== '' && !isQueueId(rec.meta.id))) {
+        // a queue id that is not ours (it could name a path: "../../x") is never used
+        await quarantine(name, rec.offset, buf.subarray(rec.offset, pos), 'queue id');
+      } else if (rec.type === 'M' && isMessageMeta(rec.meta)) {
         const meta = rec.meta;
         const prev = entries.get(meta.id);
         const done = new Set([...(prev?.done ?? []), ...(meta.done ?? []), ...(doneEarly.get(meta.id) ?? [])]);
         entries.set(meta.id, { meta, seg, bodyOffset: rec.bodyOffset, bodyLength: rec.bodyLength, done });
       } else if (rec.type === 'D' && isDoneMeta(rec.meta)) {
+        // the empty id: a probe written while the disk was full (spool.ts probe())
+        if (rec.meta.id === '') continue;
         const e = entries.get(rec.meta.id);
         if (e) for (const i of rec.meta.done) e.done.add(i);
         else {

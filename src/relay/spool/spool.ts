@@ -1,5 +1,5 @@
 import { constants, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { open, unlink } from 'node:fs/promises';
+import { open, statfs, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RelayLog } from '../log.js';
 import { DirSyncer, syncDir, writeAll } from './fsutil.js';
@@ -16,6 +16,9 @@ export interface SpoolTuning {
   /** A closed segment that still holds undelivered messages is compacted after this long (ms). */
   readonly compactAfter: number;
 }
+
+/** Free space a probe needs before an unwritable spool counts as writable again. */
+const PROBE_ROOM = 16 * 1024;
 
 export const DEFAULT_SPOOL_TUNING: SpoolTuning = { segmentSize: 64 * 1024 * 1024, compactAfter: 60_000 };
 
@@ -57,6 +60,9 @@ export class Spool {
   #lastAppend = 0;
   #compacting = false;
   #closed = false;
+  /** Whether the last write succeeded (the queue pauses and the SMTP side refuses mail while not). */
+  #writable = true;
+  readonly #stateListeners: ((writable: boolean) => void)[] = [];
   readonly dirs = new DirSyncer();
   /** Records appended and fdatasyncs done: with group commit, syncs < records under load. */
   readonly stats = { records: 0, syncs: 0 };
@@ -78,6 +84,42 @@ export class Spool {
     s.#nextSeq = found.nextSeq;
     for (const e of found.entries) s.#entries.set(e.meta.id, e);
     return { spool: s, pending: [...s.#entries.values()].filter((e) => e.done.size < e.meta.rcpt.length) };
+  }
+
+  /** Whether the spool can record anything: false from a failed write until one succeeds. */
+  get writable(): boolean {
+    return this.#writable;
+  }
+
+  /** Calls `fn` when the spool becomes unwritable or writable again. */
+  onState(fn: (writable: boolean) => void): void {
+    this.#stateListeners.push(fn);
+  }
+
+  /** Bytes free for us on the spool's file system (statfs f_bavail x f_bsize). */
+  async freeBytes(): Promise<number> {
+    const s = await statfs(this.dir);
+    return s.bavail * s.bsize;
+  }
+
+  /**
+   * Tries to write a tiny record (a D record for no message, which recovery ignores): the
+   * way to learn that an unwritable spool (a full disk) can record again when there is no
+   * real record waiting.
+   */
+  async probe(): Promise<boolean> {
+    if (this.#writable) return true;
+    try {
+      // hysteresis: the last bytes of a page may take a small record while nothing else
+      // fits; the spool counts as writable again only with some room (16 KiB, a few
+      // hundred D records), else it would say "writable", "unwritable" for every record
+      if ((await this.freeBytes()) < PROBE_ROOM) return false;
+      await this.#append([{ type: 'D', meta: { id: '', done: [] } }]);
+      this.#setWritable(true, undefined, true);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Messages not complete. */
@@ -249,6 +291,7 @@ export class Spool {
       try {
         head = await this.#writableHead();
       } catch (e) {
+        this.#setWritable(false, e as Error);
         for (const p of batch) p.reject(e as Error);
         continue;
       }
@@ -262,6 +305,7 @@ export class Spool {
         head.size = start + bytes;
         this.#lastAppend = Date.now();
       } catch (e) {
+        this.#setWritable(false, e as Error);
         // leave no torn record behind for the next batch to follow; if even that fails,
         // continue in a new segment (recovery quarantines the torn tail)
         try {
@@ -282,6 +326,22 @@ export class Spool {
         p.resolve(offsets);
       }
     }
+  }
+
+  /**
+   * One log line when the spool stops being able to record (ENOSPC, EIO, ...) and one when
+   * it can again, not one per message: a full disk must not flood the log.
+   */
+  #setWritable(writable: boolean, error?: Error, probed = false): void {
+    if (writable === this.#writable || this.#closed || (writable && !probed)) return;
+    this.#writable = writable;
+    const code = (error as NodeJS.ErrnoException | undefined)?.code;
+    this.#log(
+      writable
+        ? { event: 'spool', state: 'writable' }
+        : { event: 'spool', state: 'unwritable', error: code ?? error?.message ?? 'error', action: 'refusing mail (452 4.3.1) and pausing deliveries until a write succeeds' },
+    );
+    for (const fn of this.#stateListeners) fn(writable);
   }
 
   async #writableHead(): Promise<Segment> {

@@ -77,7 +77,7 @@ export async function startSystem(org: Org, system: string, extra: Partial<Relay
     greetingDelay: 0,
     log: (e) => events.push(e),
     retry: FAST_RETRY,
-    closeWait: 2000,
+    stopTimeout: 5000,
     ...extra,
   });
   return Object.assign(relay, { events, spoolDir, system });

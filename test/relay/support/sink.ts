@@ -9,6 +9,16 @@ export interface Sunk {
   readonly body: string | undefined;
 }
 
+/** smtp-server options of the test next hops: plain SMTP on loopback, no AUTH, no TLS. */
+export const SINK_SERVER = {
+  logger: false,
+  disableReverseLookup: true,
+  authOptional: true,
+  disabledCommands: ['AUTH', 'STARTTLS'],
+  hideSTARTTLS: true,
+  hideENHANCEDSTATUSCODES: false,
+} as const;
+
 /**
  * A capturing SMTP server for the "external" next hop of tests (outside the organisation).
  * `answer` decides the reply to each RCPT (e.g. 450 to test deferral).
@@ -21,12 +31,8 @@ export async function startSink(
 ): Promise<{ port: number; messages: Sunk[]; close(): Promise<void> }> {
   const messages: Sunk[] = [];
   const server = new SMTPServer({
-    logger: false,
-    disableReverseLookup: true,
-    authOptional: true,
-    disabledCommands: ['AUTH', 'STARTTLS'],
-    hideSTARTTLS: true,
-    hideENHANCEDSTATUSCODES: false,
+    ...SINK_SERVER,
+    disabledCommands: [...SINK_SERVER.disabledCommands],
     onRcptTo(address, _session, cb) {
       const a = answer(address.address);
       if (a) return cb(Object.assign(new Error(a.text), { responseCode: a.code }));
