@@ -17,6 +17,7 @@ import {
   type SystemDecl,
 } from '../model/model.js';
 import { parseAddress, parseDomain, parseHost } from './address.js';
+import { domainDns, sending } from './mail-auth.js';
 
 /**
  * Builds the model (IR) from a validated document. Objects that failed the schema were
@@ -39,6 +40,7 @@ export function normalize(
       name: domainName,
       ...(d.description !== undefined ? { description: d.description } : {}),
       remote: d.remote ?? false,
+      dns: domainDns(d, ['domains', name]),
       path: ['domains', name],
     });
   }
@@ -170,6 +172,8 @@ function system(name: string, s: Config.System, fileLines: readonly MailboxFileL
     ...(s.localTransport !== undefined ? { localTransport: s.localTransport } : {}),
     listsRecipients: s.mailboxes !== undefined || s.mailboxFiles !== undefined,
     mailboxes,
+    ...(s.sends ? { sends: sending(s.sends, [...base, 'sends']) } : {}),
+    srs: s.srs ?? false,
     path: base,
   };
 }
