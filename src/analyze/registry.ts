@@ -31,6 +31,12 @@ import { unresolvedForwarding } from './rules/unresolved-forwarding/unresolved-f
 import { unreachableSystem } from './rules/unreachable-system/unreachable-system.js';
 import { unusedDomain } from './rules/unused-domain/unused-domain.js';
 import { yamlSyntax } from './rules/yaml-syntax/yaml-syntax.js';
+import { dmarcRejectWithoutDkim } from './rules/dmarc-reject-without-dkim/dmarc-reject-without-dkim.js';
+import { forwardingWithoutSrs } from './rules/forwarding-without-srs/forwarding-without-srs.js';
+import { mxNotAtGateway } from './rules/mx-not-at-gateway/mx-not-at-gateway.js';
+import { spfMissingSender } from './rules/spf-missing-sender/spf-missing-sender.js';
+import { spfTooManyLookups } from './rules/spf-too-many-lookups/spf-too-many-lookups.js';
+import { spfVoidLookup } from './rules/spf-void-lookup/spf-void-lookup.js';
 
 /**
  * Every rule, in id order. Explicit on purpose: no file-system discovery. A meta-test
@@ -70,6 +76,12 @@ export const rules: readonly Rule[] = [
   unreachableSystem,
   unusedDomain,
   yamlSyntax,
+  dmarcRejectWithoutDkim,
+  forwardingWithoutSrs,
+  mxNotAtGateway,
+  spfMissingSender,
+  spfTooManyLookups,
+  spfVoidLookup,
 ].sort((a, b) => (a.id < b.id ? -1 : 1));
 
 /** Rules by id. */
