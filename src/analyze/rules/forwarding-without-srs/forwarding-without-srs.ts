@@ -4,7 +4,7 @@ import { tableIndex } from '../../../model/routing-table.js';
 import { dmarcPolicy, sendersOf } from '../../dns-facts.js';
 import { connectorDecl, connectorFor, tableOf } from '../../routing-facts.js';
 import { routing } from '../../routing-index.js';
-import { domainText, listText } from '../../routing-report.js';
+import { domainText } from '../../routing-report.js';
 import { defineRule } from '../../rule.js';
 
 /**
@@ -38,7 +38,7 @@ export const forwardingWithoutSrs = defineRule({
       const policies = broken.map((d) => `${domainText(model, d.domain)} (p=${d.dmarc.policy})`).join(', ');
       ctx.report({
         message:
-          `system ${q(system)} forwards mail out of the organisation (${listText(via.map((v) => v.what), 3)}) without rewriting the envelope sender (SRS): ` +
+          `system ${q(system)} forwards mail out of the organisation (${shortList(via.map((v) => v.what))}) without rewriting the envelope sender (SRS): ` +
           `receivers fail SPF for mail from ${policies}, which ${broken.length === 1 ? 'does' : 'do'} not authorise ${q(system)}, and DMARC then rests on DKIM alone`,
         at: { path: s.path, key: true },
         related: [
@@ -87,4 +87,10 @@ function forwarders(ctx: Parameters<NonNullable<typeof forwardingWithoutSrs.chec
     }
   }
   return new Map([...out.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)));
+}
+
+/** `a, b, c and 2 more`: the forwarding objects for the message (each already quotes its names). */
+function shortList(values: readonly string[], max = 3): string {
+  const shown = values.slice(0, max).join(', ');
+  return values.length > max ? `${shown} and ${values.length - max} more` : shown;
 }

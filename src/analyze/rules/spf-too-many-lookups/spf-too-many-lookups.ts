@@ -27,7 +27,7 @@ export const spfTooManyLookups = defineRule({
         const at: Path = spf.published ? (r.decl.dns.published.spf?.path ?? r.decl.path) : r.decl.path;
         const hasA = spf.terms.some((t) => t.name === 'a' && !spf.published);
         ctx.report({
-          message: `${which} of ${domainText(model, r.domain)} needs ${n.exact ? '' : 'at least '}${n.count} DNS lookups (${n.terms.join(' ')}), more than the ${LIMIT} of RFC 7208 4.6.4: receivers return permerror and DMARC fails`,
+          message: `${which} of ${domainText(model, r.domain)} needs ${n.exact ? '' : 'at least '}${n.count} DNS lookups (${n.terms.slice(0, 4).join(' ')}${n.terms.length > 4 ? ` and ${n.terms.length - 4} more` : ''}), more than the ${LIMIT} of RFC 7208 4.6.4: receivers return permerror and DMARC fails`,
           at: { path: at, key: !spf.published },
           ...(hasA
             ? { fix: { description: 'list the sending systems by address (sends.ip) and flatten the record', yaml: 'spf: { flatten: true }' } }
