@@ -18,7 +18,7 @@ export type MxEntry =
       preference?: number;
     };
 /**
- * A DMARC report URI, e.g. mailto:dmarc@example.com (ASCII; ',' ';' '!' and spaces are not allowed by RFC 7489 6.4).
+ * A DMARC report URI, e.g. mailto:dmarc@example.com: ASCII, without spaces, '"', ',', ';', '!' or '\' (',' separates URIs and ';' tags, RFC 7489 6.4; '!' starts a size limit).
  *
  * @public
  */

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { spf } from 'mailauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../../src/compile/compile.js';
+import { bindTxt } from '../../src/compile/targets/dns/escape.js';
 import { emit } from '../../src/compile/emit.js';
 import { loadModel } from '../../src/pipeline.js';
 import { startNamed, zoneAround, type Named } from '../support/named.js';
@@ -43,6 +44,9 @@ describe.skipIf(!tools)('the BIND fragment in a real named', () => {
     cloud: { host: 'smtp.mailer.example.net', sends: { domains: ['example.com'], spf: ['include:_spf.mailer.example.net'], dkim: ['cloud1'] } },
   });
   const zones = fragments(spec);
+  // bindTxt's escaping, read back by the real named: quotes, backslashes, ";", control
+  // characters, UTF-8, 255-octet boundaries
+  const nasty = ['a"b', 'a\\b', 'v=DMARC1; p=reject', 'a\nb\tc\u0000d', '例え.jp ü', 'x'.repeat(255), `${'y'.repeat(254)}é`, `${'"'.repeat(200)}${'\\'.repeat(100)}`, ''];
   const frag = zones.get('example.com') ?? '';
 
   beforeAll(async () => {
@@ -51,6 +55,7 @@ describe.skipIf(!tools)('the BIND fragment in a real named', () => {
       tools.named,
       {
         'example.com': zoneAround('example.com', 'example.com.fragment', ['relay IN A 198.51.100.40', 'mail IN A 203.0.113.1']),
+        'escape.example.org': zoneAround('escape.example.org', 'empty.fragment', nasty.map((v, i) => `t${i} IN TXT ${bindTxt(v)}`)),
         'mailer.example.net': zoneAround('mailer.example.net', 'empty.fragment', ['_spf IN TXT "v=spf1 ip4:192.0.2.128/25 -all"']),
       },
       (dir) => {
@@ -78,6 +83,14 @@ describe.skipIf(!tools)('the BIND fragment in a real named', () => {
     expect(txt[0]?.every((s) => Buffer.byteLength(s) <= 255)).toBe(true);
     expect(txt[0]?.join('')).toMatch(/^v=spf1 ip4:192\.0\.2\.10 ip4:203\.0\.113\.1 .* a:relay\.example\.com include:_spf\.mailer\.example\.net -all$/);
     expect(await r.resolveTxt('_dmarc.example.com')).toEqual([['v=DMARC1; p=reject; rua=mailto:dmarc@example.com']]);
+  });
+
+  it('serves every nasty TXT value back exactly (named-checkzone accepts the zone too)', async () => {
+    const check = await run(tools?.['named-checkzone'] ?? '', ['-k', 'fail', 'escape.example.org', join(named.dir, 'escape.example.org.db')]);
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+    const r = named.resolver();
+    const served = await Promise.all(nasty.map(async (_, i) => (await r.resolveTxt(`t${i}.escape.example.org`))[0]));
+    expect(served.map((chunks) => Buffer.concat((chunks ?? []).map((c) => Buffer.from(c, 'latin1'))).toString('utf8'))).toEqual(nasty);
   });
 
   it.each([
