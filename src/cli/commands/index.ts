@@ -14,6 +14,7 @@ export interface CommandEntry {
 /** Every command, by name (sorted). */
 export const commands = {
   build: { synopsis: SYNOPSES.build, load: async () => (await import('./build.js')).buildCommand },
+  'dns-check': { synopsis: SYNOPSES['dns-check'], load: async () => (await import('./dns-check.js')).dnsCheckCommand },
   graph: { synopsis: SYNOPSES.graph, load: async () => (await import('./graph.js')).graphCommand },
   import: { synopsis: SYNOPSES.import, load: async () => (await import('./import.js')).importCommand },
   init: { synopsis: SYNOPSES.init, load: async () => (await import('./init.js')).initCommand },

@@ -4,7 +4,8 @@
  * when it runs).
  */
 export const SYNOPSES = {
-  build: 'build FILE --out DIR [--target postfix,exchange,ldif,csv,routes] [--check]',
+  build: 'build FILE --out DIR [--target postfix,exchange,ldif,csv,routes,dns] [--check]',
+  'dns-check': 'dns-check FILE --resolver HOST:PORT [--domain D] [--format text|json]   compare published MX, SPF, DMARC with the model',
   graph: 'graph FILE     [--format mermaid|dot]',
   import: 'import postfix DIR|main.cf [--out FILE] | import csvde FILE [--out FILE]',
   init: 'init           write a commented starter file (--share D --with NAME=HOST, or --method 2 --remote D=HOST)',
