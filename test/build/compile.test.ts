@@ -17,7 +17,7 @@ const META = { version: '9.9.9', input: { file: 'in.yaml', sha256: 'abc', files:
 
 describe('compile', () => {
   it('has a sorted registry of targets', () => {
-    expect(TARGET_IDS).toEqual(['csv', 'exchange', 'ldif', 'postfix', 'routes']);
+    expect(TARGET_IDS).toEqual(['csv', 'dns', 'exchange', 'ldif', 'postfix', 'routes']);
   });
 
   it('is pure and deterministic: twice the same files, sorted by path', () => {
