@@ -215,11 +215,11 @@ export interface PublishedRecords {
    */
   mx?: string[];
   /**
-   * The SPF record published today, e.g. "v=spf1 ip4:192.0.2.10 include:spf.protection.outlook.com -all".
+   * The SPF record published today (it starts with v=spf1), e.g. "v=spf1 ip4:192.0.2.10 include:spf.protection.outlook.com -all".
    */
   spf?: string;
   /**
-   * The DMARC record published today at _dmarc.<domain>, e.g. "v=DMARC1; p=reject".
+   * The DMARC record published today at _dmarc.<domain> (it starts with v=DMARC1), e.g. "v=DMARC1; p=reject".
    */
   dmarc?: string;
 }
