@@ -27,7 +27,6 @@ export const dmarcRejectWithoutDkim = defineRule({
           message: `${domainText(model, domain)} has DMARC p=reject but system ${q(s.name)} sends as it without a DKIM selector: its mail passes DMARC only through SPF, and is rejected wherever it is forwarded`,
           at: { path: s.sends.path, key: true },
           related: [{ message: `the DMARC policy of ${domainText(model, domain)}`, at: { path: dmarc.path } }],
-          fix: { description: `sign the mail of ${q(s.name)} with DKIM and name its selector (publish its key at <selector>._domainkey.${domain})`, yaml: 'dkim: [selector1]' },
           data: { domain, system: s.name },
         });
       }

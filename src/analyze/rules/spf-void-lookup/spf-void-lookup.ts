@@ -32,7 +32,6 @@ export const spfVoidLookup = defineRule({
           ctx.report({
             message: `${which} of ${domainText(model, r.domain)} has ${q(t.text)}, a lookup of ${q(target)}, which does not exist in the public DNS: a void lookup (more than 2 make the check a permerror, RFC 7208 4.6.4)${sys ? `; system ${q(sys.name)} has no sends.ip` : ''}`,
             at: { path: at },
-            ...(sys ? { fix: { description: `add the public outbound addresses of system ${q(sys.name)} to its sends (an example address here)`, yaml: 'ip: [203.0.113.10]' } } : {}),
             data: { domain: r.domain, term: t.text, target, count: String(voids.length), published: String(spf.published) },
           });
         }
