@@ -82,14 +82,15 @@ export function addressesByKey(ctx: Memo): ReadonlyMap<string, readonly OwnedAdd
   });
 }
 
-/** How a domain is used. Policies, connectors and chains name spaces; the rest are addresses. */
-export type DomainUseKind = 'policy' | 'connector' | 'chain' | AddressRole;
+/** How a domain is used. Policies, connectors, chains and sending systems name spaces; the rest are addresses. */
+export type DomainUseKind = 'policy' | 'connector' | 'chain' | 'sending' | AddressRole;
 
 /** Plural nouns of the use kinds, for "and 99,999 more mailboxes". */
 export const USE_NOUNS: Readonly<Record<DomainUseKind, readonly [string, string]>> = {
   policy: ['policy space', 'policy spaces'],
   connector: ['connector address space', 'connector address spaces'],
   chain: ['chain domain', 'chain domains'],
+  sending: ['sending domain', 'sending domains'],
   mailbox: ['mailbox', 'mailboxes'],
   alias: ['alias', 'aliases'],
   'contact-proxy': ['contact proxy address', 'contact proxy addresses'],
@@ -135,6 +136,10 @@ export function buildDomainUses(model: Model, addresses: readonly OwnedAddress[]
   }
   for (const c of model.chains) {
     for (const d of c.domains) add('chain', d.domain, { path: d.path }, () => `chain ${q(c.name)}`);
+  }
+  // systems.*.sends.domains (docs/dns.md): the domains a system sends as
+  for (const s of model.systems.values()) {
+    for (const d of s.sends?.domains ?? []) add('sending', d.domain, { path: d.path }, () => `system ${q(s.name)} (sends)`);
   }
   for (const e of addresses) {
     add(e.role, e.address.domain, e.at, () => `${q(e.address.display)} (${e.owner})`);

@@ -34,6 +34,12 @@ import { unreachableSystem } from './rules/unreachable-system/unreachable-system
 import { unresolvedForwarding } from './rules/unresolved-forwarding/unresolved-forwarding.js';
 import { unusedDomain } from './rules/unused-domain/unused-domain.js';
 import { yamlSyntax } from './rules/yaml-syntax/yaml-syntax.js';
+import { dmarcRejectWithoutDkim } from './rules/dmarc-reject-without-dkim/dmarc-reject-without-dkim.js';
+import { forwardingWithoutSrs } from './rules/forwarding-without-srs/forwarding-without-srs.js';
+import { mxNotAtGateway } from './rules/mx-not-at-gateway/mx-not-at-gateway.js';
+import { spfMissingSender } from './rules/spf-missing-sender/spf-missing-sender.js';
+import { spfTooManyLookups } from './rules/spf-too-many-lookups/spf-too-many-lookups.js';
+import { spfVoidLookup } from './rules/spf-void-lookup/spf-void-lookup.js';
 
 /**
  * Every rule, written in id order (not sorted at run time: test/rules-meta.test.ts checks
@@ -54,12 +60,15 @@ export const rules: readonly Rule[] = [
   contactTargetUnroutable,
   defaultPolicyNotAuthoritative,
   defaultPolicyShared,
+  dmarcRejectWithoutDkim,
   duplicateAddress,
   forwardingLoop,
+  forwardingWithoutSrs,
   hopLimit,
   invalidAddress,
   messageSizeShrinks,
   missingConnector,
+  mxNotAtGateway,
   mydestinationConflict,
   noAuthority,
   pathOutsideRepository,
@@ -69,6 +78,9 @@ export const rules: readonly Rule[] = [
   schema,
   sharedAuthoritative,
   smartHostBrackets,
+  spfMissingSender,
+  spfTooManyLookups,
+  spfVoidLookup,
   spreadsheetFormula,
   testFailed,
   undeclaredDomain,

@@ -2,6 +2,7 @@ import type { Model } from '../model/model.js';
 import { MANIFEST } from './emit.js';
 import type { OutputFile } from './output.js';
 import { compileCsv } from './targets/csv/csv.js';
+import { compileDns } from './targets/dns/dns.js';
 import { compileExchange } from './targets/exchange/exchange.js';
 import { compileLdif } from './targets/ldif/ldif.js';
 import { compilePostfix, type MapType } from './targets/postfix/postfix.js';
@@ -40,6 +41,7 @@ export interface Target {
  */
 export const targets = {
   csv: { description: 'contacts/contacts.csv: the contacts as a csvde import file', compile: (m, _o, problems) => compileCsv(m, problems) },
+  dns: { description: 'dns/{bind/*.zone,octodns/*.yaml,dnscontrol/chainmail.js}: MX, SPF and DMARC of each published domain', compile: (m, _o, p) => compileDns(m, p) },
   exchange: { description: '<system>/exchange/{runbook.md,setup.ps1} for every Exchange system', compile: (m) => compileExchange(m) },
   ldif: {
     description: 'contacts/contacts.ldif: the contacts as an LDIF change file (ldifde, ldapadd)',

@@ -1,8 +1,10 @@
 import type { Path, Target } from '../diagnostics/diagnostic.js';
 import type { ChainmailFile } from './config.generated.js';
+import type { DomainDns, SendingDecl } from './mail-auth.js';
 
 export type { ChainmailFile } from './config.generated.js';
 export type * as Config from './config.generated.js';
+export type * from './mail-auth.js';
 
 /** The kinds of mail system (schema `systems.*.kind`). @public */
 export type SystemKind = 'exchange' | 'postfix' | 'relay' | 'other';
@@ -55,6 +57,8 @@ export interface DomainDecl {
   readonly name: DomainName;
   readonly description?: string;
   readonly remote: boolean;
+  /** MX, SPF and DMARC (docs/dns.md). */
+  readonly dns: DomainDns;
   readonly path: Path;
 }
 
@@ -90,6 +94,10 @@ export interface SystemDecl {
   /** True when the system has a `mailboxes` or `mailboxFiles` key (an empty list counts). */
   readonly listsRecipients: boolean;
   readonly mailboxes: readonly MailboxDecl[];
+  /** The mail it sends as the organisation's domains (SPF, DKIM; docs/dns.md). */
+  readonly sends?: SendingDecl;
+  /** Rewrites the envelope sender of mail it forwards (SRS). */
+  readonly srs: boolean;
   readonly path: Path;
 }
 

@@ -17,6 +17,7 @@ import {
   type SystemDecl,
 } from '../model/model.js';
 import { parseAddress, parseDomain, parseHost } from './address.js';
+import { domainDns, sending } from './mail-auth.js';
 
 /**
  * Builds the model (IR) from a validated document. What failed the schema was left out by
@@ -39,6 +40,7 @@ export function normalize(
       name: domainName,
       ...(d.description !== undefined ? { description: d.description } : {}),
       remote: d.remote ?? false,
+      dns: domainDns(d, ['domains', name]),
       path: ['domains', name],
     });
   }
@@ -175,6 +177,8 @@ function system(name: string, s: Config.System, fileLines: readonly MailboxFileL
     ...(s.mydestination !== undefined ? { mydestination: s.mydestination } : {}),
     listsRecipients: s.mailboxes !== undefined || s.mailboxFiles !== undefined,
     mailboxes,
+    ...(s.sends ? { sends: sending(s.sends, [...base, 'sends']) } : {}),
+    srs: s.srs ?? false,
     path: base,
   };
 }

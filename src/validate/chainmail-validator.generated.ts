@@ -5,26 +5,289 @@ import { createRequire } from 'node:module';
 // the standalone code requires ajv runtime helpers (ucs2length, formats)
 const require = createRequire(import.meta.url);
 /** sha256 of JSON.stringify(schema) this validator was generated from. */
-export const SCHEMA_SHA256 = '793a71d23dab4606028f2fcdff987ca86b2552d4d7db8a44b55fb7c89e06ae39';
+export const SCHEMA_SHA256 = 'a3dfbb675600d0ff1e530cfa17136ab2a5f1b5d16aa8662f2d7abff3da547c24';
 
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://chainmail.dev/schemas/chainmail.schema.json","title":"ChainmailFile","description":"A chainmail file: the mail systems of one organisation that share SMTP address spaces (Microsoft KB 321721), their recipient policies, connectors, contacts, chains and route tests.","type":"object","additionalProperties":false,"properties":{"version":{"description":"Version of the chainmail file format. Only 1 exists. Required in the main file, optional in included files.","const":1},"name":{"description":"A name for the organisation, used in reports.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"include":{"description":"Other chainmail files (paths relative to this file) whose domains, systems, policies, connectors, chains, contacts and tests are merged into this one.","type":"array","items":{"type":"string","minLength":1,"description":"Path of a YAML file to include, relative to this file."}},"directory":{"description":"The Active Directory that holds the contacts (method 2).","type":"object","additionalProperties":false,"required":["baseDn"],"properties":{"baseDn":{"description":"Distinguished name under which contacts are created, e.g. dc=xo,dc=one.","type":"string","minLength":1,"pattern":"^[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*(?:,[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*)*$"}}},"domains":{"description":"Every address space (domain) mentioned anywhere in the file, declared once. Unicode (IDN) names are allowed and normalised to A-labels.","type":"object","propertyNames":{"minLength":1,"maxLength":253},"additionalProperties":{"$ref":"#/$defs/domain"}},"systems":{"description":"Every mail system that takes part, by name.","type":"object","propertyNames":{"pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"},"additionalProperties":{"$ref":"#/$defs/system"}},"policies":{"description":"Recipient policies: which address spaces a system accepts, and whether it is authoritative for them.","type":"array","items":{"$ref":"#/$defs/policy"}},"connectors":{"description":"SMTP connectors: where a system sends mail for an address space it does not deliver itself.","type":"array","items":{"$ref":"#/$defs/connector"}},"chains":{"description":"The intent: which systems share which domains, in which order. The first forwards unresolved recipients to the second, and so on; the last is authoritative and bounces.","type":"array","items":{"$ref":"#/$defs/chain"}},"contacts":{"description":"Method 2: mail-enabled contacts in the directory of an Exchange system, each forwarding to its targetAddress.","type":"array","items":{"$ref":"#/$defs/contact"}},"tests":{"description":"Route assertions, run by `chainmail test` and reported by lint as test-failed.","type":"array","items":{"$ref":"#/$defs/routeTest"}},"lint":{"description":"Per-file lint settings.","type":"object","additionalProperties":false,"properties":{"rules":{"description":"Severity per rule id: off, warning or error.","type":"object","propertyNames":{"pattern":"^[a-z][a-z0-9-]*$"},"additionalProperties":{"$ref":"#/$defs/severitySetting"}}}}},"$defs":{"severitySetting":{"description":"off, warning or error.","enum":["off","warning","error"]},"domain":{"description":"An address space declaration.","type":"object","additionalProperties":false,"properties":{"description":{"description":"Free text shown in reports.","type":"string","maxLength":1000,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"remote":{"description":"true when the domain is hosted outside the organisation (method 2): it must never be authoritative here.","type":"boolean","default":false}}},"hostSpec":{"description":"How to reach a host: a name (MX lookup), or \"[name-or-ip]\" (no MX lookup), optionally followed by :port.","type":"string","minLength":1,"maxLength":300},"mailboxEntry":{"description":"A recipient this system delivers itself: an address, or an object with aliases.","oneOf":[{"type":"string","minLength":1,"maxLength":512,"description":"The mailbox address."},{"type":"object","additionalProperties":false,"required":["address"],"properties":{"address":{"description":"The mailbox's primary address.","type":"string","minLength":1,"maxLength":512},"aliases":{"description":"Further addresses that deliver to this mailbox.","type":"array","items":{"type":"string","minLength":1,"maxLength":512,"description":"An alias address."}}}}]},"system":{"description":"A mail system of the organisation.","type":"object","additionalProperties":false,"required":["kind","host"],"properties":{"kind":{"description":"What software runs it: exchange, postfix, relay (chainmail's embedded relay) or other.","enum":["exchange","postfix","relay","other"]},"host":{"$ref":"#/$defs/hostSpec","description":"How other systems reach it: a name (MX lookup) or \"[ip-or-name]\" (no MX lookup)."},"port":{"description":"SMTP port, default 25.","type":"integer","minimum":1,"maximum":65535},"gateway":{"description":"true when this system receives mail from the internet (an MX) for the domains it accepts.","type":"boolean"},"hopLimit":{"description":"Maximum number of Received: headers before the system stops a message as looping. Default: exchange 20, postfix 50, relay 50, other 30.","type":"integer","minimum":1,"maximum":1000},"maxMessageSize":{"description":"The largest message in bytes this system accepts (Postfix message_size_limit, Exchange MaxReceiveSize, the relay's --max-size). A later system of a chain with a smaller limit than an earlier one bounces what the earlier one accepted (message-size-shrinks).","type":"integer","minimum":1024,"maximum":4294967295},"forwardUnresolvedTo":{"description":"Exchange \"Forward all mail with unresolved recipients to host\" (Postfix fallback_transport): a system name or host. Must be null on systems in a chain.","type":["string","null"],"minLength":1},"localTransport":{"description":"Postfix only: the transport(5) entry that delivers this system's own mailboxes, e.g. \"local:\" (default), \"lmtp:unix:private/dovecot-lmtp\", \"virtual:\".","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"mynetworks":{"description":"Postfix only: the networks whose SMTP clients may relay through this system (local users and applications), as Postfix mynetworks entries: \"127.0.0.0/8\", \"192.0.2.10\", \"[::1]/128\", \"[2001:db8::]/32\". When given, main.cf sets mynetworks to exactly this list and puts permit_mynetworks before reject_unauth_destination; when absent, no client relays by its address.","type":"array","maxItems":1000,"items":{"type":"string","description":"An IPv4 address or network, or an IPv6 address or network in brackets.","maxLength":64,"pattern":"^(?:[0-9]{1,3}(?:\\.[0-9]{1,3}){3}(?:/[0-9]{1,2})?|\\[[0-9A-Fa-f:.]+\\](?:/[0-9]{1,3})?)$"}},"sasl":{"description":"Postfix only: true when clients that authenticate with SASL (smtpd_sasl_auth_enable, after STARTTLS) may relay through this system (permit_sasl_authenticated before reject_unauth_destination). Default false.","type":"boolean"},"mydestination":{"description":"Postfix only: the domains this system delivers as local UNIX accounts (Postfix mydestination), e.g. [\"$myhostname\", \"localhost\"]. When given, main.cf sets it; it must not contain a domain that a policy of this system accepts or a chain shares.","type":"array","maxItems":1000,"items":{"type":"string","description":"A domain name, or $myhostname, $mydomain, localhost.$mydomain.","maxLength":253,"pattern":"^(?:\\$myhostname|\\$mydomain|localhost\\.\\$mydomain|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)$"}},"mailboxes":{"description":"Recipients this system delivers itself. Having this key (even empty) means the system lists its recipients.","type":"array","items":{"$ref":"#/$defs/mailboxEntry"}},"mailboxFiles":{"description":"Files (relative to the YAML file) with one mailbox address per line; '#' starts a comment.","type":"array","items":{"type":"string","minLength":1,"description":"Path of a mailbox file."}}}},"policyAddress":{"description":"One SMTP address space of a recipient policy.","type":"object","additionalProperties":false,"required":["space"],"properties":{"space":{"description":"The address space with a leading @, e.g. \"@example.com\".","type":"string","pattern":"^@","minLength":2},"primary":{"description":"Whether this is the policy's primary SMTP address space (the reply address it stamps).","type":"boolean"},"authoritative":{"description":"The check box \"This Exchange Organization is responsible for all mail delivery to this address\": true = unknown recipients are bounced here.","type":"boolean"}}},"policy":{"description":"A recipient policy of one system.","type":"object","additionalProperties":false,"required":["name","system","addresses"],"properties":{"name":{"description":"Policy name, unique per system.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The system the policy belongs to.","type":"string","minLength":1},"default":{"description":"true for the system's Default Policy (at most one per system).","type":"boolean"},"filter":{"description":"LDAP filter selecting the recipients the policy stamps; null is the NULL filter (no recipient types).","type":["string","null"],"maxLength":2000,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"addresses":{"description":"The SMTP address spaces of the policy.","type":"array","minItems":1,"items":{"$ref":"#/$defs/policyAddress"}}}},"connector":{"description":"An SMTP connector (Exchange) or transport route (Postfix).","type":"object","additionalProperties":false,"required":["name","system","addressSpaces"],"properties":{"name":{"description":"Connector name.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The bridgehead system(s) that use the connector.","oneOf":[{"type":"string","minLength":1,"description":"One bridgehead system."},{"type":"array","minItems":1,"items":{"type":"string","minLength":1,"description":"A bridgehead system."},"description":"Several bridgehead systems."}]},"addressSpaces":{"description":"Domains (without @) the connector carries; \"*\" means every other domain.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"maxLength":253,"description":"A domain, or *."}},"to":{"description":"The system of this file that the connector delivers to.","type":"string","minLength":1},"smartHosts":{"description":"Hosts outside this file to deliver to, tried in order: \"[192.168.1.10]\", \"backup.example.net:2525\".","type":"array","minItems":1,"items":{"$ref":"#/$defs/hostSpec"}},"allowRelay":{"description":"\"Allow messages to be relayed to these domains\": required for shared and remote domains.","type":"boolean"}},"if":{"not":{"required":["to"]}},"then":{"required":["smartHosts"]},"dependentSchemas":{"to":{"not":{"required":["smartHosts"]}}}},"chain":{"description":"Systems that share domains, in forwarding order.","type":"object","additionalProperties":false,"required":["name","domains","order"],"properties":{"name":{"description":"Chain name.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"domains":{"description":"The shared domains.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"maxLength":253,"description":"A shared domain."}},"order":{"description":"The systems in forwarding order; the last one is authoritative and bounces unknown recipients.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"description":"A system name."}},"rejectUnknownAtGateway":{"description":"Reject unknown recipients at RCPT time on the first system (no backscatter). Default: true when every system in the chain lists its recipients.","type":"boolean"}}},"contact":{"description":"A mail-enabled contact (method 2).","type":"object","additionalProperties":false,"required":["cn","targetAddress"],"properties":{"cn":{"description":"Common name; the contact's RDN.","type":"string","minLength":1,"maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"ou":{"description":"Organisational unit (below directory.baseDn) the contact is created in; nested OUs as \"sub,top\".","type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The Exchange system whose directory holds the contact; optional when there is one exchange system.","type":"string","minLength":1},"givenName":{"description":"First name.","type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"sn":{"description":"Surname.","type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"displayName":{"description":"Display name; defaults to cn.","type":"string","maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"mailNickname":{"description":"Exchange alias; required (without it the E-mail Addresses tab does not appear).","type":"string","minLength":1,"maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"targetAddress":{"description":"Where mail to the contact really goes; also its primary SMTP address.","type":"string","minLength":1,"maxLength":512},"proxyAddresses":{"description":"The contact's secondary (smtp:) addresses in the organisation's own domains. A value with an SMTP: prefix is a primary.","type":"array","items":{"type":"string","minLength":1,"maxLength":520,"description":"An address, optionally prefixed smtp: or SMTP:."}}}},"routeTest":{"description":"A route assertion: where mail to an address must end up.","type":"object","additionalProperties":false,"required":["to","expect"],"properties":{"to":{"description":"The recipient address.","type":"string","minLength":1,"maxLength":512},"from":{"description":"Where the message enters: internet (default) or a system name.","type":"string","minLength":1},"expect":{"$ref":"#/$defs/expectation"}}},"expectation":{"description":"Exactly one outcome kind, and optionally the status.","type":"object","additionalProperties":false,"minProperties":1,"properties":{"delivered":{"description":"The system that delivers to a local mailbox.","type":"string","minLength":1},"bounced":{"description":"The system that bounces (NDR).","type":"string","minLength":1},"refused":{"description":"The system that refuses at RCPT time.","type":"string","minLength":1},"looped":{"description":"The message is stopped as a loop.","const":true},"external":{"description":"The host outside the organisation the message leaves to.","type":"string","minLength":1},"status":{"description":"Enhanced status code (RFC 3463), e.g. 5.1.1.","type":"string","pattern":"^[245]\\.[0-9]{1,3}\\.[0-9]{1,3}$"}},"maxProperties":2,"if":{"required":["status"]},"then":{"minProperties":2},"dependentSchemas":{"delivered":{"not":{"anyOf":[{"required":["bounced"]},{"required":["refused"]},{"required":["looped"]},{"required":["external"]}]}},"bounced":{"not":{"anyOf":[{"required":["delivered"]},{"required":["refused"]},{"required":["looped"]},{"required":["external"]}]}},"refused":{"not":{"anyOf":[{"required":["delivered"]},{"required":["bounced"]},{"required":["looped"]},{"required":["external"]}]}},"looped":{"not":{"anyOf":[{"required":["delivered"]},{"required":["bounced"]},{"required":["refused"]},{"required":["external"]}]}},"external":{"not":{"anyOf":[{"required":["delivered"]},{"required":["bounced"]},{"required":["refused"]},{"required":["looped"]}]}}}}},"required":["version"]};
-const schema32 = {"description":"An address space declaration.","type":"object","additionalProperties":false,"properties":{"description":{"description":"Free text shown in reports.","type":"string","maxLength":1000,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"remote":{"description":"true when the domain is hosted outside the organisation (method 2): it must never be authoritative here.","type":"boolean","default":false}}};
-const schema40 = {"description":"Systems that share domains, in forwarding order.","type":"object","additionalProperties":false,"required":["name","domains","order"],"properties":{"name":{"description":"Chain name.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"domains":{"description":"The shared domains.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"maxLength":253,"description":"A shared domain."}},"order":{"description":"The systems in forwarding order; the last one is authoritative and bounces unknown recipients.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"description":"A system name."}},"rejectUnknownAtGateway":{"description":"Reject unknown recipients at RCPT time on the first system (no backscatter). Default: true when every system in the chain lists its recipients.","type":"boolean"}}};
-const schema41 = {"description":"A mail-enabled contact (method 2).","type":"object","additionalProperties":false,"required":["cn","targetAddress"],"properties":{"cn":{"description":"Common name; the contact's RDN.","type":"string","minLength":1,"maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"ou":{"description":"Organisational unit (below directory.baseDn) the contact is created in; nested OUs as \"sub,top\".","type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The Exchange system whose directory holds the contact; optional when there is one exchange system.","type":"string","minLength":1},"givenName":{"description":"First name.","type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"sn":{"description":"Surname.","type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"displayName":{"description":"Display name; defaults to cn.","type":"string","maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"mailNickname":{"description":"Exchange alias; required (without it the E-mail Addresses tab does not appear).","type":"string","minLength":1,"maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"targetAddress":{"description":"Where mail to the contact really goes; also its primary SMTP address.","type":"string","minLength":1,"maxLength":512},"proxyAddresses":{"description":"The contact's secondary (smtp:) addresses in the organisation's own domains. A value with an SMTP: prefix is a primary.","type":"array","items":{"type":"string","minLength":1,"maxLength":520,"description":"An address, optionally prefixed smtp: or SMTP:."}}}};
-const schema44 = {"description":"off, warning or error.","enum":["off","warning","error"]};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://chainmail.dev/schemas/chainmail.schema.json","title":"ChainmailFile","description":"A chainmail file: the mail systems of one organisation that share SMTP address spaces (Microsoft KB 321721), their recipient policies, connectors, contacts, chains and route tests.","type":"object","additionalProperties":false,"properties":{"version":{"description":"Version of the chainmail file format. Only 1 exists. Required in the main file, optional in included files.","const":1},"name":{"description":"A name for the organisation, used in reports.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"include":{"description":"Other chainmail files (paths relative to this file) whose domains, systems, policies, connectors, chains, contacts and tests are merged into this one.","type":"array","items":{"type":"string","minLength":1,"description":"Path of a YAML file to include, relative to this file."}},"directory":{"description":"The Active Directory that holds the contacts (method 2).","type":"object","additionalProperties":false,"required":["baseDn"],"properties":{"baseDn":{"description":"Distinguished name under which contacts are created, e.g. dc=xo,dc=one.","type":"string","minLength":1,"pattern":"^[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*(?:,[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*)*$"}}},"domains":{"description":"Every address space (domain) mentioned anywhere in the file, declared once. Unicode (IDN) names are allowed and normalised to A-labels.","type":"object","propertyNames":{"minLength":1,"maxLength":253},"additionalProperties":{"$ref":"#/$defs/domain"}},"systems":{"description":"Every mail system that takes part, by name.","type":"object","propertyNames":{"pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"},"additionalProperties":{"$ref":"#/$defs/system"}},"policies":{"description":"Recipient policies: which address spaces a system accepts, and whether it is authoritative for them.","type":"array","items":{"$ref":"#/$defs/policy"}},"connectors":{"description":"SMTP connectors: where a system sends mail for an address space it does not deliver itself.","type":"array","items":{"$ref":"#/$defs/connector"}},"chains":{"description":"The intent: which systems share which domains, in which order. The first forwards unresolved recipients to the second, and so on; the last is authoritative and bounces.","type":"array","items":{"$ref":"#/$defs/chain"}},"contacts":{"description":"Method 2: mail-enabled contacts in the directory of an Exchange system, each forwarding to its targetAddress.","type":"array","items":{"$ref":"#/$defs/contact"}},"tests":{"description":"Route assertions, run by `chainmail test` and reported by lint as test-failed.","type":"array","items":{"$ref":"#/$defs/routeTest"}},"lint":{"description":"Per-file lint settings.","type":"object","additionalProperties":false,"properties":{"rules":{"description":"Severity per rule id: off, warning or error.","type":"object","propertyNames":{"pattern":"^[a-z][a-z0-9-]*$"},"additionalProperties":{"$ref":"#/$defs/severitySetting"}}}}},"$defs":{"severitySetting":{"description":"off, warning or error.","enum":["off","warning","error"]},"domain":{"description":"An address space declaration.","type":"object","additionalProperties":false,"properties":{"description":{"description":"Free text shown in reports.","type":"string","maxLength":1000,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"remote":{"description":"true when the domain is hosted outside the organisation (method 2): it must never be authoritative here.","type":"boolean","default":false},"mx":{"description":"The MX records to publish for the domain (chainmail build --target dns), most preferred first: host names, or objects with host and preference. Default: the host names of the gateways where internet mail for the domain enters, preference 10. Each must be a gateway of the file that accepts the domain (mx-not-at-gateway).","type":"array","minItems":1,"items":{"$ref":"#/$defs/mxEntry"}},"spf":{"$ref":"#/$defs/spfPolicy"},"dmarc":{"$ref":"#/$defs/dmarcPolicy"},"published":{"$ref":"#/$defs/publishedRecords"}}},"hostSpec":{"description":"How to reach a host: a name (MX lookup), or \"[name-or-ip]\" (no MX lookup), optionally followed by :port.","type":"string","minLength":1,"maxLength":300},"mailboxEntry":{"description":"A recipient this system delivers itself: an address, or an object with aliases.","oneOf":[{"type":"string","minLength":1,"maxLength":512,"description":"The mailbox address."},{"type":"object","additionalProperties":false,"required":["address"],"properties":{"address":{"description":"The mailbox's primary address.","type":"string","minLength":1,"maxLength":512},"aliases":{"description":"Further addresses that deliver to this mailbox.","type":"array","items":{"type":"string","minLength":1,"maxLength":512,"description":"An alias address."}}}}]},"system":{"description":"A mail system of the organisation.","type":"object","additionalProperties":false,"required":["kind","host"],"properties":{"kind":{"description":"What software runs it: exchange, postfix, relay (chainmail's embedded relay) or other.","enum":["exchange","postfix","relay","other"]},"host":{"$ref":"#/$defs/hostSpec","description":"How other systems reach it: a name (MX lookup) or \"[ip-or-name]\" (no MX lookup)."},"port":{"description":"SMTP port, default 25.","type":"integer","minimum":1,"maximum":65535},"gateway":{"description":"true when this system receives mail from the internet (an MX) for the domains it accepts.","type":"boolean"},"hopLimit":{"description":"Maximum number of Received: headers before the system stops a message as looping. Default: exchange 20, postfix 50, relay 50, other 30.","type":"integer","minimum":1,"maximum":1000},"maxMessageSize":{"description":"The largest message in bytes this system accepts (Postfix message_size_limit, Exchange MaxReceiveSize, the relay's --max-size). A later system of a chain with a smaller limit than an earlier one bounces what the earlier one accepted (message-size-shrinks).","type":"integer","minimum":1024,"maximum":4294967295},"forwardUnresolvedTo":{"description":"Exchange \"Forward all mail with unresolved recipients to host\" (Postfix fallback_transport): a system name or host. Must be null on systems in a chain.","type":["string","null"],"minLength":1},"localTransport":{"description":"Postfix only: the transport(5) entry that delivers this system's own mailboxes, e.g. \"local:\" (default), \"lmtp:unix:private/dovecot-lmtp\", \"virtual:\".","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"mynetworks":{"description":"Postfix only: the networks whose SMTP clients may relay through this system (local users and applications), as Postfix mynetworks entries: \"127.0.0.0/8\", \"192.0.2.10\", \"[::1]/128\", \"[2001:db8::]/32\". When given, main.cf sets mynetworks to exactly this list and puts permit_mynetworks before reject_unauth_destination; when absent, no client relays by its address.","type":"array","maxItems":1000,"items":{"type":"string","description":"An IPv4 address or network, or an IPv6 address or network in brackets.","maxLength":64,"pattern":"^(?:[0-9]{1,3}(?:\\.[0-9]{1,3}){3}(?:/[0-9]{1,2})?|\\[[0-9A-Fa-f:.]+\\](?:/[0-9]{1,3})?)$"}},"sasl":{"description":"Postfix only: true when clients that authenticate with SASL (smtpd_sasl_auth_enable, after STARTTLS) may relay through this system (permit_sasl_authenticated before reject_unauth_destination). Default false.","type":"boolean"},"mydestination":{"description":"Postfix only: the domains this system delivers as local UNIX accounts (Postfix mydestination), e.g. [\"$myhostname\", \"localhost\"]. When given, main.cf sets it; it must not contain a domain that a policy of this system accepts or a chain shares.","type":"array","maxItems":1000,"items":{"type":"string","description":"A domain name, or $myhostname, $mydomain, localhost.$mydomain.","maxLength":253,"pattern":"^(?:\\$myhostname|\\$mydomain|localhost\\.\\$mydomain|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)$"}},"mailboxes":{"description":"Recipients this system delivers itself. Having this key (even empty) means the system lists its recipients.","type":"array","items":{"$ref":"#/$defs/mailboxEntry"}},"mailboxFiles":{"description":"Files (relative to the YAML file) with one mailbox address per line; '#' starts a comment.","type":"array","items":{"type":"string","minLength":1,"description":"Path of a mailbox file."}},"sends":{"$ref":"#/$defs/sending"},"srs":{"description":"true when this system rewrites the envelope sender of mail it forwards out of the organisation (SRS, e.g. postsrsd; Exchange Online does it for forwarded mail), so SPF still passes at the receiver. Matters for systems that forward: contacts (method 2) and connectors to hosts outside the file.","type":"boolean"}}},"policyAddress":{"description":"One SMTP address space of a recipient policy.","type":"object","additionalProperties":false,"required":["space"],"properties":{"space":{"description":"The address space with a leading @, e.g. \"@example.com\".","type":"string","pattern":"^@","minLength":2},"primary":{"description":"Whether this is the policy's primary SMTP address space (the reply address it stamps).","type":"boolean"},"authoritative":{"description":"The check box \"This Exchange Organization is responsible for all mail delivery to this address\": true = unknown recipients are bounced here.","type":"boolean"}}},"policy":{"description":"A recipient policy of one system.","type":"object","additionalProperties":false,"required":["name","system","addresses"],"properties":{"name":{"description":"Policy name, unique per system.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The system the policy belongs to.","type":"string","minLength":1},"default":{"description":"true for the system's Default Policy (at most one per system).","type":"boolean"},"filter":{"description":"LDAP filter selecting the recipients the policy stamps; null is the NULL filter (no recipient types).","type":["string","null"],"maxLength":2000,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"addresses":{"description":"The SMTP address spaces of the policy.","type":"array","minItems":1,"items":{"$ref":"#/$defs/policyAddress"}}}},"connector":{"description":"An SMTP connector (Exchange) or transport route (Postfix).","type":"object","additionalProperties":false,"required":["name","system","addressSpaces"],"properties":{"name":{"description":"Connector name.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The bridgehead system(s) that use the connector.","oneOf":[{"type":"string","minLength":1,"description":"One bridgehead system."},{"type":"array","minItems":1,"items":{"type":"string","minLength":1,"description":"A bridgehead system."},"description":"Several bridgehead systems."}]},"addressSpaces":{"description":"Domains (without @) the connector carries; \"*\" means every other domain.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"maxLength":253,"description":"A domain, or *."}},"to":{"description":"The system of this file that the connector delivers to.","type":"string","minLength":1},"smartHosts":{"description":"Hosts outside this file to deliver to, tried in order: \"[192.168.1.10]\", \"backup.example.net:2525\".","type":"array","minItems":1,"items":{"$ref":"#/$defs/hostSpec"}},"allowRelay":{"description":"\"Allow messages to be relayed to these domains\": required for shared and remote domains.","type":"boolean"}},"if":{"not":{"required":["to"]}},"then":{"required":["smartHosts"]},"dependentSchemas":{"to":{"not":{"required":["smartHosts"]}}}},"chain":{"description":"Systems that share domains, in forwarding order.","type":"object","additionalProperties":false,"required":["name","domains","order"],"properties":{"name":{"description":"Chain name.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"domains":{"description":"The shared domains.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"maxLength":253,"description":"A shared domain."}},"order":{"description":"The systems in forwarding order; the last one is authoritative and bounces unknown recipients.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"description":"A system name."}},"rejectUnknownAtGateway":{"description":"Reject unknown recipients at RCPT time on the first system (no backscatter). Default: true when every system in the chain lists its recipients.","type":"boolean"}}},"contact":{"description":"A mail-enabled contact (method 2).","type":"object","additionalProperties":false,"required":["cn","targetAddress"],"properties":{"cn":{"description":"Common name; the contact's RDN.","type":"string","minLength":1,"maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"ou":{"description":"Organisational unit (below directory.baseDn) the contact is created in; nested OUs as \"sub,top\".","type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The Exchange system whose directory holds the contact; optional when there is one exchange system.","type":"string","minLength":1},"givenName":{"description":"First name.","type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"sn":{"description":"Surname.","type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"displayName":{"description":"Display name; defaults to cn.","type":"string","maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"mailNickname":{"description":"Exchange alias; required (without it the E-mail Addresses tab does not appear).","type":"string","minLength":1,"maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"targetAddress":{"description":"Where mail to the contact really goes; also its primary SMTP address.","type":"string","minLength":1,"maxLength":512},"proxyAddresses":{"description":"The contact's secondary (smtp:) addresses in the organisation's own domains. A value with an SMTP: prefix is a primary.","type":"array","items":{"type":"string","minLength":1,"maxLength":520,"description":"An address, optionally prefixed smtp: or SMTP:."}}}},"routeTest":{"description":"A route assertion: where mail to an address must end up.","type":"object","additionalProperties":false,"required":["to","expect"],"properties":{"to":{"description":"The recipient address.","type":"string","minLength":1,"maxLength":512},"from":{"description":"Where the message enters: internet (default) or a system name.","type":"string","minLength":1},"expect":{"$ref":"#/$defs/expectation"}}},"expectation":{"description":"Exactly one outcome kind, and optionally the status.","type":"object","additionalProperties":false,"minProperties":1,"properties":{"delivered":{"description":"The system that delivers to a local mailbox.","type":"string","minLength":1},"bounced":{"description":"The system that bounces (NDR).","type":"string","minLength":1},"refused":{"description":"The system that refuses at RCPT time.","type":"string","minLength":1},"looped":{"description":"The message is stopped as a loop.","const":true},"external":{"description":"The host outside the organisation the message leaves to.","type":"string","minLength":1},"status":{"description":"Enhanced status code (RFC 3463), e.g. 5.1.1.","type":"string","pattern":"^[245]\\.[0-9]{1,3}\\.[0-9]{1,3}$"}},"maxProperties":2,"if":{"required":["status"]},"then":{"minProperties":2},"dependentSchemas":{"delivered":{"not":{"anyOf":[{"required":["bounced"]},{"required":["refused"]},{"required":["looped"]},{"required":["external"]}]}},"bounced":{"not":{"anyOf":[{"required":["delivered"]},{"required":["refused"]},{"required":["looped"]},{"required":["external"]}]}},"refused":{"not":{"anyOf":[{"required":["delivered"]},{"required":["bounced"]},{"required":["looped"]},{"required":["external"]}]}},"looped":{"not":{"anyOf":[{"required":["delivered"]},{"required":["bounced"]},{"required":["refused"]},{"required":["external"]}]}},"external":{"not":{"anyOf":[{"required":["delivered"]},{"required":["bounced"]},{"required":["refused"]},{"required":["looped"]}]}}}},"mxEntry":{"description":"An MX host: a host name (an A-label for an IDN), or an object with host and preference.","anyOf":[{"type":"string","pattern":"^(?=.{1,254}$)(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.?$","description":"The MX host name; its preference follows from its place in the list (10, 20, ...)."},{"type":"object","additionalProperties":false,"required":["host"],"properties":{"host":{"type":"string","pattern":"^(?=.{1,254}$)(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.?$","description":"The MX host name."},"preference":{"type":"integer","minimum":0,"maximum":65535,"description":"The MX preference (RFC 5321 5.1: lower is tried first)."}}}]},"spfPolicy":{"description":"How chainmail builds the domain's SPF record (RFC 7208) from the systems that send as it (systems.*.sends).","type":"object","additionalProperties":false,"properties":{"all":{"description":"What the record says about every other host: fail (-all, the default), softfail (~all) or neutral (?all).","enum":["fail","softfail","neutral"]},"flatten":{"description":"true: the file's own systems appear only as ip4:/ip6: mechanisms (no a: lookups; give every sending system its sends.ip). Providers' include: mechanisms stay: flattening them needs DNS at build time, which build never does.","type":"boolean"}}},"dmarcPolicy":{"description":"The DMARC policy wanted for the domain (RFC 7489 6.3): chainmail build --target dns publishes it at _dmarc.<domain>.","type":"object","additionalProperties":false,"required":["policy"],"properties":{"policy":{"description":"p=: what receivers do with mail that fails DMARC: none (monitor), quarantine or reject.","enum":["none","quarantine","reject"]},"subdomainPolicy":{"description":"sp=: the policy for subdomains; default: the same as policy.","enum":["none","quarantine","reject"]},"percent":{"description":"pct=: the percentage of failing mail the policy applies to (default 100).","type":"integer","minimum":0,"maximum":100},"rua":{"description":"rua=: where aggregate reports go (mailto: URIs).","type":"array","items":{"$ref":"#/$defs/dmarcUri"}},"ruf":{"description":"ruf=: where failure reports go (mailto: URIs).","type":"array","items":{"$ref":"#/$defs/dmarcUri"}},"adkim":{"description":"adkim=: DKIM identifier alignment, relaxed (default) or strict.","enum":["relaxed","strict"]},"aspf":{"description":"aspf=: SPF identifier alignment, relaxed (default) or strict.","enum":["relaxed","strict"]}}},"dmarcUri":{"description":"A DMARC report URI, e.g. mailto:dmarc@example.com: ASCII, without spaces, '\"', ',', ';', '!' or '\\' (',' separates URIs and ';' tags, RFC 7489 6.4; '!' starts a size limit).","type":"string","minLength":8,"maxLength":320,"pattern":"^mailto:(?:(?![\",;!\\\\])[!-~])+$"},"publishedRecords":{"description":"The records as published in DNS today, as you believe them (copy them from dig). Optional: the lint rules check them against the systems of the file; chainmail dns-check compares the real ones.","type":"object","additionalProperties":false,"properties":{"mx":{"description":"The MX hosts published today.","type":"array","items":{"type":"string","pattern":"^(?=.{1,254}$)(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.?$","description":"An MX host name."}},"spf":{"description":"The SPF record published today (it starts with v=spf1), e.g. \"v=spf1 ip4:192.0.2.10 include:spf.protection.outlook.com -all\".","type":"string","minLength":6,"maxLength":4000,"pattern":"^[vV]=[sS][pP][fF]1(?: [ -~]*)?$"},"dmarc":{"description":"The DMARC record published today at _dmarc.<domain> (it starts with v=DMARC1), e.g. \"v=DMARC1; p=reject\".","type":"string","minLength":8,"maxLength":4000,"pattern":"^[vV]=[dD][mM][aA][rR][cC]1 *(?:;[ -~]*)?$"}}},"sending":{"description":"The mail this system sends to the internet as the organisation's domains: what SPF, DKIM and DMARC must allow (docs/dns.md).","type":"object","additionalProperties":false,"required":["domains"],"properties":{"domains":{"description":"The domains it sends as (envelope sender and From:).","type":"array","minItems":1,"items":{"type":"string","minLength":1,"maxLength":253,"description":"A domain declared under domains.","pattern":"^[^\\s@\\[\\]/:]+$"}},"ip":{"description":"Its outbound IP addresses or networks (ip4:/ip6: in SPF), e.g. 203.0.113.10, 2001:db8::/64. Without ip and spf, SPF names its host (a:host, or ip4: for an IP).","type":"array","items":{"type":"string","minLength":2,"maxLength":49,"pattern":"^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}(?:/(?:3[0-2]|[12]?[0-9]))?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:/(?:12[0-8]|1[01][0-9]|[1-9]?[0-9]))?)$","description":"An IPv4 or IPv6 address, optionally with a /prefix."}},"spf":{"description":"SPF mechanisms of a provider that sends for it, e.g. include:spf.protection.outlook.com (Exchange Online), copied into the domain's record as written.","type":"array","items":{"type":"string","minLength":2,"maxLength":255,"pattern":"^[+?~-]?(?:include|exists|ip4|ip6|a|mx|ptr)(?:[:/][!-~]+)?$","description":"One SPF mechanism (RFC 7208 5)."}},"dkim":{"description":"The DKIM selectors it signs with (s= of the signature; the key is published at <selector>._domainkey.<domain>).","type":"array","items":{"type":"string","minLength":1,"maxLength":63,"pattern":"^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,62})$","description":"A DKIM selector."}}}}},"required":["version"]};
+const schema47 = {"description":"Systems that share domains, in forwarding order.","type":"object","additionalProperties":false,"required":["name","domains","order"],"properties":{"name":{"description":"Chain name.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"domains":{"description":"The shared domains.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"maxLength":253,"description":"A shared domain."}},"order":{"description":"The systems in forwarding order; the last one is authoritative and bounces unknown recipients.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"description":"A system name."}},"rejectUnknownAtGateway":{"description":"Reject unknown recipients at RCPT time on the first system (no backscatter). Default: true when every system in the chain lists its recipients.","type":"boolean"}}};
+const schema48 = {"description":"A mail-enabled contact (method 2).","type":"object","additionalProperties":false,"required":["cn","targetAddress"],"properties":{"cn":{"description":"Common name; the contact's RDN.","type":"string","minLength":1,"maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"ou":{"description":"Organisational unit (below directory.baseDn) the contact is created in; nested OUs as \"sub,top\".","type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The Exchange system whose directory holds the contact; optional when there is one exchange system.","type":"string","minLength":1},"givenName":{"description":"First name.","type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"sn":{"description":"Surname.","type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"displayName":{"description":"Display name; defaults to cn.","type":"string","maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"mailNickname":{"description":"Exchange alias; required (without it the E-mail Addresses tab does not appear).","type":"string","minLength":1,"maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"targetAddress":{"description":"Where mail to the contact really goes; also its primary SMTP address.","type":"string","minLength":1,"maxLength":512},"proxyAddresses":{"description":"The contact's secondary (smtp:) addresses in the organisation's own domains. A value with an SMTP: prefix is a primary.","type":"array","items":{"type":"string","minLength":1,"maxLength":520,"description":"An address, optionally prefixed smtp: or SMTP:."}}}};
+const schema51 = {"description":"off, warning or error.","enum":["off","warning","error"]};
 const func1 = Object.prototype.hasOwnProperty;
 const func2 = require("ajv/dist/runtime/ucs2length").default;
 const pattern4 = new RegExp("^[^\\u0000-\\u001f\\u007f]*$", "u");
 const pattern5 = new RegExp("^[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*(?:,[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*)*$", "u");
-const pattern7 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$", "u");
-const pattern23 = new RegExp("^[a-z][a-z0-9-]*$", "u");
-const schema33 = {"description":"A mail system of the organisation.","type":"object","additionalProperties":false,"required":["kind","host"],"properties":{"kind":{"description":"What software runs it: exchange, postfix, relay (chainmail's embedded relay) or other.","enum":["exchange","postfix","relay","other"]},"host":{"$ref":"#/$defs/hostSpec","description":"How other systems reach it: a name (MX lookup) or \"[ip-or-name]\" (no MX lookup)."},"port":{"description":"SMTP port, default 25.","type":"integer","minimum":1,"maximum":65535},"gateway":{"description":"true when this system receives mail from the internet (an MX) for the domains it accepts.","type":"boolean"},"hopLimit":{"description":"Maximum number of Received: headers before the system stops a message as looping. Default: exchange 20, postfix 50, relay 50, other 30.","type":"integer","minimum":1,"maximum":1000},"maxMessageSize":{"description":"The largest message in bytes this system accepts (Postfix message_size_limit, Exchange MaxReceiveSize, the relay's --max-size). A later system of a chain with a smaller limit than an earlier one bounces what the earlier one accepted (message-size-shrinks).","type":"integer","minimum":1024,"maximum":4294967295},"forwardUnresolvedTo":{"description":"Exchange \"Forward all mail with unresolved recipients to host\" (Postfix fallback_transport): a system name or host. Must be null on systems in a chain.","type":["string","null"],"minLength":1},"localTransport":{"description":"Postfix only: the transport(5) entry that delivers this system's own mailboxes, e.g. \"local:\" (default), \"lmtp:unix:private/dovecot-lmtp\", \"virtual:\".","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"mynetworks":{"description":"Postfix only: the networks whose SMTP clients may relay through this system (local users and applications), as Postfix mynetworks entries: \"127.0.0.0/8\", \"192.0.2.10\", \"[::1]/128\", \"[2001:db8::]/32\". When given, main.cf sets mynetworks to exactly this list and puts permit_mynetworks before reject_unauth_destination; when absent, no client relays by its address.","type":"array","maxItems":1000,"items":{"type":"string","description":"An IPv4 address or network, or an IPv6 address or network in brackets.","maxLength":64,"pattern":"^(?:[0-9]{1,3}(?:\\.[0-9]{1,3}){3}(?:/[0-9]{1,2})?|\\[[0-9A-Fa-f:.]+\\](?:/[0-9]{1,3})?)$"}},"sasl":{"description":"Postfix only: true when clients that authenticate with SASL (smtpd_sasl_auth_enable, after STARTTLS) may relay through this system (permit_sasl_authenticated before reject_unauth_destination). Default false.","type":"boolean"},"mydestination":{"description":"Postfix only: the domains this system delivers as local UNIX accounts (Postfix mydestination), e.g. [\"$myhostname\", \"localhost\"]. When given, main.cf sets it; it must not contain a domain that a policy of this system accepts or a chain shares.","type":"array","maxItems":1000,"items":{"type":"string","description":"A domain name, or $myhostname, $mydomain, localhost.$mydomain.","maxLength":253,"pattern":"^(?:\\$myhostname|\\$mydomain|localhost\\.\\$mydomain|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)$"}},"mailboxes":{"description":"Recipients this system delivers itself. Having this key (even empty) means the system lists its recipients.","type":"array","items":{"$ref":"#/$defs/mailboxEntry"}},"mailboxFiles":{"description":"Files (relative to the YAML file) with one mailbox address per line; '#' starts a comment.","type":"array","items":{"type":"string","minLength":1,"description":"Path of a mailbox file."}}}};
-const schema34 = {"description":"How to reach a host: a name (MX lookup), or \"[name-or-ip]\" (no MX lookup), optionally followed by :port.","type":"string","minLength":1,"maxLength":300};
-const schema35 = {"description":"A recipient this system delivers itself: an address, or an object with aliases.","oneOf":[{"type":"string","minLength":1,"maxLength":512,"description":"The mailbox address."},{"type":"object","additionalProperties":false,"required":["address"],"properties":{"address":{"description":"The mailbox's primary address.","type":"string","minLength":1,"maxLength":512},"aliases":{"description":"Further addresses that deliver to this mailbox.","type":"array","items":{"type":"string","minLength":1,"maxLength":512,"description":"An alias address."}}}}]};
-const pattern9 = new RegExp("^(?:[0-9]{1,3}(?:\\.[0-9]{1,3}){3}(?:/[0-9]{1,2})?|\\[[0-9A-Fa-f:.]+\\](?:/[0-9]{1,3})?)$", "u");
-const pattern10 = new RegExp("^(?:\\$myhostname|\\$mydomain|localhost\\.\\$mydomain|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)$", "u");
+const pattern14 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$", "u");
+const pattern34 = new RegExp("^[a-z][a-z0-9-]*$", "u");
+const schema32 = {"description":"An address space declaration.","type":"object","additionalProperties":false,"properties":{"description":{"description":"Free text shown in reports.","type":"string","maxLength":1000,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"remote":{"description":"true when the domain is hosted outside the organisation (method 2): it must never be authoritative here.","type":"boolean","default":false},"mx":{"description":"The MX records to publish for the domain (chainmail build --target dns), most preferred first: host names, or objects with host and preference. Default: the host names of the gateways where internet mail for the domain enters, preference 10. Each must be a gateway of the file that accepts the domain (mx-not-at-gateway).","type":"array","minItems":1,"items":{"$ref":"#/$defs/mxEntry"}},"spf":{"$ref":"#/$defs/spfPolicy"},"dmarc":{"$ref":"#/$defs/dmarcPolicy"},"published":{"$ref":"#/$defs/publishedRecords"}}};
+const schema33 = {"description":"An MX host: a host name (an A-label for an IDN), or an object with host and preference.","anyOf":[{"type":"string","pattern":"^(?=.{1,254}$)(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.?$","description":"The MX host name; its preference follows from its place in the list (10, 20, ...)."},{"type":"object","additionalProperties":false,"required":["host"],"properties":{"host":{"type":"string","pattern":"^(?=.{1,254}$)(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.?$","description":"The MX host name."},"preference":{"type":"integer","minimum":0,"maximum":65535,"description":"The MX preference (RFC 5321 5.1: lower is tried first)."}}}]};
+const schema34 = {"description":"How chainmail builds the domain's SPF record (RFC 7208) from the systems that send as it (systems.*.sends).","type":"object","additionalProperties":false,"properties":{"all":{"description":"What the record says about every other host: fail (-all, the default), softfail (~all) or neutral (?all).","enum":["fail","softfail","neutral"]},"flatten":{"description":"true: the file's own systems appear only as ip4:/ip6: mechanisms (no a: lookups; give every sending system its sends.ip). Providers' include: mechanisms stay: flattening them needs DNS at build time, which build never does.","type":"boolean"}}};
+const schema38 = {"description":"The records as published in DNS today, as you believe them (copy them from dig). Optional: the lint rules check them against the systems of the file; chainmail dns-check compares the real ones.","type":"object","additionalProperties":false,"properties":{"mx":{"description":"The MX hosts published today.","type":"array","items":{"type":"string","pattern":"^(?=.{1,254}$)(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.?$","description":"An MX host name."}},"spf":{"description":"The SPF record published today (it starts with v=spf1), e.g. \"v=spf1 ip4:192.0.2.10 include:spf.protection.outlook.com -all\".","type":"string","minLength":6,"maxLength":4000,"pattern":"^[vV]=[sS][pP][fF]1(?: [ -~]*)?$"},"dmarc":{"description":"The DMARC record published today at _dmarc.<domain> (it starts with v=DMARC1), e.g. \"v=DMARC1; p=reject\".","type":"string","minLength":8,"maxLength":4000,"pattern":"^[vV]=[dD][mM][aA][rR][cC]1 *(?:;[ -~]*)?$"}}};
+const pattern7 = new RegExp("^(?=.{1,254}$)(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.?$", "u");
+const pattern12 = new RegExp("^[vV]=[sS][pP][fF]1(?: [ -~]*)?$", "u");
+const pattern13 = new RegExp("^[vV]=[dD][mM][aA][rR][cC]1 *(?:;[ -~]*)?$", "u");
+const schema35 = {"description":"The DMARC policy wanted for the domain (RFC 7489 6.3): chainmail build --target dns publishes it at _dmarc.<domain>.","type":"object","additionalProperties":false,"required":["policy"],"properties":{"policy":{"description":"p=: what receivers do with mail that fails DMARC: none (monitor), quarantine or reject.","enum":["none","quarantine","reject"]},"subdomainPolicy":{"description":"sp=: the policy for subdomains; default: the same as policy.","enum":["none","quarantine","reject"]},"percent":{"description":"pct=: the percentage of failing mail the policy applies to (default 100).","type":"integer","minimum":0,"maximum":100},"rua":{"description":"rua=: where aggregate reports go (mailto: URIs).","type":"array","items":{"$ref":"#/$defs/dmarcUri"}},"ruf":{"description":"ruf=: where failure reports go (mailto: URIs).","type":"array","items":{"$ref":"#/$defs/dmarcUri"}},"adkim":{"description":"adkim=: DKIM identifier alignment, relaxed (default) or strict.","enum":["relaxed","strict"]},"aspf":{"description":"aspf=: SPF identifier alignment, relaxed (default) or strict.","enum":["relaxed","strict"]}}};
+const schema36 = {"description":"A DMARC report URI, e.g. mailto:dmarc@example.com: ASCII, without spaces, '\"', ',', ';', '!' or '\\' (',' separates URIs and ';' tags, RFC 7489 6.4; '!' starts a size limit).","type":"string","minLength":8,"maxLength":320,"pattern":"^mailto:(?:(?![\",;!\\\\])[!-~])+$"};
+const pattern9 = new RegExp("^mailto:(?:(?![\",;!\\\\])[!-~])+$", "u");
+
+function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate22.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.policy === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "policy"},message:"must have required property '"+"policy"+"'",schema:schema35.required,parentSchema:schema35,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(((((((key0 === "policy") || (key0 === "subdomainPolicy")) || (key0 === "percent")) || (key0 === "rua")) || (key0 === "ruf")) || (key0 === "adkim")) || (key0 === "aspf"))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema35,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.policy !== undefined){
+let data0 = data.policy;
+if(!(((data0 === "none") || (data0 === "quarantine")) || (data0 === "reject"))){
+const err2 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/enum",keyword:"enum",params:{allowedValues: schema35.properties.policy.enum},message:"must be equal to one of the allowed values",schema:schema35.properties.policy.enum,parentSchema:schema35.properties.policy,data:data0};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.subdomainPolicy !== undefined){
+let data1 = data.subdomainPolicy;
+if(!(((data1 === "none") || (data1 === "quarantine")) || (data1 === "reject"))){
+const err3 = {instancePath:instancePath+"/subdomainPolicy",schemaPath:"#/properties/subdomainPolicy/enum",keyword:"enum",params:{allowedValues: schema35.properties.subdomainPolicy.enum},message:"must be equal to one of the allowed values",schema:schema35.properties.subdomainPolicy.enum,parentSchema:schema35.properties.subdomainPolicy,data:data1};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.percent !== undefined){
+let data2 = data.percent;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+const err4 = {instancePath:instancePath+"/percent",schemaPath:"#/properties/percent/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema35.properties.percent.type,parentSchema:schema35.properties.percent,data:data2};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 > 100 || isNaN(data2)){
+const err5 = {instancePath:instancePath+"/percent",schemaPath:"#/properties/percent/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema35.properties.percent,data:data2};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+if(data2 < 0 || isNaN(data2)){
+const err6 = {instancePath:instancePath+"/percent",schemaPath:"#/properties/percent/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema35.properties.percent,data:data2};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+}
+if(data.rua !== undefined){
+let data3 = data.rua;
+if(Array.isArray(data3)){
+const len0 = data3.length;
+for(let i0=0; i0<len0; i0++){
+let data4 = data3[i0];
+if(typeof data4 === "string"){
+if(func2(data4) > 320){
+const err7 = {instancePath:instancePath+"/rua/" + i0,schemaPath:"#/$defs/dmarcUri/maxLength",keyword:"maxLength",params:{limit: 320},message:"must NOT have more than 320 characters",schema:320,parentSchema:schema36,data:data4};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+if(func2(data4) < 8){
+const err8 = {instancePath:instancePath+"/rua/" + i0,schemaPath:"#/$defs/dmarcUri/minLength",keyword:"minLength",params:{limit: 8},message:"must NOT have fewer than 8 characters",schema:8,parentSchema:schema36,data:data4};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if(!pattern9.test(data4)){
+const err9 = {instancePath:instancePath+"/rua/" + i0,schemaPath:"#/$defs/dmarcUri/pattern",keyword:"pattern",params:{pattern: "^mailto:(?:(?![\",;!\\\\])[!-~])+$"},message:"must match pattern \""+"^mailto:(?:(?![\",;!\\\\])[!-~])+$"+"\"",schema:"^mailto:(?:(?![\",;!\\\\])[!-~])+$",parentSchema:schema36,data:data4};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/rua/" + i0,schemaPath:"#/$defs/dmarcUri/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.type,parentSchema:schema36,data:data4};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+else {
+const err11 = {instancePath:instancePath+"/rua",schemaPath:"#/properties/rua/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema35.properties.rua.type,parentSchema:schema35.properties.rua,data:data3};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data.ruf !== undefined){
+let data5 = data.ruf;
+if(Array.isArray(data5)){
+const len1 = data5.length;
+for(let i1=0; i1<len1; i1++){
+let data6 = data5[i1];
+if(typeof data6 === "string"){
+if(func2(data6) > 320){
+const err12 = {instancePath:instancePath+"/ruf/" + i1,schemaPath:"#/$defs/dmarcUri/maxLength",keyword:"maxLength",params:{limit: 320},message:"must NOT have more than 320 characters",schema:320,parentSchema:schema36,data:data6};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+if(func2(data6) < 8){
+const err13 = {instancePath:instancePath+"/ruf/" + i1,schemaPath:"#/$defs/dmarcUri/minLength",keyword:"minLength",params:{limit: 8},message:"must NOT have fewer than 8 characters",schema:8,parentSchema:schema36,data:data6};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+if(!pattern9.test(data6)){
+const err14 = {instancePath:instancePath+"/ruf/" + i1,schemaPath:"#/$defs/dmarcUri/pattern",keyword:"pattern",params:{pattern: "^mailto:(?:(?![\",;!\\\\])[!-~])+$"},message:"must match pattern \""+"^mailto:(?:(?![\",;!\\\\])[!-~])+$"+"\"",schema:"^mailto:(?:(?![\",;!\\\\])[!-~])+$",parentSchema:schema36,data:data6};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+else {
+const err15 = {instancePath:instancePath+"/ruf/" + i1,schemaPath:"#/$defs/dmarcUri/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.type,parentSchema:schema36,data:data6};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/ruf",schemaPath:"#/properties/ruf/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema35.properties.ruf.type,parentSchema:schema35.properties.ruf,data:data5};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+if(data.adkim !== undefined){
+let data7 = data.adkim;
+if(!((data7 === "relaxed") || (data7 === "strict"))){
+const err17 = {instancePath:instancePath+"/adkim",schemaPath:"#/properties/adkim/enum",keyword:"enum",params:{allowedValues: schema35.properties.adkim.enum},message:"must be equal to one of the allowed values",schema:schema35.properties.adkim.enum,parentSchema:schema35.properties.adkim,data:data7};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+if(data.aspf !== undefined){
+let data8 = data.aspf;
+if(!((data8 === "relaxed") || (data8 === "strict"))){
+const err18 = {instancePath:instancePath+"/aspf",schemaPath:"#/properties/aspf/enum",keyword:"enum",params:{allowedValues: schema35.properties.aspf.enum},message:"must be equal to one of the allowed values",schema:schema35.properties.aspf.enum,parentSchema:schema35.properties.aspf,data:data8};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+}
+else {
+const err19 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema35.type,parentSchema:schema35,data};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+validate22.errors = vErrors;
+return errors === 0;
+}
+validate22.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
 
 function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -37,8 +300,497 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!((((((key0 === "description") || (key0 === "remote")) || (key0 === "mx")) || (key0 === "spf")) || (key0 === "dmarc")) || (key0 === "published"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema32,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.description !== undefined){
+let data0 = data.description;
+if(typeof data0 === "string"){
+if(func2(data0) > 1000){
+const err1 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/maxLength",keyword:"maxLength",params:{limit: 1000},message:"must NOT have more than 1000 characters",schema:1000,parentSchema:schema32.properties.description,data:data0};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(!pattern4.test(data0)){
+const err2 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema32.properties.description,data:data0};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+else {
+const err3 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.properties.description.type,parentSchema:schema32.properties.description,data:data0};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.remote !== undefined){
+let data1 = data.remote;
+if(typeof data1 !== "boolean"){
+const err4 = {instancePath:instancePath+"/remote",schemaPath:"#/properties/remote/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema32.properties.remote.type,parentSchema:schema32.properties.remote,data:data1};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.mx !== undefined){
+let data2 = data.mx;
+if(Array.isArray(data2)){
+if(data2.length < 1){
+const err5 = {instancePath:instancePath+"/mx",schemaPath:"#/properties/mx/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema32.properties.mx,data:data2};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+const len0 = data2.length;
+for(let i0=0; i0<len0; i0++){
+let data3 = data2[i0];
+const _errs10 = errors;
+let valid4 = false;
+const _errs11 = errors;
+if(typeof data3 === "string"){
+if(!pattern7.test(data3)){
+const err6 = {instancePath:instancePath+"/mx/" + i0,schemaPath:"#/$defs/mxEntry/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^(?=.{1,254}$)(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.?$"},message:"must match pattern \""+"^(?=.{1,254}$)(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.?$"+"\"",schema:"^(?=.{1,254}$)(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.?$",parentSchema:schema33.anyOf[0],data:data3};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+else {
+const err7 = {instancePath:instancePath+"/mx/" + i0,schemaPath:"#/$defs/mxEntry/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.anyOf[0].type,parentSchema:schema33.anyOf[0],data:data3};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+var _valid0 = _errs11 === errors;
+valid4 = valid4 || _valid0;
+const _errs13 = errors;
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+if(data3.host === undefined){
+const err8 = {instancePath:instancePath+"/mx/" + i0,schemaPath:"#/$defs/mxEntry/anyOf/1/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'",schema:schema33.anyOf[1].required,parentSchema:schema33.anyOf[1],data:data3};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+for(const key1 in data3){
+if(!((key1 === "host") || (key1 === "preference"))){
+const err9 = {instancePath:instancePath+"/mx/" + i0,schemaPath:"#/$defs/mxEntry/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema33.anyOf[1],data:data3};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data3.host !== undefined){
+let data4 = data3.host;
+if(typeof data4 === "string"){
+if(!pattern7.test(data4)){
+const err10 = {instancePath:instancePath+"/mx/" + i0+"/host",schemaPath:"#/$defs/mxEntry/anyOf/1/properties/host/pattern",keyword:"pattern",params:{pattern: "^(?=.{1,254}$)(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.?$"},message:"must match pattern \""+"^(?=.{1,254}$)(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.?$"+"\"",schema:"^(?=.{1,254}$)(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.?$",parentSchema:schema33.anyOf[1].properties.host,data:data4};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+else {
+const err11 = {instancePath:instancePath+"/mx/" + i0+"/host",schemaPath:"#/$defs/mxEntry/anyOf/1/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.anyOf[1].properties.host.type,parentSchema:schema33.anyOf[1].properties.host,data:data4};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data3.preference !== undefined){
+let data5 = data3.preference;
+if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
+const err12 = {instancePath:instancePath+"/mx/" + i0+"/preference",schemaPath:"#/$defs/mxEntry/anyOf/1/properties/preference/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema33.anyOf[1].properties.preference.type,parentSchema:schema33.anyOf[1].properties.preference,data:data5};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+if((typeof data5 == "number") && (isFinite(data5))){
+if(data5 > 65535 || isNaN(data5)){
+const err13 = {instancePath:instancePath+"/mx/" + i0+"/preference",schemaPath:"#/$defs/mxEntry/anyOf/1/properties/preference/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema33.anyOf[1].properties.preference,data:data5};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+if(data5 < 0 || isNaN(data5)){
+const err14 = {instancePath:instancePath+"/mx/" + i0+"/preference",schemaPath:"#/$defs/mxEntry/anyOf/1/properties/preference/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema33.anyOf[1].properties.preference,data:data5};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err15 = {instancePath:instancePath+"/mx/" + i0,schemaPath:"#/$defs/mxEntry/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.anyOf[1].type,parentSchema:schema33.anyOf[1],data:data3};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+var _valid0 = _errs13 === errors;
+valid4 = valid4 || _valid0;
+if(!valid4){
+const err16 = {instancePath:instancePath+"/mx/" + i0,schemaPath:"#/$defs/mxEntry/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema33.anyOf,parentSchema:schema33,data:data3};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+else {
+errors = _errs10;
+if(vErrors !== null){
+if(_errs10){
+vErrors.length = _errs10;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err17 = {instancePath:instancePath+"/mx",schemaPath:"#/properties/mx/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema32.properties.mx.type,parentSchema:schema32.properties.mx,data:data2};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+if(data.spf !== undefined){
+let data6 = data.spf;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+for(const key2 in data6){
+if(!((key2 === "all") || (key2 === "flatten"))){
+const err18 = {instancePath:instancePath+"/spf",schemaPath:"#/$defs/spfPolicy/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema34,data:data6};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+if(data6.all !== undefined){
+let data7 = data6.all;
+if(!(((data7 === "fail") || (data7 === "softfail")) || (data7 === "neutral"))){
+const err19 = {instancePath:instancePath+"/spf/all",schemaPath:"#/$defs/spfPolicy/properties/all/enum",keyword:"enum",params:{allowedValues: schema34.properties.all.enum},message:"must be equal to one of the allowed values",schema:schema34.properties.all.enum,parentSchema:schema34.properties.all,data:data7};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+if(data6.flatten !== undefined){
+let data8 = data6.flatten;
+if(typeof data8 !== "boolean"){
+const err20 = {instancePath:instancePath+"/spf/flatten",schemaPath:"#/$defs/spfPolicy/properties/flatten/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema34.properties.flatten.type,parentSchema:schema34.properties.flatten,data:data8};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+}
+else {
+const err21 = {instancePath:instancePath+"/spf",schemaPath:"#/$defs/spfPolicy/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.type,parentSchema:schema34,data:data6};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+if(data.dmarc !== undefined){
+if(!(validate22(data.dmarc, {instancePath:instancePath+"/dmarc",parentData:data,parentDataProperty:"dmarc",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
+errors = vErrors.length;
+}
+}
+if(data.published !== undefined){
+let data10 = data.published;
+if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
+for(const key3 in data10){
+if(!(((key3 === "mx") || (key3 === "spf")) || (key3 === "dmarc"))){
+const err22 = {instancePath:instancePath+"/published",schemaPath:"#/$defs/publishedRecords/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema38,data:data10};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+if(data10.mx !== undefined){
+let data11 = data10.mx;
+if(Array.isArray(data11)){
+const len1 = data11.length;
+for(let i1=0; i1<len1; i1++){
+let data12 = data11[i1];
+if(typeof data12 === "string"){
+if(!pattern7.test(data12)){
+const err23 = {instancePath:instancePath+"/published/mx/" + i1,schemaPath:"#/$defs/publishedRecords/properties/mx/items/pattern",keyword:"pattern",params:{pattern: "^(?=.{1,254}$)(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.?$"},message:"must match pattern \""+"^(?=.{1,254}$)(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.?$"+"\"",schema:"^(?=.{1,254}$)(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.?$",parentSchema:schema38.properties.mx.items,data:data12};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+else {
+const err24 = {instancePath:instancePath+"/published/mx/" + i1,schemaPath:"#/$defs/publishedRecords/properties/mx/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.mx.items.type,parentSchema:schema38.properties.mx.items,data:data12};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+}
+else {
+const err25 = {instancePath:instancePath+"/published/mx",schemaPath:"#/$defs/publishedRecords/properties/mx/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.mx.type,parentSchema:schema38.properties.mx,data:data11};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+if(data10.spf !== undefined){
+let data13 = data10.spf;
+if(typeof data13 === "string"){
+if(func2(data13) > 4000){
+const err26 = {instancePath:instancePath+"/published/spf",schemaPath:"#/$defs/publishedRecords/properties/spf/maxLength",keyword:"maxLength",params:{limit: 4000},message:"must NOT have more than 4000 characters",schema:4000,parentSchema:schema38.properties.spf,data:data13};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+if(func2(data13) < 6){
+const err27 = {instancePath:instancePath+"/published/spf",schemaPath:"#/$defs/publishedRecords/properties/spf/minLength",keyword:"minLength",params:{limit: 6},message:"must NOT have fewer than 6 characters",schema:6,parentSchema:schema38.properties.spf,data:data13};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+if(!pattern12.test(data13)){
+const err28 = {instancePath:instancePath+"/published/spf",schemaPath:"#/$defs/publishedRecords/properties/spf/pattern",keyword:"pattern",params:{pattern: "^[vV]=[sS][pP][fF]1(?: [ -~]*)?$"},message:"must match pattern \""+"^[vV]=[sS][pP][fF]1(?: [ -~]*)?$"+"\"",schema:"^[vV]=[sS][pP][fF]1(?: [ -~]*)?$",parentSchema:schema38.properties.spf,data:data13};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+else {
+const err29 = {instancePath:instancePath+"/published/spf",schemaPath:"#/$defs/publishedRecords/properties/spf/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.spf.type,parentSchema:schema38.properties.spf,data:data13};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+if(data10.dmarc !== undefined){
+let data14 = data10.dmarc;
+if(typeof data14 === "string"){
+if(func2(data14) > 4000){
+const err30 = {instancePath:instancePath+"/published/dmarc",schemaPath:"#/$defs/publishedRecords/properties/dmarc/maxLength",keyword:"maxLength",params:{limit: 4000},message:"must NOT have more than 4000 characters",schema:4000,parentSchema:schema38.properties.dmarc,data:data14};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+if(func2(data14) < 8){
+const err31 = {instancePath:instancePath+"/published/dmarc",schemaPath:"#/$defs/publishedRecords/properties/dmarc/minLength",keyword:"minLength",params:{limit: 8},message:"must NOT have fewer than 8 characters",schema:8,parentSchema:schema38.properties.dmarc,data:data14};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+if(!pattern13.test(data14)){
+const err32 = {instancePath:instancePath+"/published/dmarc",schemaPath:"#/$defs/publishedRecords/properties/dmarc/pattern",keyword:"pattern",params:{pattern: "^[vV]=[dD][mM][aA][rR][cC]1 *(?:;[ -~]*)?$"},message:"must match pattern \""+"^[vV]=[dD][mM][aA][rR][cC]1 *(?:;[ -~]*)?$"+"\"",schema:"^[vV]=[dD][mM][aA][rR][cC]1 *(?:;[ -~]*)?$",parentSchema:schema38.properties.dmarc,data:data14};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+else {
+const err33 = {instancePath:instancePath+"/published/dmarc",schemaPath:"#/$defs/publishedRecords/properties/dmarc/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.dmarc.type,parentSchema:schema38.properties.dmarc,data:data14};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+}
+else {
+const err34 = {instancePath:instancePath+"/published",schemaPath:"#/$defs/publishedRecords/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.type,parentSchema:schema38,data:data10};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+}
+else {
+const err35 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema32.type,parentSchema:schema32,data};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+validate21.errors = vErrors;
+return errors === 0;
+}
+validate21.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema39 = {"description":"A mail system of the organisation.","type":"object","additionalProperties":false,"required":["kind","host"],"properties":{"kind":{"description":"What software runs it: exchange, postfix, relay (chainmail's embedded relay) or other.","enum":["exchange","postfix","relay","other"]},"host":{"$ref":"#/$defs/hostSpec","description":"How other systems reach it: a name (MX lookup) or \"[ip-or-name]\" (no MX lookup)."},"port":{"description":"SMTP port, default 25.","type":"integer","minimum":1,"maximum":65535},"gateway":{"description":"true when this system receives mail from the internet (an MX) for the domains it accepts.","type":"boolean"},"hopLimit":{"description":"Maximum number of Received: headers before the system stops a message as looping. Default: exchange 20, postfix 50, relay 50, other 30.","type":"integer","minimum":1,"maximum":1000},"maxMessageSize":{"description":"The largest message in bytes this system accepts (Postfix message_size_limit, Exchange MaxReceiveSize, the relay's --max-size). A later system of a chain with a smaller limit than an earlier one bounces what the earlier one accepted (message-size-shrinks).","type":"integer","minimum":1024,"maximum":4294967295},"forwardUnresolvedTo":{"description":"Exchange \"Forward all mail with unresolved recipients to host\" (Postfix fallback_transport): a system name or host. Must be null on systems in a chain.","type":["string","null"],"minLength":1},"localTransport":{"description":"Postfix only: the transport(5) entry that delivers this system's own mailboxes, e.g. \"local:\" (default), \"lmtp:unix:private/dovecot-lmtp\", \"virtual:\".","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"mynetworks":{"description":"Postfix only: the networks whose SMTP clients may relay through this system (local users and applications), as Postfix mynetworks entries: \"127.0.0.0/8\", \"192.0.2.10\", \"[::1]/128\", \"[2001:db8::]/32\". When given, main.cf sets mynetworks to exactly this list and puts permit_mynetworks before reject_unauth_destination; when absent, no client relays by its address.","type":"array","maxItems":1000,"items":{"type":"string","description":"An IPv4 address or network, or an IPv6 address or network in brackets.","maxLength":64,"pattern":"^(?:[0-9]{1,3}(?:\\.[0-9]{1,3}){3}(?:/[0-9]{1,2})?|\\[[0-9A-Fa-f:.]+\\](?:/[0-9]{1,3})?)$"}},"sasl":{"description":"Postfix only: true when clients that authenticate with SASL (smtpd_sasl_auth_enable, after STARTTLS) may relay through this system (permit_sasl_authenticated before reject_unauth_destination). Default false.","type":"boolean"},"mydestination":{"description":"Postfix only: the domains this system delivers as local UNIX accounts (Postfix mydestination), e.g. [\"$myhostname\", \"localhost\"]. When given, main.cf sets it; it must not contain a domain that a policy of this system accepts or a chain shares.","type":"array","maxItems":1000,"items":{"type":"string","description":"A domain name, or $myhostname, $mydomain, localhost.$mydomain.","maxLength":253,"pattern":"^(?:\\$myhostname|\\$mydomain|localhost\\.\\$mydomain|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)$"}},"mailboxes":{"description":"Recipients this system delivers itself. Having this key (even empty) means the system lists its recipients.","type":"array","items":{"$ref":"#/$defs/mailboxEntry"}},"mailboxFiles":{"description":"Files (relative to the YAML file) with one mailbox address per line; '#' starts a comment.","type":"array","items":{"type":"string","minLength":1,"description":"Path of a mailbox file."}},"sends":{"$ref":"#/$defs/sending"},"srs":{"description":"true when this system rewrites the envelope sender of mail it forwards out of the organisation (SRS, e.g. postsrsd; Exchange Online does it for forwarded mail), so SPF still passes at the receiver. Matters for systems that forward: contacts (method 2) and connectors to hosts outside the file.","type":"boolean"}}};
+const schema40 = {"description":"How to reach a host: a name (MX lookup), or \"[name-or-ip]\" (no MX lookup), optionally followed by :port.","type":"string","minLength":1,"maxLength":300};
+const schema41 = {"description":"A recipient this system delivers itself: an address, or an object with aliases.","oneOf":[{"type":"string","minLength":1,"maxLength":512,"description":"The mailbox address."},{"type":"object","additionalProperties":false,"required":["address"],"properties":{"address":{"description":"The mailbox's primary address.","type":"string","minLength":1,"maxLength":512},"aliases":{"description":"Further addresses that deliver to this mailbox.","type":"array","items":{"type":"string","minLength":1,"maxLength":512,"description":"An alias address."}}}}]};
+const schema42 = {"description":"The mail this system sends to the internet as the organisation's domains: what SPF, DKIM and DMARC must allow (docs/dns.md).","type":"object","additionalProperties":false,"required":["domains"],"properties":{"domains":{"description":"The domains it sends as (envelope sender and From:).","type":"array","minItems":1,"items":{"type":"string","minLength":1,"maxLength":253,"description":"A domain declared under domains.","pattern":"^[^\\s@\\[\\]/:]+$"}},"ip":{"description":"Its outbound IP addresses or networks (ip4:/ip6: in SPF), e.g. 203.0.113.10, 2001:db8::/64. Without ip and spf, SPF names its host (a:host, or ip4: for an IP).","type":"array","items":{"type":"string","minLength":2,"maxLength":49,"pattern":"^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}(?:/(?:3[0-2]|[12]?[0-9]))?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:/(?:12[0-8]|1[01][0-9]|[1-9]?[0-9]))?)$","description":"An IPv4 or IPv6 address, optionally with a /prefix."}},"spf":{"description":"SPF mechanisms of a provider that sends for it, e.g. include:spf.protection.outlook.com (Exchange Online), copied into the domain's record as written.","type":"array","items":{"type":"string","minLength":2,"maxLength":255,"pattern":"^[+?~-]?(?:include|exists|ip4|ip6|a|mx|ptr)(?:[:/][!-~]+)?$","description":"One SPF mechanism (RFC 7208 5)."}},"dkim":{"description":"The DKIM selectors it signs with (s= of the signature; the key is published at <selector>._domainkey.<domain>).","type":"array","items":{"type":"string","minLength":1,"maxLength":63,"pattern":"^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,62})$","description":"A DKIM selector."}}}};
+const pattern16 = new RegExp("^(?:[0-9]{1,3}(?:\\.[0-9]{1,3}){3}(?:/[0-9]{1,2})?|\\[[0-9A-Fa-f:.]+\\](?:/[0-9]{1,3})?)$", "u");
+const pattern17 = new RegExp("^(?:\\$myhostname|\\$mydomain|localhost\\.\\$mydomain|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)$", "u");
+const pattern18 = new RegExp("^[^\\s@\\[\\]/:]+$", "u");
+const pattern19 = new RegExp("^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}(?:/(?:3[0-2]|[12]?[0-9]))?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:/(?:12[0-8]|1[01][0-9]|[1-9]?[0-9]))?)$", "u");
+const pattern20 = new RegExp("^[+?~-]?(?:include|exists|ip4|ip6|a|mx|ptr)(?:[:/][!-~]+)?$", "u");
+const pattern21 = new RegExp("^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,62})$", "u");
+
+function validate25(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate25.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.kind === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema33.required,parentSchema:schema33,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema39.required,parentSchema:schema39,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -48,7 +800,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.host === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'",schema:schema33.required,parentSchema:schema33,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'",schema:schema39.required,parentSchema:schema39,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -58,8 +810,8 @@ vErrors.push(err1);
 errors++;
 }
 for(const key0 in data){
-if(!(func1.call(schema33.properties, key0))){
-const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema33,data};
+if(!(func1.call(schema39.properties, key0))){
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema39,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -72,7 +824,7 @@ errors++;
 if(data.kind !== undefined){
 let data0 = data.kind;
 if(!((((data0 === "exchange") || (data0 === "postfix")) || (data0 === "relay")) || (data0 === "other"))){
-const err3 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema33.properties.kind.enum},message:"must be equal to one of the allowed values",schema:schema33.properties.kind.enum,parentSchema:schema33.properties.kind,data:data0};
+const err3 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema39.properties.kind.enum},message:"must be equal to one of the allowed values",schema:schema39.properties.kind.enum,parentSchema:schema39.properties.kind,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -86,7 +838,7 @@ if(data.host !== undefined){
 let data1 = data.host;
 if(typeof data1 === "string"){
 if(func2(data1) > 300){
-const err4 = {instancePath:instancePath+"/host",schemaPath:"#/$defs/hostSpec/maxLength",keyword:"maxLength",params:{limit: 300},message:"must NOT have more than 300 characters",schema:300,parentSchema:schema34,data:data1};
+const err4 = {instancePath:instancePath+"/host",schemaPath:"#/$defs/hostSpec/maxLength",keyword:"maxLength",params:{limit: 300},message:"must NOT have more than 300 characters",schema:300,parentSchema:schema40,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -96,7 +848,7 @@ vErrors.push(err4);
 errors++;
 }
 if(func2(data1) < 1){
-const err5 = {instancePath:instancePath+"/host",schemaPath:"#/$defs/hostSpec/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema34,data:data1};
+const err5 = {instancePath:instancePath+"/host",schemaPath:"#/$defs/hostSpec/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema40,data:data1};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -107,7 +859,7 @@ errors++;
 }
 }
 else {
-const err6 = {instancePath:instancePath+"/host",schemaPath:"#/$defs/hostSpec/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.type,parentSchema:schema34,data:data1};
+const err6 = {instancePath:instancePath+"/host",schemaPath:"#/$defs/hostSpec/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema40.type,parentSchema:schema40,data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -120,7 +872,7 @@ errors++;
 if(data.port !== undefined){
 let data2 = data.port;
 if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-const err7 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema33.properties.port.type,parentSchema:schema33.properties.port,data:data2};
+const err7 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema39.properties.port.type,parentSchema:schema39.properties.port,data:data2};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -131,7 +883,7 @@ errors++;
 }
 if((typeof data2 == "number") && (isFinite(data2))){
 if(data2 > 65535 || isNaN(data2)){
-const err8 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema33.properties.port,data:data2};
+const err8 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema39.properties.port,data:data2};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -141,7 +893,7 @@ vErrors.push(err8);
 errors++;
 }
 if(data2 < 1 || isNaN(data2)){
-const err9 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema33.properties.port,data:data2};
+const err9 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema39.properties.port,data:data2};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -155,7 +907,7 @@ errors++;
 if(data.gateway !== undefined){
 let data3 = data.gateway;
 if(typeof data3 !== "boolean"){
-const err10 = {instancePath:instancePath+"/gateway",schemaPath:"#/properties/gateway/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema33.properties.gateway.type,parentSchema:schema33.properties.gateway,data:data3};
+const err10 = {instancePath:instancePath+"/gateway",schemaPath:"#/properties/gateway/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema39.properties.gateway.type,parentSchema:schema39.properties.gateway,data:data3};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -168,7 +920,7 @@ errors++;
 if(data.hopLimit !== undefined){
 let data4 = data.hopLimit;
 if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
-const err11 = {instancePath:instancePath+"/hopLimit",schemaPath:"#/properties/hopLimit/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema33.properties.hopLimit.type,parentSchema:schema33.properties.hopLimit,data:data4};
+const err11 = {instancePath:instancePath+"/hopLimit",schemaPath:"#/properties/hopLimit/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema39.properties.hopLimit.type,parentSchema:schema39.properties.hopLimit,data:data4};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -179,7 +931,7 @@ errors++;
 }
 if((typeof data4 == "number") && (isFinite(data4))){
 if(data4 > 1000 || isNaN(data4)){
-const err12 = {instancePath:instancePath+"/hopLimit",schemaPath:"#/properties/hopLimit/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000",schema:1000,parentSchema:schema33.properties.hopLimit,data:data4};
+const err12 = {instancePath:instancePath+"/hopLimit",schemaPath:"#/properties/hopLimit/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000",schema:1000,parentSchema:schema39.properties.hopLimit,data:data4};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -189,7 +941,7 @@ vErrors.push(err12);
 errors++;
 }
 if(data4 < 1 || isNaN(data4)){
-const err13 = {instancePath:instancePath+"/hopLimit",schemaPath:"#/properties/hopLimit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema33.properties.hopLimit,data:data4};
+const err13 = {instancePath:instancePath+"/hopLimit",schemaPath:"#/properties/hopLimit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema39.properties.hopLimit,data:data4};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -203,7 +955,7 @@ errors++;
 if(data.maxMessageSize !== undefined){
 let data5 = data.maxMessageSize;
 if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
-const err14 = {instancePath:instancePath+"/maxMessageSize",schemaPath:"#/properties/maxMessageSize/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema33.properties.maxMessageSize.type,parentSchema:schema33.properties.maxMessageSize,data:data5};
+const err14 = {instancePath:instancePath+"/maxMessageSize",schemaPath:"#/properties/maxMessageSize/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema39.properties.maxMessageSize.type,parentSchema:schema39.properties.maxMessageSize,data:data5};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -214,7 +966,7 @@ errors++;
 }
 if((typeof data5 == "number") && (isFinite(data5))){
 if(data5 > 4294967295 || isNaN(data5)){
-const err15 = {instancePath:instancePath+"/maxMessageSize",schemaPath:"#/properties/maxMessageSize/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295",schema:4294967295,parentSchema:schema33.properties.maxMessageSize,data:data5};
+const err15 = {instancePath:instancePath+"/maxMessageSize",schemaPath:"#/properties/maxMessageSize/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295",schema:4294967295,parentSchema:schema39.properties.maxMessageSize,data:data5};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -224,7 +976,7 @@ vErrors.push(err15);
 errors++;
 }
 if(data5 < 1024 || isNaN(data5)){
-const err16 = {instancePath:instancePath+"/maxMessageSize",schemaPath:"#/properties/maxMessageSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1024},message:"must be >= 1024",schema:1024,parentSchema:schema33.properties.maxMessageSize,data:data5};
+const err16 = {instancePath:instancePath+"/maxMessageSize",schemaPath:"#/properties/maxMessageSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1024},message:"must be >= 1024",schema:1024,parentSchema:schema39.properties.maxMessageSize,data:data5};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -238,7 +990,7 @@ errors++;
 if(data.forwardUnresolvedTo !== undefined){
 let data6 = data.forwardUnresolvedTo;
 if((typeof data6 !== "string") && (data6 !== null)){
-const err17 = {instancePath:instancePath+"/forwardUnresolvedTo",schemaPath:"#/properties/forwardUnresolvedTo/type",keyword:"type",params:{type: schema33.properties.forwardUnresolvedTo.type},message:"must be string,null",schema:schema33.properties.forwardUnresolvedTo.type,parentSchema:schema33.properties.forwardUnresolvedTo,data:data6};
+const err17 = {instancePath:instancePath+"/forwardUnresolvedTo",schemaPath:"#/properties/forwardUnresolvedTo/type",keyword:"type",params:{type: schema39.properties.forwardUnresolvedTo.type},message:"must be string,null",schema:schema39.properties.forwardUnresolvedTo.type,parentSchema:schema39.properties.forwardUnresolvedTo,data:data6};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -249,7 +1001,7 @@ errors++;
 }
 if(typeof data6 === "string"){
 if(func2(data6) < 1){
-const err18 = {instancePath:instancePath+"/forwardUnresolvedTo",schemaPath:"#/properties/forwardUnresolvedTo/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema33.properties.forwardUnresolvedTo,data:data6};
+const err18 = {instancePath:instancePath+"/forwardUnresolvedTo",schemaPath:"#/properties/forwardUnresolvedTo/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.forwardUnresolvedTo,data:data6};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -264,7 +1016,7 @@ if(data.localTransport !== undefined){
 let data7 = data.localTransport;
 if(typeof data7 === "string"){
 if(func2(data7) > 200){
-const err19 = {instancePath:instancePath+"/localTransport",schemaPath:"#/properties/localTransport/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters",schema:200,parentSchema:schema33.properties.localTransport,data:data7};
+const err19 = {instancePath:instancePath+"/localTransport",schemaPath:"#/properties/localTransport/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters",schema:200,parentSchema:schema39.properties.localTransport,data:data7};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -274,7 +1026,7 @@ vErrors.push(err19);
 errors++;
 }
 if(func2(data7) < 1){
-const err20 = {instancePath:instancePath+"/localTransport",schemaPath:"#/properties/localTransport/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema33.properties.localTransport,data:data7};
+const err20 = {instancePath:instancePath+"/localTransport",schemaPath:"#/properties/localTransport/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.localTransport,data:data7};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -284,7 +1036,7 @@ vErrors.push(err20);
 errors++;
 }
 if(!pattern4.test(data7)){
-const err21 = {instancePath:instancePath+"/localTransport",schemaPath:"#/properties/localTransport/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema33.properties.localTransport,data:data7};
+const err21 = {instancePath:instancePath+"/localTransport",schemaPath:"#/properties/localTransport/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema39.properties.localTransport,data:data7};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -295,7 +1047,7 @@ errors++;
 }
 }
 else {
-const err22 = {instancePath:instancePath+"/localTransport",schemaPath:"#/properties/localTransport/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.properties.localTransport.type,parentSchema:schema33.properties.localTransport,data:data7};
+const err22 = {instancePath:instancePath+"/localTransport",schemaPath:"#/properties/localTransport/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.localTransport.type,parentSchema:schema39.properties.localTransport,data:data7};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -309,7 +1061,7 @@ if(data.mynetworks !== undefined){
 let data8 = data.mynetworks;
 if(Array.isArray(data8)){
 if(data8.length > 1000){
-const err23 = {instancePath:instancePath+"/mynetworks",schemaPath:"#/properties/mynetworks/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items",schema:1000,parentSchema:schema33.properties.mynetworks,data:data8};
+const err23 = {instancePath:instancePath+"/mynetworks",schemaPath:"#/properties/mynetworks/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items",schema:1000,parentSchema:schema39.properties.mynetworks,data:data8};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -323,7 +1075,7 @@ for(let i0=0; i0<len0; i0++){
 let data9 = data8[i0];
 if(typeof data9 === "string"){
 if(func2(data9) > 64){
-const err24 = {instancePath:instancePath+"/mynetworks/" + i0,schemaPath:"#/properties/mynetworks/items/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema33.properties.mynetworks.items,data:data9};
+const err24 = {instancePath:instancePath+"/mynetworks/" + i0,schemaPath:"#/properties/mynetworks/items/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema39.properties.mynetworks.items,data:data9};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -332,8 +1084,8 @@ vErrors.push(err24);
 }
 errors++;
 }
-if(!pattern9.test(data9)){
-const err25 = {instancePath:instancePath+"/mynetworks/" + i0,schemaPath:"#/properties/mynetworks/items/pattern",keyword:"pattern",params:{pattern: "^(?:[0-9]{1,3}(?:\\.[0-9]{1,3}){3}(?:/[0-9]{1,2})?|\\[[0-9A-Fa-f:.]+\\](?:/[0-9]{1,3})?)$"},message:"must match pattern \""+"^(?:[0-9]{1,3}(?:\\.[0-9]{1,3}){3}(?:/[0-9]{1,2})?|\\[[0-9A-Fa-f:.]+\\](?:/[0-9]{1,3})?)$"+"\"",schema:"^(?:[0-9]{1,3}(?:\\.[0-9]{1,3}){3}(?:/[0-9]{1,2})?|\\[[0-9A-Fa-f:.]+\\](?:/[0-9]{1,3})?)$",parentSchema:schema33.properties.mynetworks.items,data:data9};
+if(!pattern16.test(data9)){
+const err25 = {instancePath:instancePath+"/mynetworks/" + i0,schemaPath:"#/properties/mynetworks/items/pattern",keyword:"pattern",params:{pattern: "^(?:[0-9]{1,3}(?:\\.[0-9]{1,3}){3}(?:/[0-9]{1,2})?|\\[[0-9A-Fa-f:.]+\\](?:/[0-9]{1,3})?)$"},message:"must match pattern \""+"^(?:[0-9]{1,3}(?:\\.[0-9]{1,3}){3}(?:/[0-9]{1,2})?|\\[[0-9A-Fa-f:.]+\\](?:/[0-9]{1,3})?)$"+"\"",schema:"^(?:[0-9]{1,3}(?:\\.[0-9]{1,3}){3}(?:/[0-9]{1,2})?|\\[[0-9A-Fa-f:.]+\\](?:/[0-9]{1,3})?)$",parentSchema:schema39.properties.mynetworks.items,data:data9};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -344,7 +1096,7 @@ errors++;
 }
 }
 else {
-const err26 = {instancePath:instancePath+"/mynetworks/" + i0,schemaPath:"#/properties/mynetworks/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.properties.mynetworks.items.type,parentSchema:schema33.properties.mynetworks.items,data:data9};
+const err26 = {instancePath:instancePath+"/mynetworks/" + i0,schemaPath:"#/properties/mynetworks/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.mynetworks.items.type,parentSchema:schema39.properties.mynetworks.items,data:data9};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -356,7 +1108,7 @@ errors++;
 }
 }
 else {
-const err27 = {instancePath:instancePath+"/mynetworks",schemaPath:"#/properties/mynetworks/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema33.properties.mynetworks.type,parentSchema:schema33.properties.mynetworks,data:data8};
+const err27 = {instancePath:instancePath+"/mynetworks",schemaPath:"#/properties/mynetworks/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.properties.mynetworks.type,parentSchema:schema39.properties.mynetworks,data:data8};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -369,7 +1121,7 @@ errors++;
 if(data.sasl !== undefined){
 let data10 = data.sasl;
 if(typeof data10 !== "boolean"){
-const err28 = {instancePath:instancePath+"/sasl",schemaPath:"#/properties/sasl/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema33.properties.sasl.type,parentSchema:schema33.properties.sasl,data:data10};
+const err28 = {instancePath:instancePath+"/sasl",schemaPath:"#/properties/sasl/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema39.properties.sasl.type,parentSchema:schema39.properties.sasl,data:data10};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -383,7 +1135,7 @@ if(data.mydestination !== undefined){
 let data11 = data.mydestination;
 if(Array.isArray(data11)){
 if(data11.length > 1000){
-const err29 = {instancePath:instancePath+"/mydestination",schemaPath:"#/properties/mydestination/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items",schema:1000,parentSchema:schema33.properties.mydestination,data:data11};
+const err29 = {instancePath:instancePath+"/mydestination",schemaPath:"#/properties/mydestination/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items",schema:1000,parentSchema:schema39.properties.mydestination,data:data11};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -397,7 +1149,7 @@ for(let i1=0; i1<len1; i1++){
 let data12 = data11[i1];
 if(typeof data12 === "string"){
 if(func2(data12) > 253){
-const err30 = {instancePath:instancePath+"/mydestination/" + i1,schemaPath:"#/properties/mydestination/items/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema33.properties.mydestination.items,data:data12};
+const err30 = {instancePath:instancePath+"/mydestination/" + i1,schemaPath:"#/properties/mydestination/items/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema39.properties.mydestination.items,data:data12};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -406,8 +1158,8 @@ vErrors.push(err30);
 }
 errors++;
 }
-if(!pattern10.test(data12)){
-const err31 = {instancePath:instancePath+"/mydestination/" + i1,schemaPath:"#/properties/mydestination/items/pattern",keyword:"pattern",params:{pattern: "^(?:\\$myhostname|\\$mydomain|localhost\\.\\$mydomain|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)$"},message:"must match pattern \""+"^(?:\\$myhostname|\\$mydomain|localhost\\.\\$mydomain|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)$"+"\"",schema:"^(?:\\$myhostname|\\$mydomain|localhost\\.\\$mydomain|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)$",parentSchema:schema33.properties.mydestination.items,data:data12};
+if(!pattern17.test(data12)){
+const err31 = {instancePath:instancePath+"/mydestination/" + i1,schemaPath:"#/properties/mydestination/items/pattern",keyword:"pattern",params:{pattern: "^(?:\\$myhostname|\\$mydomain|localhost\\.\\$mydomain|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)$"},message:"must match pattern \""+"^(?:\\$myhostname|\\$mydomain|localhost\\.\\$mydomain|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)$"+"\"",schema:"^(?:\\$myhostname|\\$mydomain|localhost\\.\\$mydomain|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)$",parentSchema:schema39.properties.mydestination.items,data:data12};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -418,7 +1170,7 @@ errors++;
 }
 }
 else {
-const err32 = {instancePath:instancePath+"/mydestination/" + i1,schemaPath:"#/properties/mydestination/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.properties.mydestination.items.type,parentSchema:schema33.properties.mydestination.items,data:data12};
+const err32 = {instancePath:instancePath+"/mydestination/" + i1,schemaPath:"#/properties/mydestination/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.mydestination.items.type,parentSchema:schema39.properties.mydestination.items,data:data12};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -430,7 +1182,7 @@ errors++;
 }
 }
 else {
-const err33 = {instancePath:instancePath+"/mydestination",schemaPath:"#/properties/mydestination/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema33.properties.mydestination.type,parentSchema:schema33.properties.mydestination,data:data11};
+const err33 = {instancePath:instancePath+"/mydestination",schemaPath:"#/properties/mydestination/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.properties.mydestination.type,parentSchema:schema39.properties.mydestination,data:data11};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -452,7 +1204,7 @@ let passing0 = null;
 const _errs33 = errors;
 if(typeof data14 === "string"){
 if(func2(data14) > 512){
-const err34 = {instancePath:instancePath+"/mailboxes/" + i2,schemaPath:"#/$defs/mailboxEntry/oneOf/0/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters",schema:512,parentSchema:schema35.oneOf[0],data:data14};
+const err34 = {instancePath:instancePath+"/mailboxes/" + i2,schemaPath:"#/$defs/mailboxEntry/oneOf/0/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters",schema:512,parentSchema:schema41.oneOf[0],data:data14};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -462,7 +1214,7 @@ vErrors.push(err34);
 errors++;
 }
 if(func2(data14) < 1){
-const err35 = {instancePath:instancePath+"/mailboxes/" + i2,schemaPath:"#/$defs/mailboxEntry/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema35.oneOf[0],data:data14};
+const err35 = {instancePath:instancePath+"/mailboxes/" + i2,schemaPath:"#/$defs/mailboxEntry/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema41.oneOf[0],data:data14};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -473,7 +1225,7 @@ errors++;
 }
 }
 else {
-const err36 = {instancePath:instancePath+"/mailboxes/" + i2,schemaPath:"#/$defs/mailboxEntry/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.oneOf[0].type,parentSchema:schema35.oneOf[0],data:data14};
+const err36 = {instancePath:instancePath+"/mailboxes/" + i2,schemaPath:"#/$defs/mailboxEntry/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.oneOf[0].type,parentSchema:schema41.oneOf[0],data:data14};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -490,7 +1242,7 @@ passing0 = 0;
 const _errs35 = errors;
 if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
 if(data14.address === undefined){
-const err37 = {instancePath:instancePath+"/mailboxes/" + i2,schemaPath:"#/$defs/mailboxEntry/oneOf/1/required",keyword:"required",params:{missingProperty: "address"},message:"must have required property '"+"address"+"'",schema:schema35.oneOf[1].required,parentSchema:schema35.oneOf[1],data:data14};
+const err37 = {instancePath:instancePath+"/mailboxes/" + i2,schemaPath:"#/$defs/mailboxEntry/oneOf/1/required",keyword:"required",params:{missingProperty: "address"},message:"must have required property '"+"address"+"'",schema:schema41.oneOf[1].required,parentSchema:schema41.oneOf[1],data:data14};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -501,7 +1253,7 @@ errors++;
 }
 for(const key1 in data14){
 if(!((key1 === "address") || (key1 === "aliases"))){
-const err38 = {instancePath:instancePath+"/mailboxes/" + i2,schemaPath:"#/$defs/mailboxEntry/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema35.oneOf[1],data:data14};
+const err38 = {instancePath:instancePath+"/mailboxes/" + i2,schemaPath:"#/$defs/mailboxEntry/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema41.oneOf[1],data:data14};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -515,7 +1267,7 @@ if(data14.address !== undefined){
 let data15 = data14.address;
 if(typeof data15 === "string"){
 if(func2(data15) > 512){
-const err39 = {instancePath:instancePath+"/mailboxes/" + i2+"/address",schemaPath:"#/$defs/mailboxEntry/oneOf/1/properties/address/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters",schema:512,parentSchema:schema35.oneOf[1].properties.address,data:data15};
+const err39 = {instancePath:instancePath+"/mailboxes/" + i2+"/address",schemaPath:"#/$defs/mailboxEntry/oneOf/1/properties/address/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters",schema:512,parentSchema:schema41.oneOf[1].properties.address,data:data15};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -525,7 +1277,7 @@ vErrors.push(err39);
 errors++;
 }
 if(func2(data15) < 1){
-const err40 = {instancePath:instancePath+"/mailboxes/" + i2+"/address",schemaPath:"#/$defs/mailboxEntry/oneOf/1/properties/address/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema35.oneOf[1].properties.address,data:data15};
+const err40 = {instancePath:instancePath+"/mailboxes/" + i2+"/address",schemaPath:"#/$defs/mailboxEntry/oneOf/1/properties/address/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema41.oneOf[1].properties.address,data:data15};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -536,7 +1288,7 @@ errors++;
 }
 }
 else {
-const err41 = {instancePath:instancePath+"/mailboxes/" + i2+"/address",schemaPath:"#/$defs/mailboxEntry/oneOf/1/properties/address/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.oneOf[1].properties.address.type,parentSchema:schema35.oneOf[1].properties.address,data:data15};
+const err41 = {instancePath:instancePath+"/mailboxes/" + i2+"/address",schemaPath:"#/$defs/mailboxEntry/oneOf/1/properties/address/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.oneOf[1].properties.address.type,parentSchema:schema41.oneOf[1].properties.address,data:data15};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -554,7 +1306,7 @@ for(let i3=0; i3<len3; i3++){
 let data17 = data16[i3];
 if(typeof data17 === "string"){
 if(func2(data17) > 512){
-const err42 = {instancePath:instancePath+"/mailboxes/" + i2+"/aliases/" + i3,schemaPath:"#/$defs/mailboxEntry/oneOf/1/properties/aliases/items/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters",schema:512,parentSchema:schema35.oneOf[1].properties.aliases.items,data:data17};
+const err42 = {instancePath:instancePath+"/mailboxes/" + i2+"/aliases/" + i3,schemaPath:"#/$defs/mailboxEntry/oneOf/1/properties/aliases/items/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters",schema:512,parentSchema:schema41.oneOf[1].properties.aliases.items,data:data17};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -564,7 +1316,7 @@ vErrors.push(err42);
 errors++;
 }
 if(func2(data17) < 1){
-const err43 = {instancePath:instancePath+"/mailboxes/" + i2+"/aliases/" + i3,schemaPath:"#/$defs/mailboxEntry/oneOf/1/properties/aliases/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema35.oneOf[1].properties.aliases.items,data:data17};
+const err43 = {instancePath:instancePath+"/mailboxes/" + i2+"/aliases/" + i3,schemaPath:"#/$defs/mailboxEntry/oneOf/1/properties/aliases/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema41.oneOf[1].properties.aliases.items,data:data17};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -575,7 +1327,7 @@ errors++;
 }
 }
 else {
-const err44 = {instancePath:instancePath+"/mailboxes/" + i2+"/aliases/" + i3,schemaPath:"#/$defs/mailboxEntry/oneOf/1/properties/aliases/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.oneOf[1].properties.aliases.items.type,parentSchema:schema35.oneOf[1].properties.aliases.items,data:data17};
+const err44 = {instancePath:instancePath+"/mailboxes/" + i2+"/aliases/" + i3,schemaPath:"#/$defs/mailboxEntry/oneOf/1/properties/aliases/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.oneOf[1].properties.aliases.items.type,parentSchema:schema41.oneOf[1].properties.aliases.items,data:data17};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -587,7 +1339,7 @@ errors++;
 }
 }
 else {
-const err45 = {instancePath:instancePath+"/mailboxes/" + i2+"/aliases",schemaPath:"#/$defs/mailboxEntry/oneOf/1/properties/aliases/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema35.oneOf[1].properties.aliases.type,parentSchema:schema35.oneOf[1].properties.aliases,data:data16};
+const err45 = {instancePath:instancePath+"/mailboxes/" + i2+"/aliases",schemaPath:"#/$defs/mailboxEntry/oneOf/1/properties/aliases/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema41.oneOf[1].properties.aliases.type,parentSchema:schema41.oneOf[1].properties.aliases,data:data16};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -599,7 +1351,7 @@ errors++;
 }
 }
 else {
-const err46 = {instancePath:instancePath+"/mailboxes/" + i2,schemaPath:"#/$defs/mailboxEntry/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema35.oneOf[1].type,parentSchema:schema35.oneOf[1],data:data14};
+const err46 = {instancePath:instancePath+"/mailboxes/" + i2,schemaPath:"#/$defs/mailboxEntry/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema41.oneOf[1].type,parentSchema:schema41.oneOf[1],data:data14};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -620,7 +1372,7 @@ passing0 = 1;
 }
 }
 if(!valid9){
-const err47 = {instancePath:instancePath+"/mailboxes/" + i2,schemaPath:"#/$defs/mailboxEntry/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema35.oneOf,parentSchema:schema35,data:data14};
+const err47 = {instancePath:instancePath+"/mailboxes/" + i2,schemaPath:"#/$defs/mailboxEntry/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema41.oneOf,parentSchema:schema41,data:data14};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -643,7 +1395,7 @@ vErrors = null;
 }
 }
 else {
-const err48 = {instancePath:instancePath+"/mailboxes",schemaPath:"#/properties/mailboxes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema33.properties.mailboxes.type,parentSchema:schema33.properties.mailboxes,data:data13};
+const err48 = {instancePath:instancePath+"/mailboxes",schemaPath:"#/properties/mailboxes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.properties.mailboxes.type,parentSchema:schema39.properties.mailboxes,data:data13};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -661,7 +1413,7 @@ for(let i4=0; i4<len4; i4++){
 let data19 = data18[i4];
 if(typeof data19 === "string"){
 if(func2(data19) < 1){
-const err49 = {instancePath:instancePath+"/mailboxFiles/" + i4,schemaPath:"#/properties/mailboxFiles/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema33.properties.mailboxFiles.items,data:data19};
+const err49 = {instancePath:instancePath+"/mailboxFiles/" + i4,schemaPath:"#/properties/mailboxFiles/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.mailboxFiles.items,data:data19};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -672,7 +1424,7 @@ errors++;
 }
 }
 else {
-const err50 = {instancePath:instancePath+"/mailboxFiles/" + i4,schemaPath:"#/properties/mailboxFiles/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.properties.mailboxFiles.items.type,parentSchema:schema33.properties.mailboxFiles.items,data:data19};
+const err50 = {instancePath:instancePath+"/mailboxFiles/" + i4,schemaPath:"#/properties/mailboxFiles/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.mailboxFiles.items.type,parentSchema:schema39.properties.mailboxFiles.items,data:data19};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -684,7 +1436,7 @@ errors++;
 }
 }
 else {
-const err51 = {instancePath:instancePath+"/mailboxFiles",schemaPath:"#/properties/mailboxFiles/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema33.properties.mailboxFiles.type,parentSchema:schema33.properties.mailboxFiles,data:data18};
+const err51 = {instancePath:instancePath+"/mailboxFiles",schemaPath:"#/properties/mailboxFiles/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.properties.mailboxFiles.type,parentSchema:schema39.properties.mailboxFiles,data:data18};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -694,9 +1446,11 @@ vErrors.push(err51);
 errors++;
 }
 }
-}
-else {
-const err52 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.type,parentSchema:schema33,data};
+if(data.sends !== undefined){
+let data20 = data.sends;
+if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
+if(data20.domains === undefined){
+const err52 = {instancePath:instancePath+"/sends",schemaPath:"#/$defs/sending/required",keyword:"required",params:{missingProperty: "domains"},message:"must have required property '"+"domains"+"'",schema:schema42.required,parentSchema:schema42,data:data20};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -705,19 +1459,321 @@ vErrors.push(err52);
 }
 errors++;
 }
-validate21.errors = vErrors;
+for(const key2 in data20){
+if(!((((key2 === "domains") || (key2 === "ip")) || (key2 === "spf")) || (key2 === "dkim"))){
+const err53 = {instancePath:instancePath+"/sends",schemaPath:"#/$defs/sending/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema42,data:data20};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+}
+if(data20.domains !== undefined){
+let data21 = data20.domains;
+if(Array.isArray(data21)){
+if(data21.length < 1){
+const err54 = {instancePath:instancePath+"/sends/domains",schemaPath:"#/$defs/sending/properties/domains/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema42.properties.domains,data:data21};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+const len5 = data21.length;
+for(let i5=0; i5<len5; i5++){
+let data22 = data21[i5];
+if(typeof data22 === "string"){
+if(func2(data22) > 253){
+const err55 = {instancePath:instancePath+"/sends/domains/" + i5,schemaPath:"#/$defs/sending/properties/domains/items/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema42.properties.domains.items,data:data22};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
+}
+errors++;
+}
+if(func2(data22) < 1){
+const err56 = {instancePath:instancePath+"/sends/domains/" + i5,schemaPath:"#/$defs/sending/properties/domains/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema42.properties.domains.items,data:data22};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+if(!pattern18.test(data22)){
+const err57 = {instancePath:instancePath+"/sends/domains/" + i5,schemaPath:"#/$defs/sending/properties/domains/items/pattern",keyword:"pattern",params:{pattern: "^[^\\s@\\[\\]/:]+$"},message:"must match pattern \""+"^[^\\s@\\[\\]/:]+$"+"\"",schema:"^[^\\s@\\[\\]/:]+$",parentSchema:schema42.properties.domains.items,data:data22};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+}
+else {
+const err58 = {instancePath:instancePath+"/sends/domains/" + i5,schemaPath:"#/$defs/sending/properties/domains/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.domains.items.type,parentSchema:schema42.properties.domains.items,data:data22};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+}
+}
+else {
+const err59 = {instancePath:instancePath+"/sends/domains",schemaPath:"#/$defs/sending/properties/domains/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema42.properties.domains.type,parentSchema:schema42.properties.domains,data:data21};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
+}
+errors++;
+}
+}
+if(data20.ip !== undefined){
+let data23 = data20.ip;
+if(Array.isArray(data23)){
+const len6 = data23.length;
+for(let i6=0; i6<len6; i6++){
+let data24 = data23[i6];
+if(typeof data24 === "string"){
+if(func2(data24) > 49){
+const err60 = {instancePath:instancePath+"/sends/ip/" + i6,schemaPath:"#/$defs/sending/properties/ip/items/maxLength",keyword:"maxLength",params:{limit: 49},message:"must NOT have more than 49 characters",schema:49,parentSchema:schema42.properties.ip.items,data:data24};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
+}
+errors++;
+}
+if(func2(data24) < 2){
+const err61 = {instancePath:instancePath+"/sends/ip/" + i6,schemaPath:"#/$defs/sending/properties/ip/items/minLength",keyword:"minLength",params:{limit: 2},message:"must NOT have fewer than 2 characters",schema:2,parentSchema:schema42.properties.ip.items,data:data24};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
+}
+errors++;
+}
+if(!pattern19.test(data24)){
+const err62 = {instancePath:instancePath+"/sends/ip/" + i6,schemaPath:"#/$defs/sending/properties/ip/items/pattern",keyword:"pattern",params:{pattern: "^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}(?:/(?:3[0-2]|[12]?[0-9]))?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:/(?:12[0-8]|1[01][0-9]|[1-9]?[0-9]))?)$"},message:"must match pattern \""+"^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}(?:/(?:3[0-2]|[12]?[0-9]))?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:/(?:12[0-8]|1[01][0-9]|[1-9]?[0-9]))?)$"+"\"",schema:"^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}(?:/(?:3[0-2]|[12]?[0-9]))?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:/(?:12[0-8]|1[01][0-9]|[1-9]?[0-9]))?)$",parentSchema:schema42.properties.ip.items,data:data24};
+if(vErrors === null){
+vErrors = [err62];
+}
+else {
+vErrors.push(err62);
+}
+errors++;
+}
+}
+else {
+const err63 = {instancePath:instancePath+"/sends/ip/" + i6,schemaPath:"#/$defs/sending/properties/ip/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.ip.items.type,parentSchema:schema42.properties.ip.items,data:data24};
+if(vErrors === null){
+vErrors = [err63];
+}
+else {
+vErrors.push(err63);
+}
+errors++;
+}
+}
+}
+else {
+const err64 = {instancePath:instancePath+"/sends/ip",schemaPath:"#/$defs/sending/properties/ip/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema42.properties.ip.type,parentSchema:schema42.properties.ip,data:data23};
+if(vErrors === null){
+vErrors = [err64];
+}
+else {
+vErrors.push(err64);
+}
+errors++;
+}
+}
+if(data20.spf !== undefined){
+let data25 = data20.spf;
+if(Array.isArray(data25)){
+const len7 = data25.length;
+for(let i7=0; i7<len7; i7++){
+let data26 = data25[i7];
+if(typeof data26 === "string"){
+if(func2(data26) > 255){
+const err65 = {instancePath:instancePath+"/sends/spf/" + i7,schemaPath:"#/$defs/sending/properties/spf/items/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters",schema:255,parentSchema:schema42.properties.spf.items,data:data26};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
+}
+errors++;
+}
+if(func2(data26) < 2){
+const err66 = {instancePath:instancePath+"/sends/spf/" + i7,schemaPath:"#/$defs/sending/properties/spf/items/minLength",keyword:"minLength",params:{limit: 2},message:"must NOT have fewer than 2 characters",schema:2,parentSchema:schema42.properties.spf.items,data:data26};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
+}
+errors++;
+}
+if(!pattern20.test(data26)){
+const err67 = {instancePath:instancePath+"/sends/spf/" + i7,schemaPath:"#/$defs/sending/properties/spf/items/pattern",keyword:"pattern",params:{pattern: "^[+?~-]?(?:include|exists|ip4|ip6|a|mx|ptr)(?:[:/][!-~]+)?$"},message:"must match pattern \""+"^[+?~-]?(?:include|exists|ip4|ip6|a|mx|ptr)(?:[:/][!-~]+)?$"+"\"",schema:"^[+?~-]?(?:include|exists|ip4|ip6|a|mx|ptr)(?:[:/][!-~]+)?$",parentSchema:schema42.properties.spf.items,data:data26};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
+}
+errors++;
+}
+}
+else {
+const err68 = {instancePath:instancePath+"/sends/spf/" + i7,schemaPath:"#/$defs/sending/properties/spf/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.spf.items.type,parentSchema:schema42.properties.spf.items,data:data26};
+if(vErrors === null){
+vErrors = [err68];
+}
+else {
+vErrors.push(err68);
+}
+errors++;
+}
+}
+}
+else {
+const err69 = {instancePath:instancePath+"/sends/spf",schemaPath:"#/$defs/sending/properties/spf/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema42.properties.spf.type,parentSchema:schema42.properties.spf,data:data25};
+if(vErrors === null){
+vErrors = [err69];
+}
+else {
+vErrors.push(err69);
+}
+errors++;
+}
+}
+if(data20.dkim !== undefined){
+let data27 = data20.dkim;
+if(Array.isArray(data27)){
+const len8 = data27.length;
+for(let i8=0; i8<len8; i8++){
+let data28 = data27[i8];
+if(typeof data28 === "string"){
+if(func2(data28) > 63){
+const err70 = {instancePath:instancePath+"/sends/dkim/" + i8,schemaPath:"#/$defs/sending/properties/dkim/items/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema42.properties.dkim.items,data:data28};
+if(vErrors === null){
+vErrors = [err70];
+}
+else {
+vErrors.push(err70);
+}
+errors++;
+}
+if(func2(data28) < 1){
+const err71 = {instancePath:instancePath+"/sends/dkim/" + i8,schemaPath:"#/$defs/sending/properties/dkim/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema42.properties.dkim.items,data:data28};
+if(vErrors === null){
+vErrors = [err71];
+}
+else {
+vErrors.push(err71);
+}
+errors++;
+}
+if(!pattern21.test(data28)){
+const err72 = {instancePath:instancePath+"/sends/dkim/" + i8,schemaPath:"#/$defs/sending/properties/dkim/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,62})$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,62})$"+"\"",schema:"^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,62})$",parentSchema:schema42.properties.dkim.items,data:data28};
+if(vErrors === null){
+vErrors = [err72];
+}
+else {
+vErrors.push(err72);
+}
+errors++;
+}
+}
+else {
+const err73 = {instancePath:instancePath+"/sends/dkim/" + i8,schemaPath:"#/$defs/sending/properties/dkim/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.dkim.items.type,parentSchema:schema42.properties.dkim.items,data:data28};
+if(vErrors === null){
+vErrors = [err73];
+}
+else {
+vErrors.push(err73);
+}
+errors++;
+}
+}
+}
+else {
+const err74 = {instancePath:instancePath+"/sends/dkim",schemaPath:"#/$defs/sending/properties/dkim/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema42.properties.dkim.type,parentSchema:schema42.properties.dkim,data:data27};
+if(vErrors === null){
+vErrors = [err74];
+}
+else {
+vErrors.push(err74);
+}
+errors++;
+}
+}
+}
+else {
+const err75 = {instancePath:instancePath+"/sends",schemaPath:"#/$defs/sending/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.type,parentSchema:schema42,data:data20};
+if(vErrors === null){
+vErrors = [err75];
+}
+else {
+vErrors.push(err75);
+}
+errors++;
+}
+}
+if(data.srs !== undefined){
+let data29 = data.srs;
+if(typeof data29 !== "boolean"){
+const err76 = {instancePath:instancePath+"/srs",schemaPath:"#/properties/srs/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema39.properties.srs.type,parentSchema:schema39.properties.srs,data:data29};
+if(vErrors === null){
+vErrors = [err76];
+}
+else {
+vErrors.push(err76);
+}
+errors++;
+}
+}
+}
+else {
+const err77 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data};
+if(vErrors === null){
+vErrors = [err77];
+}
+else {
+vErrors.push(err77);
+}
+errors++;
+}
+validate25.errors = vErrors;
 return errors === 0;
 }
-validate21.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate25.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema36 = {"description":"A recipient policy of one system.","type":"object","additionalProperties":false,"required":["name","system","addresses"],"properties":{"name":{"description":"Policy name, unique per system.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The system the policy belongs to.","type":"string","minLength":1},"default":{"description":"true for the system's Default Policy (at most one per system).","type":"boolean"},"filter":{"description":"LDAP filter selecting the recipients the policy stamps; null is the NULL filter (no recipient types).","type":["string","null"],"maxLength":2000,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"addresses":{"description":"The SMTP address spaces of the policy.","type":"array","minItems":1,"items":{"$ref":"#/$defs/policyAddress"}}}};
-const schema37 = {"description":"One SMTP address space of a recipient policy.","type":"object","additionalProperties":false,"required":["space"],"properties":{"space":{"description":"The address space with a leading @, e.g. \"@example.com\".","type":"string","pattern":"^@","minLength":2},"primary":{"description":"Whether this is the policy's primary SMTP address space (the reply address it stamps).","type":"boolean"},"authoritative":{"description":"The check box \"This Exchange Organization is responsible for all mail delivery to this address\": true = unknown recipients are bounced here.","type":"boolean"}}};
-const pattern13 = new RegExp("^@", "u");
+const schema43 = {"description":"A recipient policy of one system.","type":"object","additionalProperties":false,"required":["name","system","addresses"],"properties":{"name":{"description":"Policy name, unique per system.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The system the policy belongs to.","type":"string","minLength":1},"default":{"description":"true for the system's Default Policy (at most one per system).","type":"boolean"},"filter":{"description":"LDAP filter selecting the recipients the policy stamps; null is the NULL filter (no recipient types).","type":["string","null"],"maxLength":2000,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"addresses":{"description":"The SMTP address spaces of the policy.","type":"array","minItems":1,"items":{"$ref":"#/$defs/policyAddress"}}}};
+const schema44 = {"description":"One SMTP address space of a recipient policy.","type":"object","additionalProperties":false,"required":["space"],"properties":{"space":{"description":"The address space with a leading @, e.g. \"@example.com\".","type":"string","pattern":"^@","minLength":2},"primary":{"description":"Whether this is the policy's primary SMTP address space (the reply address it stamps).","type":"boolean"},"authoritative":{"description":"The check box \"This Exchange Organization is responsible for all mail delivery to this address\": true = unknown recipients are bounced here.","type":"boolean"}}};
+const pattern24 = new RegExp("^@", "u");
 
-function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate23.evaluated;
+const evaluated0 = validate27.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -726,7 +1782,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.name === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema36.required,parentSchema:schema36,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema43.required,parentSchema:schema43,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -736,7 +1792,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.system === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "system"},message:"must have required property '"+"system"+"'",schema:schema36.required,parentSchema:schema36,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "system"},message:"must have required property '"+"system"+"'",schema:schema43.required,parentSchema:schema43,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -746,7 +1802,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.addresses === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "addresses"},message:"must have required property '"+"addresses"+"'",schema:schema36.required,parentSchema:schema36,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "addresses"},message:"must have required property '"+"addresses"+"'",schema:schema43.required,parentSchema:schema43,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -757,7 +1813,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((((key0 === "name") || (key0 === "system")) || (key0 === "default")) || (key0 === "filter")) || (key0 === "addresses"))){
-const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema36,data};
+const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema43,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -771,7 +1827,7 @@ if(data.name !== undefined){
 let data0 = data.name;
 if(typeof data0 === "string"){
 if(func2(data0) > 200){
-const err4 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters",schema:200,parentSchema:schema36.properties.name,data:data0};
+const err4 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters",schema:200,parentSchema:schema43.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -781,7 +1837,7 @@ vErrors.push(err4);
 errors++;
 }
 if(func2(data0) < 1){
-const err5 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema36.properties.name,data:data0};
+const err5 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema43.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -791,7 +1847,7 @@ vErrors.push(err5);
 errors++;
 }
 if(!pattern4.test(data0)){
-const err6 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema36.properties.name,data:data0};
+const err6 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema43.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -802,7 +1858,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.name.type,parentSchema:schema36.properties.name,data:data0};
+const err7 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.name.type,parentSchema:schema43.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -816,7 +1872,7 @@ if(data.system !== undefined){
 let data1 = data.system;
 if(typeof data1 === "string"){
 if(func2(data1) < 1){
-const err8 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema36.properties.system,data:data1};
+const err8 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema43.properties.system,data:data1};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -827,7 +1883,7 @@ errors++;
 }
 }
 else {
-const err9 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.system.type,parentSchema:schema36.properties.system,data:data1};
+const err9 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.system.type,parentSchema:schema43.properties.system,data:data1};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -840,7 +1896,7 @@ errors++;
 if(data.default !== undefined){
 let data2 = data.default;
 if(typeof data2 !== "boolean"){
-const err10 = {instancePath:instancePath+"/default",schemaPath:"#/properties/default/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema36.properties.default.type,parentSchema:schema36.properties.default,data:data2};
+const err10 = {instancePath:instancePath+"/default",schemaPath:"#/properties/default/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema43.properties.default.type,parentSchema:schema43.properties.default,data:data2};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -853,7 +1909,7 @@ errors++;
 if(data.filter !== undefined){
 let data3 = data.filter;
 if((typeof data3 !== "string") && (data3 !== null)){
-const err11 = {instancePath:instancePath+"/filter",schemaPath:"#/properties/filter/type",keyword:"type",params:{type: schema36.properties.filter.type},message:"must be string,null",schema:schema36.properties.filter.type,parentSchema:schema36.properties.filter,data:data3};
+const err11 = {instancePath:instancePath+"/filter",schemaPath:"#/properties/filter/type",keyword:"type",params:{type: schema43.properties.filter.type},message:"must be string,null",schema:schema43.properties.filter.type,parentSchema:schema43.properties.filter,data:data3};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -864,7 +1920,7 @@ errors++;
 }
 if(typeof data3 === "string"){
 if(func2(data3) > 2000){
-const err12 = {instancePath:instancePath+"/filter",schemaPath:"#/properties/filter/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters",schema:2000,parentSchema:schema36.properties.filter,data:data3};
+const err12 = {instancePath:instancePath+"/filter",schemaPath:"#/properties/filter/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters",schema:2000,parentSchema:schema43.properties.filter,data:data3};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -874,7 +1930,7 @@ vErrors.push(err12);
 errors++;
 }
 if(!pattern4.test(data3)){
-const err13 = {instancePath:instancePath+"/filter",schemaPath:"#/properties/filter/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema36.properties.filter,data:data3};
+const err13 = {instancePath:instancePath+"/filter",schemaPath:"#/properties/filter/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema43.properties.filter,data:data3};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -889,7 +1945,7 @@ if(data.addresses !== undefined){
 let data4 = data.addresses;
 if(Array.isArray(data4)){
 if(data4.length < 1){
-const err14 = {instancePath:instancePath+"/addresses",schemaPath:"#/properties/addresses/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema36.properties.addresses,data:data4};
+const err14 = {instancePath:instancePath+"/addresses",schemaPath:"#/properties/addresses/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema43.properties.addresses,data:data4};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -903,7 +1959,7 @@ for(let i0=0; i0<len0; i0++){
 let data5 = data4[i0];
 if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
 if(data5.space === undefined){
-const err15 = {instancePath:instancePath+"/addresses/" + i0,schemaPath:"#/$defs/policyAddress/required",keyword:"required",params:{missingProperty: "space"},message:"must have required property '"+"space"+"'",schema:schema37.required,parentSchema:schema37,data:data5};
+const err15 = {instancePath:instancePath+"/addresses/" + i0,schemaPath:"#/$defs/policyAddress/required",keyword:"required",params:{missingProperty: "space"},message:"must have required property '"+"space"+"'",schema:schema44.required,parentSchema:schema44,data:data5};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -914,7 +1970,7 @@ errors++;
 }
 for(const key1 in data5){
 if(!(((key1 === "space") || (key1 === "primary")) || (key1 === "authoritative"))){
-const err16 = {instancePath:instancePath+"/addresses/" + i0,schemaPath:"#/$defs/policyAddress/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema37,data:data5};
+const err16 = {instancePath:instancePath+"/addresses/" + i0,schemaPath:"#/$defs/policyAddress/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema44,data:data5};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -928,7 +1984,7 @@ if(data5.space !== undefined){
 let data6 = data5.space;
 if(typeof data6 === "string"){
 if(func2(data6) < 2){
-const err17 = {instancePath:instancePath+"/addresses/" + i0+"/space",schemaPath:"#/$defs/policyAddress/properties/space/minLength",keyword:"minLength",params:{limit: 2},message:"must NOT have fewer than 2 characters",schema:2,parentSchema:schema37.properties.space,data:data6};
+const err17 = {instancePath:instancePath+"/addresses/" + i0+"/space",schemaPath:"#/$defs/policyAddress/properties/space/minLength",keyword:"minLength",params:{limit: 2},message:"must NOT have fewer than 2 characters",schema:2,parentSchema:schema44.properties.space,data:data6};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -937,8 +1993,8 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(!pattern13.test(data6)){
-const err18 = {instancePath:instancePath+"/addresses/" + i0+"/space",schemaPath:"#/$defs/policyAddress/properties/space/pattern",keyword:"pattern",params:{pattern: "^@"},message:"must match pattern \""+"^@"+"\"",schema:"^@",parentSchema:schema37.properties.space,data:data6};
+if(!pattern24.test(data6)){
+const err18 = {instancePath:instancePath+"/addresses/" + i0+"/space",schemaPath:"#/$defs/policyAddress/properties/space/pattern",keyword:"pattern",params:{pattern: "^@"},message:"must match pattern \""+"^@"+"\"",schema:"^@",parentSchema:schema44.properties.space,data:data6};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -949,7 +2005,7 @@ errors++;
 }
 }
 else {
-const err19 = {instancePath:instancePath+"/addresses/" + i0+"/space",schemaPath:"#/$defs/policyAddress/properties/space/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.space.type,parentSchema:schema37.properties.space,data:data6};
+const err19 = {instancePath:instancePath+"/addresses/" + i0+"/space",schemaPath:"#/$defs/policyAddress/properties/space/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.space.type,parentSchema:schema44.properties.space,data:data6};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -962,7 +2018,7 @@ errors++;
 if(data5.primary !== undefined){
 let data7 = data5.primary;
 if(typeof data7 !== "boolean"){
-const err20 = {instancePath:instancePath+"/addresses/" + i0+"/primary",schemaPath:"#/$defs/policyAddress/properties/primary/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema37.properties.primary.type,parentSchema:schema37.properties.primary,data:data7};
+const err20 = {instancePath:instancePath+"/addresses/" + i0+"/primary",schemaPath:"#/$defs/policyAddress/properties/primary/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema44.properties.primary.type,parentSchema:schema44.properties.primary,data:data7};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -975,7 +2031,7 @@ errors++;
 if(data5.authoritative !== undefined){
 let data8 = data5.authoritative;
 if(typeof data8 !== "boolean"){
-const err21 = {instancePath:instancePath+"/addresses/" + i0+"/authoritative",schemaPath:"#/$defs/policyAddress/properties/authoritative/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema37.properties.authoritative.type,parentSchema:schema37.properties.authoritative,data:data8};
+const err21 = {instancePath:instancePath+"/addresses/" + i0+"/authoritative",schemaPath:"#/$defs/policyAddress/properties/authoritative/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema44.properties.authoritative.type,parentSchema:schema44.properties.authoritative,data:data8};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -987,7 +2043,7 @@ errors++;
 }
 }
 else {
-const err22 = {instancePath:instancePath+"/addresses/" + i0,schemaPath:"#/$defs/policyAddress/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.type,parentSchema:schema37,data:data5};
+const err22 = {instancePath:instancePath+"/addresses/" + i0,schemaPath:"#/$defs/policyAddress/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema44.type,parentSchema:schema44,data:data5};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -999,7 +2055,7 @@ errors++;
 }
 }
 else {
-const err23 = {instancePath:instancePath+"/addresses",schemaPath:"#/properties/addresses/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema36.properties.addresses.type,parentSchema:schema36.properties.addresses,data:data4};
+const err23 = {instancePath:instancePath+"/addresses",schemaPath:"#/properties/addresses/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema43.properties.addresses.type,parentSchema:schema43.properties.addresses,data:data4};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1011,7 +2067,7 @@ errors++;
 }
 }
 else {
-const err24 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema36.type,parentSchema:schema36,data};
+const err24 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema43.type,parentSchema:schema43,data};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -1020,17 +2076,17 @@ vErrors.push(err24);
 }
 errors++;
 }
-validate23.errors = vErrors;
+validate27.errors = vErrors;
 return errors === 0;
 }
-validate23.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate27.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema38 = {"description":"An SMTP connector (Exchange) or transport route (Postfix).","type":"object","additionalProperties":false,"required":["name","system","addressSpaces"],"properties":{"name":{"description":"Connector name.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The bridgehead system(s) that use the connector.","oneOf":[{"type":"string","minLength":1,"description":"One bridgehead system."},{"type":"array","minItems":1,"items":{"type":"string","minLength":1,"description":"A bridgehead system."},"description":"Several bridgehead systems."}]},"addressSpaces":{"description":"Domains (without @) the connector carries; \"*\" means every other domain.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"maxLength":253,"description":"A domain, or *."}},"to":{"description":"The system of this file that the connector delivers to.","type":"string","minLength":1},"smartHosts":{"description":"Hosts outside this file to deliver to, tried in order: \"[192.168.1.10]\", \"backup.example.net:2525\".","type":"array","minItems":1,"items":{"$ref":"#/$defs/hostSpec"}},"allowRelay":{"description":"\"Allow messages to be relayed to these domains\": required for shared and remote domains.","type":"boolean"}},"if":{"not":{"required":["to"]}},"then":{"required":["smartHosts"]},"dependentSchemas":{"to":{"not":{"required":["smartHosts"]}}}};
+const schema45 = {"description":"An SMTP connector (Exchange) or transport route (Postfix).","type":"object","additionalProperties":false,"required":["name","system","addressSpaces"],"properties":{"name":{"description":"Connector name.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The bridgehead system(s) that use the connector.","oneOf":[{"type":"string","minLength":1,"description":"One bridgehead system."},{"type":"array","minItems":1,"items":{"type":"string","minLength":1,"description":"A bridgehead system."},"description":"Several bridgehead systems."}]},"addressSpaces":{"description":"Domains (without @) the connector carries; \"*\" means every other domain.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"maxLength":253,"description":"A domain, or *."}},"to":{"description":"The system of this file that the connector delivers to.","type":"string","minLength":1},"smartHosts":{"description":"Hosts outside this file to deliver to, tried in order: \"[192.168.1.10]\", \"backup.example.net:2525\".","type":"array","minItems":1,"items":{"$ref":"#/$defs/hostSpec"}},"allowRelay":{"description":"\"Allow messages to be relayed to these domains\": required for shared and remote domains.","type":"boolean"}},"if":{"not":{"required":["to"]}},"then":{"required":["smartHosts"]},"dependentSchemas":{"to":{"not":{"required":["smartHosts"]}}}};
 
-function validate25(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate29(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate25.evaluated;
+const evaluated0 = validate29.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1091,7 +2147,7 @@ if(_valid0){
 const _errs5 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.smartHosts === undefined){
-const err2 = {instancePath,schemaPath:"#/then/required",keyword:"required",params:{missingProperty: "smartHosts"},message:"must have required property '"+"smartHosts"+"'",schema:schema38.then.required,parentSchema:schema38.then,data};
+const err2 = {instancePath,schemaPath:"#/then/required",keyword:"required",params:{missingProperty: "smartHosts"},message:"must have required property '"+"smartHosts"+"'",schema:schema45.then.required,parentSchema:schema45.then,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1105,7 +2161,7 @@ var _valid0 = _errs5 === errors;
 valid0 = _valid0;
 }
 if(!valid0){
-const err3 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema38.if,parentSchema:schema38,data};
+const err3 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema45.if,parentSchema:schema45,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1116,7 +2172,7 @@ errors++;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.name === undefined){
-const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema38.required,parentSchema:schema38,data};
+const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema45.required,parentSchema:schema45,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1126,7 +2182,7 @@ vErrors.push(err4);
 errors++;
 }
 if(data.system === undefined){
-const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "system"},message:"must have required property '"+"system"+"'",schema:schema38.required,parentSchema:schema38,data};
+const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "system"},message:"must have required property '"+"system"+"'",schema:schema45.required,parentSchema:schema45,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1136,7 +2192,7 @@ vErrors.push(err5);
 errors++;
 }
 if(data.addressSpaces === undefined){
-const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "addressSpaces"},message:"must have required property '"+"addressSpaces"+"'",schema:schema38.required,parentSchema:schema38,data};
+const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "addressSpaces"},message:"must have required property '"+"addressSpaces"+"'",schema:schema45.required,parentSchema:schema45,data};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1147,7 +2203,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((((key0 === "name") || (key0 === "system")) || (key0 === "addressSpaces")) || (key0 === "to")) || (key0 === "smartHosts")) || (key0 === "allowRelay"))){
-const err7 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema38,data};
+const err7 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema45,data};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1161,7 +2217,7 @@ if(data.name !== undefined){
 let data0 = data.name;
 if(typeof data0 === "string"){
 if(func2(data0) > 200){
-const err8 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters",schema:200,parentSchema:schema38.properties.name,data:data0};
+const err8 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters",schema:200,parentSchema:schema45.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1171,7 +2227,7 @@ vErrors.push(err8);
 errors++;
 }
 if(func2(data0) < 1){
-const err9 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.name,data:data0};
+const err9 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema45.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1181,7 +2237,7 @@ vErrors.push(err9);
 errors++;
 }
 if(!pattern4.test(data0)){
-const err10 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema38.properties.name,data:data0};
+const err10 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema45.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1192,7 +2248,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.name.type,parentSchema:schema38.properties.name,data:data0};
+const err11 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.properties.name.type,parentSchema:schema45.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -1210,7 +2266,7 @@ let passing0 = null;
 const _errs11 = errors;
 if(typeof data1 === "string"){
 if(func2(data1) < 1){
-const err12 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.system.oneOf[0],data:data1};
+const err12 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema45.properties.system.oneOf[0],data:data1};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -1221,7 +2277,7 @@ errors++;
 }
 }
 else {
-const err13 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.system.oneOf[0].type,parentSchema:schema38.properties.system.oneOf[0],data:data1};
+const err13 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.properties.system.oneOf[0].type,parentSchema:schema45.properties.system.oneOf[0],data:data1};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1238,7 +2294,7 @@ passing0 = 0;
 const _errs13 = errors;
 if(Array.isArray(data1)){
 if(data1.length < 1){
-const err14 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema38.properties.system.oneOf[1],data:data1};
+const err14 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema45.properties.system.oneOf[1],data:data1};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1252,7 +2308,7 @@ for(let i0=0; i0<len0; i0++){
 let data2 = data1[i0];
 if(typeof data2 === "string"){
 if(func2(data2) < 1){
-const err15 = {instancePath:instancePath+"/system/" + i0,schemaPath:"#/properties/system/oneOf/1/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.system.oneOf[1].items,data:data2};
+const err15 = {instancePath:instancePath+"/system/" + i0,schemaPath:"#/properties/system/oneOf/1/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema45.properties.system.oneOf[1].items,data:data2};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1263,7 +2319,7 @@ errors++;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/system/" + i0,schemaPath:"#/properties/system/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.system.oneOf[1].items.type,parentSchema:schema38.properties.system.oneOf[1].items,data:data2};
+const err16 = {instancePath:instancePath+"/system/" + i0,schemaPath:"#/properties/system/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.properties.system.oneOf[1].items.type,parentSchema:schema45.properties.system.oneOf[1].items,data:data2};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1275,7 +2331,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.system.oneOf[1].type,parentSchema:schema38.properties.system.oneOf[1],data:data1};
+const err17 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema45.properties.system.oneOf[1].type,parentSchema:schema45.properties.system.oneOf[1],data:data1};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1296,7 +2352,7 @@ passing0 = 1;
 }
 }
 if(!valid3){
-const err18 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema38.properties.system.oneOf,parentSchema:schema38.properties.system,data:data1};
+const err18 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema45.properties.system.oneOf,parentSchema:schema45.properties.system,data:data1};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1321,7 +2377,7 @@ if(data.addressSpaces !== undefined){
 let data3 = data.addressSpaces;
 if(Array.isArray(data3)){
 if(data3.length < 1){
-const err19 = {instancePath:instancePath+"/addressSpaces",schemaPath:"#/properties/addressSpaces/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema38.properties.addressSpaces,data:data3};
+const err19 = {instancePath:instancePath+"/addressSpaces",schemaPath:"#/properties/addressSpaces/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema45.properties.addressSpaces,data:data3};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1335,7 +2391,7 @@ for(let i1=0; i1<len1; i1++){
 let data4 = data3[i1];
 if(typeof data4 === "string"){
 if(func2(data4) > 253){
-const err20 = {instancePath:instancePath+"/addressSpaces/" + i1,schemaPath:"#/properties/addressSpaces/items/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema38.properties.addressSpaces.items,data:data4};
+const err20 = {instancePath:instancePath+"/addressSpaces/" + i1,schemaPath:"#/properties/addressSpaces/items/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema45.properties.addressSpaces.items,data:data4};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1345,7 +2401,7 @@ vErrors.push(err20);
 errors++;
 }
 if(func2(data4) < 1){
-const err21 = {instancePath:instancePath+"/addressSpaces/" + i1,schemaPath:"#/properties/addressSpaces/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.addressSpaces.items,data:data4};
+const err21 = {instancePath:instancePath+"/addressSpaces/" + i1,schemaPath:"#/properties/addressSpaces/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema45.properties.addressSpaces.items,data:data4};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1356,7 +2412,7 @@ errors++;
 }
 }
 else {
-const err22 = {instancePath:instancePath+"/addressSpaces/" + i1,schemaPath:"#/properties/addressSpaces/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.addressSpaces.items.type,parentSchema:schema38.properties.addressSpaces.items,data:data4};
+const err22 = {instancePath:instancePath+"/addressSpaces/" + i1,schemaPath:"#/properties/addressSpaces/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.properties.addressSpaces.items.type,parentSchema:schema45.properties.addressSpaces.items,data:data4};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1368,7 +2424,7 @@ errors++;
 }
 }
 else {
-const err23 = {instancePath:instancePath+"/addressSpaces",schemaPath:"#/properties/addressSpaces/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.addressSpaces.type,parentSchema:schema38.properties.addressSpaces,data:data3};
+const err23 = {instancePath:instancePath+"/addressSpaces",schemaPath:"#/properties/addressSpaces/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema45.properties.addressSpaces.type,parentSchema:schema45.properties.addressSpaces,data:data3};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1382,7 +2438,7 @@ if(data.to !== undefined){
 let data5 = data.to;
 if(typeof data5 === "string"){
 if(func2(data5) < 1){
-const err24 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.to,data:data5};
+const err24 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema45.properties.to,data:data5};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -1393,7 +2449,7 @@ errors++;
 }
 }
 else {
-const err25 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.to.type,parentSchema:schema38.properties.to,data:data5};
+const err25 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.properties.to.type,parentSchema:schema45.properties.to,data:data5};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -1407,7 +2463,7 @@ if(data.smartHosts !== undefined){
 let data6 = data.smartHosts;
 if(Array.isArray(data6)){
 if(data6.length < 1){
-const err26 = {instancePath:instancePath+"/smartHosts",schemaPath:"#/properties/smartHosts/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema38.properties.smartHosts,data:data6};
+const err26 = {instancePath:instancePath+"/smartHosts",schemaPath:"#/properties/smartHosts/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema45.properties.smartHosts,data:data6};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -1421,7 +2477,7 @@ for(let i2=0; i2<len2; i2++){
 let data7 = data6[i2];
 if(typeof data7 === "string"){
 if(func2(data7) > 300){
-const err27 = {instancePath:instancePath+"/smartHosts/" + i2,schemaPath:"#/$defs/hostSpec/maxLength",keyword:"maxLength",params:{limit: 300},message:"must NOT have more than 300 characters",schema:300,parentSchema:schema34,data:data7};
+const err27 = {instancePath:instancePath+"/smartHosts/" + i2,schemaPath:"#/$defs/hostSpec/maxLength",keyword:"maxLength",params:{limit: 300},message:"must NOT have more than 300 characters",schema:300,parentSchema:schema40,data:data7};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -1431,7 +2487,7 @@ vErrors.push(err27);
 errors++;
 }
 if(func2(data7) < 1){
-const err28 = {instancePath:instancePath+"/smartHosts/" + i2,schemaPath:"#/$defs/hostSpec/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema34,data:data7};
+const err28 = {instancePath:instancePath+"/smartHosts/" + i2,schemaPath:"#/$defs/hostSpec/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema40,data:data7};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -1442,7 +2498,7 @@ errors++;
 }
 }
 else {
-const err29 = {instancePath:instancePath+"/smartHosts/" + i2,schemaPath:"#/$defs/hostSpec/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.type,parentSchema:schema34,data:data7};
+const err29 = {instancePath:instancePath+"/smartHosts/" + i2,schemaPath:"#/$defs/hostSpec/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema40.type,parentSchema:schema40,data:data7};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -1454,7 +2510,7 @@ errors++;
 }
 }
 else {
-const err30 = {instancePath:instancePath+"/smartHosts",schemaPath:"#/properties/smartHosts/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.smartHosts.type,parentSchema:schema38.properties.smartHosts,data:data6};
+const err30 = {instancePath:instancePath+"/smartHosts",schemaPath:"#/properties/smartHosts/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema45.properties.smartHosts.type,parentSchema:schema45.properties.smartHosts,data:data6};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -1467,7 +2523,7 @@ errors++;
 if(data.allowRelay !== undefined){
 let data8 = data.allowRelay;
 if(typeof data8 !== "boolean"){
-const err31 = {instancePath:instancePath+"/allowRelay",schemaPath:"#/properties/allowRelay/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.allowRelay.type,parentSchema:schema38.properties.allowRelay,data:data8};
+const err31 = {instancePath:instancePath+"/allowRelay",schemaPath:"#/properties/allowRelay/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema45.properties.allowRelay.type,parentSchema:schema45.properties.allowRelay,data:data8};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -1495,7 +2551,7 @@ errors++;
 }
 var valid12 = _errs32 === errors;
 if(valid12){
-const err33 = {instancePath,schemaPath:"#/dependentSchemas/to/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema38.dependentSchemas.to.not,parentSchema:schema38.dependentSchemas.to,data};
+const err33 = {instancePath,schemaPath:"#/dependentSchemas/to/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema45.dependentSchemas.to.not,parentSchema:schema45.dependentSchemas.to,data};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -1518,7 +2574,7 @@ vErrors = null;
 }
 }
 else {
-const err34 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.type,parentSchema:schema38,data};
+const err34 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema45.type,parentSchema:schema45,data};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -1527,19 +2583,19 @@ vErrors.push(err34);
 }
 errors++;
 }
-validate25.errors = vErrors;
+validate29.errors = vErrors;
 return errors === 0;
 }
-validate25.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate29.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema42 = {"description":"A route assertion: where mail to an address must end up.","type":"object","additionalProperties":false,"required":["to","expect"],"properties":{"to":{"description":"The recipient address.","type":"string","minLength":1,"maxLength":512},"from":{"description":"Where the message enters: internet (default) or a system name.","type":"string","minLength":1},"expect":{"$ref":"#/$defs/expectation"}}};
-const schema43 = {"description":"Exactly one outcome kind, and optionally the status.","type":"object","additionalProperties":false,"minProperties":1,"properties":{"delivered":{"description":"The system that delivers to a local mailbox.","type":"string","minLength":1},"bounced":{"description":"The system that bounces (NDR).","type":"string","minLength":1},"refused":{"description":"The system that refuses at RCPT time.","type":"string","minLength":1},"looped":{"description":"The message is stopped as a loop.","const":true},"external":{"description":"The host outside the organisation the message leaves to.","type":"string","minLength":1},"status":{"description":"Enhanced status code (RFC 3463), e.g. 5.1.1.","type":"string","pattern":"^[245]\\.[0-9]{1,3}\\.[0-9]{1,3}$"}},"maxProperties":2,"if":{"required":["status"]},"then":{"minProperties":2},"dependentSchemas":{"delivered":{"not":{"anyOf":[{"required":["bounced"]},{"required":["refused"]},{"required":["looped"]},{"required":["external"]}]}},"bounced":{"not":{"anyOf":[{"required":["delivered"]},{"required":["refused"]},{"required":["looped"]},{"required":["external"]}]}},"refused":{"not":{"anyOf":[{"required":["delivered"]},{"required":["bounced"]},{"required":["looped"]},{"required":["external"]}]}},"looped":{"not":{"anyOf":[{"required":["delivered"]},{"required":["bounced"]},{"required":["refused"]},{"required":["external"]}]}},"external":{"not":{"anyOf":[{"required":["delivered"]},{"required":["bounced"]},{"required":["refused"]},{"required":["looped"]}]}}}};
-const pattern22 = new RegExp("^[245]\\.[0-9]{1,3}\\.[0-9]{1,3}$", "u");
+const schema49 = {"description":"A route assertion: where mail to an address must end up.","type":"object","additionalProperties":false,"required":["to","expect"],"properties":{"to":{"description":"The recipient address.","type":"string","minLength":1,"maxLength":512},"from":{"description":"Where the message enters: internet (default) or a system name.","type":"string","minLength":1},"expect":{"$ref":"#/$defs/expectation"}}};
+const schema50 = {"description":"Exactly one outcome kind, and optionally the status.","type":"object","additionalProperties":false,"minProperties":1,"properties":{"delivered":{"description":"The system that delivers to a local mailbox.","type":"string","minLength":1},"bounced":{"description":"The system that bounces (NDR).","type":"string","minLength":1},"refused":{"description":"The system that refuses at RCPT time.","type":"string","minLength":1},"looped":{"description":"The message is stopped as a loop.","const":true},"external":{"description":"The host outside the organisation the message leaves to.","type":"string","minLength":1},"status":{"description":"Enhanced status code (RFC 3463), e.g. 5.1.1.","type":"string","pattern":"^[245]\\.[0-9]{1,3}\\.[0-9]{1,3}$"}},"maxProperties":2,"if":{"required":["status"]},"then":{"minProperties":2},"dependentSchemas":{"delivered":{"not":{"anyOf":[{"required":["bounced"]},{"required":["refused"]},{"required":["looped"]},{"required":["external"]}]}},"bounced":{"not":{"anyOf":[{"required":["delivered"]},{"required":["refused"]},{"required":["looped"]},{"required":["external"]}]}},"refused":{"not":{"anyOf":[{"required":["delivered"]},{"required":["bounced"]},{"required":["looped"]},{"required":["external"]}]}},"looped":{"not":{"anyOf":[{"required":["delivered"]},{"required":["bounced"]},{"required":["refused"]},{"required":["external"]}]}},"external":{"not":{"anyOf":[{"required":["delivered"]},{"required":["bounced"]},{"required":["refused"]},{"required":["looped"]}]}}}};
+const pattern33 = new RegExp("^[245]\\.[0-9]{1,3}\\.[0-9]{1,3}$", "u");
 
-function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate31(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate27.evaluated;
+const evaluated0 = validate31.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1548,7 +2604,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.to === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'",schema:schema42.required,parentSchema:schema42,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'",schema:schema49.required,parentSchema:schema49,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1558,7 +2614,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.expect === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "expect"},message:"must have required property '"+"expect"+"'",schema:schema42.required,parentSchema:schema42,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "expect"},message:"must have required property '"+"expect"+"'",schema:schema49.required,parentSchema:schema49,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1569,7 +2625,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((key0 === "to") || (key0 === "from")) || (key0 === "expect"))){
-const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema42,data};
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema49,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1583,7 +2639,7 @@ if(data.to !== undefined){
 let data0 = data.to;
 if(typeof data0 === "string"){
 if(func2(data0) > 512){
-const err3 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters",schema:512,parentSchema:schema42.properties.to,data:data0};
+const err3 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters",schema:512,parentSchema:schema49.properties.to,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1593,7 +2649,7 @@ vErrors.push(err3);
 errors++;
 }
 if(func2(data0) < 1){
-const err4 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema42.properties.to,data:data0};
+const err4 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema49.properties.to,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1604,7 +2660,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.to.type,parentSchema:schema42.properties.to,data:data0};
+const err5 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.to.type,parentSchema:schema49.properties.to,data:data0};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1618,7 +2674,7 @@ if(data.from !== undefined){
 let data1 = data.from;
 if(typeof data1 === "string"){
 if(func2(data1) < 1){
-const err6 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema42.properties.from,data:data1};
+const err6 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema49.properties.from,data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1629,7 +2685,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.from.type,parentSchema:schema42.properties.from,data:data1};
+const err7 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.from.type,parentSchema:schema49.properties.from,data:data1};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1671,7 +2727,7 @@ if(_valid0){
 const _errs11 = errors;
 if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
 if(Object.keys(data2).length < 2){
-const err9 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/then/minProperties",keyword:"minProperties",params:{limit: 2},message:"must NOT have fewer than 2 properties",schema:2,parentSchema:schema43.then,data:data2};
+const err9 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/then/minProperties",keyword:"minProperties",params:{limit: 2},message:"must NOT have fewer than 2 properties",schema:2,parentSchema:schema50.then,data:data2};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1685,7 +2741,7 @@ var _valid0 = _errs11 === errors;
 valid2 = _valid0;
 }
 if(!valid2){
-const err10 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema43.if,parentSchema:schema43,data:data2};
+const err10 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema50.if,parentSchema:schema50,data:data2};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1696,7 +2752,7 @@ errors++;
 }
 if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
 if(Object.keys(data2).length > 2){
-const err11 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/maxProperties",keyword:"maxProperties",params:{limit: 2},message:"must NOT have more than 2 properties",schema:2,parentSchema:schema43,data:data2};
+const err11 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/maxProperties",keyword:"maxProperties",params:{limit: 2},message:"must NOT have more than 2 properties",schema:2,parentSchema:schema50,data:data2};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -1706,7 +2762,7 @@ vErrors.push(err11);
 errors++;
 }
 if(Object.keys(data2).length < 1){
-const err12 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema43,data:data2};
+const err12 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema50,data:data2};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -1717,7 +2773,7 @@ errors++;
 }
 for(const key1 in data2){
 if(!((((((key1 === "delivered") || (key1 === "bounced")) || (key1 === "refused")) || (key1 === "looped")) || (key1 === "external")) || (key1 === "status"))){
-const err13 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema43,data:data2};
+const err13 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema50,data:data2};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1731,7 +2787,7 @@ if(data2.delivered !== undefined){
 let data3 = data2.delivered;
 if(typeof data3 === "string"){
 if(func2(data3) < 1){
-const err14 = {instancePath:instancePath+"/expect/delivered",schemaPath:"#/$defs/expectation/properties/delivered/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema43.properties.delivered,data:data3};
+const err14 = {instancePath:instancePath+"/expect/delivered",schemaPath:"#/$defs/expectation/properties/delivered/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.properties.delivered,data:data3};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1742,7 +2798,7 @@ errors++;
 }
 }
 else {
-const err15 = {instancePath:instancePath+"/expect/delivered",schemaPath:"#/$defs/expectation/properties/delivered/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.delivered.type,parentSchema:schema43.properties.delivered,data:data3};
+const err15 = {instancePath:instancePath+"/expect/delivered",schemaPath:"#/$defs/expectation/properties/delivered/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.delivered.type,parentSchema:schema50.properties.delivered,data:data3};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1756,7 +2812,7 @@ if(data2.bounced !== undefined){
 let data4 = data2.bounced;
 if(typeof data4 === "string"){
 if(func2(data4) < 1){
-const err16 = {instancePath:instancePath+"/expect/bounced",schemaPath:"#/$defs/expectation/properties/bounced/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema43.properties.bounced,data:data4};
+const err16 = {instancePath:instancePath+"/expect/bounced",schemaPath:"#/$defs/expectation/properties/bounced/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.properties.bounced,data:data4};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1767,7 +2823,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath:instancePath+"/expect/bounced",schemaPath:"#/$defs/expectation/properties/bounced/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.bounced.type,parentSchema:schema43.properties.bounced,data:data4};
+const err17 = {instancePath:instancePath+"/expect/bounced",schemaPath:"#/$defs/expectation/properties/bounced/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.bounced.type,parentSchema:schema50.properties.bounced,data:data4};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1781,7 +2837,7 @@ if(data2.refused !== undefined){
 let data5 = data2.refused;
 if(typeof data5 === "string"){
 if(func2(data5) < 1){
-const err18 = {instancePath:instancePath+"/expect/refused",schemaPath:"#/$defs/expectation/properties/refused/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema43.properties.refused,data:data5};
+const err18 = {instancePath:instancePath+"/expect/refused",schemaPath:"#/$defs/expectation/properties/refused/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.properties.refused,data:data5};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1792,7 +2848,7 @@ errors++;
 }
 }
 else {
-const err19 = {instancePath:instancePath+"/expect/refused",schemaPath:"#/$defs/expectation/properties/refused/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.refused.type,parentSchema:schema43.properties.refused,data:data5};
+const err19 = {instancePath:instancePath+"/expect/refused",schemaPath:"#/$defs/expectation/properties/refused/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.refused.type,parentSchema:schema50.properties.refused,data:data5};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1805,7 +2861,7 @@ errors++;
 if(data2.looped !== undefined){
 let data6 = data2.looped;
 if(true !== data6){
-const err20 = {instancePath:instancePath+"/expect/looped",schemaPath:"#/$defs/expectation/properties/looped/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema43.properties.looped,data:data6};
+const err20 = {instancePath:instancePath+"/expect/looped",schemaPath:"#/$defs/expectation/properties/looped/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema50.properties.looped,data:data6};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1819,7 +2875,7 @@ if(data2.external !== undefined){
 let data7 = data2.external;
 if(typeof data7 === "string"){
 if(func2(data7) < 1){
-const err21 = {instancePath:instancePath+"/expect/external",schemaPath:"#/$defs/expectation/properties/external/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema43.properties.external,data:data7};
+const err21 = {instancePath:instancePath+"/expect/external",schemaPath:"#/$defs/expectation/properties/external/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.properties.external,data:data7};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1830,7 +2886,7 @@ errors++;
 }
 }
 else {
-const err22 = {instancePath:instancePath+"/expect/external",schemaPath:"#/$defs/expectation/properties/external/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.external.type,parentSchema:schema43.properties.external,data:data7};
+const err22 = {instancePath:instancePath+"/expect/external",schemaPath:"#/$defs/expectation/properties/external/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.external.type,parentSchema:schema50.properties.external,data:data7};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1843,8 +2899,8 @@ errors++;
 if(data2.status !== undefined){
 let data8 = data2.status;
 if(typeof data8 === "string"){
-if(!pattern22.test(data8)){
-const err23 = {instancePath:instancePath+"/expect/status",schemaPath:"#/$defs/expectation/properties/status/pattern",keyword:"pattern",params:{pattern: "^[245]\\.[0-9]{1,3}\\.[0-9]{1,3}$"},message:"must match pattern \""+"^[245]\\.[0-9]{1,3}\\.[0-9]{1,3}$"+"\"",schema:"^[245]\\.[0-9]{1,3}\\.[0-9]{1,3}$",parentSchema:schema43.properties.status,data:data8};
+if(!pattern33.test(data8)){
+const err23 = {instancePath:instancePath+"/expect/status",schemaPath:"#/$defs/expectation/properties/status/pattern",keyword:"pattern",params:{pattern: "^[245]\\.[0-9]{1,3}\\.[0-9]{1,3}$"},message:"must match pattern \""+"^[245]\\.[0-9]{1,3}\\.[0-9]{1,3}$"+"\"",schema:"^[245]\\.[0-9]{1,3}\\.[0-9]{1,3}$",parentSchema:schema50.properties.status,data:data8};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1855,7 +2911,7 @@ errors++;
 }
 }
 else {
-const err24 = {instancePath:instancePath+"/expect/status",schemaPath:"#/$defs/expectation/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.status.type,parentSchema:schema43.properties.status,data:data8};
+const err24 = {instancePath:instancePath+"/expect/status",schemaPath:"#/$defs/expectation/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.status.type,parentSchema:schema50.properties.status,data:data8};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -1957,7 +3013,7 @@ vErrors = null;
 }
 var valid5 = _errs26 === errors;
 if(valid5){
-const err30 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/dependentSchemas/delivered/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema43.dependentSchemas.delivered.not,parentSchema:schema43.dependentSchemas.delivered,data:data2};
+const err30 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/dependentSchemas/delivered/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema50.dependentSchemas.delivered.not,parentSchema:schema50.dependentSchemas.delivered,data:data2};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -2070,7 +3126,7 @@ vErrors = null;
 }
 var valid7 = _errs34 === errors;
 if(valid7){
-const err36 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/dependentSchemas/bounced/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema43.dependentSchemas.bounced.not,parentSchema:schema43.dependentSchemas.bounced,data:data2};
+const err36 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/dependentSchemas/bounced/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema50.dependentSchemas.bounced.not,parentSchema:schema50.dependentSchemas.bounced,data:data2};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -2183,7 +3239,7 @@ vErrors = null;
 }
 var valid9 = _errs42 === errors;
 if(valid9){
-const err42 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/dependentSchemas/refused/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema43.dependentSchemas.refused.not,parentSchema:schema43.dependentSchemas.refused,data:data2};
+const err42 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/dependentSchemas/refused/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema50.dependentSchemas.refused.not,parentSchema:schema50.dependentSchemas.refused,data:data2};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -2296,7 +3352,7 @@ vErrors = null;
 }
 var valid11 = _errs50 === errors;
 if(valid11){
-const err48 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/dependentSchemas/looped/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema43.dependentSchemas.looped.not,parentSchema:schema43.dependentSchemas.looped,data:data2};
+const err48 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/dependentSchemas/looped/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema50.dependentSchemas.looped.not,parentSchema:schema50.dependentSchemas.looped,data:data2};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -2409,7 +3465,7 @@ vErrors = null;
 }
 var valid13 = _errs58 === errors;
 if(valid13){
-const err54 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/dependentSchemas/external/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema43.dependentSchemas.external.not,parentSchema:schema43.dependentSchemas.external,data:data2};
+const err54 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/dependentSchemas/external/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema50.dependentSchemas.external.not,parentSchema:schema50.dependentSchemas.external,data:data2};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -2432,7 +3488,7 @@ vErrors = null;
 }
 }
 else {
-const err55 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema43.type,parentSchema:schema43,data:data2};
+const err55 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema50.type,parentSchema:schema50,data:data2};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -2444,7 +3500,7 @@ errors++;
 }
 }
 else {
-const err56 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.type,parentSchema:schema42,data};
+const err56 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema49.type,parentSchema:schema49,data};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -2453,10 +3509,10 @@ vErrors.push(err56);
 }
 errors++;
 }
-validate27.errors = vErrors;
+validate31.errors = vErrors;
 return errors === 0;
 }
-validate27.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate31.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
 function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -2704,11 +3760,14 @@ errors++;
 }
 }
 for(const key3 in data6){
-let data7 = data6[key3];
-if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
-for(const key4 in data7){
-if(!((key4 === "description") || (key4 === "remote"))){
-const err19 = {instancePath:instancePath+"/domains/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/domain/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema32,data:data7};
+if(!(validate21(data6[key3], {instancePath:instancePath+"/domains/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data6,parentDataProperty:key3,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err19 = {instancePath:instancePath+"/domains",schemaPath:"#/properties/domains/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.domains.type,parentSchema:schema31.properties.domains,data:data6};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -2718,11 +3777,14 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data7.description !== undefined){
-let data8 = data7.description;
-if(typeof data8 === "string"){
-if(func2(data8) > 1000){
-const err20 = {instancePath:instancePath+"/domains/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/description",schemaPath:"#/$defs/domain/properties/description/maxLength",keyword:"maxLength",params:{limit: 1000},message:"must NOT have more than 1000 characters",schema:1000,parentSchema:schema32.properties.description,data:data8};
+if(data.systems !== undefined){
+let data8 = data.systems;
+if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
+for(const key4 in data8){
+const _errs21 = errors;
+if(typeof key4 === "string"){
+if(!pattern14.test(key4)){
+const err20 = {instancePath:instancePath+"/systems",schemaPath:"#/properties/systems/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$",parentSchema:schema31.properties.systems.propertyNames,data:key4,propertyName:key4};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -2731,8 +3793,10 @@ vErrors.push(err20);
 }
 errors++;
 }
-if(!pattern4.test(data8)){
-const err21 = {instancePath:instancePath+"/domains/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/description",schemaPath:"#/$defs/domain/properties/description/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema32.properties.description,data:data8};
+}
+var valid6 = _errs21 === errors;
+if(!valid6){
+const err21 = {instancePath:instancePath+"/systems",schemaPath:"#/properties/systems/propertyNames",keyword:"propertyNames",params:{propertyName: key4},message:"property name must be valid",schema:schema31.properties.systems.propertyNames,parentSchema:schema31.properties.systems,data:data8};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -2742,8 +3806,15 @@ vErrors.push(err21);
 errors++;
 }
 }
+for(const key5 in data8){
+if(!(validate25(data8[key5], {instancePath:instancePath+"/systems/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data8,parentDataProperty:key5,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
+errors = vErrors.length;
+}
+}
+}
 else {
-const err22 = {instancePath:instancePath+"/domains/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/description",schemaPath:"#/$defs/domain/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.properties.description.type,parentSchema:schema32.properties.description,data:data8};
+const err22 = {instancePath:instancePath+"/systems",schemaPath:"#/properties/systems/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.systems.type,parentSchema:schema31.properties.systems,data:data8};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -2753,10 +3824,19 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data7.remote !== undefined){
-let data9 = data7.remote;
-if(typeof data9 !== "boolean"){
-const err23 = {instancePath:instancePath+"/domains/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/remote",schemaPath:"#/$defs/domain/properties/remote/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema32.properties.remote.type,parentSchema:schema32.properties.remote,data:data9};
+if(data.policies !== undefined){
+let data10 = data.policies;
+if(Array.isArray(data10)){
+const len1 = data10.length;
+for(let i1=0; i1<len1; i1++){
+if(!(validate27(data10[i1], {instancePath:instancePath+"/policies/" + i1,parentData:data10,parentDataProperty:i1,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err23 = {instancePath:instancePath+"/policies",schemaPath:"#/properties/policies/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.policies.type,parentSchema:schema31.properties.policies,data:data10};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -2766,9 +3846,19 @@ vErrors.push(err23);
 errors++;
 }
 }
+if(data.connectors !== undefined){
+let data12 = data.connectors;
+if(Array.isArray(data12)){
+const len2 = data12.length;
+for(let i2=0; i2<len2; i2++){
+if(!(validate29(data12[i2], {instancePath:instancePath+"/connectors/" + i2,parentData:data12,parentDataProperty:i2,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
+errors = vErrors.length;
+}
+}
 }
 else {
-const err24 = {instancePath:instancePath+"/domains/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/domain/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema32.type,parentSchema:schema32,data:data7};
+const err24 = {instancePath:instancePath+"/connectors",schemaPath:"#/properties/connectors/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.connectors.type,parentSchema:schema31.properties.connectors,data:data12};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -2778,9 +3868,15 @@ vErrors.push(err24);
 errors++;
 }
 }
-}
-else {
-const err25 = {instancePath:instancePath+"/domains",schemaPath:"#/properties/domains/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.domains.type,parentSchema:schema31.properties.domains,data:data6};
+if(data.chains !== undefined){
+let data14 = data.chains;
+if(Array.isArray(data14)){
+const len3 = data14.length;
+for(let i3=0; i3<len3; i3++){
+let data15 = data14[i3];
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+if(data15.name === undefined){
+const err25 = {instancePath:instancePath+"/chains/" + i3,schemaPath:"#/$defs/chain/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema47.required,parentSchema:schema47,data:data15};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -2789,15 +3885,8 @@ vErrors.push(err25);
 }
 errors++;
 }
-}
-if(data.systems !== undefined){
-let data10 = data.systems;
-if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
-for(const key5 in data10){
-const _errs28 = errors;
-if(typeof key5 === "string"){
-if(!pattern7.test(key5)){
-const err26 = {instancePath:instancePath+"/systems",schemaPath:"#/properties/systems/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$",parentSchema:schema31.properties.systems.propertyNames,data:key5,propertyName:key5};
+if(data15.domains === undefined){
+const err26 = {instancePath:instancePath+"/chains/" + i3,schemaPath:"#/$defs/chain/required",keyword:"required",params:{missingProperty: "domains"},message:"must have required property '"+"domains"+"'",schema:schema47.required,parentSchema:schema47,data:data15};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -2806,10 +3895,8 @@ vErrors.push(err26);
 }
 errors++;
 }
-}
-var valid8 = _errs28 === errors;
-if(!valid8){
-const err27 = {instancePath:instancePath+"/systems",schemaPath:"#/properties/systems/propertyNames",keyword:"propertyNames",params:{propertyName: key5},message:"property name must be valid",schema:schema31.properties.systems.propertyNames,parentSchema:schema31.properties.systems,data:data10};
+if(data15.order === undefined){
+const err27 = {instancePath:instancePath+"/chains/" + i3,schemaPath:"#/$defs/chain/required",keyword:"required",params:{missingProperty: "order"},message:"must have required property '"+"order"+"'",schema:schema47.required,parentSchema:schema47,data:data15};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -2818,16 +3905,9 @@ vErrors.push(err27);
 }
 errors++;
 }
-}
-for(const key6 in data10){
-if(!(validate21(data10[key6], {instancePath:instancePath+"/systems/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data10,parentDataProperty:key6,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err28 = {instancePath:instancePath+"/systems",schemaPath:"#/properties/systems/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.systems.type,parentSchema:schema31.properties.systems,data:data10};
+for(const key6 in data15){
+if(!((((key6 === "name") || (key6 === "domains")) || (key6 === "order")) || (key6 === "rejectUnknownAtGateway"))){
+const err28 = {instancePath:instancePath+"/chains/" + i3,schemaPath:"#/$defs/chain/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema47,data:data15};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -2837,19 +3917,11 @@ vErrors.push(err28);
 errors++;
 }
 }
-if(data.policies !== undefined){
-let data12 = data.policies;
-if(Array.isArray(data12)){
-const len1 = data12.length;
-for(let i1=0; i1<len1; i1++){
-if(!(validate23(data12[i1], {instancePath:instancePath+"/policies/" + i1,parentData:data12,parentDataProperty:i1,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err29 = {instancePath:instancePath+"/policies",schemaPath:"#/properties/policies/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.policies.type,parentSchema:schema31.properties.policies,data:data12};
+if(data15.name !== undefined){
+let data16 = data15.name;
+if(typeof data16 === "string"){
+if(func2(data16) > 200){
+const err29 = {instancePath:instancePath+"/chains/" + i3+"/name",schemaPath:"#/$defs/chain/properties/name/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters",schema:200,parentSchema:schema47.properties.name,data:data16};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -2858,20 +3930,8 @@ vErrors.push(err29);
 }
 errors++;
 }
-}
-if(data.connectors !== undefined){
-let data14 = data.connectors;
-if(Array.isArray(data14)){
-const len2 = data14.length;
-for(let i2=0; i2<len2; i2++){
-if(!(validate25(data14[i2], {instancePath:instancePath+"/connectors/" + i2,parentData:data14,parentDataProperty:i2,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err30 = {instancePath:instancePath+"/connectors",schemaPath:"#/properties/connectors/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.connectors.type,parentSchema:schema31.properties.connectors,data:data14};
+if(func2(data16) < 1){
+const err30 = {instancePath:instancePath+"/chains/" + i3+"/name",schemaPath:"#/$defs/chain/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema47.properties.name,data:data16};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -2880,16 +3940,8 @@ vErrors.push(err30);
 }
 errors++;
 }
-}
-if(data.chains !== undefined){
-let data16 = data.chains;
-if(Array.isArray(data16)){
-const len3 = data16.length;
-for(let i3=0; i3<len3; i3++){
-let data17 = data16[i3];
-if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
-if(data17.name === undefined){
-const err31 = {instancePath:instancePath+"/chains/" + i3,schemaPath:"#/$defs/chain/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema40.required,parentSchema:schema40,data:data17};
+if(!pattern4.test(data16)){
+const err31 = {instancePath:instancePath+"/chains/" + i3+"/name",schemaPath:"#/$defs/chain/properties/name/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema47.properties.name,data:data16};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -2898,8 +3950,9 @@ vErrors.push(err31);
 }
 errors++;
 }
-if(data17.domains === undefined){
-const err32 = {instancePath:instancePath+"/chains/" + i3,schemaPath:"#/$defs/chain/required",keyword:"required",params:{missingProperty: "domains"},message:"must have required property '"+"domains"+"'",schema:schema40.required,parentSchema:schema40,data:data17};
+}
+else {
+const err32 = {instancePath:instancePath+"/chains/" + i3+"/name",schemaPath:"#/$defs/chain/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.properties.name.type,parentSchema:schema47.properties.name,data:data16};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -2908,8 +3961,12 @@ vErrors.push(err32);
 }
 errors++;
 }
-if(data17.order === undefined){
-const err33 = {instancePath:instancePath+"/chains/" + i3,schemaPath:"#/$defs/chain/required",keyword:"required",params:{missingProperty: "order"},message:"must have required property '"+"order"+"'",schema:schema40.required,parentSchema:schema40,data:data17};
+}
+if(data15.domains !== undefined){
+let data17 = data15.domains;
+if(Array.isArray(data17)){
+if(data17.length < 1){
+const err33 = {instancePath:instancePath+"/chains/" + i3+"/domains",schemaPath:"#/$defs/chain/properties/domains/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema47.properties.domains,data:data17};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -2918,9 +3975,12 @@ vErrors.push(err33);
 }
 errors++;
 }
-for(const key7 in data17){
-if(!((((key7 === "name") || (key7 === "domains")) || (key7 === "order")) || (key7 === "rejectUnknownAtGateway"))){
-const err34 = {instancePath:instancePath+"/chains/" + i3,schemaPath:"#/$defs/chain/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema40,data:data17};
+const len4 = data17.length;
+for(let i4=0; i4<len4; i4++){
+let data18 = data17[i4];
+if(typeof data18 === "string"){
+if(func2(data18) > 253){
+const err34 = {instancePath:instancePath+"/chains/" + i3+"/domains/" + i4,schemaPath:"#/$defs/chain/properties/domains/items/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema47.properties.domains.items,data:data18};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -2929,12 +3989,8 @@ vErrors.push(err34);
 }
 errors++;
 }
-}
-if(data17.name !== undefined){
-let data18 = data17.name;
-if(typeof data18 === "string"){
-if(func2(data18) > 200){
-const err35 = {instancePath:instancePath+"/chains/" + i3+"/name",schemaPath:"#/$defs/chain/properties/name/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters",schema:200,parentSchema:schema40.properties.name,data:data18};
+if(func2(data18) < 1){
+const err35 = {instancePath:instancePath+"/chains/" + i3+"/domains/" + i4,schemaPath:"#/$defs/chain/properties/domains/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema47.properties.domains.items,data:data18};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -2943,8 +3999,9 @@ vErrors.push(err35);
 }
 errors++;
 }
-if(func2(data18) < 1){
-const err36 = {instancePath:instancePath+"/chains/" + i3+"/name",schemaPath:"#/$defs/chain/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema40.properties.name,data:data18};
+}
+else {
+const err36 = {instancePath:instancePath+"/chains/" + i3+"/domains/" + i4,schemaPath:"#/$defs/chain/properties/domains/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.properties.domains.items.type,parentSchema:schema47.properties.domains.items,data:data18};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -2953,8 +4010,10 @@ vErrors.push(err36);
 }
 errors++;
 }
-if(!pattern4.test(data18)){
-const err37 = {instancePath:instancePath+"/chains/" + i3+"/name",schemaPath:"#/$defs/chain/properties/name/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema40.properties.name,data:data18};
+}
+}
+else {
+const err37 = {instancePath:instancePath+"/chains/" + i3+"/domains",schemaPath:"#/$defs/chain/properties/domains/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema47.properties.domains.type,parentSchema:schema47.properties.domains,data:data17};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -2964,8 +4023,11 @@ vErrors.push(err37);
 errors++;
 }
 }
-else {
-const err38 = {instancePath:instancePath+"/chains/" + i3+"/name",schemaPath:"#/$defs/chain/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema40.properties.name.type,parentSchema:schema40.properties.name,data:data18};
+if(data15.order !== undefined){
+let data19 = data15.order;
+if(Array.isArray(data19)){
+if(data19.length < 1){
+const err38 = {instancePath:instancePath+"/chains/" + i3+"/order",schemaPath:"#/$defs/chain/properties/order/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema47.properties.order,data:data19};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -2974,12 +4036,12 @@ vErrors.push(err38);
 }
 errors++;
 }
-}
-if(data17.domains !== undefined){
-let data19 = data17.domains;
-if(Array.isArray(data19)){
-if(data19.length < 1){
-const err39 = {instancePath:instancePath+"/chains/" + i3+"/domains",schemaPath:"#/$defs/chain/properties/domains/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema40.properties.domains,data:data19};
+const len5 = data19.length;
+for(let i5=0; i5<len5; i5++){
+let data20 = data19[i5];
+if(typeof data20 === "string"){
+if(func2(data20) < 1){
+const err39 = {instancePath:instancePath+"/chains/" + i3+"/order/" + i5,schemaPath:"#/$defs/chain/properties/order/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema47.properties.order.items,data:data20};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -2988,12 +4050,9 @@ vErrors.push(err39);
 }
 errors++;
 }
-const len4 = data19.length;
-for(let i4=0; i4<len4; i4++){
-let data20 = data19[i4];
-if(typeof data20 === "string"){
-if(func2(data20) > 253){
-const err40 = {instancePath:instancePath+"/chains/" + i3+"/domains/" + i4,schemaPath:"#/$defs/chain/properties/domains/items/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema40.properties.domains.items,data:data20};
+}
+else {
+const err40 = {instancePath:instancePath+"/chains/" + i3+"/order/" + i5,schemaPath:"#/$defs/chain/properties/order/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.properties.order.items.type,parentSchema:schema47.properties.order.items,data:data20};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -3002,8 +4061,10 @@ vErrors.push(err40);
 }
 errors++;
 }
-if(func2(data20) < 1){
-const err41 = {instancePath:instancePath+"/chains/" + i3+"/domains/" + i4,schemaPath:"#/$defs/chain/properties/domains/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema40.properties.domains.items,data:data20};
+}
+}
+else {
+const err41 = {instancePath:instancePath+"/chains/" + i3+"/order",schemaPath:"#/$defs/chain/properties/order/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema47.properties.order.type,parentSchema:schema47.properties.order,data:data19};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -3013,8 +4074,10 @@ vErrors.push(err41);
 errors++;
 }
 }
-else {
-const err42 = {instancePath:instancePath+"/chains/" + i3+"/domains/" + i4,schemaPath:"#/$defs/chain/properties/domains/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema40.properties.domains.items.type,parentSchema:schema40.properties.domains.items,data:data20};
+if(data15.rejectUnknownAtGateway !== undefined){
+let data21 = data15.rejectUnknownAtGateway;
+if(typeof data21 !== "boolean"){
+const err42 = {instancePath:instancePath+"/chains/" + i3+"/rejectUnknownAtGateway",schemaPath:"#/$defs/chain/properties/rejectUnknownAtGateway/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema47.properties.rejectUnknownAtGateway.type,parentSchema:schema47.properties.rejectUnknownAtGateway,data:data21};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -3026,7 +4089,7 @@ errors++;
 }
 }
 else {
-const err43 = {instancePath:instancePath+"/chains/" + i3+"/domains",schemaPath:"#/$defs/chain/properties/domains/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema40.properties.domains.type,parentSchema:schema40.properties.domains,data:data19};
+const err43 = {instancePath:instancePath+"/chains/" + i3,schemaPath:"#/$defs/chain/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema47.type,parentSchema:schema47,data:data15};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -3036,11 +4099,9 @@ vErrors.push(err43);
 errors++;
 }
 }
-if(data17.order !== undefined){
-let data21 = data17.order;
-if(Array.isArray(data21)){
-if(data21.length < 1){
-const err44 = {instancePath:instancePath+"/chains/" + i3+"/order",schemaPath:"#/$defs/chain/properties/order/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema40.properties.order,data:data21};
+}
+else {
+const err44 = {instancePath:instancePath+"/chains",schemaPath:"#/properties/chains/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.chains.type,parentSchema:schema31.properties.chains,data:data14};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -3049,12 +4110,16 @@ vErrors.push(err44);
 }
 errors++;
 }
-const len5 = data21.length;
-for(let i5=0; i5<len5; i5++){
-let data22 = data21[i5];
-if(typeof data22 === "string"){
-if(func2(data22) < 1){
-const err45 = {instancePath:instancePath+"/chains/" + i3+"/order/" + i5,schemaPath:"#/$defs/chain/properties/order/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema40.properties.order.items,data:data22};
+}
+if(data.contacts !== undefined){
+let data22 = data.contacts;
+if(Array.isArray(data22)){
+const len6 = data22.length;
+for(let i6=0; i6<len6; i6++){
+let data23 = data22[i6];
+if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
+if(data23.cn === undefined){
+const err45 = {instancePath:instancePath+"/contacts/" + i6,schemaPath:"#/$defs/contact/required",keyword:"required",params:{missingProperty: "cn"},message:"must have required property '"+"cn"+"'",schema:schema48.required,parentSchema:schema48,data:data23};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -3063,9 +4128,8 @@ vErrors.push(err45);
 }
 errors++;
 }
-}
-else {
-const err46 = {instancePath:instancePath+"/chains/" + i3+"/order/" + i5,schemaPath:"#/$defs/chain/properties/order/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema40.properties.order.items.type,parentSchema:schema40.properties.order.items,data:data22};
+if(data23.targetAddress === undefined){
+const err46 = {instancePath:instancePath+"/contacts/" + i6,schemaPath:"#/$defs/contact/required",keyword:"required",params:{missingProperty: "targetAddress"},message:"must have required property '"+"targetAddress"+"'",schema:schema48.required,parentSchema:schema48,data:data23};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -3074,10 +4138,9 @@ vErrors.push(err46);
 }
 errors++;
 }
-}
-}
-else {
-const err47 = {instancePath:instancePath+"/chains/" + i3+"/order",schemaPath:"#/$defs/chain/properties/order/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema40.properties.order.type,parentSchema:schema40.properties.order,data:data21};
+for(const key7 in data23){
+if(!(func1.call(schema48.properties, key7))){
+const err47 = {instancePath:instancePath+"/contacts/" + i6,schemaPath:"#/$defs/contact/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema48,data:data23};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -3087,10 +4150,11 @@ vErrors.push(err47);
 errors++;
 }
 }
-if(data17.rejectUnknownAtGateway !== undefined){
-let data23 = data17.rejectUnknownAtGateway;
-if(typeof data23 !== "boolean"){
-const err48 = {instancePath:instancePath+"/chains/" + i3+"/rejectUnknownAtGateway",schemaPath:"#/$defs/chain/properties/rejectUnknownAtGateway/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema40.properties.rejectUnknownAtGateway.type,parentSchema:schema40.properties.rejectUnknownAtGateway,data:data23};
+if(data23.cn !== undefined){
+let data24 = data23.cn;
+if(typeof data24 === "string"){
+if(func2(data24) > 64){
+const err48 = {instancePath:instancePath+"/contacts/" + i6+"/cn",schemaPath:"#/$defs/contact/properties/cn/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema48.properties.cn,data:data24};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -3099,10 +4163,8 @@ vErrors.push(err48);
 }
 errors++;
 }
-}
-}
-else {
-const err49 = {instancePath:instancePath+"/chains/" + i3,schemaPath:"#/$defs/chain/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema40.type,parentSchema:schema40,data:data17};
+if(func2(data24) < 1){
+const err49 = {instancePath:instancePath+"/contacts/" + i6+"/cn",schemaPath:"#/$defs/contact/properties/cn/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema48.properties.cn,data:data24};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -3111,10 +4173,8 @@ vErrors.push(err49);
 }
 errors++;
 }
-}
-}
-else {
-const err50 = {instancePath:instancePath+"/chains",schemaPath:"#/properties/chains/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.chains.type,parentSchema:schema31.properties.chains,data:data16};
+if(!pattern4.test(data24)){
+const err50 = {instancePath:instancePath+"/contacts/" + i6+"/cn",schemaPath:"#/$defs/contact/properties/cn/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema48.properties.cn,data:data24};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -3124,15 +4184,8 @@ vErrors.push(err50);
 errors++;
 }
 }
-if(data.contacts !== undefined){
-let data24 = data.contacts;
-if(Array.isArray(data24)){
-const len6 = data24.length;
-for(let i6=0; i6<len6; i6++){
-let data25 = data24[i6];
-if(data25 && typeof data25 == "object" && !Array.isArray(data25)){
-if(data25.cn === undefined){
-const err51 = {instancePath:instancePath+"/contacts/" + i6,schemaPath:"#/$defs/contact/required",keyword:"required",params:{missingProperty: "cn"},message:"must have required property '"+"cn"+"'",schema:schema41.required,parentSchema:schema41,data:data25};
+else {
+const err51 = {instancePath:instancePath+"/contacts/" + i6+"/cn",schemaPath:"#/$defs/contact/properties/cn/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.cn.type,parentSchema:schema48.properties.cn,data:data24};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -3141,8 +4194,12 @@ vErrors.push(err51);
 }
 errors++;
 }
-if(data25.targetAddress === undefined){
-const err52 = {instancePath:instancePath+"/contacts/" + i6,schemaPath:"#/$defs/contact/required",keyword:"required",params:{missingProperty: "targetAddress"},message:"must have required property '"+"targetAddress"+"'",schema:schema41.required,parentSchema:schema41,data:data25};
+}
+if(data23.ou !== undefined){
+let data25 = data23.ou;
+if(typeof data25 === "string"){
+if(func2(data25) > 256){
+const err52 = {instancePath:instancePath+"/contacts/" + i6+"/ou",schemaPath:"#/$defs/contact/properties/ou/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",schema:256,parentSchema:schema48.properties.ou,data:data25};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -3151,9 +4208,8 @@ vErrors.push(err52);
 }
 errors++;
 }
-for(const key8 in data25){
-if(!(func1.call(schema41.properties, key8))){
-const err53 = {instancePath:instancePath+"/contacts/" + i6,schemaPath:"#/$defs/contact/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema41,data:data25};
+if(func2(data25) < 1){
+const err53 = {instancePath:instancePath+"/contacts/" + i6+"/ou",schemaPath:"#/$defs/contact/properties/ou/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema48.properties.ou,data:data25};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -3162,12 +4218,8 @@ vErrors.push(err53);
 }
 errors++;
 }
-}
-if(data25.cn !== undefined){
-let data26 = data25.cn;
-if(typeof data26 === "string"){
-if(func2(data26) > 64){
-const err54 = {instancePath:instancePath+"/contacts/" + i6+"/cn",schemaPath:"#/$defs/contact/properties/cn/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema41.properties.cn,data:data26};
+if(!pattern4.test(data25)){
+const err54 = {instancePath:instancePath+"/contacts/" + i6+"/ou",schemaPath:"#/$defs/contact/properties/ou/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema48.properties.ou,data:data25};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -3176,8 +4228,9 @@ vErrors.push(err54);
 }
 errors++;
 }
-if(func2(data26) < 1){
-const err55 = {instancePath:instancePath+"/contacts/" + i6+"/cn",schemaPath:"#/$defs/contact/properties/cn/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema41.properties.cn,data:data26};
+}
+else {
+const err55 = {instancePath:instancePath+"/contacts/" + i6+"/ou",schemaPath:"#/$defs/contact/properties/ou/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.ou.type,parentSchema:schema48.properties.ou,data:data25};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -3186,8 +4239,12 @@ vErrors.push(err55);
 }
 errors++;
 }
-if(!pattern4.test(data26)){
-const err56 = {instancePath:instancePath+"/contacts/" + i6+"/cn",schemaPath:"#/$defs/contact/properties/cn/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema41.properties.cn,data:data26};
+}
+if(data23.system !== undefined){
+let data26 = data23.system;
+if(typeof data26 === "string"){
+if(func2(data26) < 1){
+const err56 = {instancePath:instancePath+"/contacts/" + i6+"/system",schemaPath:"#/$defs/contact/properties/system/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema48.properties.system,data:data26};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -3198,7 +4255,7 @@ errors++;
 }
 }
 else {
-const err57 = {instancePath:instancePath+"/contacts/" + i6+"/cn",schemaPath:"#/$defs/contact/properties/cn/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.properties.cn.type,parentSchema:schema41.properties.cn,data:data26};
+const err57 = {instancePath:instancePath+"/contacts/" + i6+"/system",schemaPath:"#/$defs/contact/properties/system/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.system.type,parentSchema:schema48.properties.system,data:data26};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -3208,11 +4265,11 @@ vErrors.push(err57);
 errors++;
 }
 }
-if(data25.ou !== undefined){
-let data27 = data25.ou;
+if(data23.givenName !== undefined){
+let data27 = data23.givenName;
 if(typeof data27 === "string"){
-if(func2(data27) > 256){
-const err58 = {instancePath:instancePath+"/contacts/" + i6+"/ou",schemaPath:"#/$defs/contact/properties/ou/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",schema:256,parentSchema:schema41.properties.ou,data:data27};
+if(func2(data27) > 64){
+const err58 = {instancePath:instancePath+"/contacts/" + i6+"/givenName",schemaPath:"#/$defs/contact/properties/givenName/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema48.properties.givenName,data:data27};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -3221,8 +4278,8 @@ vErrors.push(err58);
 }
 errors++;
 }
-if(func2(data27) < 1){
-const err59 = {instancePath:instancePath+"/contacts/" + i6+"/ou",schemaPath:"#/$defs/contact/properties/ou/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema41.properties.ou,data:data27};
+if(!pattern4.test(data27)){
+const err59 = {instancePath:instancePath+"/contacts/" + i6+"/givenName",schemaPath:"#/$defs/contact/properties/givenName/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema48.properties.givenName,data:data27};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -3231,8 +4288,9 @@ vErrors.push(err59);
 }
 errors++;
 }
-if(!pattern4.test(data27)){
-const err60 = {instancePath:instancePath+"/contacts/" + i6+"/ou",schemaPath:"#/$defs/contact/properties/ou/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema41.properties.ou,data:data27};
+}
+else {
+const err60 = {instancePath:instancePath+"/contacts/" + i6+"/givenName",schemaPath:"#/$defs/contact/properties/givenName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.givenName.type,parentSchema:schema48.properties.givenName,data:data27};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -3242,8 +4300,11 @@ vErrors.push(err60);
 errors++;
 }
 }
-else {
-const err61 = {instancePath:instancePath+"/contacts/" + i6+"/ou",schemaPath:"#/$defs/contact/properties/ou/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.properties.ou.type,parentSchema:schema41.properties.ou,data:data27};
+if(data23.sn !== undefined){
+let data28 = data23.sn;
+if(typeof data28 === "string"){
+if(func2(data28) > 64){
+const err61 = {instancePath:instancePath+"/contacts/" + i6+"/sn",schemaPath:"#/$defs/contact/properties/sn/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema48.properties.sn,data:data28};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -3252,12 +4313,8 @@ vErrors.push(err61);
 }
 errors++;
 }
-}
-if(data25.system !== undefined){
-let data28 = data25.system;
-if(typeof data28 === "string"){
-if(func2(data28) < 1){
-const err62 = {instancePath:instancePath+"/contacts/" + i6+"/system",schemaPath:"#/$defs/contact/properties/system/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema41.properties.system,data:data28};
+if(!pattern4.test(data28)){
+const err62 = {instancePath:instancePath+"/contacts/" + i6+"/sn",schemaPath:"#/$defs/contact/properties/sn/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema48.properties.sn,data:data28};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -3268,7 +4325,7 @@ errors++;
 }
 }
 else {
-const err63 = {instancePath:instancePath+"/contacts/" + i6+"/system",schemaPath:"#/$defs/contact/properties/system/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.properties.system.type,parentSchema:schema41.properties.system,data:data28};
+const err63 = {instancePath:instancePath+"/contacts/" + i6+"/sn",schemaPath:"#/$defs/contact/properties/sn/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.sn.type,parentSchema:schema48.properties.sn,data:data28};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -3278,11 +4335,11 @@ vErrors.push(err63);
 errors++;
 }
 }
-if(data25.givenName !== undefined){
-let data29 = data25.givenName;
+if(data23.displayName !== undefined){
+let data29 = data23.displayName;
 if(typeof data29 === "string"){
-if(func2(data29) > 64){
-const err64 = {instancePath:instancePath+"/contacts/" + i6+"/givenName",schemaPath:"#/$defs/contact/properties/givenName/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema41.properties.givenName,data:data29};
+if(func2(data29) > 256){
+const err64 = {instancePath:instancePath+"/contacts/" + i6+"/displayName",schemaPath:"#/$defs/contact/properties/displayName/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",schema:256,parentSchema:schema48.properties.displayName,data:data29};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -3292,7 +4349,7 @@ vErrors.push(err64);
 errors++;
 }
 if(!pattern4.test(data29)){
-const err65 = {instancePath:instancePath+"/contacts/" + i6+"/givenName",schemaPath:"#/$defs/contact/properties/givenName/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema41.properties.givenName,data:data29};
+const err65 = {instancePath:instancePath+"/contacts/" + i6+"/displayName",schemaPath:"#/$defs/contact/properties/displayName/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema48.properties.displayName,data:data29};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -3303,7 +4360,7 @@ errors++;
 }
 }
 else {
-const err66 = {instancePath:instancePath+"/contacts/" + i6+"/givenName",schemaPath:"#/$defs/contact/properties/givenName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.properties.givenName.type,parentSchema:schema41.properties.givenName,data:data29};
+const err66 = {instancePath:instancePath+"/contacts/" + i6+"/displayName",schemaPath:"#/$defs/contact/properties/displayName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.displayName.type,parentSchema:schema48.properties.displayName,data:data29};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -3313,11 +4370,11 @@ vErrors.push(err66);
 errors++;
 }
 }
-if(data25.sn !== undefined){
-let data30 = data25.sn;
+if(data23.mailNickname !== undefined){
+let data30 = data23.mailNickname;
 if(typeof data30 === "string"){
 if(func2(data30) > 64){
-const err67 = {instancePath:instancePath+"/contacts/" + i6+"/sn",schemaPath:"#/$defs/contact/properties/sn/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema41.properties.sn,data:data30};
+const err67 = {instancePath:instancePath+"/contacts/" + i6+"/mailNickname",schemaPath:"#/$defs/contact/properties/mailNickname/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema48.properties.mailNickname,data:data30};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -3326,8 +4383,8 @@ vErrors.push(err67);
 }
 errors++;
 }
-if(!pattern4.test(data30)){
-const err68 = {instancePath:instancePath+"/contacts/" + i6+"/sn",schemaPath:"#/$defs/contact/properties/sn/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema41.properties.sn,data:data30};
+if(func2(data30) < 1){
+const err68 = {instancePath:instancePath+"/contacts/" + i6+"/mailNickname",schemaPath:"#/$defs/contact/properties/mailNickname/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema48.properties.mailNickname,data:data30};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -3336,9 +4393,8 @@ vErrors.push(err68);
 }
 errors++;
 }
-}
-else {
-const err69 = {instancePath:instancePath+"/contacts/" + i6+"/sn",schemaPath:"#/$defs/contact/properties/sn/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.properties.sn.type,parentSchema:schema41.properties.sn,data:data30};
+if(!pattern4.test(data30)){
+const err69 = {instancePath:instancePath+"/contacts/" + i6+"/mailNickname",schemaPath:"#/$defs/contact/properties/mailNickname/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema48.properties.mailNickname,data:data30};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -3348,11 +4404,8 @@ vErrors.push(err69);
 errors++;
 }
 }
-if(data25.displayName !== undefined){
-let data31 = data25.displayName;
-if(typeof data31 === "string"){
-if(func2(data31) > 256){
-const err70 = {instancePath:instancePath+"/contacts/" + i6+"/displayName",schemaPath:"#/$defs/contact/properties/displayName/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",schema:256,parentSchema:schema41.properties.displayName,data:data31};
+else {
+const err70 = {instancePath:instancePath+"/contacts/" + i6+"/mailNickname",schemaPath:"#/$defs/contact/properties/mailNickname/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.mailNickname.type,parentSchema:schema48.properties.mailNickname,data:data30};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -3361,8 +4414,12 @@ vErrors.push(err70);
 }
 errors++;
 }
-if(!pattern4.test(data31)){
-const err71 = {instancePath:instancePath+"/contacts/" + i6+"/displayName",schemaPath:"#/$defs/contact/properties/displayName/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema41.properties.displayName,data:data31};
+}
+if(data23.targetAddress !== undefined){
+let data31 = data23.targetAddress;
+if(typeof data31 === "string"){
+if(func2(data31) > 512){
+const err71 = {instancePath:instancePath+"/contacts/" + i6+"/targetAddress",schemaPath:"#/$defs/contact/properties/targetAddress/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters",schema:512,parentSchema:schema48.properties.targetAddress,data:data31};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -3371,9 +4428,8 @@ vErrors.push(err71);
 }
 errors++;
 }
-}
-else {
-const err72 = {instancePath:instancePath+"/contacts/" + i6+"/displayName",schemaPath:"#/$defs/contact/properties/displayName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.properties.displayName.type,parentSchema:schema41.properties.displayName,data:data31};
+if(func2(data31) < 1){
+const err72 = {instancePath:instancePath+"/contacts/" + i6+"/targetAddress",schemaPath:"#/$defs/contact/properties/targetAddress/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema48.properties.targetAddress,data:data31};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -3383,11 +4439,8 @@ vErrors.push(err72);
 errors++;
 }
 }
-if(data25.mailNickname !== undefined){
-let data32 = data25.mailNickname;
-if(typeof data32 === "string"){
-if(func2(data32) > 64){
-const err73 = {instancePath:instancePath+"/contacts/" + i6+"/mailNickname",schemaPath:"#/$defs/contact/properties/mailNickname/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema41.properties.mailNickname,data:data32};
+else {
+const err73 = {instancePath:instancePath+"/contacts/" + i6+"/targetAddress",schemaPath:"#/$defs/contact/properties/targetAddress/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.targetAddress.type,parentSchema:schema48.properties.targetAddress,data:data31};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -3396,8 +4449,16 @@ vErrors.push(err73);
 }
 errors++;
 }
-if(func2(data32) < 1){
-const err74 = {instancePath:instancePath+"/contacts/" + i6+"/mailNickname",schemaPath:"#/$defs/contact/properties/mailNickname/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema41.properties.mailNickname,data:data32};
+}
+if(data23.proxyAddresses !== undefined){
+let data32 = data23.proxyAddresses;
+if(Array.isArray(data32)){
+const len7 = data32.length;
+for(let i7=0; i7<len7; i7++){
+let data33 = data32[i7];
+if(typeof data33 === "string"){
+if(func2(data33) > 520){
+const err74 = {instancePath:instancePath+"/contacts/" + i6+"/proxyAddresses/" + i7,schemaPath:"#/$defs/contact/properties/proxyAddresses/items/maxLength",keyword:"maxLength",params:{limit: 520},message:"must NOT have more than 520 characters",schema:520,parentSchema:schema48.properties.proxyAddresses.items,data:data33};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -3406,8 +4467,8 @@ vErrors.push(err74);
 }
 errors++;
 }
-if(!pattern4.test(data32)){
-const err75 = {instancePath:instancePath+"/contacts/" + i6+"/mailNickname",schemaPath:"#/$defs/contact/properties/mailNickname/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema41.properties.mailNickname,data:data32};
+if(func2(data33) < 1){
+const err75 = {instancePath:instancePath+"/contacts/" + i6+"/proxyAddresses/" + i7,schemaPath:"#/$defs/contact/properties/proxyAddresses/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema48.properties.proxyAddresses.items,data:data33};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -3418,7 +4479,7 @@ errors++;
 }
 }
 else {
-const err76 = {instancePath:instancePath+"/contacts/" + i6+"/mailNickname",schemaPath:"#/$defs/contact/properties/mailNickname/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.properties.mailNickname.type,parentSchema:schema41.properties.mailNickname,data:data32};
+const err76 = {instancePath:instancePath+"/contacts/" + i6+"/proxyAddresses/" + i7,schemaPath:"#/$defs/contact/properties/proxyAddresses/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.proxyAddresses.items.type,parentSchema:schema48.properties.proxyAddresses.items,data:data33};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -3428,11 +4489,9 @@ vErrors.push(err76);
 errors++;
 }
 }
-if(data25.targetAddress !== undefined){
-let data33 = data25.targetAddress;
-if(typeof data33 === "string"){
-if(func2(data33) > 512){
-const err77 = {instancePath:instancePath+"/contacts/" + i6+"/targetAddress",schemaPath:"#/$defs/contact/properties/targetAddress/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters",schema:512,parentSchema:schema41.properties.targetAddress,data:data33};
+}
+else {
+const err77 = {instancePath:instancePath+"/contacts/" + i6+"/proxyAddresses",schemaPath:"#/$defs/contact/properties/proxyAddresses/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema48.properties.proxyAddresses.type,parentSchema:schema48.properties.proxyAddresses,data:data32};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -3441,8 +4500,10 @@ vErrors.push(err77);
 }
 errors++;
 }
-if(func2(data33) < 1){
-const err78 = {instancePath:instancePath+"/contacts/" + i6+"/targetAddress",schemaPath:"#/$defs/contact/properties/targetAddress/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema41.properties.targetAddress,data:data33};
+}
+}
+else {
+const err78 = {instancePath:instancePath+"/contacts/" + i6,schemaPath:"#/$defs/contact/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema48.type,parentSchema:schema48,data:data23};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -3452,8 +4513,9 @@ vErrors.push(err78);
 errors++;
 }
 }
+}
 else {
-const err79 = {instancePath:instancePath+"/contacts/" + i6+"/targetAddress",schemaPath:"#/$defs/contact/properties/targetAddress/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.properties.targetAddress.type,parentSchema:schema41.properties.targetAddress,data:data33};
+const err79 = {instancePath:instancePath+"/contacts",schemaPath:"#/properties/contacts/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.contacts.type,parentSchema:schema31.properties.contacts,data:data22};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -3463,15 +4525,19 @@ vErrors.push(err79);
 errors++;
 }
 }
-if(data25.proxyAddresses !== undefined){
-let data34 = data25.proxyAddresses;
+if(data.tests !== undefined){
+let data34 = data.tests;
 if(Array.isArray(data34)){
-const len7 = data34.length;
-for(let i7=0; i7<len7; i7++){
-let data35 = data34[i7];
-if(typeof data35 === "string"){
-if(func2(data35) > 520){
-const err80 = {instancePath:instancePath+"/contacts/" + i6+"/proxyAddresses/" + i7,schemaPath:"#/$defs/contact/properties/proxyAddresses/items/maxLength",keyword:"maxLength",params:{limit: 520},message:"must NOT have more than 520 characters",schema:520,parentSchema:schema41.properties.proxyAddresses.items,data:data35};
+const len8 = data34.length;
+for(let i8=0; i8<len8; i8++){
+if(!(validate31(data34[i8], {instancePath:instancePath+"/tests/" + i8,parentData:data34,parentDataProperty:i8,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err80 = {instancePath:instancePath+"/tests",schemaPath:"#/properties/tests/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.tests.type,parentSchema:schema31.properties.tests,data:data34};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -3480,8 +4546,13 @@ vErrors.push(err80);
 }
 errors++;
 }
-if(func2(data35) < 1){
-const err81 = {instancePath:instancePath+"/contacts/" + i6+"/proxyAddresses/" + i7,schemaPath:"#/$defs/contact/properties/proxyAddresses/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema41.properties.proxyAddresses.items,data:data35};
+}
+if(data.lint !== undefined){
+let data36 = data.lint;
+if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
+for(const key8 in data36){
+if(!(key8 === "rules")){
+const err81 = {instancePath:instancePath+"/lint",schemaPath:"#/properties/lint/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.lint,data:data36};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -3491,8 +4562,14 @@ vErrors.push(err81);
 errors++;
 }
 }
-else {
-const err82 = {instancePath:instancePath+"/contacts/" + i6+"/proxyAddresses/" + i7,schemaPath:"#/$defs/contact/properties/proxyAddresses/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.properties.proxyAddresses.items.type,parentSchema:schema41.properties.proxyAddresses.items,data:data35};
+if(data36.rules !== undefined){
+let data37 = data36.rules;
+if(data37 && typeof data37 == "object" && !Array.isArray(data37)){
+for(const key9 in data37){
+const _errs82 = errors;
+if(typeof key9 === "string"){
+if(!pattern34.test(key9)){
+const err82 = {instancePath:instancePath+"/lint/rules",schemaPath:"#/properties/lint/properties/rules/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9-]*$"},message:"must match pattern \""+"^[a-z][a-z0-9-]*$"+"\"",schema:"^[a-z][a-z0-9-]*$",parentSchema:schema31.properties.lint.properties.rules.propertyNames,data:key9,propertyName:key9};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -3502,9 +4579,9 @@ vErrors.push(err82);
 errors++;
 }
 }
-}
-else {
-const err83 = {instancePath:instancePath+"/contacts/" + i6+"/proxyAddresses",schemaPath:"#/$defs/contact/properties/proxyAddresses/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema41.properties.proxyAddresses.type,parentSchema:schema41.properties.proxyAddresses,data:data34};
+var valid29 = _errs82 === errors;
+if(!valid29){
+const err83 = {instancePath:instancePath+"/lint/rules",schemaPath:"#/properties/lint/properties/rules/propertyNames",keyword:"propertyNames",params:{propertyName: key9},message:"property name must be valid",schema:schema31.properties.lint.properties.rules.propertyNames,parentSchema:schema31.properties.lint.properties.rules,data:data37};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -3514,9 +4591,10 @@ vErrors.push(err83);
 errors++;
 }
 }
-}
-else {
-const err84 = {instancePath:instancePath+"/contacts/" + i6,schemaPath:"#/$defs/contact/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema41.type,parentSchema:schema41,data:data25};
+for(const key10 in data37){
+let data38 = data37[key10];
+if(!(((data38 === "off") || (data38 === "warning")) || (data38 === "error"))){
+const err84 = {instancePath:instancePath+"/lint/rules/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/severitySetting/enum",keyword:"enum",params:{allowedValues: schema51.enum},message:"must be equal to one of the allowed values",schema:schema51.enum,parentSchema:schema51,data:data38};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -3528,7 +4606,7 @@ errors++;
 }
 }
 else {
-const err85 = {instancePath:instancePath+"/contacts",schemaPath:"#/properties/contacts/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.contacts.type,parentSchema:schema31.properties.contacts,data:data24};
+const err85 = {instancePath:instancePath+"/lint/rules",schemaPath:"#/properties/lint/properties/rules/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.lint.properties.rules.type,parentSchema:schema31.properties.lint.properties.rules,data:data37};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -3538,19 +4616,9 @@ vErrors.push(err85);
 errors++;
 }
 }
-if(data.tests !== undefined){
-let data36 = data.tests;
-if(Array.isArray(data36)){
-const len8 = data36.length;
-for(let i8=0; i8<len8; i8++){
-if(!(validate27(data36[i8], {instancePath:instancePath+"/tests/" + i8,parentData:data36,parentDataProperty:i8,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
-errors = vErrors.length;
-}
-}
 }
 else {
-const err86 = {instancePath:instancePath+"/tests",schemaPath:"#/properties/tests/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.tests.type,parentSchema:schema31.properties.tests,data:data36};
+const err86 = {instancePath:instancePath+"/lint",schemaPath:"#/properties/lint/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.lint.type,parentSchema:schema31.properties.lint,data:data36};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -3560,95 +4628,14 @@ vErrors.push(err86);
 errors++;
 }
 }
-if(data.lint !== undefined){
-let data38 = data.lint;
-if(data38 && typeof data38 == "object" && !Array.isArray(data38)){
-for(const key9 in data38){
-if(!(key9 === "rules")){
-const err87 = {instancePath:instancePath+"/lint",schemaPath:"#/properties/lint/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.lint,data:data38};
+}
+else {
+const err87 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data};
 if(vErrors === null){
 vErrors = [err87];
 }
 else {
 vErrors.push(err87);
-}
-errors++;
-}
-}
-if(data38.rules !== undefined){
-let data39 = data38.rules;
-if(data39 && typeof data39 == "object" && !Array.isArray(data39)){
-for(const key10 in data39){
-const _errs89 = errors;
-if(typeof key10 === "string"){
-if(!pattern23.test(key10)){
-const err88 = {instancePath:instancePath+"/lint/rules",schemaPath:"#/properties/lint/properties/rules/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9-]*$"},message:"must match pattern \""+"^[a-z][a-z0-9-]*$"+"\"",schema:"^[a-z][a-z0-9-]*$",parentSchema:schema31.properties.lint.properties.rules.propertyNames,data:key10,propertyName:key10};
-if(vErrors === null){
-vErrors = [err88];
-}
-else {
-vErrors.push(err88);
-}
-errors++;
-}
-}
-var valid31 = _errs89 === errors;
-if(!valid31){
-const err89 = {instancePath:instancePath+"/lint/rules",schemaPath:"#/properties/lint/properties/rules/propertyNames",keyword:"propertyNames",params:{propertyName: key10},message:"property name must be valid",schema:schema31.properties.lint.properties.rules.propertyNames,parentSchema:schema31.properties.lint.properties.rules,data:data39};
-if(vErrors === null){
-vErrors = [err89];
-}
-else {
-vErrors.push(err89);
-}
-errors++;
-}
-}
-for(const key11 in data39){
-let data40 = data39[key11];
-if(!(((data40 === "off") || (data40 === "warning")) || (data40 === "error"))){
-const err90 = {instancePath:instancePath+"/lint/rules/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/severitySetting/enum",keyword:"enum",params:{allowedValues: schema44.enum},message:"must be equal to one of the allowed values",schema:schema44.enum,parentSchema:schema44,data:data40};
-if(vErrors === null){
-vErrors = [err90];
-}
-else {
-vErrors.push(err90);
-}
-errors++;
-}
-}
-}
-else {
-const err91 = {instancePath:instancePath+"/lint/rules",schemaPath:"#/properties/lint/properties/rules/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.lint.properties.rules.type,parentSchema:schema31.properties.lint.properties.rules,data:data39};
-if(vErrors === null){
-vErrors = [err91];
-}
-else {
-vErrors.push(err91);
-}
-errors++;
-}
-}
-}
-else {
-const err92 = {instancePath:instancePath+"/lint",schemaPath:"#/properties/lint/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.lint.type,parentSchema:schema31.properties.lint,data:data38};
-if(vErrors === null){
-vErrors = [err92];
-}
-else {
-vErrors.push(err92);
-}
-errors++;
-}
-}
-}
-else {
-const err93 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data};
-if(vErrors === null){
-vErrors = [err93];
-}
-else {
-vErrors.push(err93);
 }
 errors++;
 }

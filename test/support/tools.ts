@@ -6,7 +6,8 @@ import { delimiter, join } from 'node:path';
 /**
  * The real programs the integration tests run. Debian puts the Postfix and slapd
  * daemons in /usr/sbin, which is not in every user's PATH, so that is searched too.
- * .ci/install-system-packages.sh installs all of them.
+ * .ci/install-system-packages.sh installs all of them (BIND's named and named-checkzone
+ * from Debian's bind9 and bind9-utils).
  */
 export type ToolName =
   | 'postmap'
@@ -19,7 +20,9 @@ export type ToolName =
   | 'slaptest'
   | 'ldapadd'
   | 'ldapsearch'
-  | 'swaks';
+  | 'swaks'
+  | 'named'
+  | 'named-checkzone';
 
 const EXTRA_DIRS = ['/usr/sbin', '/usr/bin', '/sbin', '/bin'];
 const warned = new Set<string>();

@@ -15,6 +15,7 @@ export interface CommandEntry {
 export const commands = {
   build: { synopsis: SYNOPSES.build, load: async () => (await import('./build.js')).buildCommand },
   deploy: { synopsis: SYNOPSES.deploy, load: async () => (await import('./deploy.js')).deployCommand },
+  'dns-check': { synopsis: SYNOPSES['dns-check'], load: async () => (await import('./dns-check.js')).dnsCheckCommand },
   graph: { synopsis: SYNOPSES.graph, load: async () => (await import('./graph.js')).graphCommand },
   import: { synopsis: SYNOPSES.import, load: async () => (await import('./import.js')).importCommand },
   init: { synopsis: SYNOPSES.init, load: async () => (await import('./init.js')).initCommand },

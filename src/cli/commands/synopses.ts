@@ -4,8 +4,9 @@
  * when it runs).
  */
 export const SYNOPSES = {
-  build: 'build FILE --out DIR [--target postfix,exchange,ldif,csv,routes] [--check]',
+  build: 'build FILE --out DIR [--target postfix,exchange,ldif,csv,routes,dns] [--check]',
   deploy: 'deploy postfix DIR [--system NAME] [-c CONFIG_DIR] [--map-dir D] [--map-type hash|lmdb] [--dry-run]',
+  'dns-check': 'dns-check FILE --resolver HOST:PORT [--domain D] [--format text|json]   compare published MX, SPF, DMARC with the model',
   graph: 'graph FILE     [--format mermaid|dot]',
   import: 'import postfix DIR|main.cf [--out FILE] | import csvde FILE [--out FILE]',
   init: 'init (--share DOMAIN --with NAME=HOST ... | --method 2 --remote DOMAIN=HOST ...) [--gateway SPEC] [--out FILE]',
