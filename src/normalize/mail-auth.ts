@@ -2,6 +2,7 @@ import type { Path } from '../diagnostics/diagnostic.js';
 import type { Config } from '../model/model.js';
 import type { DomainDns, MxHostDecl, SendingDecl } from '../model/mail-auth.js';
 import { parseDomain } from './address.js';
+import { items } from './items.js';
 
 /** A host name as DNS compares it: lower case, A-label, no trailing dot. */
 export function dnsName(name: string): string {
@@ -12,7 +13,7 @@ export function dnsName(name: string): string {
 /** The DNS side of a declared domain (docs/dns.md). */
 export function domainDns(d: Config.Domain, base: Path): DomainDns {
   // an MX list without preferences gets 10, 20, ... in the order written (RFC 5321 5.1)
-  const mx: MxHostDecl[] | undefined = d.mx?.map((m, i) =>
+  const mx: MxHostDecl[] | undefined = d.mx && items(d.mx, (m, i) =>
     typeof m === 'string'
       ? { host: dnsName(m), preference: 10 * (i + 1), path: [...base, 'mx', i] }
       : { host: dnsName(m.host), preference: m.preference ?? 10 * (i + 1), path: [...base, 'mx', i] },
@@ -29,8 +30,8 @@ export function domainDns(d: Config.Domain, base: Path): DomainDns {
             policy: dm.policy,
             ...(dm.subdomainPolicy !== undefined ? { subdomainPolicy: dm.subdomainPolicy } : {}),
             ...(dm.percent !== undefined ? { percent: dm.percent } : {}),
-            rua: [...(dm.rua ?? [])],
-            ruf: [...(dm.ruf ?? [])],
+            rua: items(dm.rua, (x) => x),
+            ruf: items(dm.ruf, (x) => x),
             ...(dm.adkim !== undefined ? { adkim: dm.adkim } : {}),
             ...(dm.aspf !== undefined ? { aspf: dm.aspf } : {}),
             path: [...base, 'dmarc'],
@@ -38,7 +39,7 @@ export function domainDns(d: Config.Domain, base: Path): DomainDns {
         }
       : {}),
     published: {
-      ...(p?.mx ? { mx: p.mx.map((h, i) => ({ host: dnsName(h), path: [...base, 'published', 'mx', i] })) } : {}),
+      ...(p?.mx ? { mx: items(p.mx, (h, i) => ({ host: dnsName(h), path: [...base, 'published', 'mx', i] })) } : {}),
       ...(p?.spf !== undefined ? { spf: { record: p.spf, path: [...base, 'published', 'spf'] } } : {}),
       ...(p?.dmarc !== undefined ? { dmarc: { record: p.dmarc, path: [...base, 'published', 'dmarc'] } } : {}),
     },
@@ -49,13 +50,13 @@ export function domainDns(d: Config.Domain, base: Path): DomainDns {
 /** What a system sends as the organisation's domains. */
 export function sending(s: Config.Sending, base: Path): SendingDecl {
   return {
-    domains: s.domains.map((name, i) => {
+    domains: items(s.domains, (name, i) => {
       const { error: _e, ...domain } = parseDomain(name);
       return { domain, path: [...base, 'domains', i] };
     }),
-    ip: (s.ip ?? []).map((value, i) => ({ value, path: [...base, 'ip', i] })),
-    spf: (s.spf ?? []).map((mechanism, i) => ({ mechanism, path: [...base, 'spf', i] })),
-    dkim: (s.dkim ?? []).map((selector, i) => ({ selector, path: [...base, 'dkim', i] })),
+    ip: items(s.ip, (value, i) => ({ value, path: [...base, 'ip', i] })),
+    spf: items(s.spf, (mechanism, i) => ({ mechanism, path: [...base, 'spf', i] })),
+    dkim: items(s.dkim, (selector, i) => ({ selector, path: [...base, 'dkim', i] })),
     path: base,
   };
 }

@@ -17,6 +17,7 @@ import {
   type SystemDecl,
 } from '../model/model.js';
 import { parseAddress, parseDomain, parseHost } from './address.js';
+import { items } from './items.js';
 import { domainDns, sending } from './mail-auth.js';
 
 /**
@@ -181,15 +182,6 @@ function system(name: string, s: Config.System, fileLines: readonly MailboxFileL
     srs: s.srs ?? false,
     path: base,
   };
-}
-
-/** Maps a list's items, skipping the holes the validate stage left; `j` is the item's index in the file. */
-function items<T, U>(list: readonly (T | undefined)[] | undefined, f: (item: T, j: number) => U): U[] {
-  const out: U[] = [];
-  (list ?? []).forEach((item, j) => {
-    if (item !== undefined) out.push(f(item, j));
-  });
-  return out;
 }
 
 /** Strips an `smtp:`/`SMTP:` prefix; the upper-case form marks the primary address. */

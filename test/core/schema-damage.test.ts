@@ -201,4 +201,17 @@ describe('an optional value or a list item that fails is left out by itself', ()
     expect(loaded.model?.tests[0]).toMatchObject({ path: ['tests', 0], expect: { kind: 'delivered', target: 'unix' } });
     expect(findings(loaded)).toEqual(expect.arrayContaining([at('schema', ['tests', 0, 'expect', 'status']), at('test-failed', ['tests', 0, 'expect'])]));
   });
+
+  it('null items in the DNS lists (sends, mx, published, dmarc reports): each left out by itself, no crash', () => {
+    // found by schema-mutation.property.test.ts: a hole in sends.ip reached the normalizer
+    const loaded = loadEdited((c) => {
+      c.systems.exchange.sends = { domains: ['xo.one', null], ip: [null, '192.0.2.1'], spf: [null], dkim: [null, 'sel1'] };
+      c.domains['xo.one'] = { mx: [null, 'mail.xo.one'], dmarc: { policy: 'none', rua: [null] }, published: { mx: [null] } };
+    });
+    const sends = loaded.model?.systems.get('exchange')?.sends;
+    expect(sends?.ip.map((x) => [x.value, x.path])).toEqual([['192.0.2.1', ['systems', 'exchange', 'sends', 'ip', 1]]]);
+    expect(sends?.dkim.map((x) => x.selector)).toEqual(['sel1']);
+    expect(sends?.domains.map((x) => x.path)).toEqual([['systems', 'exchange', 'sends', 'domains', 0]]);
+    expect(findings(loaded)).toContain(at('schema', ['systems', 'exchange', 'sends', 'ip', 0]));
+  });
 });
