@@ -164,6 +164,62 @@ export interface System {
    * Items: Path of a mailbox file.
    */
   mailboxFiles?: string[];
+  directory?: DirectorySource;
+}
+/**
+ * Where this system's recipients come from: a directory read into a snapshot by `chainmail import ldap`, or looked up live by a Postfix gateway (docs/directory.md).
+ *
+ * @public
+ */
+export interface DirectorySource {
+  /**
+   * The directory server: ldap://host[:port] or ldaps://host[:port] (no path, no credentials).
+   */
+  url: string;
+  /**
+   * Where the search starts, e.g. dc=xo,dc=one (subtree search).
+   */
+  baseDn: string;
+  /**
+   * RFC 4515 search filter selecting the recipients. Default (proxyAddresses=smtp:*).
+   */
+  filter?: string;
+  /**
+   * The multi-valued attribute holding the addresses, SMTP: primary and smtp: secondary. Default proxyAddresses.
+   */
+  addressAttribute?: string;
+  /**
+   * The attribute that makes an entry a contact or mail user whose mail is rewritten to it. Default targetAddress.
+   */
+  targetAttribute?: string;
+  /**
+   * The DN to bind as (simple bind); without it the search is anonymous.
+   */
+  bindDn?: string;
+  /**
+   * The environment variable that holds the bind password.
+   */
+  passwordEnv?: string;
+  /**
+   * A file (relative to this YAML file) whose first line is the bind password.
+   */
+  passwordFile?: string;
+  /**
+   * PEM file (relative to this YAML file) with the CA certificate(s) that sign the server's certificate, for ldaps:// and startTls.
+   */
+  ca?: string;
+  /**
+   * Upgrade an ldap:// connection with StartTLS (RFC 4511 section 4.14) before binding.
+   */
+  startTls?: boolean;
+  /**
+   * The file (relative to this YAML file) that `chainmail import ldap` writes and this file includes.
+   */
+  snapshot?: string;
+  /**
+   * How a Postfix gateway checks this system's recipients: static (default: compiled maps from the snapshot) or ldap (ldap_table(5) files that query the directory live).
+   */
+  lookups?: 'static' | 'ldap';
 }
 /**
  * A recipient policy of one system.

@@ -1,5 +1,5 @@
 import type { Path, Target } from '../diagnostics/diagnostic.js';
-import type { ChainmailFile } from './config.generated.js';
+import type { ChainmailFile, DirectorySource } from './config.generated.js';
 
 export type { ChainmailFile } from './config.generated.js';
 export type * as Config from './config.generated.js';
@@ -82,6 +82,8 @@ export interface SystemDecl {
   /** True when the system has a `mailboxes` or `mailboxFiles` key (an empty list counts). */
   readonly listsRecipients: boolean;
   readonly mailboxes: readonly MailboxDecl[];
+  /** Where the recipients come from (`directory:`), as written; docs/directory.md. */
+  readonly directory?: DirectorySource;
   readonly path: Path;
 }
 

@@ -171,6 +171,7 @@ function system(name: string, s: Config.System, fileLines: readonly MailboxFileL
     ...(s.localTransport !== undefined ? { localTransport: s.localTransport } : {}),
     listsRecipients: s.mailboxes !== undefined || s.mailboxFiles !== undefined,
     mailboxes,
+    ...(s.directory !== undefined ? { directory: s.directory } : {}),
     path: base,
   };
 }

@@ -5,24 +5,28 @@ import { createRequire } from 'node:module';
 // the standalone code requires ajv runtime helpers (ucs2length, formats)
 const require = createRequire(import.meta.url);
 /** sha256 of JSON.stringify(schema) this validator was generated from. */
-export const SCHEMA_SHA256 = '82b10bc2e8b309f2225f83459462beee1f16376863b5d3a15008693a22172e6b';
+export const SCHEMA_SHA256 = 'e122200803318453b3a92f2872e8944f819f99593f80595e20b05fdcb6572d67';
 
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://chainmail.dev/schemas/chainmail.schema.json","title":"ChainmailFile","description":"A chainmail file: the mail systems of one organisation that share SMTP address spaces (Microsoft KB 321721), their recipient policies, connectors, contacts, chains and route tests.","type":"object","additionalProperties":false,"properties":{"version":{"description":"Version of the chainmail file format. Only 1 exists. Required in the main file, optional in included files.","const":1},"name":{"description":"A name for the organisation, used in reports.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"include":{"description":"Other chainmail files (paths relative to this file) whose domains, systems, policies, connectors, chains, contacts and tests are merged into this one.","type":"array","items":{"type":"string","minLength":1,"description":"Path of a YAML file to include, relative to this file."}},"directory":{"description":"The Active Directory that holds the contacts (method 2).","type":"object","additionalProperties":false,"required":["baseDn"],"properties":{"baseDn":{"description":"Distinguished name under which contacts are created, e.g. dc=xo,dc=one.","type":"string","minLength":1,"pattern":"^[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*(?:,[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*)*$"}}},"domains":{"description":"Every address space (domain) mentioned anywhere in the file, declared once. Unicode (IDN) names are allowed and normalised to A-labels.","type":"object","propertyNames":{"minLength":1,"maxLength":253},"additionalProperties":{"$ref":"#/$defs/domain"}},"systems":{"description":"Every mail system that takes part, by name.","type":"object","propertyNames":{"pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"},"additionalProperties":{"$ref":"#/$defs/system"}},"policies":{"description":"Recipient policies: which address spaces a system accepts, and whether it is authoritative for them.","type":"array","items":{"$ref":"#/$defs/policy"}},"connectors":{"description":"SMTP connectors: where a system sends mail for an address space it does not deliver itself.","type":"array","items":{"$ref":"#/$defs/connector"}},"chains":{"description":"The intent: which systems share which domains, in which order. The first forwards unresolved recipients to the second, and so on; the last is authoritative and bounces.","type":"array","items":{"$ref":"#/$defs/chain"}},"contacts":{"description":"Method 2: mail-enabled contacts in the directory of an Exchange system, each forwarding to its targetAddress.","type":"array","items":{"$ref":"#/$defs/contact"}},"tests":{"description":"Route assertions, run by `chainmail test` and reported by lint as test-failed.","type":"array","items":{"$ref":"#/$defs/routeTest"}},"lint":{"description":"Per-file lint settings.","type":"object","additionalProperties":false,"properties":{"rules":{"description":"Severity per rule id: off, warning or error.","type":"object","propertyNames":{"pattern":"^[a-z][a-z0-9-]*$"},"additionalProperties":{"$ref":"#/$defs/severitySetting"}}}}},"$defs":{"severitySetting":{"description":"off, warning or error.","enum":["off","warning","error"]},"domain":{"description":"An address space declaration.","type":"object","additionalProperties":false,"properties":{"description":{"description":"Free text shown in reports.","type":"string","maxLength":1000,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"remote":{"description":"true when the domain is hosted outside the organisation (method 2): it must never be authoritative here.","type":"boolean","default":false}}},"hostSpec":{"description":"How to reach a host: a name (MX lookup), or \"[name-or-ip]\" (no MX lookup), optionally followed by :port.","type":"string","minLength":1,"maxLength":300},"mailboxEntry":{"description":"A recipient this system delivers itself: an address, or an object with aliases.","oneOf":[{"type":"string","minLength":1,"maxLength":512,"description":"The mailbox address."},{"type":"object","additionalProperties":false,"required":["address"],"properties":{"address":{"description":"The mailbox's primary address.","type":"string","minLength":1,"maxLength":512},"aliases":{"description":"Further addresses that deliver to this mailbox.","type":"array","items":{"type":"string","minLength":1,"maxLength":512,"description":"An alias address."}}}}]},"system":{"description":"A mail system of the organisation.","type":"object","additionalProperties":false,"required":["kind","host"],"properties":{"kind":{"description":"What software runs it: exchange, postfix, relay (chainmail's embedded relay) or other.","enum":["exchange","postfix","relay","other"]},"host":{"$ref":"#/$defs/hostSpec","description":"How other systems reach it: a name (MX lookup) or \"[ip-or-name]\" (no MX lookup)."},"port":{"description":"SMTP port, default 25.","type":"integer","minimum":1,"maximum":65535},"gateway":{"description":"true when this system receives mail from the internet (an MX) for the domains it accepts.","type":"boolean"},"hopLimit":{"description":"Maximum number of Received: headers before the system stops a message as looping. Default: exchange 20, postfix 50, relay 50, other 30.","type":"integer","minimum":1,"maximum":1000},"forwardUnresolvedTo":{"description":"Exchange \"Forward all mail with unresolved recipients to host\" (Postfix fallback_transport): a system name or host. Must be null on systems in a chain.","type":["string","null"],"minLength":1},"localTransport":{"description":"Postfix only: the transport(5) entry that delivers this system's own mailboxes, e.g. \"local:\" (default), \"lmtp:unix:private/dovecot-lmtp\", \"virtual:\".","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"mailboxes":{"description":"Recipients this system delivers itself. Having this key (even empty) means the system lists its recipients.","type":"array","items":{"$ref":"#/$defs/mailboxEntry"}},"mailboxFiles":{"description":"Files (relative to the YAML file) with one mailbox address per line; '#' starts a comment.","type":"array","items":{"type":"string","minLength":1,"description":"Path of a mailbox file."}}}},"policyAddress":{"description":"One SMTP address space of a recipient policy.","type":"object","additionalProperties":false,"required":["space"],"properties":{"space":{"description":"The address space with a leading @, e.g. \"@example.com\".","type":"string","pattern":"^@","minLength":2},"primary":{"description":"Whether this is the policy's primary SMTP address space (the reply address it stamps).","type":"boolean"},"authoritative":{"description":"The check box \"This Exchange Organization is responsible for all mail delivery to this address\": true = unknown recipients are bounced here.","type":"boolean"}}},"policy":{"description":"A recipient policy of one system.","type":"object","additionalProperties":false,"required":["name","system","addresses"],"properties":{"name":{"description":"Policy name, unique per system.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The system the policy belongs to.","type":"string","minLength":1},"default":{"description":"true for the system's Default Policy (at most one per system).","type":"boolean"},"filter":{"description":"LDAP filter selecting the recipients the policy stamps; null is the NULL filter (no recipient types).","type":["string","null"],"maxLength":2000,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"addresses":{"description":"The SMTP address spaces of the policy.","type":"array","minItems":1,"items":{"$ref":"#/$defs/policyAddress"}}}},"connector":{"description":"An SMTP connector (Exchange) or transport route (Postfix).","type":"object","additionalProperties":false,"required":["name","system","addressSpaces"],"properties":{"name":{"description":"Connector name.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The bridgehead system(s) that use the connector.","oneOf":[{"type":"string","minLength":1,"description":"One bridgehead system."},{"type":"array","minItems":1,"items":{"type":"string","minLength":1,"description":"A bridgehead system."},"description":"Several bridgehead systems."}]},"addressSpaces":{"description":"Domains (without @) the connector carries; \"*\" means every other domain.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"maxLength":253,"description":"A domain, or *."}},"to":{"description":"The system of this file that the connector delivers to.","type":"string","minLength":1},"smartHosts":{"description":"Hosts outside this file to deliver to, tried in order: \"[192.168.1.10]\", \"backup.example.net:2525\".","type":"array","minItems":1,"items":{"$ref":"#/$defs/hostSpec"}},"allowRelay":{"description":"\"Allow messages to be relayed to these domains\": required for shared and remote domains.","type":"boolean"}},"if":{"not":{"required":["to"]}},"then":{"required":["smartHosts"]},"dependentSchemas":{"to":{"not":{"required":["smartHosts"]}}}},"chain":{"description":"Systems that share domains, in forwarding order.","type":"object","additionalProperties":false,"required":["name","domains","order"],"properties":{"name":{"description":"Chain name.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"domains":{"description":"The shared domains.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"maxLength":253,"description":"A shared domain."}},"order":{"description":"The systems in forwarding order; the last one is authoritative and bounces unknown recipients.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"description":"A system name."}},"rejectUnknownAtGateway":{"description":"Reject unknown recipients at RCPT time on the first system (no backscatter). Default: true when every system in the chain lists its recipients.","type":"boolean"}}},"contact":{"description":"A mail-enabled contact (method 2).","type":"object","additionalProperties":false,"required":["cn","targetAddress"],"properties":{"cn":{"description":"Common name; the contact's RDN.","type":"string","minLength":1,"maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"ou":{"description":"Organisational unit (below directory.baseDn) the contact is created in; nested OUs as \"sub,top\".","type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The Exchange system whose directory holds the contact; optional when there is one exchange system.","type":"string","minLength":1},"givenName":{"description":"First name.","type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"sn":{"description":"Surname.","type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"displayName":{"description":"Display name; defaults to cn.","type":"string","maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"mailNickname":{"description":"Exchange alias; required (without it the E-mail Addresses tab does not appear).","type":"string","minLength":1,"maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"targetAddress":{"description":"Where mail to the contact really goes; also its primary SMTP address.","type":"string","minLength":1,"maxLength":512},"proxyAddresses":{"description":"The contact's secondary (smtp:) addresses in the organisation's own domains. A value with an SMTP: prefix is a primary.","type":"array","items":{"type":"string","minLength":1,"maxLength":520,"description":"An address, optionally prefixed smtp: or SMTP:."}}}},"routeTest":{"description":"A route assertion: where mail to an address must end up.","type":"object","additionalProperties":false,"required":["to","expect"],"properties":{"to":{"description":"The recipient address.","type":"string","minLength":1,"maxLength":512},"from":{"description":"Where the message enters: internet (default) or a system name.","type":"string","minLength":1},"expect":{"$ref":"#/$defs/expectation"}}},"expectation":{"description":"Exactly one outcome kind, and optionally the status.","type":"object","additionalProperties":false,"minProperties":1,"properties":{"delivered":{"description":"The system that delivers to a local mailbox.","type":"string","minLength":1},"bounced":{"description":"The system that bounces (NDR).","type":"string","minLength":1},"refused":{"description":"The system that refuses at RCPT time.","type":"string","minLength":1},"looped":{"description":"The message is stopped as a loop.","const":true},"external":{"description":"The host outside the organisation the message leaves to.","type":"string","minLength":1},"status":{"description":"Enhanced status code (RFC 3463), e.g. 5.1.1.","type":"string","pattern":"^[245]\\.[0-9]{1,3}\\.[0-9]{1,3}$"}},"maxProperties":2,"if":{"required":["status"]},"then":{"minProperties":2},"dependentSchemas":{"delivered":{"not":{"anyOf":[{"required":["bounced"]},{"required":["refused"]},{"required":["looped"]},{"required":["external"]}]}},"bounced":{"not":{"anyOf":[{"required":["delivered"]},{"required":["refused"]},{"required":["looped"]},{"required":["external"]}]}},"refused":{"not":{"anyOf":[{"required":["delivered"]},{"required":["bounced"]},{"required":["looped"]},{"required":["external"]}]}},"looped":{"not":{"anyOf":[{"required":["delivered"]},{"required":["bounced"]},{"required":["refused"]},{"required":["external"]}]}},"external":{"not":{"anyOf":[{"required":["delivered"]},{"required":["bounced"]},{"required":["refused"]},{"required":["looped"]}]}}}}},"required":["version"]};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://chainmail.dev/schemas/chainmail.schema.json","title":"ChainmailFile","description":"A chainmail file: the mail systems of one organisation that share SMTP address spaces (Microsoft KB 321721), their recipient policies, connectors, contacts, chains and route tests.","type":"object","additionalProperties":false,"properties":{"version":{"description":"Version of the chainmail file format. Only 1 exists. Required in the main file, optional in included files.","const":1},"name":{"description":"A name for the organisation, used in reports.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"include":{"description":"Other chainmail files (paths relative to this file) whose domains, systems, policies, connectors, chains, contacts and tests are merged into this one.","type":"array","items":{"type":"string","minLength":1,"description":"Path of a YAML file to include, relative to this file."}},"directory":{"description":"The Active Directory that holds the contacts (method 2).","type":"object","additionalProperties":false,"required":["baseDn"],"properties":{"baseDn":{"description":"Distinguished name under which contacts are created, e.g. dc=xo,dc=one.","type":"string","minLength":1,"pattern":"^[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*(?:,[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*)*$"}}},"domains":{"description":"Every address space (domain) mentioned anywhere in the file, declared once. Unicode (IDN) names are allowed and normalised to A-labels.","type":"object","propertyNames":{"minLength":1,"maxLength":253},"additionalProperties":{"$ref":"#/$defs/domain"}},"systems":{"description":"Every mail system that takes part, by name.","type":"object","propertyNames":{"pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"},"additionalProperties":{"$ref":"#/$defs/system"}},"policies":{"description":"Recipient policies: which address spaces a system accepts, and whether it is authoritative for them.","type":"array","items":{"$ref":"#/$defs/policy"}},"connectors":{"description":"SMTP connectors: where a system sends mail for an address space it does not deliver itself.","type":"array","items":{"$ref":"#/$defs/connector"}},"chains":{"description":"The intent: which systems share which domains, in which order. The first forwards unresolved recipients to the second, and so on; the last is authoritative and bounces.","type":"array","items":{"$ref":"#/$defs/chain"}},"contacts":{"description":"Method 2: mail-enabled contacts in the directory of an Exchange system, each forwarding to its targetAddress.","type":"array","items":{"$ref":"#/$defs/contact"}},"tests":{"description":"Route assertions, run by `chainmail test` and reported by lint as test-failed.","type":"array","items":{"$ref":"#/$defs/routeTest"}},"lint":{"description":"Per-file lint settings.","type":"object","additionalProperties":false,"properties":{"rules":{"description":"Severity per rule id: off, warning or error.","type":"object","propertyNames":{"pattern":"^[a-z][a-z0-9-]*$"},"additionalProperties":{"$ref":"#/$defs/severitySetting"}}}}},"$defs":{"severitySetting":{"description":"off, warning or error.","enum":["off","warning","error"]},"domain":{"description":"An address space declaration.","type":"object","additionalProperties":false,"properties":{"description":{"description":"Free text shown in reports.","type":"string","maxLength":1000,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"remote":{"description":"true when the domain is hosted outside the organisation (method 2): it must never be authoritative here.","type":"boolean","default":false}}},"hostSpec":{"description":"How to reach a host: a name (MX lookup), or \"[name-or-ip]\" (no MX lookup), optionally followed by :port.","type":"string","minLength":1,"maxLength":300},"mailboxEntry":{"description":"A recipient this system delivers itself: an address, or an object with aliases.","oneOf":[{"type":"string","minLength":1,"maxLength":512,"description":"The mailbox address."},{"type":"object","additionalProperties":false,"required":["address"],"properties":{"address":{"description":"The mailbox's primary address.","type":"string","minLength":1,"maxLength":512},"aliases":{"description":"Further addresses that deliver to this mailbox.","type":"array","items":{"type":"string","minLength":1,"maxLength":512,"description":"An alias address."}}}}]},"system":{"description":"A mail system of the organisation.","type":"object","additionalProperties":false,"required":["kind","host"],"properties":{"kind":{"description":"What software runs it: exchange, postfix, relay (chainmail's embedded relay) or other.","enum":["exchange","postfix","relay","other"]},"host":{"$ref":"#/$defs/hostSpec","description":"How other systems reach it: a name (MX lookup) or \"[ip-or-name]\" (no MX lookup)."},"port":{"description":"SMTP port, default 25.","type":"integer","minimum":1,"maximum":65535},"gateway":{"description":"true when this system receives mail from the internet (an MX) for the domains it accepts.","type":"boolean"},"hopLimit":{"description":"Maximum number of Received: headers before the system stops a message as looping. Default: exchange 20, postfix 50, relay 50, other 30.","type":"integer","minimum":1,"maximum":1000},"forwardUnresolvedTo":{"description":"Exchange \"Forward all mail with unresolved recipients to host\" (Postfix fallback_transport): a system name or host. Must be null on systems in a chain.","type":["string","null"],"minLength":1},"localTransport":{"description":"Postfix only: the transport(5) entry that delivers this system's own mailboxes, e.g. \"local:\" (default), \"lmtp:unix:private/dovecot-lmtp\", \"virtual:\".","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"mailboxes":{"description":"Recipients this system delivers itself. Having this key (even empty) means the system lists its recipients.","type":"array","items":{"$ref":"#/$defs/mailboxEntry"}},"mailboxFiles":{"description":"Files (relative to the YAML file) with one mailbox address per line; '#' starts a comment.","type":"array","items":{"type":"string","minLength":1,"description":"Path of a mailbox file."}},"directory":{"$ref":"#/$defs/directorySource","description":"Where this system's recipients come from: a directory read into a snapshot by `chainmail import ldap`, or looked up live by a Postfix gateway (docs/directory.md)."}}},"policyAddress":{"description":"One SMTP address space of a recipient policy.","type":"object","additionalProperties":false,"required":["space"],"properties":{"space":{"description":"The address space with a leading @, e.g. \"@example.com\".","type":"string","pattern":"^@","minLength":2},"primary":{"description":"Whether this is the policy's primary SMTP address space (the reply address it stamps).","type":"boolean"},"authoritative":{"description":"The check box \"This Exchange Organization is responsible for all mail delivery to this address\": true = unknown recipients are bounced here.","type":"boolean"}}},"policy":{"description":"A recipient policy of one system.","type":"object","additionalProperties":false,"required":["name","system","addresses"],"properties":{"name":{"description":"Policy name, unique per system.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The system the policy belongs to.","type":"string","minLength":1},"default":{"description":"true for the system's Default Policy (at most one per system).","type":"boolean"},"filter":{"description":"LDAP filter selecting the recipients the policy stamps; null is the NULL filter (no recipient types).","type":["string","null"],"maxLength":2000,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"addresses":{"description":"The SMTP address spaces of the policy.","type":"array","minItems":1,"items":{"$ref":"#/$defs/policyAddress"}}}},"connector":{"description":"An SMTP connector (Exchange) or transport route (Postfix).","type":"object","additionalProperties":false,"required":["name","system","addressSpaces"],"properties":{"name":{"description":"Connector name.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The bridgehead system(s) that use the connector.","oneOf":[{"type":"string","minLength":1,"description":"One bridgehead system."},{"type":"array","minItems":1,"items":{"type":"string","minLength":1,"description":"A bridgehead system."},"description":"Several bridgehead systems."}]},"addressSpaces":{"description":"Domains (without @) the connector carries; \"*\" means every other domain.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"maxLength":253,"description":"A domain, or *."}},"to":{"description":"The system of this file that the connector delivers to.","type":"string","minLength":1},"smartHosts":{"description":"Hosts outside this file to deliver to, tried in order: \"[192.168.1.10]\", \"backup.example.net:2525\".","type":"array","minItems":1,"items":{"$ref":"#/$defs/hostSpec"}},"allowRelay":{"description":"\"Allow messages to be relayed to these domains\": required for shared and remote domains.","type":"boolean"}},"if":{"not":{"required":["to"]}},"then":{"required":["smartHosts"]},"dependentSchemas":{"to":{"not":{"required":["smartHosts"]}}}},"chain":{"description":"Systems that share domains, in forwarding order.","type":"object","additionalProperties":false,"required":["name","domains","order"],"properties":{"name":{"description":"Chain name.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"domains":{"description":"The shared domains.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"maxLength":253,"description":"A shared domain."}},"order":{"description":"The systems in forwarding order; the last one is authoritative and bounces unknown recipients.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"description":"A system name."}},"rejectUnknownAtGateway":{"description":"Reject unknown recipients at RCPT time on the first system (no backscatter). Default: true when every system in the chain lists its recipients.","type":"boolean"}}},"contact":{"description":"A mail-enabled contact (method 2).","type":"object","additionalProperties":false,"required":["cn","targetAddress"],"properties":{"cn":{"description":"Common name; the contact's RDN.","type":"string","minLength":1,"maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"ou":{"description":"Organisational unit (below directory.baseDn) the contact is created in; nested OUs as \"sub,top\".","type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The Exchange system whose directory holds the contact; optional when there is one exchange system.","type":"string","minLength":1},"givenName":{"description":"First name.","type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"sn":{"description":"Surname.","type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"displayName":{"description":"Display name; defaults to cn.","type":"string","maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"mailNickname":{"description":"Exchange alias; required (without it the E-mail Addresses tab does not appear).","type":"string","minLength":1,"maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"targetAddress":{"description":"Where mail to the contact really goes; also its primary SMTP address.","type":"string","minLength":1,"maxLength":512},"proxyAddresses":{"description":"The contact's secondary (smtp:) addresses in the organisation's own domains. A value with an SMTP: prefix is a primary.","type":"array","items":{"type":"string","minLength":1,"maxLength":520,"description":"An address, optionally prefixed smtp: or SMTP:."}}}},"routeTest":{"description":"A route assertion: where mail to an address must end up.","type":"object","additionalProperties":false,"required":["to","expect"],"properties":{"to":{"description":"The recipient address.","type":"string","minLength":1,"maxLength":512},"from":{"description":"Where the message enters: internet (default) or a system name.","type":"string","minLength":1},"expect":{"$ref":"#/$defs/expectation"}}},"expectation":{"description":"Exactly one outcome kind, and optionally the status.","type":"object","additionalProperties":false,"minProperties":1,"properties":{"delivered":{"description":"The system that delivers to a local mailbox.","type":"string","minLength":1},"bounced":{"description":"The system that bounces (NDR).","type":"string","minLength":1},"refused":{"description":"The system that refuses at RCPT time.","type":"string","minLength":1},"looped":{"description":"The message is stopped as a loop.","const":true},"external":{"description":"The host outside the organisation the message leaves to.","type":"string","minLength":1},"status":{"description":"Enhanced status code (RFC 3463), e.g. 5.1.1.","type":"string","pattern":"^[245]\\.[0-9]{1,3}\\.[0-9]{1,3}$"}},"maxProperties":2,"if":{"required":["status"]},"then":{"minProperties":2},"dependentSchemas":{"delivered":{"not":{"anyOf":[{"required":["bounced"]},{"required":["refused"]},{"required":["looped"]},{"required":["external"]}]}},"bounced":{"not":{"anyOf":[{"required":["delivered"]},{"required":["refused"]},{"required":["looped"]},{"required":["external"]}]}},"refused":{"not":{"anyOf":[{"required":["delivered"]},{"required":["bounced"]},{"required":["looped"]},{"required":["external"]}]}},"looped":{"not":{"anyOf":[{"required":["delivered"]},{"required":["bounced"]},{"required":["refused"]},{"required":["external"]}]}},"external":{"not":{"anyOf":[{"required":["delivered"]},{"required":["bounced"]},{"required":["refused"]},{"required":["looped"]}]}}}},"directorySource":{"description":"Where a system's recipients come from: an Active Directory or other LDAP directory. `chainmail import ldap --system NAME` reads it into the snapshot file (users and groups become mailboxes, entries with a target address become contacts); a Postfix gateway can also look them up live (docs/directory.md). The password is never in this file: name an environment variable or a file.","type":"object","additionalProperties":false,"required":["url","baseDn"],"properties":{"url":{"description":"The directory server: ldap://host[:port] or ldaps://host[:port] (no path, no credentials).","type":"string","minLength":1,"maxLength":300,"pattern":"^ldaps?://[A-Za-z0-9._\\[\\]:-]+(?::[0-9]{1,5})?/?$"},"baseDn":{"description":"Where the search starts, e.g. dc=xo,dc=one (subtree search).","type":"string","minLength":1,"pattern":"^[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*(?:,[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*)*$"},"filter":{"description":"RFC 4515 search filter selecting the recipients. Default (proxyAddresses=smtp:*).","type":"string","minLength":1,"maxLength":2000,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"addressAttribute":{"description":"The multi-valued attribute holding the addresses, SMTP: primary and smtp: secondary. Default proxyAddresses.","type":"string","pattern":"^[A-Za-z][A-Za-z0-9-]{0,63}$"},"targetAttribute":{"description":"The attribute that makes an entry a contact or mail user whose mail is rewritten to it. Default targetAddress.","type":"string","pattern":"^[A-Za-z][A-Za-z0-9-]{0,63}$"},"bindDn":{"description":"The DN to bind as (simple bind); without it the search is anonymous.","type":"string","minLength":1,"maxLength":1000,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"passwordEnv":{"description":"The environment variable that holds the bind password.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]{0,127}$"},"passwordFile":{"description":"A file (relative to this YAML file) whose first line is the bind password.","type":"string","minLength":1,"maxLength":1000},"ca":{"description":"PEM file (relative to this YAML file) with the CA certificate(s) that sign the server's certificate, for ldaps:// and startTls.","type":"string","minLength":1,"maxLength":1000},"startTls":{"description":"Upgrade an ldap:// connection with StartTLS (RFC 4511 section 4.14) before binding.","type":"boolean"},"snapshot":{"description":"The file (relative to this YAML file) that `chainmail import ldap` writes and this file includes.","type":"string","minLength":1,"maxLength":1000},"lookups":{"description":"How a Postfix gateway checks this system's recipients: static (default: compiled maps from the snapshot) or ldap (ldap_table(5) files that query the directory live).","enum":["static","ldap"]}}}},"required":["version"]};
 const schema32 = {"description":"An address space declaration.","type":"object","additionalProperties":false,"properties":{"description":{"description":"Free text shown in reports.","type":"string","maxLength":1000,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"remote":{"description":"true when the domain is hosted outside the organisation (method 2): it must never be authoritative here.","type":"boolean","default":false}}};
-const schema40 = {"description":"Systems that share domains, in forwarding order.","type":"object","additionalProperties":false,"required":["name","domains","order"],"properties":{"name":{"description":"Chain name.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"domains":{"description":"The shared domains.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"maxLength":253,"description":"A shared domain."}},"order":{"description":"The systems in forwarding order; the last one is authoritative and bounces unknown recipients.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"description":"A system name."}},"rejectUnknownAtGateway":{"description":"Reject unknown recipients at RCPT time on the first system (no backscatter). Default: true when every system in the chain lists its recipients.","type":"boolean"}}};
-const schema41 = {"description":"A mail-enabled contact (method 2).","type":"object","additionalProperties":false,"required":["cn","targetAddress"],"properties":{"cn":{"description":"Common name; the contact's RDN.","type":"string","minLength":1,"maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"ou":{"description":"Organisational unit (below directory.baseDn) the contact is created in; nested OUs as \"sub,top\".","type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The Exchange system whose directory holds the contact; optional when there is one exchange system.","type":"string","minLength":1},"givenName":{"description":"First name.","type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"sn":{"description":"Surname.","type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"displayName":{"description":"Display name; defaults to cn.","type":"string","maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"mailNickname":{"description":"Exchange alias; required (without it the E-mail Addresses tab does not appear).","type":"string","minLength":1,"maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"targetAddress":{"description":"Where mail to the contact really goes; also its primary SMTP address.","type":"string","minLength":1,"maxLength":512},"proxyAddresses":{"description":"The contact's secondary (smtp:) addresses in the organisation's own domains. A value with an SMTP: prefix is a primary.","type":"array","items":{"type":"string","minLength":1,"maxLength":520,"description":"An address, optionally prefixed smtp: or SMTP:."}}}};
-const schema44 = {"description":"off, warning or error.","enum":["off","warning","error"]};
+const schema41 = {"description":"Systems that share domains, in forwarding order.","type":"object","additionalProperties":false,"required":["name","domains","order"],"properties":{"name":{"description":"Chain name.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"domains":{"description":"The shared domains.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"maxLength":253,"description":"A shared domain."}},"order":{"description":"The systems in forwarding order; the last one is authoritative and bounces unknown recipients.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"description":"A system name."}},"rejectUnknownAtGateway":{"description":"Reject unknown recipients at RCPT time on the first system (no backscatter). Default: true when every system in the chain lists its recipients.","type":"boolean"}}};
+const schema42 = {"description":"A mail-enabled contact (method 2).","type":"object","additionalProperties":false,"required":["cn","targetAddress"],"properties":{"cn":{"description":"Common name; the contact's RDN.","type":"string","minLength":1,"maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"ou":{"description":"Organisational unit (below directory.baseDn) the contact is created in; nested OUs as \"sub,top\".","type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The Exchange system whose directory holds the contact; optional when there is one exchange system.","type":"string","minLength":1},"givenName":{"description":"First name.","type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"sn":{"description":"Surname.","type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"displayName":{"description":"Display name; defaults to cn.","type":"string","maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"mailNickname":{"description":"Exchange alias; required (without it the E-mail Addresses tab does not appear).","type":"string","minLength":1,"maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"targetAddress":{"description":"Where mail to the contact really goes; also its primary SMTP address.","type":"string","minLength":1,"maxLength":512},"proxyAddresses":{"description":"The contact's secondary (smtp:) addresses in the organisation's own domains. A value with an SMTP: prefix is a primary.","type":"array","items":{"type":"string","minLength":1,"maxLength":520,"description":"An address, optionally prefixed smtp: or SMTP:."}}}};
+const schema45 = {"description":"off, warning or error.","enum":["off","warning","error"]};
 const func1 = Object.prototype.hasOwnProperty;
 const func2 = require("ajv/dist/runtime/ucs2length").default;
 const pattern4 = new RegExp("^[^\\u0000-\\u001f\\u007f]*$", "u");
 const pattern5 = new RegExp("^[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*(?:,[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*)*$", "u");
 const pattern7 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$", "u");
-const pattern21 = new RegExp("^[a-z][a-z0-9-]*$", "u");
-const schema33 = {"description":"A mail system of the organisation.","type":"object","additionalProperties":false,"required":["kind","host"],"properties":{"kind":{"description":"What software runs it: exchange, postfix, relay (chainmail's embedded relay) or other.","enum":["exchange","postfix","relay","other"]},"host":{"$ref":"#/$defs/hostSpec","description":"How other systems reach it: a name (MX lookup) or \"[ip-or-name]\" (no MX lookup)."},"port":{"description":"SMTP port, default 25.","type":"integer","minimum":1,"maximum":65535},"gateway":{"description":"true when this system receives mail from the internet (an MX) for the domains it accepts.","type":"boolean"},"hopLimit":{"description":"Maximum number of Received: headers before the system stops a message as looping. Default: exchange 20, postfix 50, relay 50, other 30.","type":"integer","minimum":1,"maximum":1000},"forwardUnresolvedTo":{"description":"Exchange \"Forward all mail with unresolved recipients to host\" (Postfix fallback_transport): a system name or host. Must be null on systems in a chain.","type":["string","null"],"minLength":1},"localTransport":{"description":"Postfix only: the transport(5) entry that delivers this system's own mailboxes, e.g. \"local:\" (default), \"lmtp:unix:private/dovecot-lmtp\", \"virtual:\".","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"mailboxes":{"description":"Recipients this system delivers itself. Having this key (even empty) means the system lists its recipients.","type":"array","items":{"$ref":"#/$defs/mailboxEntry"}},"mailboxFiles":{"description":"Files (relative to the YAML file) with one mailbox address per line; '#' starts a comment.","type":"array","items":{"type":"string","minLength":1,"description":"Path of a mailbox file."}}}};
+const pattern28 = new RegExp("^[a-z][a-z0-9-]*$", "u");
+const schema33 = {"description":"A mail system of the organisation.","type":"object","additionalProperties":false,"required":["kind","host"],"properties":{"kind":{"description":"What software runs it: exchange, postfix, relay (chainmail's embedded relay) or other.","enum":["exchange","postfix","relay","other"]},"host":{"$ref":"#/$defs/hostSpec","description":"How other systems reach it: a name (MX lookup) or \"[ip-or-name]\" (no MX lookup)."},"port":{"description":"SMTP port, default 25.","type":"integer","minimum":1,"maximum":65535},"gateway":{"description":"true when this system receives mail from the internet (an MX) for the domains it accepts.","type":"boolean"},"hopLimit":{"description":"Maximum number of Received: headers before the system stops a message as looping. Default: exchange 20, postfix 50, relay 50, other 30.","type":"integer","minimum":1,"maximum":1000},"forwardUnresolvedTo":{"description":"Exchange \"Forward all mail with unresolved recipients to host\" (Postfix fallback_transport): a system name or host. Must be null on systems in a chain.","type":["string","null"],"minLength":1},"localTransport":{"description":"Postfix only: the transport(5) entry that delivers this system's own mailboxes, e.g. \"local:\" (default), \"lmtp:unix:private/dovecot-lmtp\", \"virtual:\".","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"mailboxes":{"description":"Recipients this system delivers itself. Having this key (even empty) means the system lists its recipients.","type":"array","items":{"$ref":"#/$defs/mailboxEntry"}},"mailboxFiles":{"description":"Files (relative to the YAML file) with one mailbox address per line; '#' starts a comment.","type":"array","items":{"type":"string","minLength":1,"description":"Path of a mailbox file."}},"directory":{"$ref":"#/$defs/directorySource","description":"Where this system's recipients come from: a directory read into a snapshot by `chainmail import ldap`, or looked up live by a Postfix gateway (docs/directory.md)."}}};
 const schema34 = {"description":"How to reach a host: a name (MX lookup), or \"[name-or-ip]\" (no MX lookup), optionally followed by :port.","type":"string","minLength":1,"maxLength":300};
 const schema35 = {"description":"A recipient this system delivers itself: an address, or an object with aliases.","oneOf":[{"type":"string","minLength":1,"maxLength":512,"description":"The mailbox address."},{"type":"object","additionalProperties":false,"required":["address"],"properties":{"address":{"description":"The mailbox's primary address.","type":"string","minLength":1,"maxLength":512},"aliases":{"description":"Further addresses that deliver to this mailbox.","type":"array","items":{"type":"string","minLength":1,"maxLength":512,"description":"An alias address."}}}}]};
+const schema36 = {"description":"Where a system's recipients come from: an Active Directory or other LDAP directory. `chainmail import ldap --system NAME` reads it into the snapshot file (users and groups become mailboxes, entries with a target address become contacts); a Postfix gateway can also look them up live (docs/directory.md). The password is never in this file: name an environment variable or a file.","type":"object","additionalProperties":false,"required":["url","baseDn"],"properties":{"url":{"description":"The directory server: ldap://host[:port] or ldaps://host[:port] (no path, no credentials).","type":"string","minLength":1,"maxLength":300,"pattern":"^ldaps?://[A-Za-z0-9._\\[\\]:-]+(?::[0-9]{1,5})?/?$"},"baseDn":{"description":"Where the search starts, e.g. dc=xo,dc=one (subtree search).","type":"string","minLength":1,"pattern":"^[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*(?:,[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*)*$"},"filter":{"description":"RFC 4515 search filter selecting the recipients. Default (proxyAddresses=smtp:*).","type":"string","minLength":1,"maxLength":2000,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"addressAttribute":{"description":"The multi-valued attribute holding the addresses, SMTP: primary and smtp: secondary. Default proxyAddresses.","type":"string","pattern":"^[A-Za-z][A-Za-z0-9-]{0,63}$"},"targetAttribute":{"description":"The attribute that makes an entry a contact or mail user whose mail is rewritten to it. Default targetAddress.","type":"string","pattern":"^[A-Za-z][A-Za-z0-9-]{0,63}$"},"bindDn":{"description":"The DN to bind as (simple bind); without it the search is anonymous.","type":"string","minLength":1,"maxLength":1000,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"passwordEnv":{"description":"The environment variable that holds the bind password.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]{0,127}$"},"passwordFile":{"description":"A file (relative to this YAML file) whose first line is the bind password.","type":"string","minLength":1,"maxLength":1000},"ca":{"description":"PEM file (relative to this YAML file) with the CA certificate(s) that sign the server's certificate, for ldaps:// and startTls.","type":"string","minLength":1,"maxLength":1000},"startTls":{"description":"Upgrade an ldap:// connection with StartTLS (RFC 4511 section 4.14) before binding.","type":"boolean"},"snapshot":{"description":"The file (relative to this YAML file) that `chainmail import ldap` writes and this file includes.","type":"string","minLength":1,"maxLength":1000},"lookups":{"description":"How a Postfix gateway checks this system's recipients: static (default: compiled maps from the snapshot) or ldap (ldap_table(5) files that query the directory live).","enum":["static","ldap"]}}};
+const pattern9 = new RegExp("^ldaps?://[A-Za-z0-9._\\[\\]:-]+(?::[0-9]{1,5})?/?$", "u");
+const pattern12 = new RegExp("^[A-Za-z][A-Za-z0-9-]{0,63}$", "u");
+const pattern15 = new RegExp("^[A-Za-z_][A-Za-z0-9_]{0,127}$", "u");
 
 function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -522,9 +526,11 @@ vErrors.push(err37);
 errors++;
 }
 }
-}
-else {
-const err38 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.type,parentSchema:schema33,data};
+if(data.directory !== undefined){
+let data14 = data.directory;
+if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
+if(data14.url === undefined){
+const err38 = {instancePath:instancePath+"/directory",schemaPath:"#/$defs/directorySource/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'",schema:schema36.required,parentSchema:schema36,data:data14};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -533,14 +539,435 @@ vErrors.push(err38);
 }
 errors++;
 }
+if(data14.baseDn === undefined){
+const err39 = {instancePath:instancePath+"/directory",schemaPath:"#/$defs/directorySource/required",keyword:"required",params:{missingProperty: "baseDn"},message:"must have required property '"+"baseDn"+"'",schema:schema36.required,parentSchema:schema36,data:data14};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+for(const key2 in data14){
+if(!(func1.call(schema36.properties, key2))){
+const err40 = {instancePath:instancePath+"/directory",schemaPath:"#/$defs/directorySource/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema36,data:data14};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+}
+if(data14.url !== undefined){
+let data15 = data14.url;
+if(typeof data15 === "string"){
+if(func2(data15) > 300){
+const err41 = {instancePath:instancePath+"/directory/url",schemaPath:"#/$defs/directorySource/properties/url/maxLength",keyword:"maxLength",params:{limit: 300},message:"must NOT have more than 300 characters",schema:300,parentSchema:schema36.properties.url,data:data15};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+if(func2(data15) < 1){
+const err42 = {instancePath:instancePath+"/directory/url",schemaPath:"#/$defs/directorySource/properties/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema36.properties.url,data:data15};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+if(!pattern9.test(data15)){
+const err43 = {instancePath:instancePath+"/directory/url",schemaPath:"#/$defs/directorySource/properties/url/pattern",keyword:"pattern",params:{pattern: "^ldaps?://[A-Za-z0-9._\\[\\]:-]+(?::[0-9]{1,5})?/?$"},message:"must match pattern \""+"^ldaps?://[A-Za-z0-9._\\[\\]:-]+(?::[0-9]{1,5})?/?$"+"\"",schema:"^ldaps?://[A-Za-z0-9._\\[\\]:-]+(?::[0-9]{1,5})?/?$",parentSchema:schema36.properties.url,data:data15};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+}
+else {
+const err44 = {instancePath:instancePath+"/directory/url",schemaPath:"#/$defs/directorySource/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.url.type,parentSchema:schema36.properties.url,data:data15};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+}
+if(data14.baseDn !== undefined){
+let data16 = data14.baseDn;
+if(typeof data16 === "string"){
+if(func2(data16) < 1){
+const err45 = {instancePath:instancePath+"/directory/baseDn",schemaPath:"#/$defs/directorySource/properties/baseDn/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema36.properties.baseDn,data:data16};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+if(!pattern5.test(data16)){
+const err46 = {instancePath:instancePath+"/directory/baseDn",schemaPath:"#/$defs/directorySource/properties/baseDn/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*(?:,[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*)*$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*(?:,[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*)*$"+"\"",schema:"^[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*(?:,[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*)*$",parentSchema:schema36.properties.baseDn,data:data16};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+}
+else {
+const err47 = {instancePath:instancePath+"/directory/baseDn",schemaPath:"#/$defs/directorySource/properties/baseDn/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.baseDn.type,parentSchema:schema36.properties.baseDn,data:data16};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+}
+if(data14.filter !== undefined){
+let data17 = data14.filter;
+if(typeof data17 === "string"){
+if(func2(data17) > 2000){
+const err48 = {instancePath:instancePath+"/directory/filter",schemaPath:"#/$defs/directorySource/properties/filter/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters",schema:2000,parentSchema:schema36.properties.filter,data:data17};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+if(func2(data17) < 1){
+const err49 = {instancePath:instancePath+"/directory/filter",schemaPath:"#/$defs/directorySource/properties/filter/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema36.properties.filter,data:data17};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+if(!pattern4.test(data17)){
+const err50 = {instancePath:instancePath+"/directory/filter",schemaPath:"#/$defs/directorySource/properties/filter/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema36.properties.filter,data:data17};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
+}
+else {
+const err51 = {instancePath:instancePath+"/directory/filter",schemaPath:"#/$defs/directorySource/properties/filter/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.filter.type,parentSchema:schema36.properties.filter,data:data17};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+}
+if(data14.addressAttribute !== undefined){
+let data18 = data14.addressAttribute;
+if(typeof data18 === "string"){
+if(!pattern12.test(data18)){
+const err52 = {instancePath:instancePath+"/directory/addressAttribute",schemaPath:"#/$defs/directorySource/properties/addressAttribute/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9-]{0,63}$"+"\"",schema:"^[A-Za-z][A-Za-z0-9-]{0,63}$",parentSchema:schema36.properties.addressAttribute,data:data18};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+}
+else {
+const err53 = {instancePath:instancePath+"/directory/addressAttribute",schemaPath:"#/$defs/directorySource/properties/addressAttribute/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.addressAttribute.type,parentSchema:schema36.properties.addressAttribute,data:data18};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+}
+if(data14.targetAttribute !== undefined){
+let data19 = data14.targetAttribute;
+if(typeof data19 === "string"){
+if(!pattern12.test(data19)){
+const err54 = {instancePath:instancePath+"/directory/targetAttribute",schemaPath:"#/$defs/directorySource/properties/targetAttribute/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9-]{0,63}$"+"\"",schema:"^[A-Za-z][A-Za-z0-9-]{0,63}$",parentSchema:schema36.properties.targetAttribute,data:data19};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+}
+else {
+const err55 = {instancePath:instancePath+"/directory/targetAttribute",schemaPath:"#/$defs/directorySource/properties/targetAttribute/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.targetAttribute.type,parentSchema:schema36.properties.targetAttribute,data:data19};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
+}
+errors++;
+}
+}
+if(data14.bindDn !== undefined){
+let data20 = data14.bindDn;
+if(typeof data20 === "string"){
+if(func2(data20) > 1000){
+const err56 = {instancePath:instancePath+"/directory/bindDn",schemaPath:"#/$defs/directorySource/properties/bindDn/maxLength",keyword:"maxLength",params:{limit: 1000},message:"must NOT have more than 1000 characters",schema:1000,parentSchema:schema36.properties.bindDn,data:data20};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+if(func2(data20) < 1){
+const err57 = {instancePath:instancePath+"/directory/bindDn",schemaPath:"#/$defs/directorySource/properties/bindDn/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema36.properties.bindDn,data:data20};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+if(!pattern4.test(data20)){
+const err58 = {instancePath:instancePath+"/directory/bindDn",schemaPath:"#/$defs/directorySource/properties/bindDn/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema36.properties.bindDn,data:data20};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+}
+else {
+const err59 = {instancePath:instancePath+"/directory/bindDn",schemaPath:"#/$defs/directorySource/properties/bindDn/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.bindDn.type,parentSchema:schema36.properties.bindDn,data:data20};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
+}
+errors++;
+}
+}
+if(data14.passwordEnv !== undefined){
+let data21 = data14.passwordEnv;
+if(typeof data21 === "string"){
+if(!pattern15.test(data21)){
+const err60 = {instancePath:instancePath+"/directory/passwordEnv",schemaPath:"#/$defs/directorySource/properties/passwordEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]{0,127}$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]{0,127}$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]{0,127}$",parentSchema:schema36.properties.passwordEnv,data:data21};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
+}
+errors++;
+}
+}
+else {
+const err61 = {instancePath:instancePath+"/directory/passwordEnv",schemaPath:"#/$defs/directorySource/properties/passwordEnv/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.passwordEnv.type,parentSchema:schema36.properties.passwordEnv,data:data21};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
+}
+errors++;
+}
+}
+if(data14.passwordFile !== undefined){
+let data22 = data14.passwordFile;
+if(typeof data22 === "string"){
+if(func2(data22) > 1000){
+const err62 = {instancePath:instancePath+"/directory/passwordFile",schemaPath:"#/$defs/directorySource/properties/passwordFile/maxLength",keyword:"maxLength",params:{limit: 1000},message:"must NOT have more than 1000 characters",schema:1000,parentSchema:schema36.properties.passwordFile,data:data22};
+if(vErrors === null){
+vErrors = [err62];
+}
+else {
+vErrors.push(err62);
+}
+errors++;
+}
+if(func2(data22) < 1){
+const err63 = {instancePath:instancePath+"/directory/passwordFile",schemaPath:"#/$defs/directorySource/properties/passwordFile/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema36.properties.passwordFile,data:data22};
+if(vErrors === null){
+vErrors = [err63];
+}
+else {
+vErrors.push(err63);
+}
+errors++;
+}
+}
+else {
+const err64 = {instancePath:instancePath+"/directory/passwordFile",schemaPath:"#/$defs/directorySource/properties/passwordFile/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.passwordFile.type,parentSchema:schema36.properties.passwordFile,data:data22};
+if(vErrors === null){
+vErrors = [err64];
+}
+else {
+vErrors.push(err64);
+}
+errors++;
+}
+}
+if(data14.ca !== undefined){
+let data23 = data14.ca;
+if(typeof data23 === "string"){
+if(func2(data23) > 1000){
+const err65 = {instancePath:instancePath+"/directory/ca",schemaPath:"#/$defs/directorySource/properties/ca/maxLength",keyword:"maxLength",params:{limit: 1000},message:"must NOT have more than 1000 characters",schema:1000,parentSchema:schema36.properties.ca,data:data23};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
+}
+errors++;
+}
+if(func2(data23) < 1){
+const err66 = {instancePath:instancePath+"/directory/ca",schemaPath:"#/$defs/directorySource/properties/ca/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema36.properties.ca,data:data23};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
+}
+errors++;
+}
+}
+else {
+const err67 = {instancePath:instancePath+"/directory/ca",schemaPath:"#/$defs/directorySource/properties/ca/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.ca.type,parentSchema:schema36.properties.ca,data:data23};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
+}
+errors++;
+}
+}
+if(data14.startTls !== undefined){
+let data24 = data14.startTls;
+if(typeof data24 !== "boolean"){
+const err68 = {instancePath:instancePath+"/directory/startTls",schemaPath:"#/$defs/directorySource/properties/startTls/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema36.properties.startTls.type,parentSchema:schema36.properties.startTls,data:data24};
+if(vErrors === null){
+vErrors = [err68];
+}
+else {
+vErrors.push(err68);
+}
+errors++;
+}
+}
+if(data14.snapshot !== undefined){
+let data25 = data14.snapshot;
+if(typeof data25 === "string"){
+if(func2(data25) > 1000){
+const err69 = {instancePath:instancePath+"/directory/snapshot",schemaPath:"#/$defs/directorySource/properties/snapshot/maxLength",keyword:"maxLength",params:{limit: 1000},message:"must NOT have more than 1000 characters",schema:1000,parentSchema:schema36.properties.snapshot,data:data25};
+if(vErrors === null){
+vErrors = [err69];
+}
+else {
+vErrors.push(err69);
+}
+errors++;
+}
+if(func2(data25) < 1){
+const err70 = {instancePath:instancePath+"/directory/snapshot",schemaPath:"#/$defs/directorySource/properties/snapshot/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema36.properties.snapshot,data:data25};
+if(vErrors === null){
+vErrors = [err70];
+}
+else {
+vErrors.push(err70);
+}
+errors++;
+}
+}
+else {
+const err71 = {instancePath:instancePath+"/directory/snapshot",schemaPath:"#/$defs/directorySource/properties/snapshot/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.snapshot.type,parentSchema:schema36.properties.snapshot,data:data25};
+if(vErrors === null){
+vErrors = [err71];
+}
+else {
+vErrors.push(err71);
+}
+errors++;
+}
+}
+if(data14.lookups !== undefined){
+let data26 = data14.lookups;
+if(!((data26 === "static") || (data26 === "ldap"))){
+const err72 = {instancePath:instancePath+"/directory/lookups",schemaPath:"#/$defs/directorySource/properties/lookups/enum",keyword:"enum",params:{allowedValues: schema36.properties.lookups.enum},message:"must be equal to one of the allowed values",schema:schema36.properties.lookups.enum,parentSchema:schema36.properties.lookups,data:data26};
+if(vErrors === null){
+vErrors = [err72];
+}
+else {
+vErrors.push(err72);
+}
+errors++;
+}
+}
+}
+else {
+const err73 = {instancePath:instancePath+"/directory",schemaPath:"#/$defs/directorySource/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema36.type,parentSchema:schema36,data:data14};
+if(vErrors === null){
+vErrors = [err73];
+}
+else {
+vErrors.push(err73);
+}
+errors++;
+}
+}
+}
+else {
+const err74 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.type,parentSchema:schema33,data};
+if(vErrors === null){
+vErrors = [err74];
+}
+else {
+vErrors.push(err74);
+}
+errors++;
+}
 validate21.errors = vErrors;
 return errors === 0;
 }
 validate21.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema36 = {"description":"A recipient policy of one system.","type":"object","additionalProperties":false,"required":["name","system","addresses"],"properties":{"name":{"description":"Policy name, unique per system.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The system the policy belongs to.","type":"string","minLength":1},"default":{"description":"true for the system's Default Policy (at most one per system).","type":"boolean"},"filter":{"description":"LDAP filter selecting the recipients the policy stamps; null is the NULL filter (no recipient types).","type":["string","null"],"maxLength":2000,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"addresses":{"description":"The SMTP address spaces of the policy.","type":"array","minItems":1,"items":{"$ref":"#/$defs/policyAddress"}}}};
-const schema37 = {"description":"One SMTP address space of a recipient policy.","type":"object","additionalProperties":false,"required":["space"],"properties":{"space":{"description":"The address space with a leading @, e.g. \"@example.com\".","type":"string","pattern":"^@","minLength":2},"primary":{"description":"Whether this is the policy's primary SMTP address space (the reply address it stamps).","type":"boolean"},"authoritative":{"description":"The check box \"This Exchange Organization is responsible for all mail delivery to this address\": true = unknown recipients are bounced here.","type":"boolean"}}};
-const pattern11 = new RegExp("^@", "u");
+const schema37 = {"description":"A recipient policy of one system.","type":"object","additionalProperties":false,"required":["name","system","addresses"],"properties":{"name":{"description":"Policy name, unique per system.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The system the policy belongs to.","type":"string","minLength":1},"default":{"description":"true for the system's Default Policy (at most one per system).","type":"boolean"},"filter":{"description":"LDAP filter selecting the recipients the policy stamps; null is the NULL filter (no recipient types).","type":["string","null"],"maxLength":2000,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"addresses":{"description":"The SMTP address spaces of the policy.","type":"array","minItems":1,"items":{"$ref":"#/$defs/policyAddress"}}}};
+const schema38 = {"description":"One SMTP address space of a recipient policy.","type":"object","additionalProperties":false,"required":["space"],"properties":{"space":{"description":"The address space with a leading @, e.g. \"@example.com\".","type":"string","pattern":"^@","minLength":2},"primary":{"description":"Whether this is the policy's primary SMTP address space (the reply address it stamps).","type":"boolean"},"authoritative":{"description":"The check box \"This Exchange Organization is responsible for all mail delivery to this address\": true = unknown recipients are bounced here.","type":"boolean"}}};
+const pattern18 = new RegExp("^@", "u");
 
 function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -554,7 +981,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.name === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema36.required,parentSchema:schema36,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema37.required,parentSchema:schema37,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -564,7 +991,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.system === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "system"},message:"must have required property '"+"system"+"'",schema:schema36.required,parentSchema:schema36,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "system"},message:"must have required property '"+"system"+"'",schema:schema37.required,parentSchema:schema37,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -574,7 +1001,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.addresses === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "addresses"},message:"must have required property '"+"addresses"+"'",schema:schema36.required,parentSchema:schema36,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "addresses"},message:"must have required property '"+"addresses"+"'",schema:schema37.required,parentSchema:schema37,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -585,7 +1012,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((((key0 === "name") || (key0 === "system")) || (key0 === "default")) || (key0 === "filter")) || (key0 === "addresses"))){
-const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema36,data};
+const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema37,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -599,7 +1026,7 @@ if(data.name !== undefined){
 let data0 = data.name;
 if(typeof data0 === "string"){
 if(func2(data0) > 200){
-const err4 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters",schema:200,parentSchema:schema36.properties.name,data:data0};
+const err4 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters",schema:200,parentSchema:schema37.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -609,7 +1036,7 @@ vErrors.push(err4);
 errors++;
 }
 if(func2(data0) < 1){
-const err5 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema36.properties.name,data:data0};
+const err5 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema37.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -619,7 +1046,7 @@ vErrors.push(err5);
 errors++;
 }
 if(!pattern4.test(data0)){
-const err6 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema36.properties.name,data:data0};
+const err6 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema37.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -630,7 +1057,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.name.type,parentSchema:schema36.properties.name,data:data0};
+const err7 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.name.type,parentSchema:schema37.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -644,7 +1071,7 @@ if(data.system !== undefined){
 let data1 = data.system;
 if(typeof data1 === "string"){
 if(func2(data1) < 1){
-const err8 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema36.properties.system,data:data1};
+const err8 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema37.properties.system,data:data1};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -655,7 +1082,7 @@ errors++;
 }
 }
 else {
-const err9 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.system.type,parentSchema:schema36.properties.system,data:data1};
+const err9 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.system.type,parentSchema:schema37.properties.system,data:data1};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -668,7 +1095,7 @@ errors++;
 if(data.default !== undefined){
 let data2 = data.default;
 if(typeof data2 !== "boolean"){
-const err10 = {instancePath:instancePath+"/default",schemaPath:"#/properties/default/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema36.properties.default.type,parentSchema:schema36.properties.default,data:data2};
+const err10 = {instancePath:instancePath+"/default",schemaPath:"#/properties/default/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema37.properties.default.type,parentSchema:schema37.properties.default,data:data2};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -681,7 +1108,7 @@ errors++;
 if(data.filter !== undefined){
 let data3 = data.filter;
 if((typeof data3 !== "string") && (data3 !== null)){
-const err11 = {instancePath:instancePath+"/filter",schemaPath:"#/properties/filter/type",keyword:"type",params:{type: schema36.properties.filter.type},message:"must be string,null",schema:schema36.properties.filter.type,parentSchema:schema36.properties.filter,data:data3};
+const err11 = {instancePath:instancePath+"/filter",schemaPath:"#/properties/filter/type",keyword:"type",params:{type: schema37.properties.filter.type},message:"must be string,null",schema:schema37.properties.filter.type,parentSchema:schema37.properties.filter,data:data3};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -692,7 +1119,7 @@ errors++;
 }
 if(typeof data3 === "string"){
 if(func2(data3) > 2000){
-const err12 = {instancePath:instancePath+"/filter",schemaPath:"#/properties/filter/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters",schema:2000,parentSchema:schema36.properties.filter,data:data3};
+const err12 = {instancePath:instancePath+"/filter",schemaPath:"#/properties/filter/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters",schema:2000,parentSchema:schema37.properties.filter,data:data3};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -702,7 +1129,7 @@ vErrors.push(err12);
 errors++;
 }
 if(!pattern4.test(data3)){
-const err13 = {instancePath:instancePath+"/filter",schemaPath:"#/properties/filter/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema36.properties.filter,data:data3};
+const err13 = {instancePath:instancePath+"/filter",schemaPath:"#/properties/filter/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema37.properties.filter,data:data3};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -717,7 +1144,7 @@ if(data.addresses !== undefined){
 let data4 = data.addresses;
 if(Array.isArray(data4)){
 if(data4.length < 1){
-const err14 = {instancePath:instancePath+"/addresses",schemaPath:"#/properties/addresses/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema36.properties.addresses,data:data4};
+const err14 = {instancePath:instancePath+"/addresses",schemaPath:"#/properties/addresses/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema37.properties.addresses,data:data4};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -731,7 +1158,7 @@ for(let i0=0; i0<len0; i0++){
 let data5 = data4[i0];
 if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
 if(data5.space === undefined){
-const err15 = {instancePath:instancePath+"/addresses/" + i0,schemaPath:"#/$defs/policyAddress/required",keyword:"required",params:{missingProperty: "space"},message:"must have required property '"+"space"+"'",schema:schema37.required,parentSchema:schema37,data:data5};
+const err15 = {instancePath:instancePath+"/addresses/" + i0,schemaPath:"#/$defs/policyAddress/required",keyword:"required",params:{missingProperty: "space"},message:"must have required property '"+"space"+"'",schema:schema38.required,parentSchema:schema38,data:data5};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -742,7 +1169,7 @@ errors++;
 }
 for(const key1 in data5){
 if(!(((key1 === "space") || (key1 === "primary")) || (key1 === "authoritative"))){
-const err16 = {instancePath:instancePath+"/addresses/" + i0,schemaPath:"#/$defs/policyAddress/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema37,data:data5};
+const err16 = {instancePath:instancePath+"/addresses/" + i0,schemaPath:"#/$defs/policyAddress/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema38,data:data5};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -756,7 +1183,7 @@ if(data5.space !== undefined){
 let data6 = data5.space;
 if(typeof data6 === "string"){
 if(func2(data6) < 2){
-const err17 = {instancePath:instancePath+"/addresses/" + i0+"/space",schemaPath:"#/$defs/policyAddress/properties/space/minLength",keyword:"minLength",params:{limit: 2},message:"must NOT have fewer than 2 characters",schema:2,parentSchema:schema37.properties.space,data:data6};
+const err17 = {instancePath:instancePath+"/addresses/" + i0+"/space",schemaPath:"#/$defs/policyAddress/properties/space/minLength",keyword:"minLength",params:{limit: 2},message:"must NOT have fewer than 2 characters",schema:2,parentSchema:schema38.properties.space,data:data6};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -765,8 +1192,8 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(!pattern11.test(data6)){
-const err18 = {instancePath:instancePath+"/addresses/" + i0+"/space",schemaPath:"#/$defs/policyAddress/properties/space/pattern",keyword:"pattern",params:{pattern: "^@"},message:"must match pattern \""+"^@"+"\"",schema:"^@",parentSchema:schema37.properties.space,data:data6};
+if(!pattern18.test(data6)){
+const err18 = {instancePath:instancePath+"/addresses/" + i0+"/space",schemaPath:"#/$defs/policyAddress/properties/space/pattern",keyword:"pattern",params:{pattern: "^@"},message:"must match pattern \""+"^@"+"\"",schema:"^@",parentSchema:schema38.properties.space,data:data6};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -777,7 +1204,7 @@ errors++;
 }
 }
 else {
-const err19 = {instancePath:instancePath+"/addresses/" + i0+"/space",schemaPath:"#/$defs/policyAddress/properties/space/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.space.type,parentSchema:schema37.properties.space,data:data6};
+const err19 = {instancePath:instancePath+"/addresses/" + i0+"/space",schemaPath:"#/$defs/policyAddress/properties/space/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.space.type,parentSchema:schema38.properties.space,data:data6};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -790,7 +1217,7 @@ errors++;
 if(data5.primary !== undefined){
 let data7 = data5.primary;
 if(typeof data7 !== "boolean"){
-const err20 = {instancePath:instancePath+"/addresses/" + i0+"/primary",schemaPath:"#/$defs/policyAddress/properties/primary/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema37.properties.primary.type,parentSchema:schema37.properties.primary,data:data7};
+const err20 = {instancePath:instancePath+"/addresses/" + i0+"/primary",schemaPath:"#/$defs/policyAddress/properties/primary/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.primary.type,parentSchema:schema38.properties.primary,data:data7};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -803,7 +1230,7 @@ errors++;
 if(data5.authoritative !== undefined){
 let data8 = data5.authoritative;
 if(typeof data8 !== "boolean"){
-const err21 = {instancePath:instancePath+"/addresses/" + i0+"/authoritative",schemaPath:"#/$defs/policyAddress/properties/authoritative/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema37.properties.authoritative.type,parentSchema:schema37.properties.authoritative,data:data8};
+const err21 = {instancePath:instancePath+"/addresses/" + i0+"/authoritative",schemaPath:"#/$defs/policyAddress/properties/authoritative/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.authoritative.type,parentSchema:schema38.properties.authoritative,data:data8};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -815,7 +1242,7 @@ errors++;
 }
 }
 else {
-const err22 = {instancePath:instancePath+"/addresses/" + i0,schemaPath:"#/$defs/policyAddress/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.type,parentSchema:schema37,data:data5};
+const err22 = {instancePath:instancePath+"/addresses/" + i0,schemaPath:"#/$defs/policyAddress/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.type,parentSchema:schema38,data:data5};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -827,7 +1254,7 @@ errors++;
 }
 }
 else {
-const err23 = {instancePath:instancePath+"/addresses",schemaPath:"#/properties/addresses/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema36.properties.addresses.type,parentSchema:schema36.properties.addresses,data:data4};
+const err23 = {instancePath:instancePath+"/addresses",schemaPath:"#/properties/addresses/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema37.properties.addresses.type,parentSchema:schema37.properties.addresses,data:data4};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -839,7 +1266,7 @@ errors++;
 }
 }
 else {
-const err24 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema36.type,parentSchema:schema36,data};
+const err24 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.type,parentSchema:schema37,data};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -853,7 +1280,7 @@ return errors === 0;
 }
 validate23.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema38 = {"description":"An SMTP connector (Exchange) or transport route (Postfix).","type":"object","additionalProperties":false,"required":["name","system","addressSpaces"],"properties":{"name":{"description":"Connector name.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The bridgehead system(s) that use the connector.","oneOf":[{"type":"string","minLength":1,"description":"One bridgehead system."},{"type":"array","minItems":1,"items":{"type":"string","minLength":1,"description":"A bridgehead system."},"description":"Several bridgehead systems."}]},"addressSpaces":{"description":"Domains (without @) the connector carries; \"*\" means every other domain.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"maxLength":253,"description":"A domain, or *."}},"to":{"description":"The system of this file that the connector delivers to.","type":"string","minLength":1},"smartHosts":{"description":"Hosts outside this file to deliver to, tried in order: \"[192.168.1.10]\", \"backup.example.net:2525\".","type":"array","minItems":1,"items":{"$ref":"#/$defs/hostSpec"}},"allowRelay":{"description":"\"Allow messages to be relayed to these domains\": required for shared and remote domains.","type":"boolean"}},"if":{"not":{"required":["to"]}},"then":{"required":["smartHosts"]},"dependentSchemas":{"to":{"not":{"required":["smartHosts"]}}}};
+const schema39 = {"description":"An SMTP connector (Exchange) or transport route (Postfix).","type":"object","additionalProperties":false,"required":["name","system","addressSpaces"],"properties":{"name":{"description":"Connector name.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The bridgehead system(s) that use the connector.","oneOf":[{"type":"string","minLength":1,"description":"One bridgehead system."},{"type":"array","minItems":1,"items":{"type":"string","minLength":1,"description":"A bridgehead system."},"description":"Several bridgehead systems."}]},"addressSpaces":{"description":"Domains (without @) the connector carries; \"*\" means every other domain.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"maxLength":253,"description":"A domain, or *."}},"to":{"description":"The system of this file that the connector delivers to.","type":"string","minLength":1},"smartHosts":{"description":"Hosts outside this file to deliver to, tried in order: \"[192.168.1.10]\", \"backup.example.net:2525\".","type":"array","minItems":1,"items":{"$ref":"#/$defs/hostSpec"}},"allowRelay":{"description":"\"Allow messages to be relayed to these domains\": required for shared and remote domains.","type":"boolean"}},"if":{"not":{"required":["to"]}},"then":{"required":["smartHosts"]},"dependentSchemas":{"to":{"not":{"required":["smartHosts"]}}}};
 
 function validate25(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -919,7 +1346,7 @@ if(_valid0){
 const _errs5 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.smartHosts === undefined){
-const err2 = {instancePath,schemaPath:"#/then/required",keyword:"required",params:{missingProperty: "smartHosts"},message:"must have required property '"+"smartHosts"+"'",schema:schema38.then.required,parentSchema:schema38.then,data};
+const err2 = {instancePath,schemaPath:"#/then/required",keyword:"required",params:{missingProperty: "smartHosts"},message:"must have required property '"+"smartHosts"+"'",schema:schema39.then.required,parentSchema:schema39.then,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -933,7 +1360,7 @@ var _valid0 = _errs5 === errors;
 valid0 = _valid0;
 }
 if(!valid0){
-const err3 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema38.if,parentSchema:schema38,data};
+const err3 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema39.if,parentSchema:schema39,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -944,7 +1371,7 @@ errors++;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.name === undefined){
-const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema38.required,parentSchema:schema38,data};
+const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema39.required,parentSchema:schema39,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -954,7 +1381,7 @@ vErrors.push(err4);
 errors++;
 }
 if(data.system === undefined){
-const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "system"},message:"must have required property '"+"system"+"'",schema:schema38.required,parentSchema:schema38,data};
+const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "system"},message:"must have required property '"+"system"+"'",schema:schema39.required,parentSchema:schema39,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -964,7 +1391,7 @@ vErrors.push(err5);
 errors++;
 }
 if(data.addressSpaces === undefined){
-const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "addressSpaces"},message:"must have required property '"+"addressSpaces"+"'",schema:schema38.required,parentSchema:schema38,data};
+const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "addressSpaces"},message:"must have required property '"+"addressSpaces"+"'",schema:schema39.required,parentSchema:schema39,data};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -975,7 +1402,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((((key0 === "name") || (key0 === "system")) || (key0 === "addressSpaces")) || (key0 === "to")) || (key0 === "smartHosts")) || (key0 === "allowRelay"))){
-const err7 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema38,data};
+const err7 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema39,data};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -989,7 +1416,7 @@ if(data.name !== undefined){
 let data0 = data.name;
 if(typeof data0 === "string"){
 if(func2(data0) > 200){
-const err8 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters",schema:200,parentSchema:schema38.properties.name,data:data0};
+const err8 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters",schema:200,parentSchema:schema39.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -999,7 +1426,7 @@ vErrors.push(err8);
 errors++;
 }
 if(func2(data0) < 1){
-const err9 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.name,data:data0};
+const err9 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1009,7 +1436,7 @@ vErrors.push(err9);
 errors++;
 }
 if(!pattern4.test(data0)){
-const err10 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema38.properties.name,data:data0};
+const err10 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema39.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1020,7 +1447,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.name.type,parentSchema:schema38.properties.name,data:data0};
+const err11 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.name.type,parentSchema:schema39.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -1038,7 +1465,7 @@ let passing0 = null;
 const _errs11 = errors;
 if(typeof data1 === "string"){
 if(func2(data1) < 1){
-const err12 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.system.oneOf[0],data:data1};
+const err12 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.system.oneOf[0],data:data1};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -1049,7 +1476,7 @@ errors++;
 }
 }
 else {
-const err13 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.system.oneOf[0].type,parentSchema:schema38.properties.system.oneOf[0],data:data1};
+const err13 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.system.oneOf[0].type,parentSchema:schema39.properties.system.oneOf[0],data:data1};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1066,7 +1493,7 @@ passing0 = 0;
 const _errs13 = errors;
 if(Array.isArray(data1)){
 if(data1.length < 1){
-const err14 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema38.properties.system.oneOf[1],data:data1};
+const err14 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema39.properties.system.oneOf[1],data:data1};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1080,7 +1507,7 @@ for(let i0=0; i0<len0; i0++){
 let data2 = data1[i0];
 if(typeof data2 === "string"){
 if(func2(data2) < 1){
-const err15 = {instancePath:instancePath+"/system/" + i0,schemaPath:"#/properties/system/oneOf/1/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.system.oneOf[1].items,data:data2};
+const err15 = {instancePath:instancePath+"/system/" + i0,schemaPath:"#/properties/system/oneOf/1/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.system.oneOf[1].items,data:data2};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1091,7 +1518,7 @@ errors++;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/system/" + i0,schemaPath:"#/properties/system/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.system.oneOf[1].items.type,parentSchema:schema38.properties.system.oneOf[1].items,data:data2};
+const err16 = {instancePath:instancePath+"/system/" + i0,schemaPath:"#/properties/system/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.system.oneOf[1].items.type,parentSchema:schema39.properties.system.oneOf[1].items,data:data2};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1103,7 +1530,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.system.oneOf[1].type,parentSchema:schema38.properties.system.oneOf[1],data:data1};
+const err17 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.properties.system.oneOf[1].type,parentSchema:schema39.properties.system.oneOf[1],data:data1};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1124,7 +1551,7 @@ passing0 = 1;
 }
 }
 if(!valid3){
-const err18 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema38.properties.system.oneOf,parentSchema:schema38.properties.system,data:data1};
+const err18 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema39.properties.system.oneOf,parentSchema:schema39.properties.system,data:data1};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1149,7 +1576,7 @@ if(data.addressSpaces !== undefined){
 let data3 = data.addressSpaces;
 if(Array.isArray(data3)){
 if(data3.length < 1){
-const err19 = {instancePath:instancePath+"/addressSpaces",schemaPath:"#/properties/addressSpaces/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema38.properties.addressSpaces,data:data3};
+const err19 = {instancePath:instancePath+"/addressSpaces",schemaPath:"#/properties/addressSpaces/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema39.properties.addressSpaces,data:data3};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1163,7 +1590,7 @@ for(let i1=0; i1<len1; i1++){
 let data4 = data3[i1];
 if(typeof data4 === "string"){
 if(func2(data4) > 253){
-const err20 = {instancePath:instancePath+"/addressSpaces/" + i1,schemaPath:"#/properties/addressSpaces/items/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema38.properties.addressSpaces.items,data:data4};
+const err20 = {instancePath:instancePath+"/addressSpaces/" + i1,schemaPath:"#/properties/addressSpaces/items/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema39.properties.addressSpaces.items,data:data4};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1173,7 +1600,7 @@ vErrors.push(err20);
 errors++;
 }
 if(func2(data4) < 1){
-const err21 = {instancePath:instancePath+"/addressSpaces/" + i1,schemaPath:"#/properties/addressSpaces/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.addressSpaces.items,data:data4};
+const err21 = {instancePath:instancePath+"/addressSpaces/" + i1,schemaPath:"#/properties/addressSpaces/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.addressSpaces.items,data:data4};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1184,7 +1611,7 @@ errors++;
 }
 }
 else {
-const err22 = {instancePath:instancePath+"/addressSpaces/" + i1,schemaPath:"#/properties/addressSpaces/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.addressSpaces.items.type,parentSchema:schema38.properties.addressSpaces.items,data:data4};
+const err22 = {instancePath:instancePath+"/addressSpaces/" + i1,schemaPath:"#/properties/addressSpaces/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.addressSpaces.items.type,parentSchema:schema39.properties.addressSpaces.items,data:data4};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1196,7 +1623,7 @@ errors++;
 }
 }
 else {
-const err23 = {instancePath:instancePath+"/addressSpaces",schemaPath:"#/properties/addressSpaces/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.addressSpaces.type,parentSchema:schema38.properties.addressSpaces,data:data3};
+const err23 = {instancePath:instancePath+"/addressSpaces",schemaPath:"#/properties/addressSpaces/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.properties.addressSpaces.type,parentSchema:schema39.properties.addressSpaces,data:data3};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1210,7 +1637,7 @@ if(data.to !== undefined){
 let data5 = data.to;
 if(typeof data5 === "string"){
 if(func2(data5) < 1){
-const err24 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.to,data:data5};
+const err24 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.to,data:data5};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -1221,7 +1648,7 @@ errors++;
 }
 }
 else {
-const err25 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.to.type,parentSchema:schema38.properties.to,data:data5};
+const err25 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.to.type,parentSchema:schema39.properties.to,data:data5};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -1235,7 +1662,7 @@ if(data.smartHosts !== undefined){
 let data6 = data.smartHosts;
 if(Array.isArray(data6)){
 if(data6.length < 1){
-const err26 = {instancePath:instancePath+"/smartHosts",schemaPath:"#/properties/smartHosts/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema38.properties.smartHosts,data:data6};
+const err26 = {instancePath:instancePath+"/smartHosts",schemaPath:"#/properties/smartHosts/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema39.properties.smartHosts,data:data6};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -1282,7 +1709,7 @@ errors++;
 }
 }
 else {
-const err30 = {instancePath:instancePath+"/smartHosts",schemaPath:"#/properties/smartHosts/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.smartHosts.type,parentSchema:schema38.properties.smartHosts,data:data6};
+const err30 = {instancePath:instancePath+"/smartHosts",schemaPath:"#/properties/smartHosts/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.properties.smartHosts.type,parentSchema:schema39.properties.smartHosts,data:data6};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -1295,7 +1722,7 @@ errors++;
 if(data.allowRelay !== undefined){
 let data8 = data.allowRelay;
 if(typeof data8 !== "boolean"){
-const err31 = {instancePath:instancePath+"/allowRelay",schemaPath:"#/properties/allowRelay/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.allowRelay.type,parentSchema:schema38.properties.allowRelay,data:data8};
+const err31 = {instancePath:instancePath+"/allowRelay",schemaPath:"#/properties/allowRelay/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema39.properties.allowRelay.type,parentSchema:schema39.properties.allowRelay,data:data8};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -1323,7 +1750,7 @@ errors++;
 }
 var valid12 = _errs32 === errors;
 if(valid12){
-const err33 = {instancePath,schemaPath:"#/dependentSchemas/to/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema38.dependentSchemas.to.not,parentSchema:schema38.dependentSchemas.to,data};
+const err33 = {instancePath,schemaPath:"#/dependentSchemas/to/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema39.dependentSchemas.to.not,parentSchema:schema39.dependentSchemas.to,data};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -1346,7 +1773,7 @@ vErrors = null;
 }
 }
 else {
-const err34 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.type,parentSchema:schema38,data};
+const err34 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -1360,9 +1787,9 @@ return errors === 0;
 }
 validate25.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema42 = {"description":"A route assertion: where mail to an address must end up.","type":"object","additionalProperties":false,"required":["to","expect"],"properties":{"to":{"description":"The recipient address.","type":"string","minLength":1,"maxLength":512},"from":{"description":"Where the message enters: internet (default) or a system name.","type":"string","minLength":1},"expect":{"$ref":"#/$defs/expectation"}}};
-const schema43 = {"description":"Exactly one outcome kind, and optionally the status.","type":"object","additionalProperties":false,"minProperties":1,"properties":{"delivered":{"description":"The system that delivers to a local mailbox.","type":"string","minLength":1},"bounced":{"description":"The system that bounces (NDR).","type":"string","minLength":1},"refused":{"description":"The system that refuses at RCPT time.","type":"string","minLength":1},"looped":{"description":"The message is stopped as a loop.","const":true},"external":{"description":"The host outside the organisation the message leaves to.","type":"string","minLength":1},"status":{"description":"Enhanced status code (RFC 3463), e.g. 5.1.1.","type":"string","pattern":"^[245]\\.[0-9]{1,3}\\.[0-9]{1,3}$"}},"maxProperties":2,"if":{"required":["status"]},"then":{"minProperties":2},"dependentSchemas":{"delivered":{"not":{"anyOf":[{"required":["bounced"]},{"required":["refused"]},{"required":["looped"]},{"required":["external"]}]}},"bounced":{"not":{"anyOf":[{"required":["delivered"]},{"required":["refused"]},{"required":["looped"]},{"required":["external"]}]}},"refused":{"not":{"anyOf":[{"required":["delivered"]},{"required":["bounced"]},{"required":["looped"]},{"required":["external"]}]}},"looped":{"not":{"anyOf":[{"required":["delivered"]},{"required":["bounced"]},{"required":["refused"]},{"required":["external"]}]}},"external":{"not":{"anyOf":[{"required":["delivered"]},{"required":["bounced"]},{"required":["refused"]},{"required":["looped"]}]}}}};
-const pattern20 = new RegExp("^[245]\\.[0-9]{1,3}\\.[0-9]{1,3}$", "u");
+const schema43 = {"description":"A route assertion: where mail to an address must end up.","type":"object","additionalProperties":false,"required":["to","expect"],"properties":{"to":{"description":"The recipient address.","type":"string","minLength":1,"maxLength":512},"from":{"description":"Where the message enters: internet (default) or a system name.","type":"string","minLength":1},"expect":{"$ref":"#/$defs/expectation"}}};
+const schema44 = {"description":"Exactly one outcome kind, and optionally the status.","type":"object","additionalProperties":false,"minProperties":1,"properties":{"delivered":{"description":"The system that delivers to a local mailbox.","type":"string","minLength":1},"bounced":{"description":"The system that bounces (NDR).","type":"string","minLength":1},"refused":{"description":"The system that refuses at RCPT time.","type":"string","minLength":1},"looped":{"description":"The message is stopped as a loop.","const":true},"external":{"description":"The host outside the organisation the message leaves to.","type":"string","minLength":1},"status":{"description":"Enhanced status code (RFC 3463), e.g. 5.1.1.","type":"string","pattern":"^[245]\\.[0-9]{1,3}\\.[0-9]{1,3}$"}},"maxProperties":2,"if":{"required":["status"]},"then":{"minProperties":2},"dependentSchemas":{"delivered":{"not":{"anyOf":[{"required":["bounced"]},{"required":["refused"]},{"required":["looped"]},{"required":["external"]}]}},"bounced":{"not":{"anyOf":[{"required":["delivered"]},{"required":["refused"]},{"required":["looped"]},{"required":["external"]}]}},"refused":{"not":{"anyOf":[{"required":["delivered"]},{"required":["bounced"]},{"required":["looped"]},{"required":["external"]}]}},"looped":{"not":{"anyOf":[{"required":["delivered"]},{"required":["bounced"]},{"required":["refused"]},{"required":["external"]}]}},"external":{"not":{"anyOf":[{"required":["delivered"]},{"required":["bounced"]},{"required":["refused"]},{"required":["looped"]}]}}}};
+const pattern27 = new RegExp("^[245]\\.[0-9]{1,3}\\.[0-9]{1,3}$", "u");
 
 function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -1376,7 +1803,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.to === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'",schema:schema42.required,parentSchema:schema42,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'",schema:schema43.required,parentSchema:schema43,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1386,7 +1813,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.expect === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "expect"},message:"must have required property '"+"expect"+"'",schema:schema42.required,parentSchema:schema42,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "expect"},message:"must have required property '"+"expect"+"'",schema:schema43.required,parentSchema:schema43,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1397,7 +1824,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((key0 === "to") || (key0 === "from")) || (key0 === "expect"))){
-const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema42,data};
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema43,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1411,7 +1838,7 @@ if(data.to !== undefined){
 let data0 = data.to;
 if(typeof data0 === "string"){
 if(func2(data0) > 512){
-const err3 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters",schema:512,parentSchema:schema42.properties.to,data:data0};
+const err3 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters",schema:512,parentSchema:schema43.properties.to,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1421,7 +1848,7 @@ vErrors.push(err3);
 errors++;
 }
 if(func2(data0) < 1){
-const err4 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema42.properties.to,data:data0};
+const err4 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema43.properties.to,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1432,7 +1859,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.to.type,parentSchema:schema42.properties.to,data:data0};
+const err5 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.to.type,parentSchema:schema43.properties.to,data:data0};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1446,7 +1873,7 @@ if(data.from !== undefined){
 let data1 = data.from;
 if(typeof data1 === "string"){
 if(func2(data1) < 1){
-const err6 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema42.properties.from,data:data1};
+const err6 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema43.properties.from,data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1457,7 +1884,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.from.type,parentSchema:schema42.properties.from,data:data1};
+const err7 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.from.type,parentSchema:schema43.properties.from,data:data1};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1499,7 +1926,7 @@ if(_valid0){
 const _errs11 = errors;
 if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
 if(Object.keys(data2).length < 2){
-const err9 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/then/minProperties",keyword:"minProperties",params:{limit: 2},message:"must NOT have fewer than 2 properties",schema:2,parentSchema:schema43.then,data:data2};
+const err9 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/then/minProperties",keyword:"minProperties",params:{limit: 2},message:"must NOT have fewer than 2 properties",schema:2,parentSchema:schema44.then,data:data2};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1513,7 +1940,7 @@ var _valid0 = _errs11 === errors;
 valid2 = _valid0;
 }
 if(!valid2){
-const err10 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema43.if,parentSchema:schema43,data:data2};
+const err10 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema44.if,parentSchema:schema44,data:data2};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1524,7 +1951,7 @@ errors++;
 }
 if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
 if(Object.keys(data2).length > 2){
-const err11 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/maxProperties",keyword:"maxProperties",params:{limit: 2},message:"must NOT have more than 2 properties",schema:2,parentSchema:schema43,data:data2};
+const err11 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/maxProperties",keyword:"maxProperties",params:{limit: 2},message:"must NOT have more than 2 properties",schema:2,parentSchema:schema44,data:data2};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -1534,7 +1961,7 @@ vErrors.push(err11);
 errors++;
 }
 if(Object.keys(data2).length < 1){
-const err12 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema43,data:data2};
+const err12 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema44,data:data2};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -1545,7 +1972,7 @@ errors++;
 }
 for(const key1 in data2){
 if(!((((((key1 === "delivered") || (key1 === "bounced")) || (key1 === "refused")) || (key1 === "looped")) || (key1 === "external")) || (key1 === "status"))){
-const err13 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema43,data:data2};
+const err13 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema44,data:data2};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1559,7 +1986,7 @@ if(data2.delivered !== undefined){
 let data3 = data2.delivered;
 if(typeof data3 === "string"){
 if(func2(data3) < 1){
-const err14 = {instancePath:instancePath+"/expect/delivered",schemaPath:"#/$defs/expectation/properties/delivered/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema43.properties.delivered,data:data3};
+const err14 = {instancePath:instancePath+"/expect/delivered",schemaPath:"#/$defs/expectation/properties/delivered/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema44.properties.delivered,data:data3};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1570,7 +1997,7 @@ errors++;
 }
 }
 else {
-const err15 = {instancePath:instancePath+"/expect/delivered",schemaPath:"#/$defs/expectation/properties/delivered/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.delivered.type,parentSchema:schema43.properties.delivered,data:data3};
+const err15 = {instancePath:instancePath+"/expect/delivered",schemaPath:"#/$defs/expectation/properties/delivered/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.delivered.type,parentSchema:schema44.properties.delivered,data:data3};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1584,7 +2011,7 @@ if(data2.bounced !== undefined){
 let data4 = data2.bounced;
 if(typeof data4 === "string"){
 if(func2(data4) < 1){
-const err16 = {instancePath:instancePath+"/expect/bounced",schemaPath:"#/$defs/expectation/properties/bounced/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema43.properties.bounced,data:data4};
+const err16 = {instancePath:instancePath+"/expect/bounced",schemaPath:"#/$defs/expectation/properties/bounced/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema44.properties.bounced,data:data4};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1595,7 +2022,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath:instancePath+"/expect/bounced",schemaPath:"#/$defs/expectation/properties/bounced/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.bounced.type,parentSchema:schema43.properties.bounced,data:data4};
+const err17 = {instancePath:instancePath+"/expect/bounced",schemaPath:"#/$defs/expectation/properties/bounced/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.bounced.type,parentSchema:schema44.properties.bounced,data:data4};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1609,7 +2036,7 @@ if(data2.refused !== undefined){
 let data5 = data2.refused;
 if(typeof data5 === "string"){
 if(func2(data5) < 1){
-const err18 = {instancePath:instancePath+"/expect/refused",schemaPath:"#/$defs/expectation/properties/refused/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema43.properties.refused,data:data5};
+const err18 = {instancePath:instancePath+"/expect/refused",schemaPath:"#/$defs/expectation/properties/refused/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema44.properties.refused,data:data5};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1620,7 +2047,7 @@ errors++;
 }
 }
 else {
-const err19 = {instancePath:instancePath+"/expect/refused",schemaPath:"#/$defs/expectation/properties/refused/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.refused.type,parentSchema:schema43.properties.refused,data:data5};
+const err19 = {instancePath:instancePath+"/expect/refused",schemaPath:"#/$defs/expectation/properties/refused/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.refused.type,parentSchema:schema44.properties.refused,data:data5};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1633,7 +2060,7 @@ errors++;
 if(data2.looped !== undefined){
 let data6 = data2.looped;
 if(true !== data6){
-const err20 = {instancePath:instancePath+"/expect/looped",schemaPath:"#/$defs/expectation/properties/looped/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema43.properties.looped,data:data6};
+const err20 = {instancePath:instancePath+"/expect/looped",schemaPath:"#/$defs/expectation/properties/looped/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema44.properties.looped,data:data6};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1647,7 +2074,7 @@ if(data2.external !== undefined){
 let data7 = data2.external;
 if(typeof data7 === "string"){
 if(func2(data7) < 1){
-const err21 = {instancePath:instancePath+"/expect/external",schemaPath:"#/$defs/expectation/properties/external/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema43.properties.external,data:data7};
+const err21 = {instancePath:instancePath+"/expect/external",schemaPath:"#/$defs/expectation/properties/external/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema44.properties.external,data:data7};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1658,7 +2085,7 @@ errors++;
 }
 }
 else {
-const err22 = {instancePath:instancePath+"/expect/external",schemaPath:"#/$defs/expectation/properties/external/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.external.type,parentSchema:schema43.properties.external,data:data7};
+const err22 = {instancePath:instancePath+"/expect/external",schemaPath:"#/$defs/expectation/properties/external/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.external.type,parentSchema:schema44.properties.external,data:data7};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1671,8 +2098,8 @@ errors++;
 if(data2.status !== undefined){
 let data8 = data2.status;
 if(typeof data8 === "string"){
-if(!pattern20.test(data8)){
-const err23 = {instancePath:instancePath+"/expect/status",schemaPath:"#/$defs/expectation/properties/status/pattern",keyword:"pattern",params:{pattern: "^[245]\\.[0-9]{1,3}\\.[0-9]{1,3}$"},message:"must match pattern \""+"^[245]\\.[0-9]{1,3}\\.[0-9]{1,3}$"+"\"",schema:"^[245]\\.[0-9]{1,3}\\.[0-9]{1,3}$",parentSchema:schema43.properties.status,data:data8};
+if(!pattern27.test(data8)){
+const err23 = {instancePath:instancePath+"/expect/status",schemaPath:"#/$defs/expectation/properties/status/pattern",keyword:"pattern",params:{pattern: "^[245]\\.[0-9]{1,3}\\.[0-9]{1,3}$"},message:"must match pattern \""+"^[245]\\.[0-9]{1,3}\\.[0-9]{1,3}$"+"\"",schema:"^[245]\\.[0-9]{1,3}\\.[0-9]{1,3}$",parentSchema:schema44.properties.status,data:data8};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1683,7 +2110,7 @@ errors++;
 }
 }
 else {
-const err24 = {instancePath:instancePath+"/expect/status",schemaPath:"#/$defs/expectation/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.status.type,parentSchema:schema43.properties.status,data:data8};
+const err24 = {instancePath:instancePath+"/expect/status",schemaPath:"#/$defs/expectation/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.status.type,parentSchema:schema44.properties.status,data:data8};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -1785,7 +2212,7 @@ vErrors = null;
 }
 var valid5 = _errs26 === errors;
 if(valid5){
-const err30 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/dependentSchemas/delivered/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema43.dependentSchemas.delivered.not,parentSchema:schema43.dependentSchemas.delivered,data:data2};
+const err30 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/dependentSchemas/delivered/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema44.dependentSchemas.delivered.not,parentSchema:schema44.dependentSchemas.delivered,data:data2};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -1898,7 +2325,7 @@ vErrors = null;
 }
 var valid7 = _errs34 === errors;
 if(valid7){
-const err36 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/dependentSchemas/bounced/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema43.dependentSchemas.bounced.not,parentSchema:schema43.dependentSchemas.bounced,data:data2};
+const err36 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/dependentSchemas/bounced/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema44.dependentSchemas.bounced.not,parentSchema:schema44.dependentSchemas.bounced,data:data2};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -2011,7 +2438,7 @@ vErrors = null;
 }
 var valid9 = _errs42 === errors;
 if(valid9){
-const err42 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/dependentSchemas/refused/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema43.dependentSchemas.refused.not,parentSchema:schema43.dependentSchemas.refused,data:data2};
+const err42 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/dependentSchemas/refused/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema44.dependentSchemas.refused.not,parentSchema:schema44.dependentSchemas.refused,data:data2};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -2124,7 +2551,7 @@ vErrors = null;
 }
 var valid11 = _errs50 === errors;
 if(valid11){
-const err48 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/dependentSchemas/looped/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema43.dependentSchemas.looped.not,parentSchema:schema43.dependentSchemas.looped,data:data2};
+const err48 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/dependentSchemas/looped/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema44.dependentSchemas.looped.not,parentSchema:schema44.dependentSchemas.looped,data:data2};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -2237,7 +2664,7 @@ vErrors = null;
 }
 var valid13 = _errs58 === errors;
 if(valid13){
-const err54 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/dependentSchemas/external/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema43.dependentSchemas.external.not,parentSchema:schema43.dependentSchemas.external,data:data2};
+const err54 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/dependentSchemas/external/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema44.dependentSchemas.external.not,parentSchema:schema44.dependentSchemas.external,data:data2};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -2260,7 +2687,7 @@ vErrors = null;
 }
 }
 else {
-const err55 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema43.type,parentSchema:schema43,data:data2};
+const err55 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema44.type,parentSchema:schema44,data:data2};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -2272,7 +2699,7 @@ errors++;
 }
 }
 else {
-const err56 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.type,parentSchema:schema42,data};
+const err56 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema43.type,parentSchema:schema43,data};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -2717,7 +3144,7 @@ for(let i3=0; i3<len3; i3++){
 let data17 = data16[i3];
 if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
 if(data17.name === undefined){
-const err31 = {instancePath:instancePath+"/chains/" + i3,schemaPath:"#/$defs/chain/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema40.required,parentSchema:schema40,data:data17};
+const err31 = {instancePath:instancePath+"/chains/" + i3,schemaPath:"#/$defs/chain/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema41.required,parentSchema:schema41,data:data17};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -2727,7 +3154,7 @@ vErrors.push(err31);
 errors++;
 }
 if(data17.domains === undefined){
-const err32 = {instancePath:instancePath+"/chains/" + i3,schemaPath:"#/$defs/chain/required",keyword:"required",params:{missingProperty: "domains"},message:"must have required property '"+"domains"+"'",schema:schema40.required,parentSchema:schema40,data:data17};
+const err32 = {instancePath:instancePath+"/chains/" + i3,schemaPath:"#/$defs/chain/required",keyword:"required",params:{missingProperty: "domains"},message:"must have required property '"+"domains"+"'",schema:schema41.required,parentSchema:schema41,data:data17};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -2737,7 +3164,7 @@ vErrors.push(err32);
 errors++;
 }
 if(data17.order === undefined){
-const err33 = {instancePath:instancePath+"/chains/" + i3,schemaPath:"#/$defs/chain/required",keyword:"required",params:{missingProperty: "order"},message:"must have required property '"+"order"+"'",schema:schema40.required,parentSchema:schema40,data:data17};
+const err33 = {instancePath:instancePath+"/chains/" + i3,schemaPath:"#/$defs/chain/required",keyword:"required",params:{missingProperty: "order"},message:"must have required property '"+"order"+"'",schema:schema41.required,parentSchema:schema41,data:data17};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -2748,7 +3175,7 @@ errors++;
 }
 for(const key7 in data17){
 if(!((((key7 === "name") || (key7 === "domains")) || (key7 === "order")) || (key7 === "rejectUnknownAtGateway"))){
-const err34 = {instancePath:instancePath+"/chains/" + i3,schemaPath:"#/$defs/chain/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema40,data:data17};
+const err34 = {instancePath:instancePath+"/chains/" + i3,schemaPath:"#/$defs/chain/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema41,data:data17};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -2762,7 +3189,7 @@ if(data17.name !== undefined){
 let data18 = data17.name;
 if(typeof data18 === "string"){
 if(func2(data18) > 200){
-const err35 = {instancePath:instancePath+"/chains/" + i3+"/name",schemaPath:"#/$defs/chain/properties/name/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters",schema:200,parentSchema:schema40.properties.name,data:data18};
+const err35 = {instancePath:instancePath+"/chains/" + i3+"/name",schemaPath:"#/$defs/chain/properties/name/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters",schema:200,parentSchema:schema41.properties.name,data:data18};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -2772,7 +3199,7 @@ vErrors.push(err35);
 errors++;
 }
 if(func2(data18) < 1){
-const err36 = {instancePath:instancePath+"/chains/" + i3+"/name",schemaPath:"#/$defs/chain/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema40.properties.name,data:data18};
+const err36 = {instancePath:instancePath+"/chains/" + i3+"/name",schemaPath:"#/$defs/chain/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema41.properties.name,data:data18};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -2782,7 +3209,7 @@ vErrors.push(err36);
 errors++;
 }
 if(!pattern4.test(data18)){
-const err37 = {instancePath:instancePath+"/chains/" + i3+"/name",schemaPath:"#/$defs/chain/properties/name/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema40.properties.name,data:data18};
+const err37 = {instancePath:instancePath+"/chains/" + i3+"/name",schemaPath:"#/$defs/chain/properties/name/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema41.properties.name,data:data18};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -2793,7 +3220,7 @@ errors++;
 }
 }
 else {
-const err38 = {instancePath:instancePath+"/chains/" + i3+"/name",schemaPath:"#/$defs/chain/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema40.properties.name.type,parentSchema:schema40.properties.name,data:data18};
+const err38 = {instancePath:instancePath+"/chains/" + i3+"/name",schemaPath:"#/$defs/chain/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.properties.name.type,parentSchema:schema41.properties.name,data:data18};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -2807,7 +3234,7 @@ if(data17.domains !== undefined){
 let data19 = data17.domains;
 if(Array.isArray(data19)){
 if(data19.length < 1){
-const err39 = {instancePath:instancePath+"/chains/" + i3+"/domains",schemaPath:"#/$defs/chain/properties/domains/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema40.properties.domains,data:data19};
+const err39 = {instancePath:instancePath+"/chains/" + i3+"/domains",schemaPath:"#/$defs/chain/properties/domains/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema41.properties.domains,data:data19};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -2821,7 +3248,7 @@ for(let i4=0; i4<len4; i4++){
 let data20 = data19[i4];
 if(typeof data20 === "string"){
 if(func2(data20) > 253){
-const err40 = {instancePath:instancePath+"/chains/" + i3+"/domains/" + i4,schemaPath:"#/$defs/chain/properties/domains/items/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema40.properties.domains.items,data:data20};
+const err40 = {instancePath:instancePath+"/chains/" + i3+"/domains/" + i4,schemaPath:"#/$defs/chain/properties/domains/items/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema41.properties.domains.items,data:data20};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -2831,7 +3258,7 @@ vErrors.push(err40);
 errors++;
 }
 if(func2(data20) < 1){
-const err41 = {instancePath:instancePath+"/chains/" + i3+"/domains/" + i4,schemaPath:"#/$defs/chain/properties/domains/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema40.properties.domains.items,data:data20};
+const err41 = {instancePath:instancePath+"/chains/" + i3+"/domains/" + i4,schemaPath:"#/$defs/chain/properties/domains/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema41.properties.domains.items,data:data20};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -2842,7 +3269,7 @@ errors++;
 }
 }
 else {
-const err42 = {instancePath:instancePath+"/chains/" + i3+"/domains/" + i4,schemaPath:"#/$defs/chain/properties/domains/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema40.properties.domains.items.type,parentSchema:schema40.properties.domains.items,data:data20};
+const err42 = {instancePath:instancePath+"/chains/" + i3+"/domains/" + i4,schemaPath:"#/$defs/chain/properties/domains/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.properties.domains.items.type,parentSchema:schema41.properties.domains.items,data:data20};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -2854,7 +3281,7 @@ errors++;
 }
 }
 else {
-const err43 = {instancePath:instancePath+"/chains/" + i3+"/domains",schemaPath:"#/$defs/chain/properties/domains/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema40.properties.domains.type,parentSchema:schema40.properties.domains,data:data19};
+const err43 = {instancePath:instancePath+"/chains/" + i3+"/domains",schemaPath:"#/$defs/chain/properties/domains/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema41.properties.domains.type,parentSchema:schema41.properties.domains,data:data19};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -2868,7 +3295,7 @@ if(data17.order !== undefined){
 let data21 = data17.order;
 if(Array.isArray(data21)){
 if(data21.length < 1){
-const err44 = {instancePath:instancePath+"/chains/" + i3+"/order",schemaPath:"#/$defs/chain/properties/order/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema40.properties.order,data:data21};
+const err44 = {instancePath:instancePath+"/chains/" + i3+"/order",schemaPath:"#/$defs/chain/properties/order/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema41.properties.order,data:data21};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -2882,7 +3309,7 @@ for(let i5=0; i5<len5; i5++){
 let data22 = data21[i5];
 if(typeof data22 === "string"){
 if(func2(data22) < 1){
-const err45 = {instancePath:instancePath+"/chains/" + i3+"/order/" + i5,schemaPath:"#/$defs/chain/properties/order/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema40.properties.order.items,data:data22};
+const err45 = {instancePath:instancePath+"/chains/" + i3+"/order/" + i5,schemaPath:"#/$defs/chain/properties/order/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema41.properties.order.items,data:data22};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -2893,7 +3320,7 @@ errors++;
 }
 }
 else {
-const err46 = {instancePath:instancePath+"/chains/" + i3+"/order/" + i5,schemaPath:"#/$defs/chain/properties/order/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema40.properties.order.items.type,parentSchema:schema40.properties.order.items,data:data22};
+const err46 = {instancePath:instancePath+"/chains/" + i3+"/order/" + i5,schemaPath:"#/$defs/chain/properties/order/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.properties.order.items.type,parentSchema:schema41.properties.order.items,data:data22};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -2905,7 +3332,7 @@ errors++;
 }
 }
 else {
-const err47 = {instancePath:instancePath+"/chains/" + i3+"/order",schemaPath:"#/$defs/chain/properties/order/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema40.properties.order.type,parentSchema:schema40.properties.order,data:data21};
+const err47 = {instancePath:instancePath+"/chains/" + i3+"/order",schemaPath:"#/$defs/chain/properties/order/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema41.properties.order.type,parentSchema:schema41.properties.order,data:data21};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -2918,7 +3345,7 @@ errors++;
 if(data17.rejectUnknownAtGateway !== undefined){
 let data23 = data17.rejectUnknownAtGateway;
 if(typeof data23 !== "boolean"){
-const err48 = {instancePath:instancePath+"/chains/" + i3+"/rejectUnknownAtGateway",schemaPath:"#/$defs/chain/properties/rejectUnknownAtGateway/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema40.properties.rejectUnknownAtGateway.type,parentSchema:schema40.properties.rejectUnknownAtGateway,data:data23};
+const err48 = {instancePath:instancePath+"/chains/" + i3+"/rejectUnknownAtGateway",schemaPath:"#/$defs/chain/properties/rejectUnknownAtGateway/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema41.properties.rejectUnknownAtGateway.type,parentSchema:schema41.properties.rejectUnknownAtGateway,data:data23};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -2930,7 +3357,7 @@ errors++;
 }
 }
 else {
-const err49 = {instancePath:instancePath+"/chains/" + i3,schemaPath:"#/$defs/chain/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema40.type,parentSchema:schema40,data:data17};
+const err49 = {instancePath:instancePath+"/chains/" + i3,schemaPath:"#/$defs/chain/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema41.type,parentSchema:schema41,data:data17};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -2960,7 +3387,7 @@ for(let i6=0; i6<len6; i6++){
 let data25 = data24[i6];
 if(data25 && typeof data25 == "object" && !Array.isArray(data25)){
 if(data25.cn === undefined){
-const err51 = {instancePath:instancePath+"/contacts/" + i6,schemaPath:"#/$defs/contact/required",keyword:"required",params:{missingProperty: "cn"},message:"must have required property '"+"cn"+"'",schema:schema41.required,parentSchema:schema41,data:data25};
+const err51 = {instancePath:instancePath+"/contacts/" + i6,schemaPath:"#/$defs/contact/required",keyword:"required",params:{missingProperty: "cn"},message:"must have required property '"+"cn"+"'",schema:schema42.required,parentSchema:schema42,data:data25};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -2970,7 +3397,7 @@ vErrors.push(err51);
 errors++;
 }
 if(data25.targetAddress === undefined){
-const err52 = {instancePath:instancePath+"/contacts/" + i6,schemaPath:"#/$defs/contact/required",keyword:"required",params:{missingProperty: "targetAddress"},message:"must have required property '"+"targetAddress"+"'",schema:schema41.required,parentSchema:schema41,data:data25};
+const err52 = {instancePath:instancePath+"/contacts/" + i6,schemaPath:"#/$defs/contact/required",keyword:"required",params:{missingProperty: "targetAddress"},message:"must have required property '"+"targetAddress"+"'",schema:schema42.required,parentSchema:schema42,data:data25};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -2980,8 +3407,8 @@ vErrors.push(err52);
 errors++;
 }
 for(const key8 in data25){
-if(!(func1.call(schema41.properties, key8))){
-const err53 = {instancePath:instancePath+"/contacts/" + i6,schemaPath:"#/$defs/contact/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema41,data:data25};
+if(!(func1.call(schema42.properties, key8))){
+const err53 = {instancePath:instancePath+"/contacts/" + i6,schemaPath:"#/$defs/contact/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema42,data:data25};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -2995,7 +3422,7 @@ if(data25.cn !== undefined){
 let data26 = data25.cn;
 if(typeof data26 === "string"){
 if(func2(data26) > 64){
-const err54 = {instancePath:instancePath+"/contacts/" + i6+"/cn",schemaPath:"#/$defs/contact/properties/cn/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema41.properties.cn,data:data26};
+const err54 = {instancePath:instancePath+"/contacts/" + i6+"/cn",schemaPath:"#/$defs/contact/properties/cn/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema42.properties.cn,data:data26};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -3005,7 +3432,7 @@ vErrors.push(err54);
 errors++;
 }
 if(func2(data26) < 1){
-const err55 = {instancePath:instancePath+"/contacts/" + i6+"/cn",schemaPath:"#/$defs/contact/properties/cn/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema41.properties.cn,data:data26};
+const err55 = {instancePath:instancePath+"/contacts/" + i6+"/cn",schemaPath:"#/$defs/contact/properties/cn/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema42.properties.cn,data:data26};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -3015,7 +3442,7 @@ vErrors.push(err55);
 errors++;
 }
 if(!pattern4.test(data26)){
-const err56 = {instancePath:instancePath+"/contacts/" + i6+"/cn",schemaPath:"#/$defs/contact/properties/cn/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema41.properties.cn,data:data26};
+const err56 = {instancePath:instancePath+"/contacts/" + i6+"/cn",schemaPath:"#/$defs/contact/properties/cn/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema42.properties.cn,data:data26};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -3026,7 +3453,7 @@ errors++;
 }
 }
 else {
-const err57 = {instancePath:instancePath+"/contacts/" + i6+"/cn",schemaPath:"#/$defs/contact/properties/cn/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.properties.cn.type,parentSchema:schema41.properties.cn,data:data26};
+const err57 = {instancePath:instancePath+"/contacts/" + i6+"/cn",schemaPath:"#/$defs/contact/properties/cn/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.cn.type,parentSchema:schema42.properties.cn,data:data26};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -3040,7 +3467,7 @@ if(data25.ou !== undefined){
 let data27 = data25.ou;
 if(typeof data27 === "string"){
 if(func2(data27) > 256){
-const err58 = {instancePath:instancePath+"/contacts/" + i6+"/ou",schemaPath:"#/$defs/contact/properties/ou/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",schema:256,parentSchema:schema41.properties.ou,data:data27};
+const err58 = {instancePath:instancePath+"/contacts/" + i6+"/ou",schemaPath:"#/$defs/contact/properties/ou/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",schema:256,parentSchema:schema42.properties.ou,data:data27};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -3050,7 +3477,7 @@ vErrors.push(err58);
 errors++;
 }
 if(func2(data27) < 1){
-const err59 = {instancePath:instancePath+"/contacts/" + i6+"/ou",schemaPath:"#/$defs/contact/properties/ou/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema41.properties.ou,data:data27};
+const err59 = {instancePath:instancePath+"/contacts/" + i6+"/ou",schemaPath:"#/$defs/contact/properties/ou/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema42.properties.ou,data:data27};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -3060,7 +3487,7 @@ vErrors.push(err59);
 errors++;
 }
 if(!pattern4.test(data27)){
-const err60 = {instancePath:instancePath+"/contacts/" + i6+"/ou",schemaPath:"#/$defs/contact/properties/ou/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema41.properties.ou,data:data27};
+const err60 = {instancePath:instancePath+"/contacts/" + i6+"/ou",schemaPath:"#/$defs/contact/properties/ou/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema42.properties.ou,data:data27};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -3071,7 +3498,7 @@ errors++;
 }
 }
 else {
-const err61 = {instancePath:instancePath+"/contacts/" + i6+"/ou",schemaPath:"#/$defs/contact/properties/ou/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.properties.ou.type,parentSchema:schema41.properties.ou,data:data27};
+const err61 = {instancePath:instancePath+"/contacts/" + i6+"/ou",schemaPath:"#/$defs/contact/properties/ou/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.ou.type,parentSchema:schema42.properties.ou,data:data27};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -3085,7 +3512,7 @@ if(data25.system !== undefined){
 let data28 = data25.system;
 if(typeof data28 === "string"){
 if(func2(data28) < 1){
-const err62 = {instancePath:instancePath+"/contacts/" + i6+"/system",schemaPath:"#/$defs/contact/properties/system/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema41.properties.system,data:data28};
+const err62 = {instancePath:instancePath+"/contacts/" + i6+"/system",schemaPath:"#/$defs/contact/properties/system/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema42.properties.system,data:data28};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -3096,7 +3523,7 @@ errors++;
 }
 }
 else {
-const err63 = {instancePath:instancePath+"/contacts/" + i6+"/system",schemaPath:"#/$defs/contact/properties/system/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.properties.system.type,parentSchema:schema41.properties.system,data:data28};
+const err63 = {instancePath:instancePath+"/contacts/" + i6+"/system",schemaPath:"#/$defs/contact/properties/system/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.system.type,parentSchema:schema42.properties.system,data:data28};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -3110,7 +3537,7 @@ if(data25.givenName !== undefined){
 let data29 = data25.givenName;
 if(typeof data29 === "string"){
 if(func2(data29) > 64){
-const err64 = {instancePath:instancePath+"/contacts/" + i6+"/givenName",schemaPath:"#/$defs/contact/properties/givenName/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema41.properties.givenName,data:data29};
+const err64 = {instancePath:instancePath+"/contacts/" + i6+"/givenName",schemaPath:"#/$defs/contact/properties/givenName/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema42.properties.givenName,data:data29};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -3120,7 +3547,7 @@ vErrors.push(err64);
 errors++;
 }
 if(!pattern4.test(data29)){
-const err65 = {instancePath:instancePath+"/contacts/" + i6+"/givenName",schemaPath:"#/$defs/contact/properties/givenName/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema41.properties.givenName,data:data29};
+const err65 = {instancePath:instancePath+"/contacts/" + i6+"/givenName",schemaPath:"#/$defs/contact/properties/givenName/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema42.properties.givenName,data:data29};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -3131,7 +3558,7 @@ errors++;
 }
 }
 else {
-const err66 = {instancePath:instancePath+"/contacts/" + i6+"/givenName",schemaPath:"#/$defs/contact/properties/givenName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.properties.givenName.type,parentSchema:schema41.properties.givenName,data:data29};
+const err66 = {instancePath:instancePath+"/contacts/" + i6+"/givenName",schemaPath:"#/$defs/contact/properties/givenName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.givenName.type,parentSchema:schema42.properties.givenName,data:data29};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -3145,7 +3572,7 @@ if(data25.sn !== undefined){
 let data30 = data25.sn;
 if(typeof data30 === "string"){
 if(func2(data30) > 64){
-const err67 = {instancePath:instancePath+"/contacts/" + i6+"/sn",schemaPath:"#/$defs/contact/properties/sn/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema41.properties.sn,data:data30};
+const err67 = {instancePath:instancePath+"/contacts/" + i6+"/sn",schemaPath:"#/$defs/contact/properties/sn/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema42.properties.sn,data:data30};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -3155,7 +3582,7 @@ vErrors.push(err67);
 errors++;
 }
 if(!pattern4.test(data30)){
-const err68 = {instancePath:instancePath+"/contacts/" + i6+"/sn",schemaPath:"#/$defs/contact/properties/sn/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema41.properties.sn,data:data30};
+const err68 = {instancePath:instancePath+"/contacts/" + i6+"/sn",schemaPath:"#/$defs/contact/properties/sn/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema42.properties.sn,data:data30};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -3166,7 +3593,7 @@ errors++;
 }
 }
 else {
-const err69 = {instancePath:instancePath+"/contacts/" + i6+"/sn",schemaPath:"#/$defs/contact/properties/sn/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.properties.sn.type,parentSchema:schema41.properties.sn,data:data30};
+const err69 = {instancePath:instancePath+"/contacts/" + i6+"/sn",schemaPath:"#/$defs/contact/properties/sn/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.sn.type,parentSchema:schema42.properties.sn,data:data30};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -3180,7 +3607,7 @@ if(data25.displayName !== undefined){
 let data31 = data25.displayName;
 if(typeof data31 === "string"){
 if(func2(data31) > 256){
-const err70 = {instancePath:instancePath+"/contacts/" + i6+"/displayName",schemaPath:"#/$defs/contact/properties/displayName/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",schema:256,parentSchema:schema41.properties.displayName,data:data31};
+const err70 = {instancePath:instancePath+"/contacts/" + i6+"/displayName",schemaPath:"#/$defs/contact/properties/displayName/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",schema:256,parentSchema:schema42.properties.displayName,data:data31};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -3190,7 +3617,7 @@ vErrors.push(err70);
 errors++;
 }
 if(!pattern4.test(data31)){
-const err71 = {instancePath:instancePath+"/contacts/" + i6+"/displayName",schemaPath:"#/$defs/contact/properties/displayName/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema41.properties.displayName,data:data31};
+const err71 = {instancePath:instancePath+"/contacts/" + i6+"/displayName",schemaPath:"#/$defs/contact/properties/displayName/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema42.properties.displayName,data:data31};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -3201,7 +3628,7 @@ errors++;
 }
 }
 else {
-const err72 = {instancePath:instancePath+"/contacts/" + i6+"/displayName",schemaPath:"#/$defs/contact/properties/displayName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.properties.displayName.type,parentSchema:schema41.properties.displayName,data:data31};
+const err72 = {instancePath:instancePath+"/contacts/" + i6+"/displayName",schemaPath:"#/$defs/contact/properties/displayName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.displayName.type,parentSchema:schema42.properties.displayName,data:data31};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -3215,7 +3642,7 @@ if(data25.mailNickname !== undefined){
 let data32 = data25.mailNickname;
 if(typeof data32 === "string"){
 if(func2(data32) > 64){
-const err73 = {instancePath:instancePath+"/contacts/" + i6+"/mailNickname",schemaPath:"#/$defs/contact/properties/mailNickname/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema41.properties.mailNickname,data:data32};
+const err73 = {instancePath:instancePath+"/contacts/" + i6+"/mailNickname",schemaPath:"#/$defs/contact/properties/mailNickname/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema42.properties.mailNickname,data:data32};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -3225,7 +3652,7 @@ vErrors.push(err73);
 errors++;
 }
 if(func2(data32) < 1){
-const err74 = {instancePath:instancePath+"/contacts/" + i6+"/mailNickname",schemaPath:"#/$defs/contact/properties/mailNickname/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema41.properties.mailNickname,data:data32};
+const err74 = {instancePath:instancePath+"/contacts/" + i6+"/mailNickname",schemaPath:"#/$defs/contact/properties/mailNickname/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema42.properties.mailNickname,data:data32};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -3235,7 +3662,7 @@ vErrors.push(err74);
 errors++;
 }
 if(!pattern4.test(data32)){
-const err75 = {instancePath:instancePath+"/contacts/" + i6+"/mailNickname",schemaPath:"#/$defs/contact/properties/mailNickname/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema41.properties.mailNickname,data:data32};
+const err75 = {instancePath:instancePath+"/contacts/" + i6+"/mailNickname",schemaPath:"#/$defs/contact/properties/mailNickname/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema42.properties.mailNickname,data:data32};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -3246,7 +3673,7 @@ errors++;
 }
 }
 else {
-const err76 = {instancePath:instancePath+"/contacts/" + i6+"/mailNickname",schemaPath:"#/$defs/contact/properties/mailNickname/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.properties.mailNickname.type,parentSchema:schema41.properties.mailNickname,data:data32};
+const err76 = {instancePath:instancePath+"/contacts/" + i6+"/mailNickname",schemaPath:"#/$defs/contact/properties/mailNickname/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.mailNickname.type,parentSchema:schema42.properties.mailNickname,data:data32};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -3260,7 +3687,7 @@ if(data25.targetAddress !== undefined){
 let data33 = data25.targetAddress;
 if(typeof data33 === "string"){
 if(func2(data33) > 512){
-const err77 = {instancePath:instancePath+"/contacts/" + i6+"/targetAddress",schemaPath:"#/$defs/contact/properties/targetAddress/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters",schema:512,parentSchema:schema41.properties.targetAddress,data:data33};
+const err77 = {instancePath:instancePath+"/contacts/" + i6+"/targetAddress",schemaPath:"#/$defs/contact/properties/targetAddress/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters",schema:512,parentSchema:schema42.properties.targetAddress,data:data33};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -3270,7 +3697,7 @@ vErrors.push(err77);
 errors++;
 }
 if(func2(data33) < 1){
-const err78 = {instancePath:instancePath+"/contacts/" + i6+"/targetAddress",schemaPath:"#/$defs/contact/properties/targetAddress/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema41.properties.targetAddress,data:data33};
+const err78 = {instancePath:instancePath+"/contacts/" + i6+"/targetAddress",schemaPath:"#/$defs/contact/properties/targetAddress/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema42.properties.targetAddress,data:data33};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -3281,7 +3708,7 @@ errors++;
 }
 }
 else {
-const err79 = {instancePath:instancePath+"/contacts/" + i6+"/targetAddress",schemaPath:"#/$defs/contact/properties/targetAddress/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.properties.targetAddress.type,parentSchema:schema41.properties.targetAddress,data:data33};
+const err79 = {instancePath:instancePath+"/contacts/" + i6+"/targetAddress",schemaPath:"#/$defs/contact/properties/targetAddress/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.targetAddress.type,parentSchema:schema42.properties.targetAddress,data:data33};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -3299,7 +3726,7 @@ for(let i7=0; i7<len7; i7++){
 let data35 = data34[i7];
 if(typeof data35 === "string"){
 if(func2(data35) > 520){
-const err80 = {instancePath:instancePath+"/contacts/" + i6+"/proxyAddresses/" + i7,schemaPath:"#/$defs/contact/properties/proxyAddresses/items/maxLength",keyword:"maxLength",params:{limit: 520},message:"must NOT have more than 520 characters",schema:520,parentSchema:schema41.properties.proxyAddresses.items,data:data35};
+const err80 = {instancePath:instancePath+"/contacts/" + i6+"/proxyAddresses/" + i7,schemaPath:"#/$defs/contact/properties/proxyAddresses/items/maxLength",keyword:"maxLength",params:{limit: 520},message:"must NOT have more than 520 characters",schema:520,parentSchema:schema42.properties.proxyAddresses.items,data:data35};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -3309,7 +3736,7 @@ vErrors.push(err80);
 errors++;
 }
 if(func2(data35) < 1){
-const err81 = {instancePath:instancePath+"/contacts/" + i6+"/proxyAddresses/" + i7,schemaPath:"#/$defs/contact/properties/proxyAddresses/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema41.properties.proxyAddresses.items,data:data35};
+const err81 = {instancePath:instancePath+"/contacts/" + i6+"/proxyAddresses/" + i7,schemaPath:"#/$defs/contact/properties/proxyAddresses/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema42.properties.proxyAddresses.items,data:data35};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -3320,7 +3747,7 @@ errors++;
 }
 }
 else {
-const err82 = {instancePath:instancePath+"/contacts/" + i6+"/proxyAddresses/" + i7,schemaPath:"#/$defs/contact/properties/proxyAddresses/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.properties.proxyAddresses.items.type,parentSchema:schema41.properties.proxyAddresses.items,data:data35};
+const err82 = {instancePath:instancePath+"/contacts/" + i6+"/proxyAddresses/" + i7,schemaPath:"#/$defs/contact/properties/proxyAddresses/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.proxyAddresses.items.type,parentSchema:schema42.properties.proxyAddresses.items,data:data35};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -3332,7 +3759,7 @@ errors++;
 }
 }
 else {
-const err83 = {instancePath:instancePath+"/contacts/" + i6+"/proxyAddresses",schemaPath:"#/$defs/contact/properties/proxyAddresses/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema41.properties.proxyAddresses.type,parentSchema:schema41.properties.proxyAddresses,data:data34};
+const err83 = {instancePath:instancePath+"/contacts/" + i6+"/proxyAddresses",schemaPath:"#/$defs/contact/properties/proxyAddresses/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema42.properties.proxyAddresses.type,parentSchema:schema42.properties.proxyAddresses,data:data34};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -3344,7 +3771,7 @@ errors++;
 }
 }
 else {
-const err84 = {instancePath:instancePath+"/contacts/" + i6,schemaPath:"#/$defs/contact/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema41.type,parentSchema:schema41,data:data25};
+const err84 = {instancePath:instancePath+"/contacts/" + i6,schemaPath:"#/$defs/contact/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.type,parentSchema:schema42,data:data25};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -3409,7 +3836,7 @@ if(data39 && typeof data39 == "object" && !Array.isArray(data39)){
 for(const key10 in data39){
 const _errs89 = errors;
 if(typeof key10 === "string"){
-if(!pattern21.test(key10)){
+if(!pattern28.test(key10)){
 const err88 = {instancePath:instancePath+"/lint/rules",schemaPath:"#/properties/lint/properties/rules/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9-]*$"},message:"must match pattern \""+"^[a-z][a-z0-9-]*$"+"\"",schema:"^[a-z][a-z0-9-]*$",parentSchema:schema31.properties.lint.properties.rules.propertyNames,data:key10,propertyName:key10};
 if(vErrors === null){
 vErrors = [err88];
@@ -3435,7 +3862,7 @@ errors++;
 for(const key11 in data39){
 let data40 = data39[key11];
 if(!(((data40 === "off") || (data40 === "warning")) || (data40 === "error"))){
-const err90 = {instancePath:instancePath+"/lint/rules/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/severitySetting/enum",keyword:"enum",params:{allowedValues: schema44.enum},message:"must be equal to one of the allowed values",schema:schema44.enum,parentSchema:schema44,data:data40};
+const err90 = {instancePath:instancePath+"/lint/rules/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/severitySetting/enum",keyword:"enum",params:{allowedValues: schema45.enum},message:"must be equal to one of the allowed values",schema:schema45.enum,parentSchema:schema45,data:data40};
 if(vErrors === null){
 vErrors = [err90];
 }
