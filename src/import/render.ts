@@ -78,7 +78,7 @@ function system(out: string[], s: ImportedSystem): void {
   for (const mb of s.mailboxes) out.push(`      - ${mailbox(mb)}`);
 }
 
-function mailbox(mb: ImportedMailbox): string {
+export function mailbox(mb: ImportedMailbox): string {
   return mb.aliases.length === 0 ? scalar(mb.address) : `{ address: ${scalar(mb.address)}, aliases: ${flow(mb.aliases)} }`;
 }
 
@@ -98,7 +98,7 @@ function contact(out: string[], c: ImportedContact): void {
   out.push(`    proxyAddresses: ${flow(c.proxyAddresses)}`);
 }
 
-function flow(items: readonly string[]): string {
+export function flow(items: readonly string[]): string {
   return `[${items.map(scalar).join(', ')}]`;
 }
 
