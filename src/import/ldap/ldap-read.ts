@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { Client, FilterParser, InvalidCredentialsError, NoSuchObjectError, ResultCodeError, SizeLimitExceededError, type Entry } from 'ldapts';
 
 /** What to read from the directory: everything `import ldap` needs, the password resolved. */
@@ -49,13 +50,18 @@ export async function readDirectory(q: DirectoryQuery, onEntry: (e: DirectoryEnt
     throw new DirectoryError(`the filter ${JSON.stringify(q.filter)} is not an RFC 4515 filter (${scrub(errorText(e), q)}); fix --filter`);
   }
   const tlsOptions = q.ca !== undefined ? { ca: [q.ca] } : {};
-  const client = new Client({ url: q.url, connectTimeout: 10_000, timeout: 120_000, tlsOptions });
+  // tlsOptions only for ldaps://: given for ldap://, ldapts 8 breaks the later StartTLS upgrade
+  const client = new Client({ url: q.url, connectTimeout: 10_000, timeout: 120_000, ...(q.url.startsWith('ldaps:') ? { tlsOptions } : {}) });
+  // StartTLS upgrades the open socket: tls.connect then needs the host to check the
+  // certificate against (RFC 4513 section 3.1.3), and SNI only for a name, never an IP.
+  const host = new URL(q.url).hostname.replace(/^\[|\]$/g, '');
+  const startTlsOptions = { ...tlsOptions, host, ...(isIP(host) === 0 ? { servername: host } : {}) };
   let seen = 0;
   let stage: 'connect' | 'starttls' | 'bind' | 'search' = 'connect';
   try {
     if (q.startTls) {
       stage = 'starttls';
-      await client.startTLS(tlsOptions);
+      await client.startTLS(startTlsOptions);
     }
     if (q.bindDn !== undefined) {
       stage = 'bind';
@@ -101,10 +107,10 @@ function entryOf(raw: Entry, q: DirectoryQuery): DirectoryEntry {
 function failure(e: unknown, stage: string, seen: number, q: DirectoryQuery): string {
   const text = scrub(errorText(e), q);
   const code = (e as NodeJS.ErrnoException).code;
+  if (/certificate|self.signed|CERT_|unable to verify|altnames/i.test(text)) return `the TLS certificate of ${q.url} is not trusted (${text}); give its CA with --ca`;
   const unreachable = typeof code === 'string' && /^(ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|EAI_AGAIN)$/.test(code);
   if (stage === 'connect' || stage === 'starttls' || unreachable || /connect timeout|Connection timeout/i.test(text)) {
     if (stage === 'starttls' && e instanceof ResultCodeError) return `${q.url} refused StartTLS (${text}); check that the server offers it, or use ldaps://`;
-    if (/certificate|self.signed|CERT_|unable to verify/i.test(text)) return `the TLS certificate of ${q.url} is not trusted (${text}); give its CA with --ca`;
     return `cannot reach ${q.url} (${text}); check the URL and that the directory is up`;
   }
   if (e instanceof InvalidCredentialsError) return `the directory refused the bind as ${JSON.stringify(q.bindDn)} (invalid credentials); check the bind DN and the password`;
