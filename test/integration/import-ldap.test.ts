@@ -3,7 +3,7 @@ import { createServer, connect, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lint, loadModel, route } from '../../src/index.js';
-import { adPopulation, AD_SUFFIX, SERVICE_DN, SERVICE_PASSWORD, startAdSlapd, type AdRecipient } from '../support/ad-directory.js';
+import { adPopulation, AD_SUFFIX, directoryYaml, SERVICE_DN, SERVICE_PASSWORD, startAdSlapd, type AdRecipient } from '../support/ad-directory.js';
 import { cli } from '../diff/support.js';
 import type { Slapd } from '../support/slapd.js';
 import { useTempTree } from '../support/temp-tree.js';
@@ -28,13 +28,7 @@ systems:
     host: "[10.0.0.5]"
     gateway: true
     forwardUnresolvedTo: null
-    directory:
-      url: "${url}"
-      baseDn: "${AD_SUFFIX}"
-      bindDn: "${SERVICE_DN}"
-      passwordEnv: CHAINMAIL_LDAP_PASSWORD
-      snapshot: recipients.yaml
-policies:
+${directoryYaml(url)}policies:
   - name: Default Policy
     system: exchange
     default: true

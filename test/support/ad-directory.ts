@@ -16,6 +16,8 @@ export interface AdRecipient {
   readonly cn: string;
   readonly proxyAddresses: readonly string[];
   readonly targetAddress?: string;
+  /** AD keeps the primary SMTP address (a contact: its target) in mail. */
+  readonly mail?: string;
   readonly mailNickname?: string;
   readonly givenName?: string;
   readonly sn?: string;
@@ -32,10 +34,10 @@ export function adPopulation(users: number, contacts: number, groups = 10): AdRe
     const proxies = [`SMTP:user${i}@example.com`];
     if (i % 3 === 0) proxies.push(`smtp:U${i}.Alias@Example.COM`);
     if (i % 5 === 0) proxies.push(`X500:/o=ExchangeLabs/ou=Exchange/cn=Recipients/cn=user${i}`);
-    out.push({ dn: `cn=User ${i},ou=Users,${AD_SUFFIX}`, objectClass: 'user', cn: `User ${i}`, proxyAddresses: proxies, mailNickname: `user${i}`, givenName: 'User', sn: String(i) });
+    out.push({ dn: `cn=User ${i},ou=Users,${AD_SUFFIX}`, objectClass: 'user', cn: `User ${i}`, proxyAddresses: proxies, mail: `user${i}@example.com`, mailNickname: `user${i}`, givenName: 'User', sn: String(i) });
   }
   for (let i = 0; i < groups; i++) {
-    out.push({ dn: `cn=Group ${i},ou=Groups,${AD_SUFFIX}`, objectClass: 'group', cn: `Group ${i}`, proxyAddresses: [`SMTP:group${i}@example.com`], mailNickname: `group${i}` });
+    out.push({ dn: `cn=Group ${i},ou=Groups,${AD_SUFFIX}`, objectClass: 'group', cn: `Group ${i}`, proxyAddresses: [`SMTP:group${i}@example.com`], mail: `group${i}@example.com`, mailNickname: `group${i}` });
   }
   for (let i = 0; i < contacts; i++) {
     const target = `c${i}@partner.example.net`;
@@ -45,6 +47,7 @@ export function adPopulation(users: number, contacts: number, groups = 10): AdRe
       cn: `Contact ${i}`,
       proxyAddresses: [`SMTP:${target}`, `smtp:contact${i}@example.com`],
       targetAddress: `SMTP:${target}`,
+      mail: target,
       mailNickname: `contact${i}`,
       givenName: 'Contact',
       sn: String(i),
@@ -62,6 +65,7 @@ export function adLdif(recipients: readonly AdRecipient[]): string {
     const lines = [`dn: ${r.dn}`, `objectClass: ${r.objectClass}`, `cn: ${r.cn}`];
     for (const p of r.proxyAddresses) lines.push(`proxyAddresses: ${p}`);
     if (r.targetAddress !== undefined) lines.push(`targetAddress: ${r.targetAddress}`);
+    if (r.mail !== undefined) lines.push(`mail: ${r.mail}`);
     if (r.mailNickname !== undefined) lines.push(`mailNickname: ${r.mailNickname}`);
     if (r.givenName !== undefined) lines.push(`givenName: ${r.givenName}`);
     if (r.sn !== undefined) lines.push(`sn: ${r.sn}`);
@@ -84,6 +88,7 @@ export async function startAdSlapd(recipients: readonly AdRecipient[], extra: Pa
     databaseConfig: [
       'index objectClass eq',
       'index proxyAddresses eq,sub',
+      'index mail eq',
       `limits users size.soft=${sizeLimit} size.hard=${sizeLimit} size.pr=${sizeLimit} size.prtotal=unlimited`,
       `limits anonymous size.soft=${sizeLimit} size.hard=${sizeLimit} size.pr=${sizeLimit} size.prtotal=unlimited`,
       'access to attrs=userPassword by anonymous auth by * none',
@@ -91,4 +96,10 @@ export async function startAdSlapd(recipients: readonly AdRecipient[], extra: Pa
     ],
     ...extra,
   });
+}
+
+/** A system's `directory:` block (YAML, 4 spaces deep) that binds as the service account. */
+export function directoryYaml(url: string, more: readonly string[] = []): string {
+  const lines = [`url: "${url}"`, `baseDn: "${AD_SUFFIX}"`, `bindDn: "${SERVICE_DN}"`, 'passwordEnv: CHAINMAIL_LDAP_PASSWORD', 'snapshot: recipients.yaml', ...more];
+  return `    directory:\n${lines.map((l) => `      ${l}\n`).join('')}`;
 }
