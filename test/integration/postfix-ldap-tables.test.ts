@@ -5,7 +5,7 @@ import { compilePostfix } from '../../src/compile/targets/postfix/postfix.js';
 import { BIND_PW_PLACEHOLDER } from '../../src/compile/targets/postfix/ldap-tables.js';
 import { loadModel } from '../../src/index.js';
 import { cli } from '../diff/support.js';
-import { adPopulation, AD_SUFFIX, directoryYaml, SERVICE_PASSWORD, startAdSlapd } from '../support/ad-directory.js';
+import { adPopulation, postfixOrg, SERVICE_PASSWORD, startAdSlapd } from '../support/ad-directory.js';
 import { makeConfigDir } from '../support/postfix.js';
 import type { Slapd } from '../support/slapd.js';
 import { useTempTree } from '../support/temp-tree.js';
@@ -14,26 +14,6 @@ import { requireTools, run } from '../support/tools.js';
 const tools = requireTools('slapd', 'slapadd', 'postmap');
 const tree = useTempTree('postfix-ldap');
 const ENV = { CHAINMAIL_LDAP_PASSWORD: SERVICE_PASSWORD };
-
-/** A Postfix system that delivers the directory's users itself and rewrites its contacts. */
-const ORG = (url: string, lookups: 'static' | 'ldap'): string => `version: 1
-directory: { baseDn: "${AD_SUFFIX}" }
-domains:
-  example.com: {}
-  partner.example.net: { remote: true }
-systems:
-  unix:
-    kind: postfix
-    host: "[10.0.0.7]"
-    gateway: true
-    localTransport: "lmtp:unix:private/dovecot-lmtp"
-${directoryYaml(url, [`lookups: ${lookups}`])}policies:
-  - { name: own, system: unix, addresses: [{ space: "@example.com", authoritative: true }] }
-  - { name: partner, system: unix, filter: null, addresses: [{ space: "@partner.example.net", authoritative: false }] }
-connectors:
-  - { name: partner, system: unix, addressSpaces: [partner.example.net], smartHosts: ["[192.0.2.25]"], allowRelay: true }
-include: [recipients.yaml]
-`;
 
 const PROBES = [
   'user1@example.com', 'USER1@Example.COM', 'user3@example.com', 'u3.alias@example.com', 'U3.ALIAS@EXAMPLE.COM',
@@ -66,7 +46,7 @@ describe.skipIf(!tools)('ldap_table(5) files answer like the static maps (real p
 
   /** Compiles the org with the given lookups into DIR/unix/postfix and postmaps the static maps. */
   async function build(lookups: 'static' | 'ldap'): Promise<string> {
-    const main = tree.write(`org-${lookups}.yaml`, ORG(slapd.url, lookups));
+    const main = tree.write(`org-${lookups}.yaml`, postfixOrg(slapd.url, lookups));
     const loaded = loadModel(main, { cwd: tree.dir });
     const problems: string[] = [];
     const out = join(tree.dir, lookups);
@@ -84,7 +64,7 @@ describe.skipIf(!tools)('ldap_table(5) files answer like the static maps (real p
   }
 
   it('answers every probe (known, alias, contact, unknown, other case, injection) as the static maps do', async () => {
-    const imported = await cli(['import', 'ldap', '--config', tree.write('org-static.yaml', ORG(slapd.url, 'static')), '--system', 'unix'], tree.dir, { env: ENV });
+    const imported = await cli(['import', 'ldap', '--config', tree.write('org-static.yaml', postfixOrg(slapd.url, 'static')), '--system', 'unix'], tree.dir, { env: ENV });
     expect(imported.stderr).toBe('');
     const staticDir = await build('static');
     const ldapDir = await build('ldap');

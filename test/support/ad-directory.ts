@@ -103,3 +103,23 @@ export function directoryYaml(url: string, more: readonly string[] = []): string
   const lines = [`url: "${url}"`, `baseDn: "${AD_SUFFIX}"`, `bindDn: "${SERVICE_DN}"`, 'passwordEnv: CHAINMAIL_LDAP_PASSWORD', 'snapshot: recipients.yaml', ...more];
   return `    directory:\n${lines.map((l) => `      ${l}\n`).join('')}`;
 }
+
+/** A Postfix system that delivers the directory's users itself and rewrites its contacts. */
+export const postfixOrg = (url: string, lookups: 'static' | 'ldap'): string => `version: 1
+directory: { baseDn: "${AD_SUFFIX}" }
+domains:
+  example.com: {}
+  partner.example.net: { remote: true }
+systems:
+  unix:
+    kind: postfix
+    host: "[10.0.0.7]"
+    gateway: true
+    localTransport: "lmtp:unix:private/dovecot-lmtp"
+${directoryYaml(url, [`lookups: ${lookups}`])}policies:
+  - { name: own, system: unix, addresses: [{ space: "@example.com", authoritative: true }] }
+  - { name: partner, system: unix, filter: null, addresses: [{ space: "@partner.example.net", authoritative: false }] }
+connectors:
+  - { name: partner, system: unix, addressSpaces: [partner.example.net], smartHosts: ["[192.0.2.25]"], allowRelay: true }
+include: [recipients.yaml]
+`;
