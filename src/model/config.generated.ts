@@ -197,15 +197,15 @@ export interface DirectorySource {
    */
   bindDn?: string;
   /**
-   * The environment variable that holds the bind password.
+   * The environment variable that holds the bind password; its name starts with CHAINMAIL_ so that a changed file cannot send another secret of the environment to the directory.
    */
   passwordEnv?: string;
   /**
-   * A file (relative to this YAML file) whose first line is the bind password.
+   * A file (relative to the chainmail file, inside its directory) whose first line is the bind password.
    */
   passwordFile?: string;
   /**
-   * PEM file (relative to this YAML file) with the CA certificate(s) that sign the server's certificate, for ldaps:// and startTls.
+   * PEM file (relative to the chainmail file, inside its directory) with the CA certificate(s) that sign the server's certificate, for ldaps:// and startTls.
    */
   ca?: string;
   /**
@@ -213,7 +213,7 @@ export interface DirectorySource {
    */
   startTls?: boolean;
   /**
-   * The file (relative to this YAML file) that `chainmail import ldap` writes and this file includes.
+   * The file (relative to the chainmail file, inside its directory) that `chainmail import ldap` writes and the chainmail file includes.
    */
   snapshot?: string;
   /**

@@ -10,14 +10,14 @@ const SYSTEM = `  exchange:
     kind: exchange
     host: mail.example.com
     gateway: true
-    directory: { url: "ldap://127.0.0.1:389", baseDn: "dc=example,dc=com", passwordEnv: LDAP_PW }
+    directory: { url: "ldap://127.0.0.1:389", baseDn: "dc=example,dc=com", passwordEnv: CHAINMAIL_LDAP_PW }
 `;
 const MAIN = (includes: string, system = SYSTEM): string => `version: 1
 domains:
   example.com: {}
 systems:
 ${system}policies:
-  - { name: p, system: exchange, addresses: [{ space: example.com, authoritative: true }] }
+  - { name: p, system: exchange, addresses: [{ space: "@example.com", authoritative: true }] }
 include: [${includes}]
 `;
 const SNAPSHOT = `systems:
@@ -60,8 +60,17 @@ describe('a directory snapshot holds only a system\'s mailboxes', () => {
     expect(r.diagnostics.some((d) => d.message.includes('"exchange" is defined twice'))).toBe(true);
   });
 
+  it('refuses a password variable that does not start with CHAINMAIL_ (a CI token must not become the bind password)', () => {
+    write('recipients.yaml', SNAPSHOT);
+    const withToken = SYSTEM.replace('passwordEnv: CHAINMAIL_LDAP_PW', 'passwordEnv: GITHUB_TOKEN');
+    const r = lint(loadModel(write('main.yaml', MAIN('recipients.yaml', withToken)), { cwd: tree.dir }));
+    expect(r.diagnostics.filter((d) => d.ruleId === 'schema').map((d) => `${d.line} ${d.message}`)).toEqual(['9 systems.exchange.directory.passwordEnv "GITHUB_TOKEN" has the wrong form']);
+    const clean = lint(loadModel(write('main.yaml', MAIN('recipients.yaml')), { cwd: tree.dir }));
+    expect(clean.diagnostics.filter((d) => d.ruleId === 'schema')).toEqual([]);
+  });
+
   it('refuses a password written in the file', () => {
-    const withPw = SYSTEM.replace('passwordEnv: LDAP_PW', 'password: hunter2');
+    const withPw = SYSTEM.replace('passwordEnv: CHAINMAIL_LDAP_PW', 'password: hunter2');
     write('recipients.yaml', SNAPSHOT);
     const r = lint(loadModel(write('main.yaml', MAIN('recipients.yaml', withPw)), { cwd: tree.dir }));
     const d = r.diagnostics.find((x) => x.ruleId === 'schema' && x.message.includes('password'));
