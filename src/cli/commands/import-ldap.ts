@@ -121,13 +121,18 @@ export async function importLdap(args: readonly string[], io: CliIo): Promise<nu
     io.stdout(text);
     return 0;
   }
-  const changes = diffSnapshots(old, text);
-  if (old === text || (old !== undefined && changes.length === 0 && sameHeader(old, text))) {
+  if (old === text) {
+    io.stdout(`${outShown ?? out}: unchanged (${count} entries read)\n`);
+    return 0;
+  }
+  const changes = diffSnapshots(old, builder.document(system));
+  if (old !== undefined && changes.length === 0 && sameHeader(old, text)) {
     io.stdout(`${outShown ?? out}: unchanged (${count} entries read)\n`);
     return 0;
   }
   writeAtomically(out, text);
-  for (const c of changes) io.stdout(`${changeLine(c)}\n`);
+  // the first snapshot is all additions: the summary says how many, not 100,000 lines
+  if (old !== undefined) for (const c of changes) io.stdout(`${changeLine(c)}\n`);
   const n = (k: string): number => changes.filter((c) => c.kind === k).length;
   io.stdout(`wrote ${outShown ?? out}: ${count} entries read; ${n('+')} added, ${n('-')} removed, ${n('~')} changed\n`);
   return 3;

@@ -68,11 +68,16 @@ export async function readDirectory(q: DirectoryQuery, onEntry: (e: DirectoryEnt
       await client.bind(q.bindDn, q.password ?? '');
     }
     stage = 'search';
-    const wanted = [q.addressAttribute, q.targetAttribute, 'cn', 'mailNickname', 'givenName', 'sn', 'displayName'];
-    const pages = client.searchPaginated(q.baseDn, { scope: 'sub', filter: q.filter, attributes: wanted, paged: { pageSize: q.pageSize } });
+    const fields = new Map<string, keyof Omit<DirectoryEntry, 'dn'>>([
+      [q.addressAttribute.toLowerCase(), 'addresses'],
+      [q.targetAttribute.toLowerCase(), 'target'],
+      ...(['cn', 'mailNickname', 'givenName', 'sn', 'displayName'] as const).map((a) => [a.toLowerCase(), a] as const),
+    ]);
+    const attributes = [q.addressAttribute, q.targetAttribute, 'cn', 'mailNickname', 'givenName', 'sn', 'displayName'];
+    const pages = client.searchPaginated(q.baseDn, { scope: 'sub', filter: q.filter, attributes, paged: { pageSize: q.pageSize } });
     for await (const page of pages) {
       for (const raw of page.searchEntries) {
-        onEntry(entryOf(raw, q));
+        onEntry(entryOf(raw, fields));
         seen++;
       }
     }
@@ -84,23 +89,19 @@ export async function readDirectory(q: DirectoryQuery, onEntry: (e: DirectoryEnt
   }
 }
 
-function entryOf(raw: Entry, q: DirectoryQuery): DirectoryEntry {
-  // attribute descriptions are case-insensitive (RFC 4512 section 2.5)
-  const byName = new Map<string, string[]>();
-  for (const [name, value] of Object.entries(raw)) {
-    if (name === 'dn') continue;
+function entryOf(raw: Entry, wanted: ReadonlyMap<string, keyof Omit<DirectoryEntry, 'dn'>>): DirectoryEntry {
+  // attribute descriptions are case-insensitive (RFC 4512 section 2.5); only the few asked for come back
+  const e: { -readonly [K in keyof DirectoryEntry]?: DirectoryEntry[K] } = { dn: raw.dn, addresses: [] };
+  for (const name in raw) {
+    const field = wanted.get(name) ?? wanted.get(name.toLowerCase());
+    if (field === undefined) continue;
+    const value = raw[name];
     const list = Array.isArray(value) ? value : [value];
-    byName.set(name.toLowerCase(), list.map((v) => (typeof v === 'string' ? v : v.toString('utf8'))));
+    const strings = list.map((v) => (typeof v === 'string' ? v : String(v?.toString('utf8') ?? '')));
+    if (field === 'addresses') e.addresses = strings;
+    else if (strings[0] !== undefined) e[field] = strings[0];
   }
-  const one = (name: string): string | undefined => byName.get(name.toLowerCase())?.[0];
-  const target = one(q.targetAttribute);
-  const fields = { cn: one('cn'), mailNickname: one('mailNickname'), givenName: one('givenName'), sn: one('sn'), displayName: one('displayName') };
-  return {
-    dn: raw.dn,
-    addresses: byName.get(q.addressAttribute.toLowerCase()) ?? [],
-    ...(target !== undefined ? { target } : {}),
-    ...Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)),
-  };
+  return e as DirectoryEntry;
 }
 
 /** The one line for a failure; it names the server and what to check, never the password. */

@@ -11,12 +11,12 @@ export interface RecipientChange {
 }
 
 /**
- * The recipients of two snapshot texts compared: mailboxes by address, contacts by
+ * The recipients of the old snapshot text and the new snapshot document compared: mailboxes by address, contacts by
  * targetAddress (both case-insensitively), each described by the rest of its fields.
  * Both sides are read the same way, so a rewritten but equal file is no change.
  */
-export function diffSnapshots(before: string | undefined, after: string): RecipientChange[] {
-  const a = before === undefined ? new Map<string, string>() : recipients(before);
+export function diffSnapshots(before: string | undefined, after: unknown): RecipientChange[] {
+  const a = before === undefined ? new Map<string, string>() : recipients(parsed(before));
   const b = recipients(after);
   const out: RecipientChange[] = [];
   for (const [k, v] of b) {
@@ -34,13 +34,16 @@ export function changeLine(c: RecipientChange): string {
   return `${c.kind} ${c.recipient}${c.detail === '' ? '' : ` ${c.detail}`}`;
 }
 
-function recipients(text: string): Map<string, string> {
-  let doc: unknown;
+function parsed(text: string): unknown {
   try {
-    doc = jsYaml.load(text);
+    return jsYaml.load(text);
   } catch {
-    return new Map();
+    return undefined;
   }
+}
+
+/** Recipients of a snapshot document (as YAML reads it, or as SnapshotBuilder.document() gives it). */
+function recipients(doc: unknown): Map<string, string> {
   const out = new Map<string, string>();
   const put = (k: string, v: string): void => {
     const had = out.get(k);
