@@ -69,6 +69,10 @@ function system(out: string[], s: ImportedSystem): void {
   if (s.gateway !== undefined) out.push(`    gateway: ${s.gateway}`);
   if (s.hopLimit !== undefined) out.push(`    hopLimit: ${s.hopLimit}`);
   if (s.localTransport !== undefined) out.push(`    localTransport: ${scalar(s.localTransport)}`);
+  if (s.directory !== undefined) {
+    out.push('    directory:');
+    for (const [k, v] of Object.entries(s.directory)) out.push(`      ${k}: ${typeof v === 'string' ? scalar(v) : String(v)}`);
+  }
   if (s.mailboxes === undefined) return;
   if (s.mailboxes.length === 0) {
     out.push('    mailboxes: []');
