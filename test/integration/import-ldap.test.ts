@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { createServer, connect, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +8,11 @@ import { adPopulation, AD_SUFFIX, directoryYaml, SERVICE_DN, SERVICE_PASSWORD, s
 import { cli } from '../diff/support.js';
 import type { Slapd } from '../support/slapd.js';
 import { useTempTree } from '../support/temp-tree.js';
-import { requireTools, run } from '../support/tools.js';
+import { findTool, requireTools, run } from '../support/tools.js';
+import { repoRoot } from '../cli/support.js';
+
+/** The built CLI (npm test builds it first): a real process whose argv ps shows. */
+const BIN = join(repoRoot, 'dist', 'cli', 'bin.js');
 
 const tools = requireTools('slapd', 'slapadd', 'ldapsearch', 'ldapadd');
 const USERS = 5000;
@@ -216,6 +221,23 @@ describe.skipIf(!tools)('import ldap against a real slapd with an AD-like schema
     expect(o.stderr).toMatch(/mine\.yaml exists and is not a chainmail directory snapshot; use --force/);
     expect(readFileSync(other, 'utf8')).toBe('version: 1\n');
   });
+
+  it.skipIf(!existsSync(BIN) || !findTool('ps'))('the password is never in ps output while the built CLI runs', async () => {
+    const args = [BIN, 'import', 'ldap', slapd.url, '--base', AD_SUFFIX, '--system', 'x', '--bind-dn', SERVICE_DN, '--password-env', 'CHAINMAIL_LDAP_PASSWORD', '--out', join(tree.dir, 'ps.yaml')];
+    const child = spawn(process.execPath, args, { env: { PATH: process.env['PATH'] ?? '', ...ENV }, stdio: 'ignore' });
+    const exited = new Promise<number | null>((r) => child.on('exit', r));
+    let running = true;
+    void exited.then(() => (running = false));
+    const seen: string[] = [];
+    while (running) {
+      const ps = await run(findTool('ps') ?? 'ps', ['-o', 'args=', '-p', String(child.pid)]);
+      if (ps.stdout.trim() !== '') seen.push(ps.stdout);
+    }
+    expect(await exited).toBe(3);
+    expect(seen.some((l) => l.includes('import ldap'))).toBe(true);
+    expect(seen.filter((l) => l.includes(SERVICE_PASSWORD))).toEqual([]);
+    expect(readFileSync(join(tree.dir, 'ps.yaml'), 'utf8')).not.toContain(SERVICE_PASSWORD);
+  }, 120_000);
 
   it('refuses paths in the file that leave its directory', async () => {
     const main = tree.write('org.yaml', ORG(slapd.url, 'recipients.yaml').replace('snapshot: recipients.yaml', 'snapshot: ../../etc/owned.yaml'));
