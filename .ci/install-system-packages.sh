@@ -14,13 +14,15 @@ for bin in /usr/sbin/postfix /usr/sbin/postmap /usr/sbin/postconf /usr/sbin/smtp
 done
 # lmdb maps (build --map-type lmdb) come in Debian's separate postfix-lmdb package
 dpkg -s postfix-lmdb >/dev/null 2>&1 || need=1
+# ldap: tables (a system's directory with lookups: ldap) come in postfix-ldap
+dpkg -s postfix-ldap >/dev/null 2>&1 || need=1
 if [ "$need" = 1 ]; then
   # Postfix asks for a mail configuration type; "No configuration" leaves it unconfigured
   # (tests run private instances with their own config_directory). slapd: no initial DB.
   echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
   echo "slapd slapd/no_configuration boolean true" | $SUDO debconf-set-selections
   $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends postfix postfix-lmdb slapd ldap-utils swaks bind9 bind9-utils >/dev/null
+  $SUDO apt-get install -y -qq --no-install-recommends postfix postfix-lmdb postfix-ldap slapd ldap-utils swaks bind9 bind9-utils >/dev/null
 fi
 # Do not leave the distribution's daemons running: the tests start their own on loopback.
 $SUDO service postfix stop >/dev/null 2>&1 || true
@@ -30,3 +32,4 @@ for bin in postfix postmap postconf smtp-sink smtp-source slapd slapadd slaptest
   command -v "$bin" >/dev/null || [ -x "/usr/sbin/$bin" ] || { echo "missing after install: $bin" >&2; exit 1; }
 done
 dpkg -s postfix-lmdb >/dev/null 2>&1 || { echo "missing after install: postfix-lmdb" >&2; exit 1; }
+dpkg -s postfix-ldap >/dev/null 2>&1 || { echo "missing after install: postfix-ldap" >&2; exit 1; }

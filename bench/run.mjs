@@ -19,6 +19,7 @@ const { values } = parseArgs({
     sizes: { type: 'string' },
     repeats: { type: 'string' },
     'budget-minutes': { type: 'string' },
+    'ldap-entries': { type: 'string' },
     profile: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
@@ -26,7 +27,10 @@ const { values } = parseArgs({
 if (values.help) {
   console.log(`usage: npm run bench [-- options]
   --quick              smoke run: 10k recipients once, short relay loads (about 20 s)
-  --only config|relay  run one part
+  --only config|relay|ldap
+                       run one part; ldap (import ldap against ldapsearch -E pr=1000)
+                       runs only when named
+  --ldap-entries N     directory entries for --only ldap (default 100000; --quick 10000)
   --sizes LIST         recipient counts (default 10000,100000,400000)
   --repeats N          repeats of each size (default: 3 up to 100k, 2 above; --quick 1)
   --budget-minutes M   the whole run's time limit (default 15; --quick 5): config scale
@@ -53,7 +57,7 @@ const sizes = (values.sizes ?? (quick ? '10000' : '10000,100000,400000')).split(
 const repeatsFor = (n) => Number(values.repeats ?? (quick ? 1 : n <= 100_000 ? 3 : 2));
 const parts = values.only ? [values.only] : ['config', 'relay'];
 
-const results = { version: 1, date: new Date(started).toISOString(), quick, machine: machine(), config: undefined, relay: undefined };
+const results = { version: 1, date: new Date(started).toISOString(), quick, machine: machine(), config: undefined, relay: undefined, ldap: undefined };
 log(`chainmail bench${quick ? ' --quick' : ''}: ${results.machine.cpus} cpus (${results.machine.cpuModel}), node ${results.machine.node}, postfix ${results.machine.postfix}, load ${results.machine.loadAverage.join(' ')}`);
 
 let failed = false;
@@ -87,6 +91,18 @@ try {
       failed = true;
       log(`relay: ${e instanceof Error ? e.stack : e}`);
       results.relay = { error: String(e instanceof Error ? e.message : e) };
+    }
+  }
+  if (parts.includes('ldap')) {
+    const { ldapImport } = await import('./ldap-import.mjs');
+    const n = Number(values['ldap-entries'] ?? (quick ? 10_000 : 100_000));
+    log(`directory import: ${n.toLocaleString('en-US')} entries`);
+    try {
+      results.ldap = await ldapImport(n, { repeats: Number(values.repeats ?? (quick ? 1 : 3)), log });
+    } catch (e) {
+      failed = true;
+      log(`ldap: ${e instanceof Error ? e.message : e}`);
+      results.ldap = { error: String(e instanceof Error ? e.message : e) };
     }
   }
 } finally {
@@ -133,5 +149,11 @@ function report(r) {
     if (g) out.push(`growth ${g.from.toLocaleString('en-US')} -> ${g.to.toLocaleString('en-US')} (x${g.sizeFactor}; goal <= 4.4): lint x${fmt(g.lint)}, build x${fmt(g.build)}, lint+build x${fmt(g.lintBuild)} (CPU x${fmt(g.lintBuildCpu)}), route x${fmt(g.route)}, postmap x${fmt(g.postmap)}, peak RSS x${fmt(g.peakRss)}`);
   }
   if (r.relay) out.push('', r.relay.error ? `relay throughput: error: ${r.relay.error}` : relayTable(r.relay));
+  if (r.ldap) {
+    const l = r.ldap;
+    const rows = [['entries', 'import ldap s', 'ldapsearch s', 'ratio', 'import CPU s', 'ldapsearch CPU s', 'peak RSS MB']];
+    if (!l.error) rows.push([l.entries.toLocaleString('en-US'), fmt(l.importLdap.wall), fmt(l.ldapsearch.wall), fmt(l.ratio), fmt(l.importLdap.cpu), fmt(l.ldapsearch.cpu), fmt(l.peakRssMB, 0)]);
+    out.push('', l.error ? `directory import: error: ${l.error}` : `directory import (medians; ratio = import / ldapsearch -E pr=1000 wall time, goal <= 2.0)\n${table(rows)}`);
+  }
   return out.join('\n');
 }

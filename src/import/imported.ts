@@ -1,3 +1,5 @@
+import type { DirectorySource } from '../model/config.generated.js';
+
 /**
  * A chainmail file to be written by `chainmail import`: plain data that mirrors the file
  * format (schemas/chainmail.schema.json), with comments that say where each object came
@@ -27,6 +29,8 @@ export interface ImportedSystem extends Commented {
   readonly gateway?: boolean;
   readonly hopLimit?: number;
   readonly localTransport?: string;
+  /** Where its recipients come from (an imported ldap: table). */
+  readonly directory?: DirectorySource;
   /** Undefined: the system does not list its recipients (no `mailboxes` key). */
   readonly mailboxes?: readonly ImportedMailbox[];
 }

@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
 import type { PostfixInput } from './postfix.js';
+import { readLdapTable, type ImportedDirectory } from './postfix-ldap.js';
 import { expand, INDEXED_TYPES, listItems, parseMainCf, parseMap, type ImportProblem, type MainCfParam, type MapEntry } from './postfix-maps.js';
 
 /**
@@ -63,6 +64,7 @@ export function readPostfix(abs: string, shown: string, fs: FileSystem): Postfix
   const cfShown = show(cfPath);
   sources.push(cfShown);
   const params = parseMainCf(mainCf, cfShown, errors);
+  const directories: ImportedDirectory[] = [];
   /** The entries of every table a parameter names (undefined when the parameter is empty). */
   const tables = (name: keyof typeof MAP_FILES | 'relayhost', needsValue: boolean, domainsList: boolean): MapEntry[] | undefined => {
     const p: MainCfParam | undefined = params.get(name);
@@ -87,6 +89,19 @@ export function readPostfix(abs: string, shown: string, fs: FileSystem): Postfix
         for (const e of parseMap(text, show(locate(item.path)), false, errors)) {
           for (const d of `${e.key} ${e.value}`.split(/[\s,]+/).filter(Boolean)) out.push({ ...e, key: d.toLowerCase(), value: '' });
         }
+        continue;
+      }
+      if (item.kind === 'table' && item.type === 'ldap') {
+        // an ldap_table(5) file: its query becomes a directory source (docs/directory.md)
+        const path = locate(item.name);
+        const text = fs.read(path);
+        if (typeof text !== 'string') {
+          errors.push({ file: cfShown, line: p.line, message: `${name} names ${item.raw}, but neither ${item.name} nor ${posix.join(shownDir, posix.basename(item.name))} can be read; copy it beside main.cf` });
+          continue;
+        }
+        sources.push(show(path));
+        const d = readLdapTable(text, show(path), name, warnings);
+        if (d) directories.push({ ...d, file: cfShown, line: p.line });
         continue;
       }
       if (item.kind === 'file' || !INDEXED_TYPES.has(item.type)) {
@@ -124,6 +139,7 @@ export function readPostfix(abs: string, shown: string, fs: FileSystem): Postfix
     relayRecipients,
     virtual,
     ...(hopLimit !== undefined ? { hopLimit } : {}),
+    ...(directories.length > 0 ? { directories } : {}),
     ...(relayhost ? { relayhost: { value: expand(params, 'relayhost').value.trim(), file: cfShown, line: relayhost.line } } : {}),
     sources: [...new Set(sources)],
   };

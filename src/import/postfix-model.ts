@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import { domainToUnicode } from 'node:url';
 import { parseAddress } from '../normalize/address.js';
+import type { ImportedDirectory } from './postfix-ldap.js';
 import type { ImportedChain, ImportedConnector, ImportedContact, ImportedDomain, ImportedModel, ImportedPolicy, ImportedSystem } from './imported.js';
 import type { ImportProblem, Origin } from './postfix-maps.js';
 
@@ -13,6 +14,8 @@ import type { ImportProblem, Origin } from './postfix-maps.js';
 /** What the maps of one Postfix system say, in chainmail's terms. */
 export interface PostfixSite {
   readonly system: string;
+  /** The first ldap: table of the maps, as the system's directory source. */
+  readonly directory?: ImportedDirectory;
   readonly host: string;
   /** A TODO about the host, when it was not given. */
   readonly hostNote?: string;
@@ -54,10 +57,17 @@ export function siteModel(site: PostfixSite, warnings: readonly ImportProblem[],
     gateway: true,
     ...(site.hopLimit !== undefined && site.hopLimit !== 50 ? { hopLimit: site.hopLimit } : {}),
     ...(site.localTransport !== 'local:' ? { localTransport: site.localTransport } : {}),
+    ...(site.directory !== undefined ? { directory: site.directory.source } : {}),
     ...(site.deliversAll && site.mailboxes.size === 0 ? {} : { mailboxes: [...site.mailboxes].sort(cmp).map((address) => ({ address, aliases: site.aliases.get(address) ?? [] })) }),
     comment: [
       `the Postfix system of ${site.sources.map((f) => posix.basename(f)).join(', ')}`,
       ...(site.hostNote !== undefined ? [site.hostNote] : []),
+      ...(site.directory !== undefined
+        ? [
+            `directory: from the ldap: table of ${site.directory.parameter} (${at(site.directory)}); its bind password is not imported: put it in CHAINMAIL_LDAP_PASSWORD`,
+            'TODO: move directory: to the system whose recipients the directory holds, then run chainmail import ldap --config FILE --system NAME',
+          ]
+        : []),
       ...(site.deliversAll && site.mailboxes.size === 0 ? [`no mailboxes key: ${site.deliversAll.domain} accepts any recipient (relay_recipients "@${site.deliversAll.domain}") and delivers it here`] : []),
     ],
   };

@@ -5,6 +5,7 @@ import type { ImportedChain, ImportedModel } from './imported.js';
 import { siteModel, type PostfixSite } from './postfix-model.js';
 import { hostSpecs, transportRoute, type Route } from './postfix-transport.js';
 import type { ImportProblem, MapEntry, Origin } from './postfix-maps.js';
+import type { ImportedDirectory } from './postfix-ldap.js';
 
 /**
  * `chainmail import postfix`: what a Postfix gateway's maps say, as a chainmail model.
@@ -31,6 +32,8 @@ export interface PostfixInput {
   readonly relayhost?: { readonly value: string } & Origin;
   /** Where the files came from, for the header comment. */
   readonly sources: readonly string[];
+  /** ldap: tables of the map parameters, read back as directory sources. */
+  readonly directories?: readonly ImportedDirectory[];
   /** What reading the files left out (listed in the header with the importer's own). */
   readonly readWarnings?: readonly ImportProblem[];
 }
@@ -309,6 +312,8 @@ export function importPostfix(input: PostfixInput, options: PostfixImportOptions
     relayDomains: [...relay.keys()],
     virtualKeys: [...virtual.keys()],
     sources: input.sources,
+    // relay_recipient_maps' query selects the recipients themselves; the others add terms of their own
+    ...((d) => (d !== undefined ? { directory: d } : {}))(input.directories?.find((x) => x.parameter === 'relay_recipient_maps') ?? input.directories?.[0]),
   };
   const model = siteModel(site, [...(input.readWarnings ?? []), ...warnings], options.generator ?? 'Imported by chainmail');
   return { model, errors, warnings };

@@ -69,6 +69,10 @@ function system(out: string[], s: ImportedSystem): void {
   if (s.gateway !== undefined) out.push(`    gateway: ${s.gateway}`);
   if (s.hopLimit !== undefined) out.push(`    hopLimit: ${s.hopLimit}`);
   if (s.localTransport !== undefined) out.push(`    localTransport: ${scalar(s.localTransport)}`);
+  if (s.directory !== undefined) {
+    out.push('    directory:');
+    for (const [k, v] of Object.entries(s.directory)) out.push(`      ${k}: ${typeof v === 'string' ? scalar(v) : String(v)}`);
+  }
   if (s.mailboxes === undefined) return;
   if (s.mailboxes.length === 0) {
     out.push('    mailboxes: []');
@@ -78,7 +82,7 @@ function system(out: string[], s: ImportedSystem): void {
   for (const mb of s.mailboxes) out.push(`      - ${mailbox(mb)}`);
 }
 
-function mailbox(mb: ImportedMailbox): string {
+export function mailbox(mb: ImportedMailbox): string {
   return mb.aliases.length === 0 ? scalar(mb.address) : `{ address: ${scalar(mb.address)}, aliases: ${flow(mb.aliases)} }`;
 }
 
@@ -98,7 +102,7 @@ function contact(out: string[], c: ImportedContact): void {
   out.push(`    proxyAddresses: ${flow(c.proxyAddresses)}`);
 }
 
-function flow(items: readonly string[]): string {
+export function flow(items: readonly string[]): string {
   return `[${items.map(scalar).join(', ')}]`;
 }
 

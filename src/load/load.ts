@@ -194,6 +194,7 @@ export function load(file: string, cwd: string = process.cwd(), options: LoadFil
         if (isMain) origins.set([key], { file: shown, path: [key] });
         for (const [name, entry] of Object.entries(val)) {
           if (Object.hasOwn(target, name)) {
+            if (key === 'systems' && mergeRecipients(target, name, entry, origins, shown)) continue;
             const first = origins.resolve([key, name]);
             findings.push({
               ruleId: 'schema',
@@ -355,6 +356,32 @@ function yamlMessage(code: string, message: string): string {
   const lower = text.charAt(0).toLowerCase() + text.slice(1);
   if (code === 'DUPLICATE_KEY') return `${lower}: keep one of them`;
   return lower;
+}
+
+/**
+ * A directory snapshot (`chainmail import ldap`, docs/directory.md) holds only a system's
+ * `mailboxes`, while the system itself is defined in another file: the two halves merge
+ * when exactly one of them is `{ mailboxes }` alone and the other has no `mailboxes`.
+ * Findings about the mailboxes then point into the snapshot.
+ */
+function mergeRecipients(systems: Record<string, unknown>, name: string, entry: unknown, origins: Origins, shown: string): boolean {
+  const first = systems[name];
+  const onlyMailboxes = (v: unknown): v is Record<string, unknown> => isPlainObject(v) && Object.keys(v).length === 1 && Array.isArray(v['mailboxes']);
+  if (!isPlainObject(first) || !isPlainObject(entry)) return false;
+  const prefix = ['systems', name];
+  if (onlyMailboxes(entry) && !Object.hasOwn(first, 'mailboxes')) {
+    first['mailboxes'] = entry['mailboxes'];
+    origins.set([...prefix, 'mailboxes'], { file: shown, path: [...prefix, 'mailboxes'] });
+    return true;
+  }
+  if (onlyMailboxes(first) && !Object.hasOwn(entry, 'mailboxes')) {
+    const fragment = origins.resolve(prefix);
+    systems[name] = { ...entry, mailboxes: first['mailboxes'] };
+    origins.set(prefix, { file: shown, path: prefix });
+    if (fragment) origins.set([...prefix, 'mailboxes'], { file: fragment.file, path: [...prefix, 'mailboxes'] });
+    return true;
+  }
+  return false;
 }
 
 function readMailboxFiles(

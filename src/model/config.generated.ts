@@ -296,6 +296,7 @@ export interface System {
    * true when this system rewrites the envelope sender of mail it forwards out of the organisation (SRS, e.g. postsrsd; Exchange Online does it for forwarded mail), so SPF still passes at the receiver. Matters for systems that forward: contacts (method 2) and connectors to hosts outside the file.
    */
   srs?: boolean;
+  directory?: DirectorySource;
 }
 /**
  * The mail this system sends to the internet as the organisation's domains: what SPF, DKIM and DMARC must allow (docs/dns.md).
@@ -329,6 +330,61 @@ export interface Sending {
    * Items: A DKIM selector.
    */
   dkim?: string[];
+}
+/**
+ * Where this system's recipients come from: a directory read into a snapshot by `chainmail import ldap`, or looked up live by a Postfix gateway (docs/directory.md).
+ *
+ * @public
+ */
+export interface DirectorySource {
+  /**
+   * The directory server: ldap://host[:port] or ldaps://host[:port] (no path, no credentials).
+   */
+  url: string;
+  /**
+   * Where the search starts, e.g. dc=xo,dc=one (subtree search).
+   */
+  baseDn: string;
+  /**
+   * RFC 4515 search filter selecting the recipients. Default (proxyAddresses=smtp:*).
+   */
+  filter?: string;
+  /**
+   * The multi-valued attribute holding the addresses, SMTP: primary and smtp: secondary. Default proxyAddresses.
+   */
+  addressAttribute?: string;
+  /**
+   * The attribute that makes an entry a contact or mail user whose mail is rewritten to it. Default targetAddress.
+   */
+  targetAttribute?: string;
+  /**
+   * The DN to bind as (simple bind); without it the search is anonymous.
+   */
+  bindDn?: string;
+  /**
+   * The environment variable that holds the bind password; its name starts with CHAINMAIL_ so that a changed file cannot send another secret of the environment to the directory.
+   */
+  passwordEnv?: string;
+  /**
+   * A file (relative to the chainmail file, inside its directory) whose first line is the bind password.
+   */
+  passwordFile?: string;
+  /**
+   * PEM file (relative to the chainmail file, inside its directory) with the CA certificate(s) that sign the server's certificate, for ldaps:// and startTls.
+   */
+  ca?: string;
+  /**
+   * Upgrade an ldap:// connection with StartTLS (RFC 4511 section 4.14) before binding.
+   */
+  startTls?: boolean;
+  /**
+   * The file (relative to the chainmail file, inside its directory) that `chainmail import ldap` writes and the chainmail file includes.
+   */
+  snapshot?: string;
+  /**
+   * How a Postfix gateway checks this system's recipients: static (default: compiled maps from the snapshot) or ldap (ldap_table(5) files that query the directory live).
+   */
+  lookups?: 'static' | 'ldap';
 }
 /**
  * A recipient policy of one system.

@@ -1,5 +1,5 @@
 import type { Path, Target } from '../diagnostics/diagnostic.js';
-import type { ChainmailFile } from './config.generated.js';
+import type { ChainmailFile, DirectorySource } from './config.generated.js';
 import type { DomainDns, SendingDecl } from './mail-auth.js';
 
 export type { ChainmailFile } from './config.generated.js';
@@ -98,6 +98,8 @@ export interface SystemDecl {
   readonly sends?: SendingDecl;
   /** Rewrites the envelope sender of mail it forwards (SRS). */
   readonly srs: boolean;
+  /** Where the recipients come from (`directory:`), as written; docs/directory.md. */
+  readonly directory?: DirectorySource;
   readonly path: Path;
 }
 

@@ -180,6 +180,7 @@ function system(name: string, s: Config.System, fileLines: readonly MailboxFileL
     mailboxes,
     ...(s.sends ? { sends: sending(s.sends, [...base, 'sends']) } : {}),
     srs: s.srs ?? false,
+    ...(s.directory !== undefined ? { directory: s.directory } : {}),
     path: base,
   };
 }

@@ -5,20 +5,20 @@ import { createRequire } from 'node:module';
 // the standalone code requires ajv runtime helpers (ucs2length, formats)
 const require = createRequire(import.meta.url);
 /** sha256 of JSON.stringify(schema) this validator was generated from. */
-export const SCHEMA_SHA256 = 'a3dfbb675600d0ff1e530cfa17136ab2a5f1b5d16aa8662f2d7abff3da547c24';
+export const SCHEMA_SHA256 = 'aed8241b60ff8b3492853176371afcbbc131b9cb9337b510458cf7333cd06a17';
 
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://chainmail.dev/schemas/chainmail.schema.json","title":"ChainmailFile","description":"A chainmail file: the mail systems of one organisation that share SMTP address spaces (Microsoft KB 321721), their recipient policies, connectors, contacts, chains and route tests.","type":"object","additionalProperties":false,"properties":{"version":{"description":"Version of the chainmail file format. Only 1 exists. Required in the main file, optional in included files.","const":1},"name":{"description":"A name for the organisation, used in reports.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"include":{"description":"Other chainmail files (paths relative to this file) whose domains, systems, policies, connectors, chains, contacts and tests are merged into this one.","type":"array","items":{"type":"string","minLength":1,"description":"Path of a YAML file to include, relative to this file."}},"directory":{"description":"The Active Directory that holds the contacts (method 2).","type":"object","additionalProperties":false,"required":["baseDn"],"properties":{"baseDn":{"description":"Distinguished name under which contacts are created, e.g. dc=xo,dc=one.","type":"string","minLength":1,"pattern":"^[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*(?:,[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*)*$"}}},"domains":{"description":"Every address space (domain) mentioned anywhere in the file, declared once. Unicode (IDN) names are allowed and normalised to A-labels.","type":"object","propertyNames":{"minLength":1,"maxLength":253},"additionalProperties":{"$ref":"#/$defs/domain"}},"systems":{"description":"Every mail system that takes part, by name.","type":"object","propertyNames":{"pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"},"additionalProperties":{"$ref":"#/$defs/system"}},"policies":{"description":"Recipient policies: which address spaces a system accepts, and whether it is authoritative for them.","type":"array","items":{"$ref":"#/$defs/policy"}},"connectors":{"description":"SMTP connectors: where a system sends mail for an address space it does not deliver itself.","type":"array","items":{"$ref":"#/$defs/connector"}},"chains":{"description":"The intent: which systems share which domains, in which order. The first forwards unresolved recipients to the second, and so on; the last is authoritative and bounces.","type":"array","items":{"$ref":"#/$defs/chain"}},"contacts":{"description":"Method 2: mail-enabled contacts in the directory of an Exchange system, each forwarding to its targetAddress.","type":"array","items":{"$ref":"#/$defs/contact"}},"tests":{"description":"Route assertions, run by `chainmail test` and reported by lint as test-failed.","type":"array","items":{"$ref":"#/$defs/routeTest"}},"lint":{"description":"Per-file lint settings.","type":"object","additionalProperties":false,"properties":{"rules":{"description":"Severity per rule id: off, warning or error.","type":"object","propertyNames":{"pattern":"^[a-z][a-z0-9-]*$"},"additionalProperties":{"$ref":"#/$defs/severitySetting"}}}}},"$defs":{"severitySetting":{"description":"off, warning or error.","enum":["off","warning","error"]},"domain":{"description":"An address space declaration.","type":"object","additionalProperties":false,"properties":{"description":{"description":"Free text shown in reports.","type":"string","maxLength":1000,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"remote":{"description":"true when the domain is hosted outside the organisation (method 2): it must never be authoritative here.","type":"boolean","default":false},"mx":{"description":"The MX records to publish for the domain (chainmail build --target dns), most preferred first: host names, or objects with host and preference. Default: the host names of the gateways where internet mail for the domain enters, preference 10. Each must be a gateway of the file that accepts the domain (mx-not-at-gateway).","type":"array","minItems":1,"items":{"$ref":"#/$defs/mxEntry"}},"spf":{"$ref":"#/$defs/spfPolicy"},"dmarc":{"$ref":"#/$defs/dmarcPolicy"},"published":{"$ref":"#/$defs/publishedRecords"}}},"hostSpec":{"description":"How to reach a host: a name (MX lookup), or \"[name-or-ip]\" (no MX lookup), optionally followed by :port.","type":"string","minLength":1,"maxLength":300},"mailboxEntry":{"description":"A recipient this system delivers itself: an address, or an object with aliases.","oneOf":[{"type":"string","minLength":1,"maxLength":512,"description":"The mailbox address."},{"type":"object","additionalProperties":false,"required":["address"],"properties":{"address":{"description":"The mailbox's primary address.","type":"string","minLength":1,"maxLength":512},"aliases":{"description":"Further addresses that deliver to this mailbox.","type":"array","items":{"type":"string","minLength":1,"maxLength":512,"description":"An alias address."}}}}]},"system":{"description":"A mail system of the organisation.","type":"object","additionalProperties":false,"required":["kind","host"],"properties":{"kind":{"description":"What software runs it: exchange, postfix, relay (chainmail's embedded relay) or other.","enum":["exchange","postfix","relay","other"]},"host":{"$ref":"#/$defs/hostSpec","description":"How other systems reach it: a name (MX lookup) or \"[ip-or-name]\" (no MX lookup)."},"port":{"description":"SMTP port, default 25.","type":"integer","minimum":1,"maximum":65535},"gateway":{"description":"true when this system receives mail from the internet (an MX) for the domains it accepts.","type":"boolean"},"hopLimit":{"description":"Maximum number of Received: headers before the system stops a message as looping. Default: exchange 20, postfix 50, relay 50, other 30.","type":"integer","minimum":1,"maximum":1000},"maxMessageSize":{"description":"The largest message in bytes this system accepts (Postfix message_size_limit, Exchange MaxReceiveSize, the relay's --max-size). A later system of a chain with a smaller limit than an earlier one bounces what the earlier one accepted (message-size-shrinks).","type":"integer","minimum":1024,"maximum":4294967295},"forwardUnresolvedTo":{"description":"Exchange \"Forward all mail with unresolved recipients to host\" (Postfix fallback_transport): a system name or host. Must be null on systems in a chain.","type":["string","null"],"minLength":1},"localTransport":{"description":"Postfix only: the transport(5) entry that delivers this system's own mailboxes, e.g. \"local:\" (default), \"lmtp:unix:private/dovecot-lmtp\", \"virtual:\".","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"mynetworks":{"description":"Postfix only: the networks whose SMTP clients may relay through this system (local users and applications), as Postfix mynetworks entries: \"127.0.0.0/8\", \"192.0.2.10\", \"[::1]/128\", \"[2001:db8::]/32\". When given, main.cf sets mynetworks to exactly this list and puts permit_mynetworks before reject_unauth_destination; when absent, no client relays by its address.","type":"array","maxItems":1000,"items":{"type":"string","description":"An IPv4 address or network, or an IPv6 address or network in brackets.","maxLength":64,"pattern":"^(?:[0-9]{1,3}(?:\\.[0-9]{1,3}){3}(?:/[0-9]{1,2})?|\\[[0-9A-Fa-f:.]+\\](?:/[0-9]{1,3})?)$"}},"sasl":{"description":"Postfix only: true when clients that authenticate with SASL (smtpd_sasl_auth_enable, after STARTTLS) may relay through this system (permit_sasl_authenticated before reject_unauth_destination). Default false.","type":"boolean"},"mydestination":{"description":"Postfix only: the domains this system delivers as local UNIX accounts (Postfix mydestination), e.g. [\"$myhostname\", \"localhost\"]. When given, main.cf sets it; it must not contain a domain that a policy of this system accepts or a chain shares.","type":"array","maxItems":1000,"items":{"type":"string","description":"A domain name, or $myhostname, $mydomain, localhost.$mydomain.","maxLength":253,"pattern":"^(?:\\$myhostname|\\$mydomain|localhost\\.\\$mydomain|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)$"}},"mailboxes":{"description":"Recipients this system delivers itself. Having this key (even empty) means the system lists its recipients.","type":"array","items":{"$ref":"#/$defs/mailboxEntry"}},"mailboxFiles":{"description":"Files (relative to the YAML file) with one mailbox address per line; '#' starts a comment.","type":"array","items":{"type":"string","minLength":1,"description":"Path of a mailbox file."}},"sends":{"$ref":"#/$defs/sending"},"srs":{"description":"true when this system rewrites the envelope sender of mail it forwards out of the organisation (SRS, e.g. postsrsd; Exchange Online does it for forwarded mail), so SPF still passes at the receiver. Matters for systems that forward: contacts (method 2) and connectors to hosts outside the file.","type":"boolean"}}},"policyAddress":{"description":"One SMTP address space of a recipient policy.","type":"object","additionalProperties":false,"required":["space"],"properties":{"space":{"description":"The address space with a leading @, e.g. \"@example.com\".","type":"string","pattern":"^@","minLength":2},"primary":{"description":"Whether this is the policy's primary SMTP address space (the reply address it stamps).","type":"boolean"},"authoritative":{"description":"The check box \"This Exchange Organization is responsible for all mail delivery to this address\": true = unknown recipients are bounced here.","type":"boolean"}}},"policy":{"description":"A recipient policy of one system.","type":"object","additionalProperties":false,"required":["name","system","addresses"],"properties":{"name":{"description":"Policy name, unique per system.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The system the policy belongs to.","type":"string","minLength":1},"default":{"description":"true for the system's Default Policy (at most one per system).","type":"boolean"},"filter":{"description":"LDAP filter selecting the recipients the policy stamps; null is the NULL filter (no recipient types).","type":["string","null"],"maxLength":2000,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"addresses":{"description":"The SMTP address spaces of the policy.","type":"array","minItems":1,"items":{"$ref":"#/$defs/policyAddress"}}}},"connector":{"description":"An SMTP connector (Exchange) or transport route (Postfix).","type":"object","additionalProperties":false,"required":["name","system","addressSpaces"],"properties":{"name":{"description":"Connector name.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The bridgehead system(s) that use the connector.","oneOf":[{"type":"string","minLength":1,"description":"One bridgehead system."},{"type":"array","minItems":1,"items":{"type":"string","minLength":1,"description":"A bridgehead system."},"description":"Several bridgehead systems."}]},"addressSpaces":{"description":"Domains (without @) the connector carries; \"*\" means every other domain.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"maxLength":253,"description":"A domain, or *."}},"to":{"description":"The system of this file that the connector delivers to.","type":"string","minLength":1},"smartHosts":{"description":"Hosts outside this file to deliver to, tried in order: \"[192.168.1.10]\", \"backup.example.net:2525\".","type":"array","minItems":1,"items":{"$ref":"#/$defs/hostSpec"}},"allowRelay":{"description":"\"Allow messages to be relayed to these domains\": required for shared and remote domains.","type":"boolean"}},"if":{"not":{"required":["to"]}},"then":{"required":["smartHosts"]},"dependentSchemas":{"to":{"not":{"required":["smartHosts"]}}}},"chain":{"description":"Systems that share domains, in forwarding order.","type":"object","additionalProperties":false,"required":["name","domains","order"],"properties":{"name":{"description":"Chain name.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"domains":{"description":"The shared domains.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"maxLength":253,"description":"A shared domain."}},"order":{"description":"The systems in forwarding order; the last one is authoritative and bounces unknown recipients.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"description":"A system name."}},"rejectUnknownAtGateway":{"description":"Reject unknown recipients at RCPT time on the first system (no backscatter). Default: true when every system in the chain lists its recipients.","type":"boolean"}}},"contact":{"description":"A mail-enabled contact (method 2).","type":"object","additionalProperties":false,"required":["cn","targetAddress"],"properties":{"cn":{"description":"Common name; the contact's RDN.","type":"string","minLength":1,"maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"ou":{"description":"Organisational unit (below directory.baseDn) the contact is created in; nested OUs as \"sub,top\".","type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The Exchange system whose directory holds the contact; optional when there is one exchange system.","type":"string","minLength":1},"givenName":{"description":"First name.","type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"sn":{"description":"Surname.","type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"displayName":{"description":"Display name; defaults to cn.","type":"string","maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"mailNickname":{"description":"Exchange alias; required (without it the E-mail Addresses tab does not appear).","type":"string","minLength":1,"maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"targetAddress":{"description":"Where mail to the contact really goes; also its primary SMTP address.","type":"string","minLength":1,"maxLength":512},"proxyAddresses":{"description":"The contact's secondary (smtp:) addresses in the organisation's own domains. A value with an SMTP: prefix is a primary.","type":"array","items":{"type":"string","minLength":1,"maxLength":520,"description":"An address, optionally prefixed smtp: or SMTP:."}}}},"routeTest":{"description":"A route assertion: where mail to an address must end up.","type":"object","additionalProperties":false,"required":["to","expect"],"properties":{"to":{"description":"The recipient address.","type":"string","minLength":1,"maxLength":512},"from":{"description":"Where the message enters: internet (default) or a system name.","type":"string","minLength":1},"expect":{"$ref":"#/$defs/expectation"}}},"expectation":{"description":"Exactly one outcome kind, and optionally the status.","type":"object","additionalProperties":false,"minProperties":1,"properties":{"delivered":{"description":"The system that delivers to a local mailbox.","type":"string","minLength":1},"bounced":{"description":"The system that bounces (NDR).","type":"string","minLength":1},"refused":{"description":"The system that refuses at RCPT time.","type":"string","minLength":1},"looped":{"description":"The message is stopped as a loop.","const":true},"external":{"description":"The host outside the organisation the message leaves to.","type":"string","minLength":1},"status":{"description":"Enhanced status code (RFC 3463), e.g. 5.1.1.","type":"string","pattern":"^[245]\\.[0-9]{1,3}\\.[0-9]{1,3}$"}},"maxProperties":2,"if":{"required":["status"]},"then":{"minProperties":2},"dependentSchemas":{"delivered":{"not":{"anyOf":[{"required":["bounced"]},{"required":["refused"]},{"required":["looped"]},{"required":["external"]}]}},"bounced":{"not":{"anyOf":[{"required":["delivered"]},{"required":["refused"]},{"required":["looped"]},{"required":["external"]}]}},"refused":{"not":{"anyOf":[{"required":["delivered"]},{"required":["bounced"]},{"required":["looped"]},{"required":["external"]}]}},"looped":{"not":{"anyOf":[{"required":["delivered"]},{"required":["bounced"]},{"required":["refused"]},{"required":["external"]}]}},"external":{"not":{"anyOf":[{"required":["delivered"]},{"required":["bounced"]},{"required":["refused"]},{"required":["looped"]}]}}}},"mxEntry":{"description":"An MX host: a host name (an A-label for an IDN), or an object with host and preference.","anyOf":[{"type":"string","pattern":"^(?=.{1,254}$)(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.?$","description":"The MX host name; its preference follows from its place in the list (10, 20, ...)."},{"type":"object","additionalProperties":false,"required":["host"],"properties":{"host":{"type":"string","pattern":"^(?=.{1,254}$)(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.?$","description":"The MX host name."},"preference":{"type":"integer","minimum":0,"maximum":65535,"description":"The MX preference (RFC 5321 5.1: lower is tried first)."}}}]},"spfPolicy":{"description":"How chainmail builds the domain's SPF record (RFC 7208) from the systems that send as it (systems.*.sends).","type":"object","additionalProperties":false,"properties":{"all":{"description":"What the record says about every other host: fail (-all, the default), softfail (~all) or neutral (?all).","enum":["fail","softfail","neutral"]},"flatten":{"description":"true: the file's own systems appear only as ip4:/ip6: mechanisms (no a: lookups; give every sending system its sends.ip). Providers' include: mechanisms stay: flattening them needs DNS at build time, which build never does.","type":"boolean"}}},"dmarcPolicy":{"description":"The DMARC policy wanted for the domain (RFC 7489 6.3): chainmail build --target dns publishes it at _dmarc.<domain>.","type":"object","additionalProperties":false,"required":["policy"],"properties":{"policy":{"description":"p=: what receivers do with mail that fails DMARC: none (monitor), quarantine or reject.","enum":["none","quarantine","reject"]},"subdomainPolicy":{"description":"sp=: the policy for subdomains; default: the same as policy.","enum":["none","quarantine","reject"]},"percent":{"description":"pct=: the percentage of failing mail the policy applies to (default 100).","type":"integer","minimum":0,"maximum":100},"rua":{"description":"rua=: where aggregate reports go (mailto: URIs).","type":"array","items":{"$ref":"#/$defs/dmarcUri"}},"ruf":{"description":"ruf=: where failure reports go (mailto: URIs).","type":"array","items":{"$ref":"#/$defs/dmarcUri"}},"adkim":{"description":"adkim=: DKIM identifier alignment, relaxed (default) or strict.","enum":["relaxed","strict"]},"aspf":{"description":"aspf=: SPF identifier alignment, relaxed (default) or strict.","enum":["relaxed","strict"]}}},"dmarcUri":{"description":"A DMARC report URI, e.g. mailto:dmarc@example.com: ASCII, without spaces, '\"', ',', ';', '!' or '\\' (',' separates URIs and ';' tags, RFC 7489 6.4; '!' starts a size limit).","type":"string","minLength":8,"maxLength":320,"pattern":"^mailto:(?:(?![\",;!\\\\])[!-~])+$"},"publishedRecords":{"description":"The records as published in DNS today, as you believe them (copy them from dig). Optional: the lint rules check them against the systems of the file; chainmail dns-check compares the real ones.","type":"object","additionalProperties":false,"properties":{"mx":{"description":"The MX hosts published today.","type":"array","items":{"type":"string","pattern":"^(?=.{1,254}$)(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.?$","description":"An MX host name."}},"spf":{"description":"The SPF record published today (it starts with v=spf1), e.g. \"v=spf1 ip4:192.0.2.10 include:spf.protection.outlook.com -all\".","type":"string","minLength":6,"maxLength":4000,"pattern":"^[vV]=[sS][pP][fF]1(?: [ -~]*)?$"},"dmarc":{"description":"The DMARC record published today at _dmarc.<domain> (it starts with v=DMARC1), e.g. \"v=DMARC1; p=reject\".","type":"string","minLength":8,"maxLength":4000,"pattern":"^[vV]=[dD][mM][aA][rR][cC]1 *(?:;[ -~]*)?$"}}},"sending":{"description":"The mail this system sends to the internet as the organisation's domains: what SPF, DKIM and DMARC must allow (docs/dns.md).","type":"object","additionalProperties":false,"required":["domains"],"properties":{"domains":{"description":"The domains it sends as (envelope sender and From:).","type":"array","minItems":1,"items":{"type":"string","minLength":1,"maxLength":253,"description":"A domain declared under domains.","pattern":"^[^\\s@\\[\\]/:]+$"}},"ip":{"description":"Its outbound IP addresses or networks (ip4:/ip6: in SPF), e.g. 203.0.113.10, 2001:db8::/64. Without ip and spf, SPF names its host (a:host, or ip4: for an IP).","type":"array","items":{"type":"string","minLength":2,"maxLength":49,"pattern":"^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}(?:/(?:3[0-2]|[12]?[0-9]))?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:/(?:12[0-8]|1[01][0-9]|[1-9]?[0-9]))?)$","description":"An IPv4 or IPv6 address, optionally with a /prefix."}},"spf":{"description":"SPF mechanisms of a provider that sends for it, e.g. include:spf.protection.outlook.com (Exchange Online), copied into the domain's record as written.","type":"array","items":{"type":"string","minLength":2,"maxLength":255,"pattern":"^[+?~-]?(?:include|exists|ip4|ip6|a|mx|ptr)(?:[:/][!-~]+)?$","description":"One SPF mechanism (RFC 7208 5)."}},"dkim":{"description":"The DKIM selectors it signs with (s= of the signature; the key is published at <selector>._domainkey.<domain>).","type":"array","items":{"type":"string","minLength":1,"maxLength":63,"pattern":"^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,62})$","description":"A DKIM selector."}}}}},"required":["version"]};
-const schema47 = {"description":"Systems that share domains, in forwarding order.","type":"object","additionalProperties":false,"required":["name","domains","order"],"properties":{"name":{"description":"Chain name.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"domains":{"description":"The shared domains.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"maxLength":253,"description":"A shared domain."}},"order":{"description":"The systems in forwarding order; the last one is authoritative and bounces unknown recipients.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"description":"A system name."}},"rejectUnknownAtGateway":{"description":"Reject unknown recipients at RCPT time on the first system (no backscatter). Default: true when every system in the chain lists its recipients.","type":"boolean"}}};
-const schema48 = {"description":"A mail-enabled contact (method 2).","type":"object","additionalProperties":false,"required":["cn","targetAddress"],"properties":{"cn":{"description":"Common name; the contact's RDN.","type":"string","minLength":1,"maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"ou":{"description":"Organisational unit (below directory.baseDn) the contact is created in; nested OUs as \"sub,top\".","type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The Exchange system whose directory holds the contact; optional when there is one exchange system.","type":"string","minLength":1},"givenName":{"description":"First name.","type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"sn":{"description":"Surname.","type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"displayName":{"description":"Display name; defaults to cn.","type":"string","maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"mailNickname":{"description":"Exchange alias; required (without it the E-mail Addresses tab does not appear).","type":"string","minLength":1,"maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"targetAddress":{"description":"Where mail to the contact really goes; also its primary SMTP address.","type":"string","minLength":1,"maxLength":512},"proxyAddresses":{"description":"The contact's secondary (smtp:) addresses in the organisation's own domains. A value with an SMTP: prefix is a primary.","type":"array","items":{"type":"string","minLength":1,"maxLength":520,"description":"An address, optionally prefixed smtp: or SMTP:."}}}};
-const schema51 = {"description":"off, warning or error.","enum":["off","warning","error"]};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://chainmail.dev/schemas/chainmail.schema.json","title":"ChainmailFile","description":"A chainmail file: the mail systems of one organisation that share SMTP address spaces (Microsoft KB 321721), their recipient policies, connectors, contacts, chains and route tests.","type":"object","additionalProperties":false,"properties":{"version":{"description":"Version of the chainmail file format. Only 1 exists. Required in the main file, optional in included files.","const":1},"name":{"description":"A name for the organisation, used in reports.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"include":{"description":"Other chainmail files (paths relative to this file) whose domains, systems, policies, connectors, chains, contacts and tests are merged into this one.","type":"array","items":{"type":"string","minLength":1,"description":"Path of a YAML file to include, relative to this file."}},"directory":{"description":"The Active Directory that holds the contacts (method 2).","type":"object","additionalProperties":false,"required":["baseDn"],"properties":{"baseDn":{"description":"Distinguished name under which contacts are created, e.g. dc=xo,dc=one.","type":"string","minLength":1,"pattern":"^[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*(?:,[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*)*$"}}},"domains":{"description":"Every address space (domain) mentioned anywhere in the file, declared once. Unicode (IDN) names are allowed and normalised to A-labels.","type":"object","propertyNames":{"minLength":1,"maxLength":253},"additionalProperties":{"$ref":"#/$defs/domain"}},"systems":{"description":"Every mail system that takes part, by name.","type":"object","propertyNames":{"pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"},"additionalProperties":{"$ref":"#/$defs/system"}},"policies":{"description":"Recipient policies: which address spaces a system accepts, and whether it is authoritative for them.","type":"array","items":{"$ref":"#/$defs/policy"}},"connectors":{"description":"SMTP connectors: where a system sends mail for an address space it does not deliver itself.","type":"array","items":{"$ref":"#/$defs/connector"}},"chains":{"description":"The intent: which systems share which domains, in which order. The first forwards unresolved recipients to the second, and so on; the last is authoritative and bounces.","type":"array","items":{"$ref":"#/$defs/chain"}},"contacts":{"description":"Method 2: mail-enabled contacts in the directory of an Exchange system, each forwarding to its targetAddress.","type":"array","items":{"$ref":"#/$defs/contact"}},"tests":{"description":"Route assertions, run by `chainmail test` and reported by lint as test-failed.","type":"array","items":{"$ref":"#/$defs/routeTest"}},"lint":{"description":"Per-file lint settings.","type":"object","additionalProperties":false,"properties":{"rules":{"description":"Severity per rule id: off, warning or error.","type":"object","propertyNames":{"pattern":"^[a-z][a-z0-9-]*$"},"additionalProperties":{"$ref":"#/$defs/severitySetting"}}}}},"$defs":{"severitySetting":{"description":"off, warning or error.","enum":["off","warning","error"]},"domain":{"description":"An address space declaration.","type":"object","additionalProperties":false,"properties":{"description":{"description":"Free text shown in reports.","type":"string","maxLength":1000,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"remote":{"description":"true when the domain is hosted outside the organisation (method 2): it must never be authoritative here.","type":"boolean","default":false},"mx":{"description":"The MX records to publish for the domain (chainmail build --target dns), most preferred first: host names, or objects with host and preference. Default: the host names of the gateways where internet mail for the domain enters, preference 10. Each must be a gateway of the file that accepts the domain (mx-not-at-gateway).","type":"array","minItems":1,"items":{"$ref":"#/$defs/mxEntry"}},"spf":{"$ref":"#/$defs/spfPolicy"},"dmarc":{"$ref":"#/$defs/dmarcPolicy"},"published":{"$ref":"#/$defs/publishedRecords"}}},"hostSpec":{"description":"How to reach a host: a name (MX lookup), or \"[name-or-ip]\" (no MX lookup), optionally followed by :port.","type":"string","minLength":1,"maxLength":300},"mailboxEntry":{"description":"A recipient this system delivers itself: an address, or an object with aliases.","oneOf":[{"type":"string","minLength":1,"maxLength":512,"description":"The mailbox address."},{"type":"object","additionalProperties":false,"required":["address"],"properties":{"address":{"description":"The mailbox's primary address.","type":"string","minLength":1,"maxLength":512},"aliases":{"description":"Further addresses that deliver to this mailbox.","type":"array","items":{"type":"string","minLength":1,"maxLength":512,"description":"An alias address."}}}}]},"system":{"description":"A mail system of the organisation.","type":"object","additionalProperties":false,"required":["kind","host"],"properties":{"kind":{"description":"What software runs it: exchange, postfix, relay (chainmail's embedded relay) or other.","enum":["exchange","postfix","relay","other"]},"host":{"$ref":"#/$defs/hostSpec","description":"How other systems reach it: a name (MX lookup) or \"[ip-or-name]\" (no MX lookup)."},"port":{"description":"SMTP port, default 25.","type":"integer","minimum":1,"maximum":65535},"gateway":{"description":"true when this system receives mail from the internet (an MX) for the domains it accepts.","type":"boolean"},"hopLimit":{"description":"Maximum number of Received: headers before the system stops a message as looping. Default: exchange 20, postfix 50, relay 50, other 30.","type":"integer","minimum":1,"maximum":1000},"maxMessageSize":{"description":"The largest message in bytes this system accepts (Postfix message_size_limit, Exchange MaxReceiveSize, the relay's --max-size). A later system of a chain with a smaller limit than an earlier one bounces what the earlier one accepted (message-size-shrinks).","type":"integer","minimum":1024,"maximum":4294967295},"forwardUnresolvedTo":{"description":"Exchange \"Forward all mail with unresolved recipients to host\" (Postfix fallback_transport): a system name or host. Must be null on systems in a chain.","type":["string","null"],"minLength":1},"localTransport":{"description":"Postfix only: the transport(5) entry that delivers this system's own mailboxes, e.g. \"local:\" (default), \"lmtp:unix:private/dovecot-lmtp\", \"virtual:\".","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"mynetworks":{"description":"Postfix only: the networks whose SMTP clients may relay through this system (local users and applications), as Postfix mynetworks entries: \"127.0.0.0/8\", \"192.0.2.10\", \"[::1]/128\", \"[2001:db8::]/32\". When given, main.cf sets mynetworks to exactly this list and puts permit_mynetworks before reject_unauth_destination; when absent, no client relays by its address.","type":"array","maxItems":1000,"items":{"type":"string","description":"An IPv4 address or network, or an IPv6 address or network in brackets.","maxLength":64,"pattern":"^(?:[0-9]{1,3}(?:\\.[0-9]{1,3}){3}(?:/[0-9]{1,2})?|\\[[0-9A-Fa-f:.]+\\](?:/[0-9]{1,3})?)$"}},"sasl":{"description":"Postfix only: true when clients that authenticate with SASL (smtpd_sasl_auth_enable, after STARTTLS) may relay through this system (permit_sasl_authenticated before reject_unauth_destination). Default false.","type":"boolean"},"mydestination":{"description":"Postfix only: the domains this system delivers as local UNIX accounts (Postfix mydestination), e.g. [\"$myhostname\", \"localhost\"]. When given, main.cf sets it; it must not contain a domain that a policy of this system accepts or a chain shares.","type":"array","maxItems":1000,"items":{"type":"string","description":"A domain name, or $myhostname, $mydomain, localhost.$mydomain.","maxLength":253,"pattern":"^(?:\\$myhostname|\\$mydomain|localhost\\.\\$mydomain|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)$"}},"mailboxes":{"description":"Recipients this system delivers itself. Having this key (even empty) means the system lists its recipients.","type":"array","items":{"$ref":"#/$defs/mailboxEntry"}},"mailboxFiles":{"description":"Files (relative to the YAML file) with one mailbox address per line; '#' starts a comment.","type":"array","items":{"type":"string","minLength":1,"description":"Path of a mailbox file."}},"sends":{"$ref":"#/$defs/sending"},"srs":{"description":"true when this system rewrites the envelope sender of mail it forwards out of the organisation (SRS, e.g. postsrsd; Exchange Online does it for forwarded mail), so SPF still passes at the receiver. Matters for systems that forward: contacts (method 2) and connectors to hosts outside the file.","type":"boolean"},"directory":{"$ref":"#/$defs/directorySource","description":"Where this system's recipients come from: a directory read into a snapshot by `chainmail import ldap`, or looked up live by a Postfix gateway (docs/directory.md)."}}},"policyAddress":{"description":"One SMTP address space of a recipient policy.","type":"object","additionalProperties":false,"required":["space"],"properties":{"space":{"description":"The address space with a leading @, e.g. \"@example.com\".","type":"string","pattern":"^@","minLength":2},"primary":{"description":"Whether this is the policy's primary SMTP address space (the reply address it stamps).","type":"boolean"},"authoritative":{"description":"The check box \"This Exchange Organization is responsible for all mail delivery to this address\": true = unknown recipients are bounced here.","type":"boolean"}}},"policy":{"description":"A recipient policy of one system.","type":"object","additionalProperties":false,"required":["name","system","addresses"],"properties":{"name":{"description":"Policy name, unique per system.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The system the policy belongs to.","type":"string","minLength":1},"default":{"description":"true for the system's Default Policy (at most one per system).","type":"boolean"},"filter":{"description":"LDAP filter selecting the recipients the policy stamps; null is the NULL filter (no recipient types).","type":["string","null"],"maxLength":2000,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"addresses":{"description":"The SMTP address spaces of the policy.","type":"array","minItems":1,"items":{"$ref":"#/$defs/policyAddress"}}}},"connector":{"description":"An SMTP connector (Exchange) or transport route (Postfix).","type":"object","additionalProperties":false,"required":["name","system","addressSpaces"],"properties":{"name":{"description":"Connector name.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The bridgehead system(s) that use the connector.","oneOf":[{"type":"string","minLength":1,"description":"One bridgehead system."},{"type":"array","minItems":1,"items":{"type":"string","minLength":1,"description":"A bridgehead system."},"description":"Several bridgehead systems."}]},"addressSpaces":{"description":"Domains (without @) the connector carries; \"*\" means every other domain.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"maxLength":253,"description":"A domain, or *."}},"to":{"description":"The system of this file that the connector delivers to.","type":"string","minLength":1},"smartHosts":{"description":"Hosts outside this file to deliver to, tried in order: \"[192.168.1.10]\", \"backup.example.net:2525\".","type":"array","minItems":1,"items":{"$ref":"#/$defs/hostSpec"}},"allowRelay":{"description":"\"Allow messages to be relayed to these domains\": required for shared and remote domains.","type":"boolean"}},"if":{"not":{"required":["to"]}},"then":{"required":["smartHosts"]},"dependentSchemas":{"to":{"not":{"required":["smartHosts"]}}}},"chain":{"description":"Systems that share domains, in forwarding order.","type":"object","additionalProperties":false,"required":["name","domains","order"],"properties":{"name":{"description":"Chain name.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"domains":{"description":"The shared domains.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"maxLength":253,"description":"A shared domain."}},"order":{"description":"The systems in forwarding order; the last one is authoritative and bounces unknown recipients.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"description":"A system name."}},"rejectUnknownAtGateway":{"description":"Reject unknown recipients at RCPT time on the first system (no backscatter). Default: true when every system in the chain lists its recipients.","type":"boolean"}}},"contact":{"description":"A mail-enabled contact (method 2).","type":"object","additionalProperties":false,"required":["cn","targetAddress"],"properties":{"cn":{"description":"Common name; the contact's RDN.","type":"string","minLength":1,"maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"ou":{"description":"Organisational unit (below directory.baseDn) the contact is created in; nested OUs as \"sub,top\".","type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The Exchange system whose directory holds the contact; optional when there is one exchange system.","type":"string","minLength":1},"givenName":{"description":"First name.","type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"sn":{"description":"Surname.","type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"displayName":{"description":"Display name; defaults to cn.","type":"string","maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"mailNickname":{"description":"Exchange alias; required (without it the E-mail Addresses tab does not appear).","type":"string","minLength":1,"maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"targetAddress":{"description":"Where mail to the contact really goes; also its primary SMTP address.","type":"string","minLength":1,"maxLength":512},"proxyAddresses":{"description":"The contact's secondary (smtp:) addresses in the organisation's own domains. A value with an SMTP: prefix is a primary.","type":"array","items":{"type":"string","minLength":1,"maxLength":520,"description":"An address, optionally prefixed smtp: or SMTP:."}}}},"routeTest":{"description":"A route assertion: where mail to an address must end up.","type":"object","additionalProperties":false,"required":["to","expect"],"properties":{"to":{"description":"The recipient address.","type":"string","minLength":1,"maxLength":512},"from":{"description":"Where the message enters: internet (default) or a system name.","type":"string","minLength":1},"expect":{"$ref":"#/$defs/expectation"}}},"expectation":{"description":"Exactly one outcome kind, and optionally the status.","type":"object","additionalProperties":false,"minProperties":1,"properties":{"delivered":{"description":"The system that delivers to a local mailbox.","type":"string","minLength":1},"bounced":{"description":"The system that bounces (NDR).","type":"string","minLength":1},"refused":{"description":"The system that refuses at RCPT time.","type":"string","minLength":1},"looped":{"description":"The message is stopped as a loop.","const":true},"external":{"description":"The host outside the organisation the message leaves to.","type":"string","minLength":1},"status":{"description":"Enhanced status code (RFC 3463), e.g. 5.1.1.","type":"string","pattern":"^[245]\\.[0-9]{1,3}\\.[0-9]{1,3}$"}},"maxProperties":2,"if":{"required":["status"]},"then":{"minProperties":2},"dependentSchemas":{"delivered":{"not":{"anyOf":[{"required":["bounced"]},{"required":["refused"]},{"required":["looped"]},{"required":["external"]}]}},"bounced":{"not":{"anyOf":[{"required":["delivered"]},{"required":["refused"]},{"required":["looped"]},{"required":["external"]}]}},"refused":{"not":{"anyOf":[{"required":["delivered"]},{"required":["bounced"]},{"required":["looped"]},{"required":["external"]}]}},"looped":{"not":{"anyOf":[{"required":["delivered"]},{"required":["bounced"]},{"required":["refused"]},{"required":["external"]}]}},"external":{"not":{"anyOf":[{"required":["delivered"]},{"required":["bounced"]},{"required":["refused"]},{"required":["looped"]}]}}}},"mxEntry":{"description":"An MX host: a host name (an A-label for an IDN), or an object with host and preference.","anyOf":[{"type":"string","pattern":"^(?=.{1,254}$)(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.?$","description":"The MX host name; its preference follows from its place in the list (10, 20, ...)."},{"type":"object","additionalProperties":false,"required":["host"],"properties":{"host":{"type":"string","pattern":"^(?=.{1,254}$)(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.?$","description":"The MX host name."},"preference":{"type":"integer","minimum":0,"maximum":65535,"description":"The MX preference (RFC 5321 5.1: lower is tried first)."}}}]},"spfPolicy":{"description":"How chainmail builds the domain's SPF record (RFC 7208) from the systems that send as it (systems.*.sends).","type":"object","additionalProperties":false,"properties":{"all":{"description":"What the record says about every other host: fail (-all, the default), softfail (~all) or neutral (?all).","enum":["fail","softfail","neutral"]},"flatten":{"description":"true: the file's own systems appear only as ip4:/ip6: mechanisms (no a: lookups; give every sending system its sends.ip). Providers' include: mechanisms stay: flattening them needs DNS at build time, which build never does.","type":"boolean"}}},"dmarcPolicy":{"description":"The DMARC policy wanted for the domain (RFC 7489 6.3): chainmail build --target dns publishes it at _dmarc.<domain>.","type":"object","additionalProperties":false,"required":["policy"],"properties":{"policy":{"description":"p=: what receivers do with mail that fails DMARC: none (monitor), quarantine or reject.","enum":["none","quarantine","reject"]},"subdomainPolicy":{"description":"sp=: the policy for subdomains; default: the same as policy.","enum":["none","quarantine","reject"]},"percent":{"description":"pct=: the percentage of failing mail the policy applies to (default 100).","type":"integer","minimum":0,"maximum":100},"rua":{"description":"rua=: where aggregate reports go (mailto: URIs).","type":"array","items":{"$ref":"#/$defs/dmarcUri"}},"ruf":{"description":"ruf=: where failure reports go (mailto: URIs).","type":"array","items":{"$ref":"#/$defs/dmarcUri"}},"adkim":{"description":"adkim=: DKIM identifier alignment, relaxed (default) or strict.","enum":["relaxed","strict"]},"aspf":{"description":"aspf=: SPF identifier alignment, relaxed (default) or strict.","enum":["relaxed","strict"]}}},"dmarcUri":{"description":"A DMARC report URI, e.g. mailto:dmarc@example.com: ASCII, without spaces, '\"', ',', ';', '!' or '\\' (',' separates URIs and ';' tags, RFC 7489 6.4; '!' starts a size limit).","type":"string","minLength":8,"maxLength":320,"pattern":"^mailto:(?:(?![\",;!\\\\])[!-~])+$"},"publishedRecords":{"description":"The records as published in DNS today, as you believe them (copy them from dig). Optional: the lint rules check them against the systems of the file; chainmail dns-check compares the real ones.","type":"object","additionalProperties":false,"properties":{"mx":{"description":"The MX hosts published today.","type":"array","items":{"type":"string","pattern":"^(?=.{1,254}$)(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.?$","description":"An MX host name."}},"spf":{"description":"The SPF record published today (it starts with v=spf1), e.g. \"v=spf1 ip4:192.0.2.10 include:spf.protection.outlook.com -all\".","type":"string","minLength":6,"maxLength":4000,"pattern":"^[vV]=[sS][pP][fF]1(?: [ -~]*)?$"},"dmarc":{"description":"The DMARC record published today at _dmarc.<domain> (it starts with v=DMARC1), e.g. \"v=DMARC1; p=reject\".","type":"string","minLength":8,"maxLength":4000,"pattern":"^[vV]=[dD][mM][aA][rR][cC]1 *(?:;[ -~]*)?$"}}},"sending":{"description":"The mail this system sends to the internet as the organisation's domains: what SPF, DKIM and DMARC must allow (docs/dns.md).","type":"object","additionalProperties":false,"required":["domains"],"properties":{"domains":{"description":"The domains it sends as (envelope sender and From:).","type":"array","minItems":1,"items":{"type":"string","minLength":1,"maxLength":253,"description":"A domain declared under domains.","pattern":"^[^\\s@\\[\\]/:]+$"}},"ip":{"description":"Its outbound IP addresses or networks (ip4:/ip6: in SPF), e.g. 203.0.113.10, 2001:db8::/64. Without ip and spf, SPF names its host (a:host, or ip4: for an IP).","type":"array","items":{"type":"string","minLength":2,"maxLength":49,"pattern":"^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}(?:/(?:3[0-2]|[12]?[0-9]))?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:/(?:12[0-8]|1[01][0-9]|[1-9]?[0-9]))?)$","description":"An IPv4 or IPv6 address, optionally with a /prefix."}},"spf":{"description":"SPF mechanisms of a provider that sends for it, e.g. include:spf.protection.outlook.com (Exchange Online), copied into the domain's record as written.","type":"array","items":{"type":"string","minLength":2,"maxLength":255,"pattern":"^[+?~-]?(?:include|exists|ip4|ip6|a|mx|ptr)(?:[:/][!-~]+)?$","description":"One SPF mechanism (RFC 7208 5)."}},"dkim":{"description":"The DKIM selectors it signs with (s= of the signature; the key is published at <selector>._domainkey.<domain>).","type":"array","items":{"type":"string","minLength":1,"maxLength":63,"pattern":"^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,62})$","description":"A DKIM selector."}}}},"directorySource":{"description":"Where a system's recipients come from: an Active Directory or other LDAP directory. `chainmail import ldap --system NAME` reads it into the snapshot file (users and groups become mailboxes, entries with a target address become contacts); a Postfix gateway can also look them up live (docs/directory.md). The password is never in this file: name an environment variable or a file.","type":"object","additionalProperties":false,"required":["url","baseDn"],"properties":{"url":{"description":"The directory server: ldap://host[:port] or ldaps://host[:port] (no path, no credentials).","type":"string","minLength":1,"maxLength":300,"pattern":"^ldaps?://[A-Za-z0-9._\\[\\]:-]+(?::[0-9]{1,5})?/?$"},"baseDn":{"description":"Where the search starts, e.g. dc=xo,dc=one (subtree search).","type":"string","minLength":1,"pattern":"^[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*(?:,[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*)*$"},"filter":{"description":"RFC 4515 search filter selecting the recipients. Default (proxyAddresses=smtp:*).","type":"string","minLength":1,"maxLength":2000,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"addressAttribute":{"description":"The multi-valued attribute holding the addresses, SMTP: primary and smtp: secondary. Default proxyAddresses.","type":"string","pattern":"^[A-Za-z][A-Za-z0-9-]{0,63}$"},"targetAttribute":{"description":"The attribute that makes an entry a contact or mail user whose mail is rewritten to it. Default targetAddress.","type":"string","pattern":"^[A-Za-z][A-Za-z0-9-]{0,63}$"},"bindDn":{"description":"The DN to bind as (simple bind); without it the search is anonymous.","type":"string","minLength":1,"maxLength":1000,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"passwordEnv":{"description":"The environment variable that holds the bind password; its name starts with CHAINMAIL_ so that a changed file cannot send another secret of the environment to the directory.","type":"string","pattern":"^CHAINMAIL_[A-Za-z0-9_]{1,100}$"},"passwordFile":{"description":"A file (relative to the chainmail file, inside its directory) whose first line is the bind password.","type":"string","minLength":1,"maxLength":1000},"ca":{"description":"PEM file (relative to the chainmail file, inside its directory) with the CA certificate(s) that sign the server's certificate, for ldaps:// and startTls.","type":"string","minLength":1,"maxLength":1000},"startTls":{"description":"Upgrade an ldap:// connection with StartTLS (RFC 4511 section 4.14) before binding.","type":"boolean"},"snapshot":{"description":"The file (relative to the chainmail file, inside its directory) that `chainmail import ldap` writes and the chainmail file includes.","type":"string","minLength":1,"maxLength":1000},"lookups":{"description":"How a Postfix gateway checks this system's recipients: static (default: compiled maps from the snapshot) or ldap (ldap_table(5) files that query the directory live).","enum":["static","ldap"]}}}},"required":["version"]};
+const schema48 = {"description":"Systems that share domains, in forwarding order.","type":"object","additionalProperties":false,"required":["name","domains","order"],"properties":{"name":{"description":"Chain name.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"domains":{"description":"The shared domains.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"maxLength":253,"description":"A shared domain."}},"order":{"description":"The systems in forwarding order; the last one is authoritative and bounces unknown recipients.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"description":"A system name."}},"rejectUnknownAtGateway":{"description":"Reject unknown recipients at RCPT time on the first system (no backscatter). Default: true when every system in the chain lists its recipients.","type":"boolean"}}};
+const schema49 = {"description":"A mail-enabled contact (method 2).","type":"object","additionalProperties":false,"required":["cn","targetAddress"],"properties":{"cn":{"description":"Common name; the contact's RDN.","type":"string","minLength":1,"maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"ou":{"description":"Organisational unit (below directory.baseDn) the contact is created in; nested OUs as \"sub,top\".","type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The Exchange system whose directory holds the contact; optional when there is one exchange system.","type":"string","minLength":1},"givenName":{"description":"First name.","type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"sn":{"description":"Surname.","type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"displayName":{"description":"Display name; defaults to cn.","type":"string","maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"mailNickname":{"description":"Exchange alias; required (without it the E-mail Addresses tab does not appear).","type":"string","minLength":1,"maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"targetAddress":{"description":"Where mail to the contact really goes; also its primary SMTP address.","type":"string","minLength":1,"maxLength":512},"proxyAddresses":{"description":"The contact's secondary (smtp:) addresses in the organisation's own domains. A value with an SMTP: prefix is a primary.","type":"array","items":{"type":"string","minLength":1,"maxLength":520,"description":"An address, optionally prefixed smtp: or SMTP:."}}}};
+const schema52 = {"description":"off, warning or error.","enum":["off","warning","error"]};
 const func1 = Object.prototype.hasOwnProperty;
 const func2 = require("ajv/dist/runtime/ucs2length").default;
 const pattern4 = new RegExp("^[^\\u0000-\\u001f\\u007f]*$", "u");
 const pattern5 = new RegExp("^[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*(?:,[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*)*$", "u");
 const pattern14 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$", "u");
-const pattern34 = new RegExp("^[a-z][a-z0-9-]*$", "u");
+const pattern41 = new RegExp("^[a-z][a-z0-9-]*$", "u");
 const schema32 = {"description":"An address space declaration.","type":"object","additionalProperties":false,"properties":{"description":{"description":"Free text shown in reports.","type":"string","maxLength":1000,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"remote":{"description":"true when the domain is hosted outside the organisation (method 2): it must never be authoritative here.","type":"boolean","default":false},"mx":{"description":"The MX records to publish for the domain (chainmail build --target dns), most preferred first: host names, or objects with host and preference. Default: the host names of the gateways where internet mail for the domain enters, preference 10. Each must be a gateway of the file that accepts the domain (mx-not-at-gateway).","type":"array","minItems":1,"items":{"$ref":"#/$defs/mxEntry"}},"spf":{"$ref":"#/$defs/spfPolicy"},"dmarc":{"$ref":"#/$defs/dmarcPolicy"},"published":{"$ref":"#/$defs/publishedRecords"}}};
 const schema33 = {"description":"An MX host: a host name (an A-label for an IDN), or an object with host and preference.","anyOf":[{"type":"string","pattern":"^(?=.{1,254}$)(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.?$","description":"The MX host name; its preference follows from its place in the list (10, 20, ...)."},{"type":"object","additionalProperties":false,"required":["host"],"properties":{"host":{"type":"string","pattern":"^(?=.{1,254}$)(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.?$","description":"The MX host name."},"preference":{"type":"integer","minimum":0,"maximum":65535,"description":"The MX preference (RFC 5321 5.1: lower is tried first)."}}}]};
 const schema34 = {"description":"How chainmail builds the domain's SPF record (RFC 7208) from the systems that send as it (systems.*.sends).","type":"object","additionalProperties":false,"properties":{"all":{"description":"What the record says about every other host: fail (-all, the default), softfail (~all) or neutral (?all).","enum":["fail","softfail","neutral"]},"flatten":{"description":"true: the file's own systems appear only as ip4:/ip6: mechanisms (no a: lookups; give every sending system its sends.ip). Providers' include: mechanisms stay: flattening them needs DNS at build time, which build never does.","type":"boolean"}}};
@@ -767,16 +767,20 @@ return errors === 0;
 }
 validate21.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema39 = {"description":"A mail system of the organisation.","type":"object","additionalProperties":false,"required":["kind","host"],"properties":{"kind":{"description":"What software runs it: exchange, postfix, relay (chainmail's embedded relay) or other.","enum":["exchange","postfix","relay","other"]},"host":{"$ref":"#/$defs/hostSpec","description":"How other systems reach it: a name (MX lookup) or \"[ip-or-name]\" (no MX lookup)."},"port":{"description":"SMTP port, default 25.","type":"integer","minimum":1,"maximum":65535},"gateway":{"description":"true when this system receives mail from the internet (an MX) for the domains it accepts.","type":"boolean"},"hopLimit":{"description":"Maximum number of Received: headers before the system stops a message as looping. Default: exchange 20, postfix 50, relay 50, other 30.","type":"integer","minimum":1,"maximum":1000},"maxMessageSize":{"description":"The largest message in bytes this system accepts (Postfix message_size_limit, Exchange MaxReceiveSize, the relay's --max-size). A later system of a chain with a smaller limit than an earlier one bounces what the earlier one accepted (message-size-shrinks).","type":"integer","minimum":1024,"maximum":4294967295},"forwardUnresolvedTo":{"description":"Exchange \"Forward all mail with unresolved recipients to host\" (Postfix fallback_transport): a system name or host. Must be null on systems in a chain.","type":["string","null"],"minLength":1},"localTransport":{"description":"Postfix only: the transport(5) entry that delivers this system's own mailboxes, e.g. \"local:\" (default), \"lmtp:unix:private/dovecot-lmtp\", \"virtual:\".","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"mynetworks":{"description":"Postfix only: the networks whose SMTP clients may relay through this system (local users and applications), as Postfix mynetworks entries: \"127.0.0.0/8\", \"192.0.2.10\", \"[::1]/128\", \"[2001:db8::]/32\". When given, main.cf sets mynetworks to exactly this list and puts permit_mynetworks before reject_unauth_destination; when absent, no client relays by its address.","type":"array","maxItems":1000,"items":{"type":"string","description":"An IPv4 address or network, or an IPv6 address or network in brackets.","maxLength":64,"pattern":"^(?:[0-9]{1,3}(?:\\.[0-9]{1,3}){3}(?:/[0-9]{1,2})?|\\[[0-9A-Fa-f:.]+\\](?:/[0-9]{1,3})?)$"}},"sasl":{"description":"Postfix only: true when clients that authenticate with SASL (smtpd_sasl_auth_enable, after STARTTLS) may relay through this system (permit_sasl_authenticated before reject_unauth_destination). Default false.","type":"boolean"},"mydestination":{"description":"Postfix only: the domains this system delivers as local UNIX accounts (Postfix mydestination), e.g. [\"$myhostname\", \"localhost\"]. When given, main.cf sets it; it must not contain a domain that a policy of this system accepts or a chain shares.","type":"array","maxItems":1000,"items":{"type":"string","description":"A domain name, or $myhostname, $mydomain, localhost.$mydomain.","maxLength":253,"pattern":"^(?:\\$myhostname|\\$mydomain|localhost\\.\\$mydomain|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)$"}},"mailboxes":{"description":"Recipients this system delivers itself. Having this key (even empty) means the system lists its recipients.","type":"array","items":{"$ref":"#/$defs/mailboxEntry"}},"mailboxFiles":{"description":"Files (relative to the YAML file) with one mailbox address per line; '#' starts a comment.","type":"array","items":{"type":"string","minLength":1,"description":"Path of a mailbox file."}},"sends":{"$ref":"#/$defs/sending"},"srs":{"description":"true when this system rewrites the envelope sender of mail it forwards out of the organisation (SRS, e.g. postsrsd; Exchange Online does it for forwarded mail), so SPF still passes at the receiver. Matters for systems that forward: contacts (method 2) and connectors to hosts outside the file.","type":"boolean"}}};
+const schema39 = {"description":"A mail system of the organisation.","type":"object","additionalProperties":false,"required":["kind","host"],"properties":{"kind":{"description":"What software runs it: exchange, postfix, relay (chainmail's embedded relay) or other.","enum":["exchange","postfix","relay","other"]},"host":{"$ref":"#/$defs/hostSpec","description":"How other systems reach it: a name (MX lookup) or \"[ip-or-name]\" (no MX lookup)."},"port":{"description":"SMTP port, default 25.","type":"integer","minimum":1,"maximum":65535},"gateway":{"description":"true when this system receives mail from the internet (an MX) for the domains it accepts.","type":"boolean"},"hopLimit":{"description":"Maximum number of Received: headers before the system stops a message as looping. Default: exchange 20, postfix 50, relay 50, other 30.","type":"integer","minimum":1,"maximum":1000},"maxMessageSize":{"description":"The largest message in bytes this system accepts (Postfix message_size_limit, Exchange MaxReceiveSize, the relay's --max-size). A later system of a chain with a smaller limit than an earlier one bounces what the earlier one accepted (message-size-shrinks).","type":"integer","minimum":1024,"maximum":4294967295},"forwardUnresolvedTo":{"description":"Exchange \"Forward all mail with unresolved recipients to host\" (Postfix fallback_transport): a system name or host. Must be null on systems in a chain.","type":["string","null"],"minLength":1},"localTransport":{"description":"Postfix only: the transport(5) entry that delivers this system's own mailboxes, e.g. \"local:\" (default), \"lmtp:unix:private/dovecot-lmtp\", \"virtual:\".","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"mynetworks":{"description":"Postfix only: the networks whose SMTP clients may relay through this system (local users and applications), as Postfix mynetworks entries: \"127.0.0.0/8\", \"192.0.2.10\", \"[::1]/128\", \"[2001:db8::]/32\". When given, main.cf sets mynetworks to exactly this list and puts permit_mynetworks before reject_unauth_destination; when absent, no client relays by its address.","type":"array","maxItems":1000,"items":{"type":"string","description":"An IPv4 address or network, or an IPv6 address or network in brackets.","maxLength":64,"pattern":"^(?:[0-9]{1,3}(?:\\.[0-9]{1,3}){3}(?:/[0-9]{1,2})?|\\[[0-9A-Fa-f:.]+\\](?:/[0-9]{1,3})?)$"}},"sasl":{"description":"Postfix only: true when clients that authenticate with SASL (smtpd_sasl_auth_enable, after STARTTLS) may relay through this system (permit_sasl_authenticated before reject_unauth_destination). Default false.","type":"boolean"},"mydestination":{"description":"Postfix only: the domains this system delivers as local UNIX accounts (Postfix mydestination), e.g. [\"$myhostname\", \"localhost\"]. When given, main.cf sets it; it must not contain a domain that a policy of this system accepts or a chain shares.","type":"array","maxItems":1000,"items":{"type":"string","description":"A domain name, or $myhostname, $mydomain, localhost.$mydomain.","maxLength":253,"pattern":"^(?:\\$myhostname|\\$mydomain|localhost\\.\\$mydomain|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)$"}},"mailboxes":{"description":"Recipients this system delivers itself. Having this key (even empty) means the system lists its recipients.","type":"array","items":{"$ref":"#/$defs/mailboxEntry"}},"mailboxFiles":{"description":"Files (relative to the YAML file) with one mailbox address per line; '#' starts a comment.","type":"array","items":{"type":"string","minLength":1,"description":"Path of a mailbox file."}},"sends":{"$ref":"#/$defs/sending"},"srs":{"description":"true when this system rewrites the envelope sender of mail it forwards out of the organisation (SRS, e.g. postsrsd; Exchange Online does it for forwarded mail), so SPF still passes at the receiver. Matters for systems that forward: contacts (method 2) and connectors to hosts outside the file.","type":"boolean"},"directory":{"$ref":"#/$defs/directorySource","description":"Where this system's recipients come from: a directory read into a snapshot by `chainmail import ldap`, or looked up live by a Postfix gateway (docs/directory.md)."}}};
 const schema40 = {"description":"How to reach a host: a name (MX lookup), or \"[name-or-ip]\" (no MX lookup), optionally followed by :port.","type":"string","minLength":1,"maxLength":300};
 const schema41 = {"description":"A recipient this system delivers itself: an address, or an object with aliases.","oneOf":[{"type":"string","minLength":1,"maxLength":512,"description":"The mailbox address."},{"type":"object","additionalProperties":false,"required":["address"],"properties":{"address":{"description":"The mailbox's primary address.","type":"string","minLength":1,"maxLength":512},"aliases":{"description":"Further addresses that deliver to this mailbox.","type":"array","items":{"type":"string","minLength":1,"maxLength":512,"description":"An alias address."}}}}]};
 const schema42 = {"description":"The mail this system sends to the internet as the organisation's domains: what SPF, DKIM and DMARC must allow (docs/dns.md).","type":"object","additionalProperties":false,"required":["domains"],"properties":{"domains":{"description":"The domains it sends as (envelope sender and From:).","type":"array","minItems":1,"items":{"type":"string","minLength":1,"maxLength":253,"description":"A domain declared under domains.","pattern":"^[^\\s@\\[\\]/:]+$"}},"ip":{"description":"Its outbound IP addresses or networks (ip4:/ip6: in SPF), e.g. 203.0.113.10, 2001:db8::/64. Without ip and spf, SPF names its host (a:host, or ip4: for an IP).","type":"array","items":{"type":"string","minLength":2,"maxLength":49,"pattern":"^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}(?:/(?:3[0-2]|[12]?[0-9]))?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:/(?:12[0-8]|1[01][0-9]|[1-9]?[0-9]))?)$","description":"An IPv4 or IPv6 address, optionally with a /prefix."}},"spf":{"description":"SPF mechanisms of a provider that sends for it, e.g. include:spf.protection.outlook.com (Exchange Online), copied into the domain's record as written.","type":"array","items":{"type":"string","minLength":2,"maxLength":255,"pattern":"^[+?~-]?(?:include|exists|ip4|ip6|a|mx|ptr)(?:[:/][!-~]+)?$","description":"One SPF mechanism (RFC 7208 5)."}},"dkim":{"description":"The DKIM selectors it signs with (s= of the signature; the key is published at <selector>._domainkey.<domain>).","type":"array","items":{"type":"string","minLength":1,"maxLength":63,"pattern":"^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,62})$","description":"A DKIM selector."}}}};
+const schema43 = {"description":"Where a system's recipients come from: an Active Directory or other LDAP directory. `chainmail import ldap --system NAME` reads it into the snapshot file (users and groups become mailboxes, entries with a target address become contacts); a Postfix gateway can also look them up live (docs/directory.md). The password is never in this file: name an environment variable or a file.","type":"object","additionalProperties":false,"required":["url","baseDn"],"properties":{"url":{"description":"The directory server: ldap://host[:port] or ldaps://host[:port] (no path, no credentials).","type":"string","minLength":1,"maxLength":300,"pattern":"^ldaps?://[A-Za-z0-9._\\[\\]:-]+(?::[0-9]{1,5})?/?$"},"baseDn":{"description":"Where the search starts, e.g. dc=xo,dc=one (subtree search).","type":"string","minLength":1,"pattern":"^[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*(?:,[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*)*$"},"filter":{"description":"RFC 4515 search filter selecting the recipients. Default (proxyAddresses=smtp:*).","type":"string","minLength":1,"maxLength":2000,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"addressAttribute":{"description":"The multi-valued attribute holding the addresses, SMTP: primary and smtp: secondary. Default proxyAddresses.","type":"string","pattern":"^[A-Za-z][A-Za-z0-9-]{0,63}$"},"targetAttribute":{"description":"The attribute that makes an entry a contact or mail user whose mail is rewritten to it. Default targetAddress.","type":"string","pattern":"^[A-Za-z][A-Za-z0-9-]{0,63}$"},"bindDn":{"description":"The DN to bind as (simple bind); without it the search is anonymous.","type":"string","minLength":1,"maxLength":1000,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"passwordEnv":{"description":"The environment variable that holds the bind password; its name starts with CHAINMAIL_ so that a changed file cannot send another secret of the environment to the directory.","type":"string","pattern":"^CHAINMAIL_[A-Za-z0-9_]{1,100}$"},"passwordFile":{"description":"A file (relative to the chainmail file, inside its directory) whose first line is the bind password.","type":"string","minLength":1,"maxLength":1000},"ca":{"description":"PEM file (relative to the chainmail file, inside its directory) with the CA certificate(s) that sign the server's certificate, for ldaps:// and startTls.","type":"string","minLength":1,"maxLength":1000},"startTls":{"description":"Upgrade an ldap:// connection with StartTLS (RFC 4511 section 4.14) before binding.","type":"boolean"},"snapshot":{"description":"The file (relative to the chainmail file, inside its directory) that `chainmail import ldap` writes and the chainmail file includes.","type":"string","minLength":1,"maxLength":1000},"lookups":{"description":"How a Postfix gateway checks this system's recipients: static (default: compiled maps from the snapshot) or ldap (ldap_table(5) files that query the directory live).","enum":["static","ldap"]}}};
 const pattern16 = new RegExp("^(?:[0-9]{1,3}(?:\\.[0-9]{1,3}){3}(?:/[0-9]{1,2})?|\\[[0-9A-Fa-f:.]+\\](?:/[0-9]{1,3})?)$", "u");
 const pattern17 = new RegExp("^(?:\\$myhostname|\\$mydomain|localhost\\.\\$mydomain|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)$", "u");
 const pattern18 = new RegExp("^[^\\s@\\[\\]/:]+$", "u");
 const pattern19 = new RegExp("^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}(?:/(?:3[0-2]|[12]?[0-9]))?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:/(?:12[0-8]|1[01][0-9]|[1-9]?[0-9]))?)$", "u");
 const pattern20 = new RegExp("^[+?~-]?(?:include|exists|ip4|ip6|a|mx|ptr)(?:[:/][!-~]+)?$", "u");
 const pattern21 = new RegExp("^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,62})$", "u");
+const pattern22 = new RegExp("^ldaps?://[A-Za-z0-9._\\[\\]:-]+(?::[0-9]{1,5})?/?$", "u");
+const pattern25 = new RegExp("^[A-Za-z][A-Za-z0-9-]{0,63}$", "u");
+const pattern28 = new RegExp("^CHAINMAIL_[A-Za-z0-9_]{1,100}$", "u");
 
 function validate25(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -1750,9 +1754,11 @@ vErrors.push(err76);
 errors++;
 }
 }
-}
-else {
-const err77 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data};
+if(data.directory !== undefined){
+let data30 = data.directory;
+if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
+if(data30.url === undefined){
+const err77 = {instancePath:instancePath+"/directory",schemaPath:"#/$defs/directorySource/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'",schema:schema43.required,parentSchema:schema43,data:data30};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -1761,14 +1767,435 @@ vErrors.push(err77);
 }
 errors++;
 }
+if(data30.baseDn === undefined){
+const err78 = {instancePath:instancePath+"/directory",schemaPath:"#/$defs/directorySource/required",keyword:"required",params:{missingProperty: "baseDn"},message:"must have required property '"+"baseDn"+"'",schema:schema43.required,parentSchema:schema43,data:data30};
+if(vErrors === null){
+vErrors = [err78];
+}
+else {
+vErrors.push(err78);
+}
+errors++;
+}
+for(const key3 in data30){
+if(!(func1.call(schema43.properties, key3))){
+const err79 = {instancePath:instancePath+"/directory",schemaPath:"#/$defs/directorySource/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema43,data:data30};
+if(vErrors === null){
+vErrors = [err79];
+}
+else {
+vErrors.push(err79);
+}
+errors++;
+}
+}
+if(data30.url !== undefined){
+let data31 = data30.url;
+if(typeof data31 === "string"){
+if(func2(data31) > 300){
+const err80 = {instancePath:instancePath+"/directory/url",schemaPath:"#/$defs/directorySource/properties/url/maxLength",keyword:"maxLength",params:{limit: 300},message:"must NOT have more than 300 characters",schema:300,parentSchema:schema43.properties.url,data:data31};
+if(vErrors === null){
+vErrors = [err80];
+}
+else {
+vErrors.push(err80);
+}
+errors++;
+}
+if(func2(data31) < 1){
+const err81 = {instancePath:instancePath+"/directory/url",schemaPath:"#/$defs/directorySource/properties/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema43.properties.url,data:data31};
+if(vErrors === null){
+vErrors = [err81];
+}
+else {
+vErrors.push(err81);
+}
+errors++;
+}
+if(!pattern22.test(data31)){
+const err82 = {instancePath:instancePath+"/directory/url",schemaPath:"#/$defs/directorySource/properties/url/pattern",keyword:"pattern",params:{pattern: "^ldaps?://[A-Za-z0-9._\\[\\]:-]+(?::[0-9]{1,5})?/?$"},message:"must match pattern \""+"^ldaps?://[A-Za-z0-9._\\[\\]:-]+(?::[0-9]{1,5})?/?$"+"\"",schema:"^ldaps?://[A-Za-z0-9._\\[\\]:-]+(?::[0-9]{1,5})?/?$",parentSchema:schema43.properties.url,data:data31};
+if(vErrors === null){
+vErrors = [err82];
+}
+else {
+vErrors.push(err82);
+}
+errors++;
+}
+}
+else {
+const err83 = {instancePath:instancePath+"/directory/url",schemaPath:"#/$defs/directorySource/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.url.type,parentSchema:schema43.properties.url,data:data31};
+if(vErrors === null){
+vErrors = [err83];
+}
+else {
+vErrors.push(err83);
+}
+errors++;
+}
+}
+if(data30.baseDn !== undefined){
+let data32 = data30.baseDn;
+if(typeof data32 === "string"){
+if(func2(data32) < 1){
+const err84 = {instancePath:instancePath+"/directory/baseDn",schemaPath:"#/$defs/directorySource/properties/baseDn/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema43.properties.baseDn,data:data32};
+if(vErrors === null){
+vErrors = [err84];
+}
+else {
+vErrors.push(err84);
+}
+errors++;
+}
+if(!pattern5.test(data32)){
+const err85 = {instancePath:instancePath+"/directory/baseDn",schemaPath:"#/$defs/directorySource/properties/baseDn/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*(?:,[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*)*$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*(?:,[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*)*$"+"\"",schema:"^[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*(?:,[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*)*$",parentSchema:schema43.properties.baseDn,data:data32};
+if(vErrors === null){
+vErrors = [err85];
+}
+else {
+vErrors.push(err85);
+}
+errors++;
+}
+}
+else {
+const err86 = {instancePath:instancePath+"/directory/baseDn",schemaPath:"#/$defs/directorySource/properties/baseDn/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.baseDn.type,parentSchema:schema43.properties.baseDn,data:data32};
+if(vErrors === null){
+vErrors = [err86];
+}
+else {
+vErrors.push(err86);
+}
+errors++;
+}
+}
+if(data30.filter !== undefined){
+let data33 = data30.filter;
+if(typeof data33 === "string"){
+if(func2(data33) > 2000){
+const err87 = {instancePath:instancePath+"/directory/filter",schemaPath:"#/$defs/directorySource/properties/filter/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters",schema:2000,parentSchema:schema43.properties.filter,data:data33};
+if(vErrors === null){
+vErrors = [err87];
+}
+else {
+vErrors.push(err87);
+}
+errors++;
+}
+if(func2(data33) < 1){
+const err88 = {instancePath:instancePath+"/directory/filter",schemaPath:"#/$defs/directorySource/properties/filter/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema43.properties.filter,data:data33};
+if(vErrors === null){
+vErrors = [err88];
+}
+else {
+vErrors.push(err88);
+}
+errors++;
+}
+if(!pattern4.test(data33)){
+const err89 = {instancePath:instancePath+"/directory/filter",schemaPath:"#/$defs/directorySource/properties/filter/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema43.properties.filter,data:data33};
+if(vErrors === null){
+vErrors = [err89];
+}
+else {
+vErrors.push(err89);
+}
+errors++;
+}
+}
+else {
+const err90 = {instancePath:instancePath+"/directory/filter",schemaPath:"#/$defs/directorySource/properties/filter/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.filter.type,parentSchema:schema43.properties.filter,data:data33};
+if(vErrors === null){
+vErrors = [err90];
+}
+else {
+vErrors.push(err90);
+}
+errors++;
+}
+}
+if(data30.addressAttribute !== undefined){
+let data34 = data30.addressAttribute;
+if(typeof data34 === "string"){
+if(!pattern25.test(data34)){
+const err91 = {instancePath:instancePath+"/directory/addressAttribute",schemaPath:"#/$defs/directorySource/properties/addressAttribute/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9-]{0,63}$"+"\"",schema:"^[A-Za-z][A-Za-z0-9-]{0,63}$",parentSchema:schema43.properties.addressAttribute,data:data34};
+if(vErrors === null){
+vErrors = [err91];
+}
+else {
+vErrors.push(err91);
+}
+errors++;
+}
+}
+else {
+const err92 = {instancePath:instancePath+"/directory/addressAttribute",schemaPath:"#/$defs/directorySource/properties/addressAttribute/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.addressAttribute.type,parentSchema:schema43.properties.addressAttribute,data:data34};
+if(vErrors === null){
+vErrors = [err92];
+}
+else {
+vErrors.push(err92);
+}
+errors++;
+}
+}
+if(data30.targetAttribute !== undefined){
+let data35 = data30.targetAttribute;
+if(typeof data35 === "string"){
+if(!pattern25.test(data35)){
+const err93 = {instancePath:instancePath+"/directory/targetAttribute",schemaPath:"#/$defs/directorySource/properties/targetAttribute/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9-]{0,63}$"+"\"",schema:"^[A-Za-z][A-Za-z0-9-]{0,63}$",parentSchema:schema43.properties.targetAttribute,data:data35};
+if(vErrors === null){
+vErrors = [err93];
+}
+else {
+vErrors.push(err93);
+}
+errors++;
+}
+}
+else {
+const err94 = {instancePath:instancePath+"/directory/targetAttribute",schemaPath:"#/$defs/directorySource/properties/targetAttribute/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.targetAttribute.type,parentSchema:schema43.properties.targetAttribute,data:data35};
+if(vErrors === null){
+vErrors = [err94];
+}
+else {
+vErrors.push(err94);
+}
+errors++;
+}
+}
+if(data30.bindDn !== undefined){
+let data36 = data30.bindDn;
+if(typeof data36 === "string"){
+if(func2(data36) > 1000){
+const err95 = {instancePath:instancePath+"/directory/bindDn",schemaPath:"#/$defs/directorySource/properties/bindDn/maxLength",keyword:"maxLength",params:{limit: 1000},message:"must NOT have more than 1000 characters",schema:1000,parentSchema:schema43.properties.bindDn,data:data36};
+if(vErrors === null){
+vErrors = [err95];
+}
+else {
+vErrors.push(err95);
+}
+errors++;
+}
+if(func2(data36) < 1){
+const err96 = {instancePath:instancePath+"/directory/bindDn",schemaPath:"#/$defs/directorySource/properties/bindDn/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema43.properties.bindDn,data:data36};
+if(vErrors === null){
+vErrors = [err96];
+}
+else {
+vErrors.push(err96);
+}
+errors++;
+}
+if(!pattern4.test(data36)){
+const err97 = {instancePath:instancePath+"/directory/bindDn",schemaPath:"#/$defs/directorySource/properties/bindDn/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema43.properties.bindDn,data:data36};
+if(vErrors === null){
+vErrors = [err97];
+}
+else {
+vErrors.push(err97);
+}
+errors++;
+}
+}
+else {
+const err98 = {instancePath:instancePath+"/directory/bindDn",schemaPath:"#/$defs/directorySource/properties/bindDn/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.bindDn.type,parentSchema:schema43.properties.bindDn,data:data36};
+if(vErrors === null){
+vErrors = [err98];
+}
+else {
+vErrors.push(err98);
+}
+errors++;
+}
+}
+if(data30.passwordEnv !== undefined){
+let data37 = data30.passwordEnv;
+if(typeof data37 === "string"){
+if(!pattern28.test(data37)){
+const err99 = {instancePath:instancePath+"/directory/passwordEnv",schemaPath:"#/$defs/directorySource/properties/passwordEnv/pattern",keyword:"pattern",params:{pattern: "^CHAINMAIL_[A-Za-z0-9_]{1,100}$"},message:"must match pattern \""+"^CHAINMAIL_[A-Za-z0-9_]{1,100}$"+"\"",schema:"^CHAINMAIL_[A-Za-z0-9_]{1,100}$",parentSchema:schema43.properties.passwordEnv,data:data37};
+if(vErrors === null){
+vErrors = [err99];
+}
+else {
+vErrors.push(err99);
+}
+errors++;
+}
+}
+else {
+const err100 = {instancePath:instancePath+"/directory/passwordEnv",schemaPath:"#/$defs/directorySource/properties/passwordEnv/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.passwordEnv.type,parentSchema:schema43.properties.passwordEnv,data:data37};
+if(vErrors === null){
+vErrors = [err100];
+}
+else {
+vErrors.push(err100);
+}
+errors++;
+}
+}
+if(data30.passwordFile !== undefined){
+let data38 = data30.passwordFile;
+if(typeof data38 === "string"){
+if(func2(data38) > 1000){
+const err101 = {instancePath:instancePath+"/directory/passwordFile",schemaPath:"#/$defs/directorySource/properties/passwordFile/maxLength",keyword:"maxLength",params:{limit: 1000},message:"must NOT have more than 1000 characters",schema:1000,parentSchema:schema43.properties.passwordFile,data:data38};
+if(vErrors === null){
+vErrors = [err101];
+}
+else {
+vErrors.push(err101);
+}
+errors++;
+}
+if(func2(data38) < 1){
+const err102 = {instancePath:instancePath+"/directory/passwordFile",schemaPath:"#/$defs/directorySource/properties/passwordFile/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema43.properties.passwordFile,data:data38};
+if(vErrors === null){
+vErrors = [err102];
+}
+else {
+vErrors.push(err102);
+}
+errors++;
+}
+}
+else {
+const err103 = {instancePath:instancePath+"/directory/passwordFile",schemaPath:"#/$defs/directorySource/properties/passwordFile/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.passwordFile.type,parentSchema:schema43.properties.passwordFile,data:data38};
+if(vErrors === null){
+vErrors = [err103];
+}
+else {
+vErrors.push(err103);
+}
+errors++;
+}
+}
+if(data30.ca !== undefined){
+let data39 = data30.ca;
+if(typeof data39 === "string"){
+if(func2(data39) > 1000){
+const err104 = {instancePath:instancePath+"/directory/ca",schemaPath:"#/$defs/directorySource/properties/ca/maxLength",keyword:"maxLength",params:{limit: 1000},message:"must NOT have more than 1000 characters",schema:1000,parentSchema:schema43.properties.ca,data:data39};
+if(vErrors === null){
+vErrors = [err104];
+}
+else {
+vErrors.push(err104);
+}
+errors++;
+}
+if(func2(data39) < 1){
+const err105 = {instancePath:instancePath+"/directory/ca",schemaPath:"#/$defs/directorySource/properties/ca/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema43.properties.ca,data:data39};
+if(vErrors === null){
+vErrors = [err105];
+}
+else {
+vErrors.push(err105);
+}
+errors++;
+}
+}
+else {
+const err106 = {instancePath:instancePath+"/directory/ca",schemaPath:"#/$defs/directorySource/properties/ca/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.ca.type,parentSchema:schema43.properties.ca,data:data39};
+if(vErrors === null){
+vErrors = [err106];
+}
+else {
+vErrors.push(err106);
+}
+errors++;
+}
+}
+if(data30.startTls !== undefined){
+let data40 = data30.startTls;
+if(typeof data40 !== "boolean"){
+const err107 = {instancePath:instancePath+"/directory/startTls",schemaPath:"#/$defs/directorySource/properties/startTls/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema43.properties.startTls.type,parentSchema:schema43.properties.startTls,data:data40};
+if(vErrors === null){
+vErrors = [err107];
+}
+else {
+vErrors.push(err107);
+}
+errors++;
+}
+}
+if(data30.snapshot !== undefined){
+let data41 = data30.snapshot;
+if(typeof data41 === "string"){
+if(func2(data41) > 1000){
+const err108 = {instancePath:instancePath+"/directory/snapshot",schemaPath:"#/$defs/directorySource/properties/snapshot/maxLength",keyword:"maxLength",params:{limit: 1000},message:"must NOT have more than 1000 characters",schema:1000,parentSchema:schema43.properties.snapshot,data:data41};
+if(vErrors === null){
+vErrors = [err108];
+}
+else {
+vErrors.push(err108);
+}
+errors++;
+}
+if(func2(data41) < 1){
+const err109 = {instancePath:instancePath+"/directory/snapshot",schemaPath:"#/$defs/directorySource/properties/snapshot/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema43.properties.snapshot,data:data41};
+if(vErrors === null){
+vErrors = [err109];
+}
+else {
+vErrors.push(err109);
+}
+errors++;
+}
+}
+else {
+const err110 = {instancePath:instancePath+"/directory/snapshot",schemaPath:"#/$defs/directorySource/properties/snapshot/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.snapshot.type,parentSchema:schema43.properties.snapshot,data:data41};
+if(vErrors === null){
+vErrors = [err110];
+}
+else {
+vErrors.push(err110);
+}
+errors++;
+}
+}
+if(data30.lookups !== undefined){
+let data42 = data30.lookups;
+if(!((data42 === "static") || (data42 === "ldap"))){
+const err111 = {instancePath:instancePath+"/directory/lookups",schemaPath:"#/$defs/directorySource/properties/lookups/enum",keyword:"enum",params:{allowedValues: schema43.properties.lookups.enum},message:"must be equal to one of the allowed values",schema:schema43.properties.lookups.enum,parentSchema:schema43.properties.lookups,data:data42};
+if(vErrors === null){
+vErrors = [err111];
+}
+else {
+vErrors.push(err111);
+}
+errors++;
+}
+}
+}
+else {
+const err112 = {instancePath:instancePath+"/directory",schemaPath:"#/$defs/directorySource/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema43.type,parentSchema:schema43,data:data30};
+if(vErrors === null){
+vErrors = [err112];
+}
+else {
+vErrors.push(err112);
+}
+errors++;
+}
+}
+}
+else {
+const err113 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data};
+if(vErrors === null){
+vErrors = [err113];
+}
+else {
+vErrors.push(err113);
+}
+errors++;
+}
 validate25.errors = vErrors;
 return errors === 0;
 }
 validate25.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema43 = {"description":"A recipient policy of one system.","type":"object","additionalProperties":false,"required":["name","system","addresses"],"properties":{"name":{"description":"Policy name, unique per system.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The system the policy belongs to.","type":"string","minLength":1},"default":{"description":"true for the system's Default Policy (at most one per system).","type":"boolean"},"filter":{"description":"LDAP filter selecting the recipients the policy stamps; null is the NULL filter (no recipient types).","type":["string","null"],"maxLength":2000,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"addresses":{"description":"The SMTP address spaces of the policy.","type":"array","minItems":1,"items":{"$ref":"#/$defs/policyAddress"}}}};
-const schema44 = {"description":"One SMTP address space of a recipient policy.","type":"object","additionalProperties":false,"required":["space"],"properties":{"space":{"description":"The address space with a leading @, e.g. \"@example.com\".","type":"string","pattern":"^@","minLength":2},"primary":{"description":"Whether this is the policy's primary SMTP address space (the reply address it stamps).","type":"boolean"},"authoritative":{"description":"The check box \"This Exchange Organization is responsible for all mail delivery to this address\": true = unknown recipients are bounced here.","type":"boolean"}}};
-const pattern24 = new RegExp("^@", "u");
+const schema44 = {"description":"A recipient policy of one system.","type":"object","additionalProperties":false,"required":["name","system","addresses"],"properties":{"name":{"description":"Policy name, unique per system.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The system the policy belongs to.","type":"string","minLength":1},"default":{"description":"true for the system's Default Policy (at most one per system).","type":"boolean"},"filter":{"description":"LDAP filter selecting the recipients the policy stamps; null is the NULL filter (no recipient types).","type":["string","null"],"maxLength":2000,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"addresses":{"description":"The SMTP address spaces of the policy.","type":"array","minItems":1,"items":{"$ref":"#/$defs/policyAddress"}}}};
+const schema45 = {"description":"One SMTP address space of a recipient policy.","type":"object","additionalProperties":false,"required":["space"],"properties":{"space":{"description":"The address space with a leading @, e.g. \"@example.com\".","type":"string","pattern":"^@","minLength":2},"primary":{"description":"Whether this is the policy's primary SMTP address space (the reply address it stamps).","type":"boolean"},"authoritative":{"description":"The check box \"This Exchange Organization is responsible for all mail delivery to this address\": true = unknown recipients are bounced here.","type":"boolean"}}};
+const pattern31 = new RegExp("^@", "u");
 
 function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -1782,7 +2209,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.name === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema43.required,parentSchema:schema43,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema44.required,parentSchema:schema44,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1792,7 +2219,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.system === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "system"},message:"must have required property '"+"system"+"'",schema:schema43.required,parentSchema:schema43,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "system"},message:"must have required property '"+"system"+"'",schema:schema44.required,parentSchema:schema44,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1802,7 +2229,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.addresses === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "addresses"},message:"must have required property '"+"addresses"+"'",schema:schema43.required,parentSchema:schema43,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "addresses"},message:"must have required property '"+"addresses"+"'",schema:schema44.required,parentSchema:schema44,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1813,7 +2240,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((((key0 === "name") || (key0 === "system")) || (key0 === "default")) || (key0 === "filter")) || (key0 === "addresses"))){
-const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema43,data};
+const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema44,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1827,7 +2254,7 @@ if(data.name !== undefined){
 let data0 = data.name;
 if(typeof data0 === "string"){
 if(func2(data0) > 200){
-const err4 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters",schema:200,parentSchema:schema43.properties.name,data:data0};
+const err4 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters",schema:200,parentSchema:schema44.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1837,7 +2264,7 @@ vErrors.push(err4);
 errors++;
 }
 if(func2(data0) < 1){
-const err5 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema43.properties.name,data:data0};
+const err5 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema44.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1847,7 +2274,7 @@ vErrors.push(err5);
 errors++;
 }
 if(!pattern4.test(data0)){
-const err6 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema43.properties.name,data:data0};
+const err6 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema44.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1858,7 +2285,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.name.type,parentSchema:schema43.properties.name,data:data0};
+const err7 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.name.type,parentSchema:schema44.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1872,7 +2299,7 @@ if(data.system !== undefined){
 let data1 = data.system;
 if(typeof data1 === "string"){
 if(func2(data1) < 1){
-const err8 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema43.properties.system,data:data1};
+const err8 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema44.properties.system,data:data1};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1883,7 +2310,7 @@ errors++;
 }
 }
 else {
-const err9 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.system.type,parentSchema:schema43.properties.system,data:data1};
+const err9 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.system.type,parentSchema:schema44.properties.system,data:data1};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1896,7 +2323,7 @@ errors++;
 if(data.default !== undefined){
 let data2 = data.default;
 if(typeof data2 !== "boolean"){
-const err10 = {instancePath:instancePath+"/default",schemaPath:"#/properties/default/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema43.properties.default.type,parentSchema:schema43.properties.default,data:data2};
+const err10 = {instancePath:instancePath+"/default",schemaPath:"#/properties/default/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema44.properties.default.type,parentSchema:schema44.properties.default,data:data2};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1909,7 +2336,7 @@ errors++;
 if(data.filter !== undefined){
 let data3 = data.filter;
 if((typeof data3 !== "string") && (data3 !== null)){
-const err11 = {instancePath:instancePath+"/filter",schemaPath:"#/properties/filter/type",keyword:"type",params:{type: schema43.properties.filter.type},message:"must be string,null",schema:schema43.properties.filter.type,parentSchema:schema43.properties.filter,data:data3};
+const err11 = {instancePath:instancePath+"/filter",schemaPath:"#/properties/filter/type",keyword:"type",params:{type: schema44.properties.filter.type},message:"must be string,null",schema:schema44.properties.filter.type,parentSchema:schema44.properties.filter,data:data3};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -1920,7 +2347,7 @@ errors++;
 }
 if(typeof data3 === "string"){
 if(func2(data3) > 2000){
-const err12 = {instancePath:instancePath+"/filter",schemaPath:"#/properties/filter/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters",schema:2000,parentSchema:schema43.properties.filter,data:data3};
+const err12 = {instancePath:instancePath+"/filter",schemaPath:"#/properties/filter/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters",schema:2000,parentSchema:schema44.properties.filter,data:data3};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -1930,7 +2357,7 @@ vErrors.push(err12);
 errors++;
 }
 if(!pattern4.test(data3)){
-const err13 = {instancePath:instancePath+"/filter",schemaPath:"#/properties/filter/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema43.properties.filter,data:data3};
+const err13 = {instancePath:instancePath+"/filter",schemaPath:"#/properties/filter/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema44.properties.filter,data:data3};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1945,7 +2372,7 @@ if(data.addresses !== undefined){
 let data4 = data.addresses;
 if(Array.isArray(data4)){
 if(data4.length < 1){
-const err14 = {instancePath:instancePath+"/addresses",schemaPath:"#/properties/addresses/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema43.properties.addresses,data:data4};
+const err14 = {instancePath:instancePath+"/addresses",schemaPath:"#/properties/addresses/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema44.properties.addresses,data:data4};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1959,7 +2386,7 @@ for(let i0=0; i0<len0; i0++){
 let data5 = data4[i0];
 if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
 if(data5.space === undefined){
-const err15 = {instancePath:instancePath+"/addresses/" + i0,schemaPath:"#/$defs/policyAddress/required",keyword:"required",params:{missingProperty: "space"},message:"must have required property '"+"space"+"'",schema:schema44.required,parentSchema:schema44,data:data5};
+const err15 = {instancePath:instancePath+"/addresses/" + i0,schemaPath:"#/$defs/policyAddress/required",keyword:"required",params:{missingProperty: "space"},message:"must have required property '"+"space"+"'",schema:schema45.required,parentSchema:schema45,data:data5};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1970,7 +2397,7 @@ errors++;
 }
 for(const key1 in data5){
 if(!(((key1 === "space") || (key1 === "primary")) || (key1 === "authoritative"))){
-const err16 = {instancePath:instancePath+"/addresses/" + i0,schemaPath:"#/$defs/policyAddress/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema44,data:data5};
+const err16 = {instancePath:instancePath+"/addresses/" + i0,schemaPath:"#/$defs/policyAddress/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema45,data:data5};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1984,7 +2411,7 @@ if(data5.space !== undefined){
 let data6 = data5.space;
 if(typeof data6 === "string"){
 if(func2(data6) < 2){
-const err17 = {instancePath:instancePath+"/addresses/" + i0+"/space",schemaPath:"#/$defs/policyAddress/properties/space/minLength",keyword:"minLength",params:{limit: 2},message:"must NOT have fewer than 2 characters",schema:2,parentSchema:schema44.properties.space,data:data6};
+const err17 = {instancePath:instancePath+"/addresses/" + i0+"/space",schemaPath:"#/$defs/policyAddress/properties/space/minLength",keyword:"minLength",params:{limit: 2},message:"must NOT have fewer than 2 characters",schema:2,parentSchema:schema45.properties.space,data:data6};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1993,8 +2420,8 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(!pattern24.test(data6)){
-const err18 = {instancePath:instancePath+"/addresses/" + i0+"/space",schemaPath:"#/$defs/policyAddress/properties/space/pattern",keyword:"pattern",params:{pattern: "^@"},message:"must match pattern \""+"^@"+"\"",schema:"^@",parentSchema:schema44.properties.space,data:data6};
+if(!pattern31.test(data6)){
+const err18 = {instancePath:instancePath+"/addresses/" + i0+"/space",schemaPath:"#/$defs/policyAddress/properties/space/pattern",keyword:"pattern",params:{pattern: "^@"},message:"must match pattern \""+"^@"+"\"",schema:"^@",parentSchema:schema45.properties.space,data:data6};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -2005,7 +2432,7 @@ errors++;
 }
 }
 else {
-const err19 = {instancePath:instancePath+"/addresses/" + i0+"/space",schemaPath:"#/$defs/policyAddress/properties/space/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.space.type,parentSchema:schema44.properties.space,data:data6};
+const err19 = {instancePath:instancePath+"/addresses/" + i0+"/space",schemaPath:"#/$defs/policyAddress/properties/space/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.properties.space.type,parentSchema:schema45.properties.space,data:data6};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -2018,7 +2445,7 @@ errors++;
 if(data5.primary !== undefined){
 let data7 = data5.primary;
 if(typeof data7 !== "boolean"){
-const err20 = {instancePath:instancePath+"/addresses/" + i0+"/primary",schemaPath:"#/$defs/policyAddress/properties/primary/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema44.properties.primary.type,parentSchema:schema44.properties.primary,data:data7};
+const err20 = {instancePath:instancePath+"/addresses/" + i0+"/primary",schemaPath:"#/$defs/policyAddress/properties/primary/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema45.properties.primary.type,parentSchema:schema45.properties.primary,data:data7};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -2031,7 +2458,7 @@ errors++;
 if(data5.authoritative !== undefined){
 let data8 = data5.authoritative;
 if(typeof data8 !== "boolean"){
-const err21 = {instancePath:instancePath+"/addresses/" + i0+"/authoritative",schemaPath:"#/$defs/policyAddress/properties/authoritative/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema44.properties.authoritative.type,parentSchema:schema44.properties.authoritative,data:data8};
+const err21 = {instancePath:instancePath+"/addresses/" + i0+"/authoritative",schemaPath:"#/$defs/policyAddress/properties/authoritative/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema45.properties.authoritative.type,parentSchema:schema45.properties.authoritative,data:data8};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -2043,7 +2470,7 @@ errors++;
 }
 }
 else {
-const err22 = {instancePath:instancePath+"/addresses/" + i0,schemaPath:"#/$defs/policyAddress/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema44.type,parentSchema:schema44,data:data5};
+const err22 = {instancePath:instancePath+"/addresses/" + i0,schemaPath:"#/$defs/policyAddress/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema45.type,parentSchema:schema45,data:data5};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -2055,7 +2482,7 @@ errors++;
 }
 }
 else {
-const err23 = {instancePath:instancePath+"/addresses",schemaPath:"#/properties/addresses/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema43.properties.addresses.type,parentSchema:schema43.properties.addresses,data:data4};
+const err23 = {instancePath:instancePath+"/addresses",schemaPath:"#/properties/addresses/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema44.properties.addresses.type,parentSchema:schema44.properties.addresses,data:data4};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -2067,7 +2494,7 @@ errors++;
 }
 }
 else {
-const err24 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema43.type,parentSchema:schema43,data};
+const err24 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema44.type,parentSchema:schema44,data};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -2081,7 +2508,7 @@ return errors === 0;
 }
 validate27.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema45 = {"description":"An SMTP connector (Exchange) or transport route (Postfix).","type":"object","additionalProperties":false,"required":["name","system","addressSpaces"],"properties":{"name":{"description":"Connector name.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The bridgehead system(s) that use the connector.","oneOf":[{"type":"string","minLength":1,"description":"One bridgehead system."},{"type":"array","minItems":1,"items":{"type":"string","minLength":1,"description":"A bridgehead system."},"description":"Several bridgehead systems."}]},"addressSpaces":{"description":"Domains (without @) the connector carries; \"*\" means every other domain.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"maxLength":253,"description":"A domain, or *."}},"to":{"description":"The system of this file that the connector delivers to.","type":"string","minLength":1},"smartHosts":{"description":"Hosts outside this file to deliver to, tried in order: \"[192.168.1.10]\", \"backup.example.net:2525\".","type":"array","minItems":1,"items":{"$ref":"#/$defs/hostSpec"}},"allowRelay":{"description":"\"Allow messages to be relayed to these domains\": required for shared and remote domains.","type":"boolean"}},"if":{"not":{"required":["to"]}},"then":{"required":["smartHosts"]},"dependentSchemas":{"to":{"not":{"required":["smartHosts"]}}}};
+const schema46 = {"description":"An SMTP connector (Exchange) or transport route (Postfix).","type":"object","additionalProperties":false,"required":["name","system","addressSpaces"],"properties":{"name":{"description":"Connector name.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The bridgehead system(s) that use the connector.","oneOf":[{"type":"string","minLength":1,"description":"One bridgehead system."},{"type":"array","minItems":1,"items":{"type":"string","minLength":1,"description":"A bridgehead system."},"description":"Several bridgehead systems."}]},"addressSpaces":{"description":"Domains (without @) the connector carries; \"*\" means every other domain.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"maxLength":253,"description":"A domain, or *."}},"to":{"description":"The system of this file that the connector delivers to.","type":"string","minLength":1},"smartHosts":{"description":"Hosts outside this file to deliver to, tried in order: \"[192.168.1.10]\", \"backup.example.net:2525\".","type":"array","minItems":1,"items":{"$ref":"#/$defs/hostSpec"}},"allowRelay":{"description":"\"Allow messages to be relayed to these domains\": required for shared and remote domains.","type":"boolean"}},"if":{"not":{"required":["to"]}},"then":{"required":["smartHosts"]},"dependentSchemas":{"to":{"not":{"required":["smartHosts"]}}}};
 
 function validate29(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -2147,7 +2574,7 @@ if(_valid0){
 const _errs5 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.smartHosts === undefined){
-const err2 = {instancePath,schemaPath:"#/then/required",keyword:"required",params:{missingProperty: "smartHosts"},message:"must have required property '"+"smartHosts"+"'",schema:schema45.then.required,parentSchema:schema45.then,data};
+const err2 = {instancePath,schemaPath:"#/then/required",keyword:"required",params:{missingProperty: "smartHosts"},message:"must have required property '"+"smartHosts"+"'",schema:schema46.then.required,parentSchema:schema46.then,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2161,7 +2588,7 @@ var _valid0 = _errs5 === errors;
 valid0 = _valid0;
 }
 if(!valid0){
-const err3 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema45.if,parentSchema:schema45,data};
+const err3 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema46.if,parentSchema:schema46,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2172,7 +2599,7 @@ errors++;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.name === undefined){
-const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema45.required,parentSchema:schema45,data};
+const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema46.required,parentSchema:schema46,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2182,7 +2609,7 @@ vErrors.push(err4);
 errors++;
 }
 if(data.system === undefined){
-const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "system"},message:"must have required property '"+"system"+"'",schema:schema45.required,parentSchema:schema45,data};
+const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "system"},message:"must have required property '"+"system"+"'",schema:schema46.required,parentSchema:schema46,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2192,7 +2619,7 @@ vErrors.push(err5);
 errors++;
 }
 if(data.addressSpaces === undefined){
-const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "addressSpaces"},message:"must have required property '"+"addressSpaces"+"'",schema:schema45.required,parentSchema:schema45,data};
+const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "addressSpaces"},message:"must have required property '"+"addressSpaces"+"'",schema:schema46.required,parentSchema:schema46,data};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2203,7 +2630,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((((key0 === "name") || (key0 === "system")) || (key0 === "addressSpaces")) || (key0 === "to")) || (key0 === "smartHosts")) || (key0 === "allowRelay"))){
-const err7 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema45,data};
+const err7 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema46,data};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2217,7 +2644,7 @@ if(data.name !== undefined){
 let data0 = data.name;
 if(typeof data0 === "string"){
 if(func2(data0) > 200){
-const err8 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters",schema:200,parentSchema:schema45.properties.name,data:data0};
+const err8 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters",schema:200,parentSchema:schema46.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2227,7 +2654,7 @@ vErrors.push(err8);
 errors++;
 }
 if(func2(data0) < 1){
-const err9 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema45.properties.name,data:data0};
+const err9 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema46.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2237,7 +2664,7 @@ vErrors.push(err9);
 errors++;
 }
 if(!pattern4.test(data0)){
-const err10 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema45.properties.name,data:data0};
+const err10 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema46.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2248,7 +2675,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.properties.name.type,parentSchema:schema45.properties.name,data:data0};
+const err11 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.properties.name.type,parentSchema:schema46.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -2266,7 +2693,7 @@ let passing0 = null;
 const _errs11 = errors;
 if(typeof data1 === "string"){
 if(func2(data1) < 1){
-const err12 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema45.properties.system.oneOf[0],data:data1};
+const err12 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema46.properties.system.oneOf[0],data:data1};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -2277,7 +2704,7 @@ errors++;
 }
 }
 else {
-const err13 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.properties.system.oneOf[0].type,parentSchema:schema45.properties.system.oneOf[0],data:data1};
+const err13 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.properties.system.oneOf[0].type,parentSchema:schema46.properties.system.oneOf[0],data:data1};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -2294,7 +2721,7 @@ passing0 = 0;
 const _errs13 = errors;
 if(Array.isArray(data1)){
 if(data1.length < 1){
-const err14 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema45.properties.system.oneOf[1],data:data1};
+const err14 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema46.properties.system.oneOf[1],data:data1};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -2308,7 +2735,7 @@ for(let i0=0; i0<len0; i0++){
 let data2 = data1[i0];
 if(typeof data2 === "string"){
 if(func2(data2) < 1){
-const err15 = {instancePath:instancePath+"/system/" + i0,schemaPath:"#/properties/system/oneOf/1/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema45.properties.system.oneOf[1].items,data:data2};
+const err15 = {instancePath:instancePath+"/system/" + i0,schemaPath:"#/properties/system/oneOf/1/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema46.properties.system.oneOf[1].items,data:data2};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -2319,7 +2746,7 @@ errors++;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/system/" + i0,schemaPath:"#/properties/system/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.properties.system.oneOf[1].items.type,parentSchema:schema45.properties.system.oneOf[1].items,data:data2};
+const err16 = {instancePath:instancePath+"/system/" + i0,schemaPath:"#/properties/system/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.properties.system.oneOf[1].items.type,parentSchema:schema46.properties.system.oneOf[1].items,data:data2};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -2331,7 +2758,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema45.properties.system.oneOf[1].type,parentSchema:schema45.properties.system.oneOf[1],data:data1};
+const err17 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema46.properties.system.oneOf[1].type,parentSchema:schema46.properties.system.oneOf[1],data:data1};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -2352,7 +2779,7 @@ passing0 = 1;
 }
 }
 if(!valid3){
-const err18 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema45.properties.system.oneOf,parentSchema:schema45.properties.system,data:data1};
+const err18 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema46.properties.system.oneOf,parentSchema:schema46.properties.system,data:data1};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -2377,7 +2804,7 @@ if(data.addressSpaces !== undefined){
 let data3 = data.addressSpaces;
 if(Array.isArray(data3)){
 if(data3.length < 1){
-const err19 = {instancePath:instancePath+"/addressSpaces",schemaPath:"#/properties/addressSpaces/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema45.properties.addressSpaces,data:data3};
+const err19 = {instancePath:instancePath+"/addressSpaces",schemaPath:"#/properties/addressSpaces/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema46.properties.addressSpaces,data:data3};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -2391,7 +2818,7 @@ for(let i1=0; i1<len1; i1++){
 let data4 = data3[i1];
 if(typeof data4 === "string"){
 if(func2(data4) > 253){
-const err20 = {instancePath:instancePath+"/addressSpaces/" + i1,schemaPath:"#/properties/addressSpaces/items/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema45.properties.addressSpaces.items,data:data4};
+const err20 = {instancePath:instancePath+"/addressSpaces/" + i1,schemaPath:"#/properties/addressSpaces/items/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema46.properties.addressSpaces.items,data:data4};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -2401,7 +2828,7 @@ vErrors.push(err20);
 errors++;
 }
 if(func2(data4) < 1){
-const err21 = {instancePath:instancePath+"/addressSpaces/" + i1,schemaPath:"#/properties/addressSpaces/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema45.properties.addressSpaces.items,data:data4};
+const err21 = {instancePath:instancePath+"/addressSpaces/" + i1,schemaPath:"#/properties/addressSpaces/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema46.properties.addressSpaces.items,data:data4};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -2412,7 +2839,7 @@ errors++;
 }
 }
 else {
-const err22 = {instancePath:instancePath+"/addressSpaces/" + i1,schemaPath:"#/properties/addressSpaces/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.properties.addressSpaces.items.type,parentSchema:schema45.properties.addressSpaces.items,data:data4};
+const err22 = {instancePath:instancePath+"/addressSpaces/" + i1,schemaPath:"#/properties/addressSpaces/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.properties.addressSpaces.items.type,parentSchema:schema46.properties.addressSpaces.items,data:data4};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -2424,7 +2851,7 @@ errors++;
 }
 }
 else {
-const err23 = {instancePath:instancePath+"/addressSpaces",schemaPath:"#/properties/addressSpaces/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema45.properties.addressSpaces.type,parentSchema:schema45.properties.addressSpaces,data:data3};
+const err23 = {instancePath:instancePath+"/addressSpaces",schemaPath:"#/properties/addressSpaces/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema46.properties.addressSpaces.type,parentSchema:schema46.properties.addressSpaces,data:data3};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -2438,7 +2865,7 @@ if(data.to !== undefined){
 let data5 = data.to;
 if(typeof data5 === "string"){
 if(func2(data5) < 1){
-const err24 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema45.properties.to,data:data5};
+const err24 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema46.properties.to,data:data5};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -2449,7 +2876,7 @@ errors++;
 }
 }
 else {
-const err25 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.properties.to.type,parentSchema:schema45.properties.to,data:data5};
+const err25 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.properties.to.type,parentSchema:schema46.properties.to,data:data5};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -2463,7 +2890,7 @@ if(data.smartHosts !== undefined){
 let data6 = data.smartHosts;
 if(Array.isArray(data6)){
 if(data6.length < 1){
-const err26 = {instancePath:instancePath+"/smartHosts",schemaPath:"#/properties/smartHosts/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema45.properties.smartHosts,data:data6};
+const err26 = {instancePath:instancePath+"/smartHosts",schemaPath:"#/properties/smartHosts/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema46.properties.smartHosts,data:data6};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -2510,7 +2937,7 @@ errors++;
 }
 }
 else {
-const err30 = {instancePath:instancePath+"/smartHosts",schemaPath:"#/properties/smartHosts/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema45.properties.smartHosts.type,parentSchema:schema45.properties.smartHosts,data:data6};
+const err30 = {instancePath:instancePath+"/smartHosts",schemaPath:"#/properties/smartHosts/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema46.properties.smartHosts.type,parentSchema:schema46.properties.smartHosts,data:data6};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -2523,7 +2950,7 @@ errors++;
 if(data.allowRelay !== undefined){
 let data8 = data.allowRelay;
 if(typeof data8 !== "boolean"){
-const err31 = {instancePath:instancePath+"/allowRelay",schemaPath:"#/properties/allowRelay/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema45.properties.allowRelay.type,parentSchema:schema45.properties.allowRelay,data:data8};
+const err31 = {instancePath:instancePath+"/allowRelay",schemaPath:"#/properties/allowRelay/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema46.properties.allowRelay.type,parentSchema:schema46.properties.allowRelay,data:data8};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -2551,7 +2978,7 @@ errors++;
 }
 var valid12 = _errs32 === errors;
 if(valid12){
-const err33 = {instancePath,schemaPath:"#/dependentSchemas/to/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema45.dependentSchemas.to.not,parentSchema:schema45.dependentSchemas.to,data};
+const err33 = {instancePath,schemaPath:"#/dependentSchemas/to/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema46.dependentSchemas.to.not,parentSchema:schema46.dependentSchemas.to,data};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -2574,7 +3001,7 @@ vErrors = null;
 }
 }
 else {
-const err34 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema45.type,parentSchema:schema45,data};
+const err34 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema46.type,parentSchema:schema46,data};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -2588,9 +3015,9 @@ return errors === 0;
 }
 validate29.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema49 = {"description":"A route assertion: where mail to an address must end up.","type":"object","additionalProperties":false,"required":["to","expect"],"properties":{"to":{"description":"The recipient address.","type":"string","minLength":1,"maxLength":512},"from":{"description":"Where the message enters: internet (default) or a system name.","type":"string","minLength":1},"expect":{"$ref":"#/$defs/expectation"}}};
-const schema50 = {"description":"Exactly one outcome kind, and optionally the status.","type":"object","additionalProperties":false,"minProperties":1,"properties":{"delivered":{"description":"The system that delivers to a local mailbox.","type":"string","minLength":1},"bounced":{"description":"The system that bounces (NDR).","type":"string","minLength":1},"refused":{"description":"The system that refuses at RCPT time.","type":"string","minLength":1},"looped":{"description":"The message is stopped as a loop.","const":true},"external":{"description":"The host outside the organisation the message leaves to.","type":"string","minLength":1},"status":{"description":"Enhanced status code (RFC 3463), e.g. 5.1.1.","type":"string","pattern":"^[245]\\.[0-9]{1,3}\\.[0-9]{1,3}$"}},"maxProperties":2,"if":{"required":["status"]},"then":{"minProperties":2},"dependentSchemas":{"delivered":{"not":{"anyOf":[{"required":["bounced"]},{"required":["refused"]},{"required":["looped"]},{"required":["external"]}]}},"bounced":{"not":{"anyOf":[{"required":["delivered"]},{"required":["refused"]},{"required":["looped"]},{"required":["external"]}]}},"refused":{"not":{"anyOf":[{"required":["delivered"]},{"required":["bounced"]},{"required":["looped"]},{"required":["external"]}]}},"looped":{"not":{"anyOf":[{"required":["delivered"]},{"required":["bounced"]},{"required":["refused"]},{"required":["external"]}]}},"external":{"not":{"anyOf":[{"required":["delivered"]},{"required":["bounced"]},{"required":["refused"]},{"required":["looped"]}]}}}};
-const pattern33 = new RegExp("^[245]\\.[0-9]{1,3}\\.[0-9]{1,3}$", "u");
+const schema50 = {"description":"A route assertion: where mail to an address must end up.","type":"object","additionalProperties":false,"required":["to","expect"],"properties":{"to":{"description":"The recipient address.","type":"string","minLength":1,"maxLength":512},"from":{"description":"Where the message enters: internet (default) or a system name.","type":"string","minLength":1},"expect":{"$ref":"#/$defs/expectation"}}};
+const schema51 = {"description":"Exactly one outcome kind, and optionally the status.","type":"object","additionalProperties":false,"minProperties":1,"properties":{"delivered":{"description":"The system that delivers to a local mailbox.","type":"string","minLength":1},"bounced":{"description":"The system that bounces (NDR).","type":"string","minLength":1},"refused":{"description":"The system that refuses at RCPT time.","type":"string","minLength":1},"looped":{"description":"The message is stopped as a loop.","const":true},"external":{"description":"The host outside the organisation the message leaves to.","type":"string","minLength":1},"status":{"description":"Enhanced status code (RFC 3463), e.g. 5.1.1.","type":"string","pattern":"^[245]\\.[0-9]{1,3}\\.[0-9]{1,3}$"}},"maxProperties":2,"if":{"required":["status"]},"then":{"minProperties":2},"dependentSchemas":{"delivered":{"not":{"anyOf":[{"required":["bounced"]},{"required":["refused"]},{"required":["looped"]},{"required":["external"]}]}},"bounced":{"not":{"anyOf":[{"required":["delivered"]},{"required":["refused"]},{"required":["looped"]},{"required":["external"]}]}},"refused":{"not":{"anyOf":[{"required":["delivered"]},{"required":["bounced"]},{"required":["looped"]},{"required":["external"]}]}},"looped":{"not":{"anyOf":[{"required":["delivered"]},{"required":["bounced"]},{"required":["refused"]},{"required":["external"]}]}},"external":{"not":{"anyOf":[{"required":["delivered"]},{"required":["bounced"]},{"required":["refused"]},{"required":["looped"]}]}}}};
+const pattern40 = new RegExp("^[245]\\.[0-9]{1,3}\\.[0-9]{1,3}$", "u");
 
 function validate31(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -2604,7 +3031,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.to === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'",schema:schema49.required,parentSchema:schema49,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'",schema:schema50.required,parentSchema:schema50,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2614,7 +3041,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.expect === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "expect"},message:"must have required property '"+"expect"+"'",schema:schema49.required,parentSchema:schema49,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "expect"},message:"must have required property '"+"expect"+"'",schema:schema50.required,parentSchema:schema50,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2625,7 +3052,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((key0 === "to") || (key0 === "from")) || (key0 === "expect"))){
-const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema49,data};
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema50,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2639,7 +3066,7 @@ if(data.to !== undefined){
 let data0 = data.to;
 if(typeof data0 === "string"){
 if(func2(data0) > 512){
-const err3 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters",schema:512,parentSchema:schema49.properties.to,data:data0};
+const err3 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters",schema:512,parentSchema:schema50.properties.to,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2649,7 +3076,7 @@ vErrors.push(err3);
 errors++;
 }
 if(func2(data0) < 1){
-const err4 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema49.properties.to,data:data0};
+const err4 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.properties.to,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2660,7 +3087,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.to.type,parentSchema:schema49.properties.to,data:data0};
+const err5 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.to.type,parentSchema:schema50.properties.to,data:data0};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2674,7 +3101,7 @@ if(data.from !== undefined){
 let data1 = data.from;
 if(typeof data1 === "string"){
 if(func2(data1) < 1){
-const err6 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema49.properties.from,data:data1};
+const err6 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.properties.from,data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2685,7 +3112,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.from.type,parentSchema:schema49.properties.from,data:data1};
+const err7 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.from.type,parentSchema:schema50.properties.from,data:data1};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2727,7 +3154,7 @@ if(_valid0){
 const _errs11 = errors;
 if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
 if(Object.keys(data2).length < 2){
-const err9 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/then/minProperties",keyword:"minProperties",params:{limit: 2},message:"must NOT have fewer than 2 properties",schema:2,parentSchema:schema50.then,data:data2};
+const err9 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/then/minProperties",keyword:"minProperties",params:{limit: 2},message:"must NOT have fewer than 2 properties",schema:2,parentSchema:schema51.then,data:data2};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2741,7 +3168,7 @@ var _valid0 = _errs11 === errors;
 valid2 = _valid0;
 }
 if(!valid2){
-const err10 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema50.if,parentSchema:schema50,data:data2};
+const err10 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema51.if,parentSchema:schema51,data:data2};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2752,7 +3179,7 @@ errors++;
 }
 if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
 if(Object.keys(data2).length > 2){
-const err11 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/maxProperties",keyword:"maxProperties",params:{limit: 2},message:"must NOT have more than 2 properties",schema:2,parentSchema:schema50,data:data2};
+const err11 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/maxProperties",keyword:"maxProperties",params:{limit: 2},message:"must NOT have more than 2 properties",schema:2,parentSchema:schema51,data:data2};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -2762,7 +3189,7 @@ vErrors.push(err11);
 errors++;
 }
 if(Object.keys(data2).length < 1){
-const err12 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema50,data:data2};
+const err12 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema51,data:data2};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -2773,7 +3200,7 @@ errors++;
 }
 for(const key1 in data2){
 if(!((((((key1 === "delivered") || (key1 === "bounced")) || (key1 === "refused")) || (key1 === "looped")) || (key1 === "external")) || (key1 === "status"))){
-const err13 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema50,data:data2};
+const err13 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema51,data:data2};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -2787,7 +3214,7 @@ if(data2.delivered !== undefined){
 let data3 = data2.delivered;
 if(typeof data3 === "string"){
 if(func2(data3) < 1){
-const err14 = {instancePath:instancePath+"/expect/delivered",schemaPath:"#/$defs/expectation/properties/delivered/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.properties.delivered,data:data3};
+const err14 = {instancePath:instancePath+"/expect/delivered",schemaPath:"#/$defs/expectation/properties/delivered/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema51.properties.delivered,data:data3};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -2798,7 +3225,7 @@ errors++;
 }
 }
 else {
-const err15 = {instancePath:instancePath+"/expect/delivered",schemaPath:"#/$defs/expectation/properties/delivered/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.delivered.type,parentSchema:schema50.properties.delivered,data:data3};
+const err15 = {instancePath:instancePath+"/expect/delivered",schemaPath:"#/$defs/expectation/properties/delivered/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.properties.delivered.type,parentSchema:schema51.properties.delivered,data:data3};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -2812,7 +3239,7 @@ if(data2.bounced !== undefined){
 let data4 = data2.bounced;
 if(typeof data4 === "string"){
 if(func2(data4) < 1){
-const err16 = {instancePath:instancePath+"/expect/bounced",schemaPath:"#/$defs/expectation/properties/bounced/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.properties.bounced,data:data4};
+const err16 = {instancePath:instancePath+"/expect/bounced",schemaPath:"#/$defs/expectation/properties/bounced/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema51.properties.bounced,data:data4};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -2823,7 +3250,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath:instancePath+"/expect/bounced",schemaPath:"#/$defs/expectation/properties/bounced/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.bounced.type,parentSchema:schema50.properties.bounced,data:data4};
+const err17 = {instancePath:instancePath+"/expect/bounced",schemaPath:"#/$defs/expectation/properties/bounced/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.properties.bounced.type,parentSchema:schema51.properties.bounced,data:data4};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -2837,7 +3264,7 @@ if(data2.refused !== undefined){
 let data5 = data2.refused;
 if(typeof data5 === "string"){
 if(func2(data5) < 1){
-const err18 = {instancePath:instancePath+"/expect/refused",schemaPath:"#/$defs/expectation/properties/refused/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.properties.refused,data:data5};
+const err18 = {instancePath:instancePath+"/expect/refused",schemaPath:"#/$defs/expectation/properties/refused/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema51.properties.refused,data:data5};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -2848,7 +3275,7 @@ errors++;
 }
 }
 else {
-const err19 = {instancePath:instancePath+"/expect/refused",schemaPath:"#/$defs/expectation/properties/refused/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.refused.type,parentSchema:schema50.properties.refused,data:data5};
+const err19 = {instancePath:instancePath+"/expect/refused",schemaPath:"#/$defs/expectation/properties/refused/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.properties.refused.type,parentSchema:schema51.properties.refused,data:data5};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -2861,7 +3288,7 @@ errors++;
 if(data2.looped !== undefined){
 let data6 = data2.looped;
 if(true !== data6){
-const err20 = {instancePath:instancePath+"/expect/looped",schemaPath:"#/$defs/expectation/properties/looped/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema50.properties.looped,data:data6};
+const err20 = {instancePath:instancePath+"/expect/looped",schemaPath:"#/$defs/expectation/properties/looped/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema51.properties.looped,data:data6};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -2875,7 +3302,7 @@ if(data2.external !== undefined){
 let data7 = data2.external;
 if(typeof data7 === "string"){
 if(func2(data7) < 1){
-const err21 = {instancePath:instancePath+"/expect/external",schemaPath:"#/$defs/expectation/properties/external/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.properties.external,data:data7};
+const err21 = {instancePath:instancePath+"/expect/external",schemaPath:"#/$defs/expectation/properties/external/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema51.properties.external,data:data7};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -2886,7 +3313,7 @@ errors++;
 }
 }
 else {
-const err22 = {instancePath:instancePath+"/expect/external",schemaPath:"#/$defs/expectation/properties/external/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.external.type,parentSchema:schema50.properties.external,data:data7};
+const err22 = {instancePath:instancePath+"/expect/external",schemaPath:"#/$defs/expectation/properties/external/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.properties.external.type,parentSchema:schema51.properties.external,data:data7};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -2899,8 +3326,8 @@ errors++;
 if(data2.status !== undefined){
 let data8 = data2.status;
 if(typeof data8 === "string"){
-if(!pattern33.test(data8)){
-const err23 = {instancePath:instancePath+"/expect/status",schemaPath:"#/$defs/expectation/properties/status/pattern",keyword:"pattern",params:{pattern: "^[245]\\.[0-9]{1,3}\\.[0-9]{1,3}$"},message:"must match pattern \""+"^[245]\\.[0-9]{1,3}\\.[0-9]{1,3}$"+"\"",schema:"^[245]\\.[0-9]{1,3}\\.[0-9]{1,3}$",parentSchema:schema50.properties.status,data:data8};
+if(!pattern40.test(data8)){
+const err23 = {instancePath:instancePath+"/expect/status",schemaPath:"#/$defs/expectation/properties/status/pattern",keyword:"pattern",params:{pattern: "^[245]\\.[0-9]{1,3}\\.[0-9]{1,3}$"},message:"must match pattern \""+"^[245]\\.[0-9]{1,3}\\.[0-9]{1,3}$"+"\"",schema:"^[245]\\.[0-9]{1,3}\\.[0-9]{1,3}$",parentSchema:schema51.properties.status,data:data8};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -2911,7 +3338,7 @@ errors++;
 }
 }
 else {
-const err24 = {instancePath:instancePath+"/expect/status",schemaPath:"#/$defs/expectation/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.status.type,parentSchema:schema50.properties.status,data:data8};
+const err24 = {instancePath:instancePath+"/expect/status",schemaPath:"#/$defs/expectation/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.properties.status.type,parentSchema:schema51.properties.status,data:data8};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -3013,7 +3440,7 @@ vErrors = null;
 }
 var valid5 = _errs26 === errors;
 if(valid5){
-const err30 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/dependentSchemas/delivered/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema50.dependentSchemas.delivered.not,parentSchema:schema50.dependentSchemas.delivered,data:data2};
+const err30 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/dependentSchemas/delivered/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema51.dependentSchemas.delivered.not,parentSchema:schema51.dependentSchemas.delivered,data:data2};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -3126,7 +3553,7 @@ vErrors = null;
 }
 var valid7 = _errs34 === errors;
 if(valid7){
-const err36 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/dependentSchemas/bounced/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema50.dependentSchemas.bounced.not,parentSchema:schema50.dependentSchemas.bounced,data:data2};
+const err36 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/dependentSchemas/bounced/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema51.dependentSchemas.bounced.not,parentSchema:schema51.dependentSchemas.bounced,data:data2};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -3239,7 +3666,7 @@ vErrors = null;
 }
 var valid9 = _errs42 === errors;
 if(valid9){
-const err42 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/dependentSchemas/refused/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema50.dependentSchemas.refused.not,parentSchema:schema50.dependentSchemas.refused,data:data2};
+const err42 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/dependentSchemas/refused/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema51.dependentSchemas.refused.not,parentSchema:schema51.dependentSchemas.refused,data:data2};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -3352,7 +3779,7 @@ vErrors = null;
 }
 var valid11 = _errs50 === errors;
 if(valid11){
-const err48 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/dependentSchemas/looped/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema50.dependentSchemas.looped.not,parentSchema:schema50.dependentSchemas.looped,data:data2};
+const err48 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/dependentSchemas/looped/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema51.dependentSchemas.looped.not,parentSchema:schema51.dependentSchemas.looped,data:data2};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -3465,7 +3892,7 @@ vErrors = null;
 }
 var valid13 = _errs58 === errors;
 if(valid13){
-const err54 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/dependentSchemas/external/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema50.dependentSchemas.external.not,parentSchema:schema50.dependentSchemas.external,data:data2};
+const err54 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/dependentSchemas/external/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema51.dependentSchemas.external.not,parentSchema:schema51.dependentSchemas.external,data:data2};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -3488,7 +3915,7 @@ vErrors = null;
 }
 }
 else {
-const err55 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema50.type,parentSchema:schema50,data:data2};
+const err55 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema51.type,parentSchema:schema51,data:data2};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -3500,7 +3927,7 @@ errors++;
 }
 }
 else {
-const err56 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema49.type,parentSchema:schema49,data};
+const err56 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema50.type,parentSchema:schema50,data};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -3876,7 +4303,7 @@ for(let i3=0; i3<len3; i3++){
 let data15 = data14[i3];
 if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
 if(data15.name === undefined){
-const err25 = {instancePath:instancePath+"/chains/" + i3,schemaPath:"#/$defs/chain/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema47.required,parentSchema:schema47,data:data15};
+const err25 = {instancePath:instancePath+"/chains/" + i3,schemaPath:"#/$defs/chain/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema48.required,parentSchema:schema48,data:data15};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -3886,7 +4313,7 @@ vErrors.push(err25);
 errors++;
 }
 if(data15.domains === undefined){
-const err26 = {instancePath:instancePath+"/chains/" + i3,schemaPath:"#/$defs/chain/required",keyword:"required",params:{missingProperty: "domains"},message:"must have required property '"+"domains"+"'",schema:schema47.required,parentSchema:schema47,data:data15};
+const err26 = {instancePath:instancePath+"/chains/" + i3,schemaPath:"#/$defs/chain/required",keyword:"required",params:{missingProperty: "domains"},message:"must have required property '"+"domains"+"'",schema:schema48.required,parentSchema:schema48,data:data15};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -3896,7 +4323,7 @@ vErrors.push(err26);
 errors++;
 }
 if(data15.order === undefined){
-const err27 = {instancePath:instancePath+"/chains/" + i3,schemaPath:"#/$defs/chain/required",keyword:"required",params:{missingProperty: "order"},message:"must have required property '"+"order"+"'",schema:schema47.required,parentSchema:schema47,data:data15};
+const err27 = {instancePath:instancePath+"/chains/" + i3,schemaPath:"#/$defs/chain/required",keyword:"required",params:{missingProperty: "order"},message:"must have required property '"+"order"+"'",schema:schema48.required,parentSchema:schema48,data:data15};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -3907,7 +4334,7 @@ errors++;
 }
 for(const key6 in data15){
 if(!((((key6 === "name") || (key6 === "domains")) || (key6 === "order")) || (key6 === "rejectUnknownAtGateway"))){
-const err28 = {instancePath:instancePath+"/chains/" + i3,schemaPath:"#/$defs/chain/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema47,data:data15};
+const err28 = {instancePath:instancePath+"/chains/" + i3,schemaPath:"#/$defs/chain/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema48,data:data15};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -3921,7 +4348,7 @@ if(data15.name !== undefined){
 let data16 = data15.name;
 if(typeof data16 === "string"){
 if(func2(data16) > 200){
-const err29 = {instancePath:instancePath+"/chains/" + i3+"/name",schemaPath:"#/$defs/chain/properties/name/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters",schema:200,parentSchema:schema47.properties.name,data:data16};
+const err29 = {instancePath:instancePath+"/chains/" + i3+"/name",schemaPath:"#/$defs/chain/properties/name/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters",schema:200,parentSchema:schema48.properties.name,data:data16};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -3931,7 +4358,7 @@ vErrors.push(err29);
 errors++;
 }
 if(func2(data16) < 1){
-const err30 = {instancePath:instancePath+"/chains/" + i3+"/name",schemaPath:"#/$defs/chain/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema47.properties.name,data:data16};
+const err30 = {instancePath:instancePath+"/chains/" + i3+"/name",schemaPath:"#/$defs/chain/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema48.properties.name,data:data16};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -3941,7 +4368,7 @@ vErrors.push(err30);
 errors++;
 }
 if(!pattern4.test(data16)){
-const err31 = {instancePath:instancePath+"/chains/" + i3+"/name",schemaPath:"#/$defs/chain/properties/name/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema47.properties.name,data:data16};
+const err31 = {instancePath:instancePath+"/chains/" + i3+"/name",schemaPath:"#/$defs/chain/properties/name/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema48.properties.name,data:data16};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -3952,7 +4379,7 @@ errors++;
 }
 }
 else {
-const err32 = {instancePath:instancePath+"/chains/" + i3+"/name",schemaPath:"#/$defs/chain/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.properties.name.type,parentSchema:schema47.properties.name,data:data16};
+const err32 = {instancePath:instancePath+"/chains/" + i3+"/name",schemaPath:"#/$defs/chain/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.name.type,parentSchema:schema48.properties.name,data:data16};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -3966,7 +4393,7 @@ if(data15.domains !== undefined){
 let data17 = data15.domains;
 if(Array.isArray(data17)){
 if(data17.length < 1){
-const err33 = {instancePath:instancePath+"/chains/" + i3+"/domains",schemaPath:"#/$defs/chain/properties/domains/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema47.properties.domains,data:data17};
+const err33 = {instancePath:instancePath+"/chains/" + i3+"/domains",schemaPath:"#/$defs/chain/properties/domains/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema48.properties.domains,data:data17};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -3980,7 +4407,7 @@ for(let i4=0; i4<len4; i4++){
 let data18 = data17[i4];
 if(typeof data18 === "string"){
 if(func2(data18) > 253){
-const err34 = {instancePath:instancePath+"/chains/" + i3+"/domains/" + i4,schemaPath:"#/$defs/chain/properties/domains/items/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema47.properties.domains.items,data:data18};
+const err34 = {instancePath:instancePath+"/chains/" + i3+"/domains/" + i4,schemaPath:"#/$defs/chain/properties/domains/items/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema48.properties.domains.items,data:data18};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -3990,7 +4417,7 @@ vErrors.push(err34);
 errors++;
 }
 if(func2(data18) < 1){
-const err35 = {instancePath:instancePath+"/chains/" + i3+"/domains/" + i4,schemaPath:"#/$defs/chain/properties/domains/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema47.properties.domains.items,data:data18};
+const err35 = {instancePath:instancePath+"/chains/" + i3+"/domains/" + i4,schemaPath:"#/$defs/chain/properties/domains/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema48.properties.domains.items,data:data18};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -4001,7 +4428,7 @@ errors++;
 }
 }
 else {
-const err36 = {instancePath:instancePath+"/chains/" + i3+"/domains/" + i4,schemaPath:"#/$defs/chain/properties/domains/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.properties.domains.items.type,parentSchema:schema47.properties.domains.items,data:data18};
+const err36 = {instancePath:instancePath+"/chains/" + i3+"/domains/" + i4,schemaPath:"#/$defs/chain/properties/domains/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.domains.items.type,parentSchema:schema48.properties.domains.items,data:data18};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -4013,7 +4440,7 @@ errors++;
 }
 }
 else {
-const err37 = {instancePath:instancePath+"/chains/" + i3+"/domains",schemaPath:"#/$defs/chain/properties/domains/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema47.properties.domains.type,parentSchema:schema47.properties.domains,data:data17};
+const err37 = {instancePath:instancePath+"/chains/" + i3+"/domains",schemaPath:"#/$defs/chain/properties/domains/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema48.properties.domains.type,parentSchema:schema48.properties.domains,data:data17};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -4027,7 +4454,7 @@ if(data15.order !== undefined){
 let data19 = data15.order;
 if(Array.isArray(data19)){
 if(data19.length < 1){
-const err38 = {instancePath:instancePath+"/chains/" + i3+"/order",schemaPath:"#/$defs/chain/properties/order/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema47.properties.order,data:data19};
+const err38 = {instancePath:instancePath+"/chains/" + i3+"/order",schemaPath:"#/$defs/chain/properties/order/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema48.properties.order,data:data19};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -4041,7 +4468,7 @@ for(let i5=0; i5<len5; i5++){
 let data20 = data19[i5];
 if(typeof data20 === "string"){
 if(func2(data20) < 1){
-const err39 = {instancePath:instancePath+"/chains/" + i3+"/order/" + i5,schemaPath:"#/$defs/chain/properties/order/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema47.properties.order.items,data:data20};
+const err39 = {instancePath:instancePath+"/chains/" + i3+"/order/" + i5,schemaPath:"#/$defs/chain/properties/order/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema48.properties.order.items,data:data20};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -4052,7 +4479,7 @@ errors++;
 }
 }
 else {
-const err40 = {instancePath:instancePath+"/chains/" + i3+"/order/" + i5,schemaPath:"#/$defs/chain/properties/order/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.properties.order.items.type,parentSchema:schema47.properties.order.items,data:data20};
+const err40 = {instancePath:instancePath+"/chains/" + i3+"/order/" + i5,schemaPath:"#/$defs/chain/properties/order/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.order.items.type,parentSchema:schema48.properties.order.items,data:data20};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -4064,7 +4491,7 @@ errors++;
 }
 }
 else {
-const err41 = {instancePath:instancePath+"/chains/" + i3+"/order",schemaPath:"#/$defs/chain/properties/order/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema47.properties.order.type,parentSchema:schema47.properties.order,data:data19};
+const err41 = {instancePath:instancePath+"/chains/" + i3+"/order",schemaPath:"#/$defs/chain/properties/order/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema48.properties.order.type,parentSchema:schema48.properties.order,data:data19};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -4077,7 +4504,7 @@ errors++;
 if(data15.rejectUnknownAtGateway !== undefined){
 let data21 = data15.rejectUnknownAtGateway;
 if(typeof data21 !== "boolean"){
-const err42 = {instancePath:instancePath+"/chains/" + i3+"/rejectUnknownAtGateway",schemaPath:"#/$defs/chain/properties/rejectUnknownAtGateway/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema47.properties.rejectUnknownAtGateway.type,parentSchema:schema47.properties.rejectUnknownAtGateway,data:data21};
+const err42 = {instancePath:instancePath+"/chains/" + i3+"/rejectUnknownAtGateway",schemaPath:"#/$defs/chain/properties/rejectUnknownAtGateway/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema48.properties.rejectUnknownAtGateway.type,parentSchema:schema48.properties.rejectUnknownAtGateway,data:data21};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -4089,7 +4516,7 @@ errors++;
 }
 }
 else {
-const err43 = {instancePath:instancePath+"/chains/" + i3,schemaPath:"#/$defs/chain/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema47.type,parentSchema:schema47,data:data15};
+const err43 = {instancePath:instancePath+"/chains/" + i3,schemaPath:"#/$defs/chain/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema48.type,parentSchema:schema48,data:data15};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -4119,7 +4546,7 @@ for(let i6=0; i6<len6; i6++){
 let data23 = data22[i6];
 if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
 if(data23.cn === undefined){
-const err45 = {instancePath:instancePath+"/contacts/" + i6,schemaPath:"#/$defs/contact/required",keyword:"required",params:{missingProperty: "cn"},message:"must have required property '"+"cn"+"'",schema:schema48.required,parentSchema:schema48,data:data23};
+const err45 = {instancePath:instancePath+"/contacts/" + i6,schemaPath:"#/$defs/contact/required",keyword:"required",params:{missingProperty: "cn"},message:"must have required property '"+"cn"+"'",schema:schema49.required,parentSchema:schema49,data:data23};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -4129,7 +4556,7 @@ vErrors.push(err45);
 errors++;
 }
 if(data23.targetAddress === undefined){
-const err46 = {instancePath:instancePath+"/contacts/" + i6,schemaPath:"#/$defs/contact/required",keyword:"required",params:{missingProperty: "targetAddress"},message:"must have required property '"+"targetAddress"+"'",schema:schema48.required,parentSchema:schema48,data:data23};
+const err46 = {instancePath:instancePath+"/contacts/" + i6,schemaPath:"#/$defs/contact/required",keyword:"required",params:{missingProperty: "targetAddress"},message:"must have required property '"+"targetAddress"+"'",schema:schema49.required,parentSchema:schema49,data:data23};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -4139,8 +4566,8 @@ vErrors.push(err46);
 errors++;
 }
 for(const key7 in data23){
-if(!(func1.call(schema48.properties, key7))){
-const err47 = {instancePath:instancePath+"/contacts/" + i6,schemaPath:"#/$defs/contact/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema48,data:data23};
+if(!(func1.call(schema49.properties, key7))){
+const err47 = {instancePath:instancePath+"/contacts/" + i6,schemaPath:"#/$defs/contact/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema49,data:data23};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -4154,7 +4581,7 @@ if(data23.cn !== undefined){
 let data24 = data23.cn;
 if(typeof data24 === "string"){
 if(func2(data24) > 64){
-const err48 = {instancePath:instancePath+"/contacts/" + i6+"/cn",schemaPath:"#/$defs/contact/properties/cn/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema48.properties.cn,data:data24};
+const err48 = {instancePath:instancePath+"/contacts/" + i6+"/cn",schemaPath:"#/$defs/contact/properties/cn/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema49.properties.cn,data:data24};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -4164,7 +4591,7 @@ vErrors.push(err48);
 errors++;
 }
 if(func2(data24) < 1){
-const err49 = {instancePath:instancePath+"/contacts/" + i6+"/cn",schemaPath:"#/$defs/contact/properties/cn/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema48.properties.cn,data:data24};
+const err49 = {instancePath:instancePath+"/contacts/" + i6+"/cn",schemaPath:"#/$defs/contact/properties/cn/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema49.properties.cn,data:data24};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -4174,7 +4601,7 @@ vErrors.push(err49);
 errors++;
 }
 if(!pattern4.test(data24)){
-const err50 = {instancePath:instancePath+"/contacts/" + i6+"/cn",schemaPath:"#/$defs/contact/properties/cn/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema48.properties.cn,data:data24};
+const err50 = {instancePath:instancePath+"/contacts/" + i6+"/cn",schemaPath:"#/$defs/contact/properties/cn/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema49.properties.cn,data:data24};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -4185,7 +4612,7 @@ errors++;
 }
 }
 else {
-const err51 = {instancePath:instancePath+"/contacts/" + i6+"/cn",schemaPath:"#/$defs/contact/properties/cn/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.cn.type,parentSchema:schema48.properties.cn,data:data24};
+const err51 = {instancePath:instancePath+"/contacts/" + i6+"/cn",schemaPath:"#/$defs/contact/properties/cn/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.cn.type,parentSchema:schema49.properties.cn,data:data24};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -4199,7 +4626,7 @@ if(data23.ou !== undefined){
 let data25 = data23.ou;
 if(typeof data25 === "string"){
 if(func2(data25) > 256){
-const err52 = {instancePath:instancePath+"/contacts/" + i6+"/ou",schemaPath:"#/$defs/contact/properties/ou/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",schema:256,parentSchema:schema48.properties.ou,data:data25};
+const err52 = {instancePath:instancePath+"/contacts/" + i6+"/ou",schemaPath:"#/$defs/contact/properties/ou/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",schema:256,parentSchema:schema49.properties.ou,data:data25};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -4209,7 +4636,7 @@ vErrors.push(err52);
 errors++;
 }
 if(func2(data25) < 1){
-const err53 = {instancePath:instancePath+"/contacts/" + i6+"/ou",schemaPath:"#/$defs/contact/properties/ou/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema48.properties.ou,data:data25};
+const err53 = {instancePath:instancePath+"/contacts/" + i6+"/ou",schemaPath:"#/$defs/contact/properties/ou/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema49.properties.ou,data:data25};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -4219,7 +4646,7 @@ vErrors.push(err53);
 errors++;
 }
 if(!pattern4.test(data25)){
-const err54 = {instancePath:instancePath+"/contacts/" + i6+"/ou",schemaPath:"#/$defs/contact/properties/ou/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema48.properties.ou,data:data25};
+const err54 = {instancePath:instancePath+"/contacts/" + i6+"/ou",schemaPath:"#/$defs/contact/properties/ou/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema49.properties.ou,data:data25};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -4230,7 +4657,7 @@ errors++;
 }
 }
 else {
-const err55 = {instancePath:instancePath+"/contacts/" + i6+"/ou",schemaPath:"#/$defs/contact/properties/ou/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.ou.type,parentSchema:schema48.properties.ou,data:data25};
+const err55 = {instancePath:instancePath+"/contacts/" + i6+"/ou",schemaPath:"#/$defs/contact/properties/ou/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.ou.type,parentSchema:schema49.properties.ou,data:data25};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -4244,7 +4671,7 @@ if(data23.system !== undefined){
 let data26 = data23.system;
 if(typeof data26 === "string"){
 if(func2(data26) < 1){
-const err56 = {instancePath:instancePath+"/contacts/" + i6+"/system",schemaPath:"#/$defs/contact/properties/system/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema48.properties.system,data:data26};
+const err56 = {instancePath:instancePath+"/contacts/" + i6+"/system",schemaPath:"#/$defs/contact/properties/system/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema49.properties.system,data:data26};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -4255,7 +4682,7 @@ errors++;
 }
 }
 else {
-const err57 = {instancePath:instancePath+"/contacts/" + i6+"/system",schemaPath:"#/$defs/contact/properties/system/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.system.type,parentSchema:schema48.properties.system,data:data26};
+const err57 = {instancePath:instancePath+"/contacts/" + i6+"/system",schemaPath:"#/$defs/contact/properties/system/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.system.type,parentSchema:schema49.properties.system,data:data26};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -4269,7 +4696,7 @@ if(data23.givenName !== undefined){
 let data27 = data23.givenName;
 if(typeof data27 === "string"){
 if(func2(data27) > 64){
-const err58 = {instancePath:instancePath+"/contacts/" + i6+"/givenName",schemaPath:"#/$defs/contact/properties/givenName/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema48.properties.givenName,data:data27};
+const err58 = {instancePath:instancePath+"/contacts/" + i6+"/givenName",schemaPath:"#/$defs/contact/properties/givenName/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema49.properties.givenName,data:data27};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -4279,7 +4706,7 @@ vErrors.push(err58);
 errors++;
 }
 if(!pattern4.test(data27)){
-const err59 = {instancePath:instancePath+"/contacts/" + i6+"/givenName",schemaPath:"#/$defs/contact/properties/givenName/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema48.properties.givenName,data:data27};
+const err59 = {instancePath:instancePath+"/contacts/" + i6+"/givenName",schemaPath:"#/$defs/contact/properties/givenName/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema49.properties.givenName,data:data27};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -4290,7 +4717,7 @@ errors++;
 }
 }
 else {
-const err60 = {instancePath:instancePath+"/contacts/" + i6+"/givenName",schemaPath:"#/$defs/contact/properties/givenName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.givenName.type,parentSchema:schema48.properties.givenName,data:data27};
+const err60 = {instancePath:instancePath+"/contacts/" + i6+"/givenName",schemaPath:"#/$defs/contact/properties/givenName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.givenName.type,parentSchema:schema49.properties.givenName,data:data27};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -4304,7 +4731,7 @@ if(data23.sn !== undefined){
 let data28 = data23.sn;
 if(typeof data28 === "string"){
 if(func2(data28) > 64){
-const err61 = {instancePath:instancePath+"/contacts/" + i6+"/sn",schemaPath:"#/$defs/contact/properties/sn/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema48.properties.sn,data:data28};
+const err61 = {instancePath:instancePath+"/contacts/" + i6+"/sn",schemaPath:"#/$defs/contact/properties/sn/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema49.properties.sn,data:data28};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -4314,7 +4741,7 @@ vErrors.push(err61);
 errors++;
 }
 if(!pattern4.test(data28)){
-const err62 = {instancePath:instancePath+"/contacts/" + i6+"/sn",schemaPath:"#/$defs/contact/properties/sn/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema48.properties.sn,data:data28};
+const err62 = {instancePath:instancePath+"/contacts/" + i6+"/sn",schemaPath:"#/$defs/contact/properties/sn/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema49.properties.sn,data:data28};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -4325,7 +4752,7 @@ errors++;
 }
 }
 else {
-const err63 = {instancePath:instancePath+"/contacts/" + i6+"/sn",schemaPath:"#/$defs/contact/properties/sn/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.sn.type,parentSchema:schema48.properties.sn,data:data28};
+const err63 = {instancePath:instancePath+"/contacts/" + i6+"/sn",schemaPath:"#/$defs/contact/properties/sn/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.sn.type,parentSchema:schema49.properties.sn,data:data28};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -4339,7 +4766,7 @@ if(data23.displayName !== undefined){
 let data29 = data23.displayName;
 if(typeof data29 === "string"){
 if(func2(data29) > 256){
-const err64 = {instancePath:instancePath+"/contacts/" + i6+"/displayName",schemaPath:"#/$defs/contact/properties/displayName/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",schema:256,parentSchema:schema48.properties.displayName,data:data29};
+const err64 = {instancePath:instancePath+"/contacts/" + i6+"/displayName",schemaPath:"#/$defs/contact/properties/displayName/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",schema:256,parentSchema:schema49.properties.displayName,data:data29};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -4349,7 +4776,7 @@ vErrors.push(err64);
 errors++;
 }
 if(!pattern4.test(data29)){
-const err65 = {instancePath:instancePath+"/contacts/" + i6+"/displayName",schemaPath:"#/$defs/contact/properties/displayName/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema48.properties.displayName,data:data29};
+const err65 = {instancePath:instancePath+"/contacts/" + i6+"/displayName",schemaPath:"#/$defs/contact/properties/displayName/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema49.properties.displayName,data:data29};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -4360,7 +4787,7 @@ errors++;
 }
 }
 else {
-const err66 = {instancePath:instancePath+"/contacts/" + i6+"/displayName",schemaPath:"#/$defs/contact/properties/displayName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.displayName.type,parentSchema:schema48.properties.displayName,data:data29};
+const err66 = {instancePath:instancePath+"/contacts/" + i6+"/displayName",schemaPath:"#/$defs/contact/properties/displayName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.displayName.type,parentSchema:schema49.properties.displayName,data:data29};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -4374,7 +4801,7 @@ if(data23.mailNickname !== undefined){
 let data30 = data23.mailNickname;
 if(typeof data30 === "string"){
 if(func2(data30) > 64){
-const err67 = {instancePath:instancePath+"/contacts/" + i6+"/mailNickname",schemaPath:"#/$defs/contact/properties/mailNickname/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema48.properties.mailNickname,data:data30};
+const err67 = {instancePath:instancePath+"/contacts/" + i6+"/mailNickname",schemaPath:"#/$defs/contact/properties/mailNickname/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema49.properties.mailNickname,data:data30};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -4384,7 +4811,7 @@ vErrors.push(err67);
 errors++;
 }
 if(func2(data30) < 1){
-const err68 = {instancePath:instancePath+"/contacts/" + i6+"/mailNickname",schemaPath:"#/$defs/contact/properties/mailNickname/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema48.properties.mailNickname,data:data30};
+const err68 = {instancePath:instancePath+"/contacts/" + i6+"/mailNickname",schemaPath:"#/$defs/contact/properties/mailNickname/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema49.properties.mailNickname,data:data30};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -4394,7 +4821,7 @@ vErrors.push(err68);
 errors++;
 }
 if(!pattern4.test(data30)){
-const err69 = {instancePath:instancePath+"/contacts/" + i6+"/mailNickname",schemaPath:"#/$defs/contact/properties/mailNickname/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema48.properties.mailNickname,data:data30};
+const err69 = {instancePath:instancePath+"/contacts/" + i6+"/mailNickname",schemaPath:"#/$defs/contact/properties/mailNickname/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema49.properties.mailNickname,data:data30};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -4405,7 +4832,7 @@ errors++;
 }
 }
 else {
-const err70 = {instancePath:instancePath+"/contacts/" + i6+"/mailNickname",schemaPath:"#/$defs/contact/properties/mailNickname/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.mailNickname.type,parentSchema:schema48.properties.mailNickname,data:data30};
+const err70 = {instancePath:instancePath+"/contacts/" + i6+"/mailNickname",schemaPath:"#/$defs/contact/properties/mailNickname/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.mailNickname.type,parentSchema:schema49.properties.mailNickname,data:data30};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -4419,7 +4846,7 @@ if(data23.targetAddress !== undefined){
 let data31 = data23.targetAddress;
 if(typeof data31 === "string"){
 if(func2(data31) > 512){
-const err71 = {instancePath:instancePath+"/contacts/" + i6+"/targetAddress",schemaPath:"#/$defs/contact/properties/targetAddress/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters",schema:512,parentSchema:schema48.properties.targetAddress,data:data31};
+const err71 = {instancePath:instancePath+"/contacts/" + i6+"/targetAddress",schemaPath:"#/$defs/contact/properties/targetAddress/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters",schema:512,parentSchema:schema49.properties.targetAddress,data:data31};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -4429,7 +4856,7 @@ vErrors.push(err71);
 errors++;
 }
 if(func2(data31) < 1){
-const err72 = {instancePath:instancePath+"/contacts/" + i6+"/targetAddress",schemaPath:"#/$defs/contact/properties/targetAddress/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema48.properties.targetAddress,data:data31};
+const err72 = {instancePath:instancePath+"/contacts/" + i6+"/targetAddress",schemaPath:"#/$defs/contact/properties/targetAddress/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema49.properties.targetAddress,data:data31};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -4440,7 +4867,7 @@ errors++;
 }
 }
 else {
-const err73 = {instancePath:instancePath+"/contacts/" + i6+"/targetAddress",schemaPath:"#/$defs/contact/properties/targetAddress/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.targetAddress.type,parentSchema:schema48.properties.targetAddress,data:data31};
+const err73 = {instancePath:instancePath+"/contacts/" + i6+"/targetAddress",schemaPath:"#/$defs/contact/properties/targetAddress/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.targetAddress.type,parentSchema:schema49.properties.targetAddress,data:data31};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -4458,7 +4885,7 @@ for(let i7=0; i7<len7; i7++){
 let data33 = data32[i7];
 if(typeof data33 === "string"){
 if(func2(data33) > 520){
-const err74 = {instancePath:instancePath+"/contacts/" + i6+"/proxyAddresses/" + i7,schemaPath:"#/$defs/contact/properties/proxyAddresses/items/maxLength",keyword:"maxLength",params:{limit: 520},message:"must NOT have more than 520 characters",schema:520,parentSchema:schema48.properties.proxyAddresses.items,data:data33};
+const err74 = {instancePath:instancePath+"/contacts/" + i6+"/proxyAddresses/" + i7,schemaPath:"#/$defs/contact/properties/proxyAddresses/items/maxLength",keyword:"maxLength",params:{limit: 520},message:"must NOT have more than 520 characters",schema:520,parentSchema:schema49.properties.proxyAddresses.items,data:data33};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -4468,7 +4895,7 @@ vErrors.push(err74);
 errors++;
 }
 if(func2(data33) < 1){
-const err75 = {instancePath:instancePath+"/contacts/" + i6+"/proxyAddresses/" + i7,schemaPath:"#/$defs/contact/properties/proxyAddresses/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema48.properties.proxyAddresses.items,data:data33};
+const err75 = {instancePath:instancePath+"/contacts/" + i6+"/proxyAddresses/" + i7,schemaPath:"#/$defs/contact/properties/proxyAddresses/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema49.properties.proxyAddresses.items,data:data33};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -4479,7 +4906,7 @@ errors++;
 }
 }
 else {
-const err76 = {instancePath:instancePath+"/contacts/" + i6+"/proxyAddresses/" + i7,schemaPath:"#/$defs/contact/properties/proxyAddresses/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.proxyAddresses.items.type,parentSchema:schema48.properties.proxyAddresses.items,data:data33};
+const err76 = {instancePath:instancePath+"/contacts/" + i6+"/proxyAddresses/" + i7,schemaPath:"#/$defs/contact/properties/proxyAddresses/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.proxyAddresses.items.type,parentSchema:schema49.properties.proxyAddresses.items,data:data33};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -4491,7 +4918,7 @@ errors++;
 }
 }
 else {
-const err77 = {instancePath:instancePath+"/contacts/" + i6+"/proxyAddresses",schemaPath:"#/$defs/contact/properties/proxyAddresses/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema48.properties.proxyAddresses.type,parentSchema:schema48.properties.proxyAddresses,data:data32};
+const err77 = {instancePath:instancePath+"/contacts/" + i6+"/proxyAddresses",schemaPath:"#/$defs/contact/properties/proxyAddresses/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema49.properties.proxyAddresses.type,parentSchema:schema49.properties.proxyAddresses,data:data32};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -4503,7 +4930,7 @@ errors++;
 }
 }
 else {
-const err78 = {instancePath:instancePath+"/contacts/" + i6,schemaPath:"#/$defs/contact/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema48.type,parentSchema:schema48,data:data23};
+const err78 = {instancePath:instancePath+"/contacts/" + i6,schemaPath:"#/$defs/contact/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema49.type,parentSchema:schema49,data:data23};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -4568,7 +4995,7 @@ if(data37 && typeof data37 == "object" && !Array.isArray(data37)){
 for(const key9 in data37){
 const _errs82 = errors;
 if(typeof key9 === "string"){
-if(!pattern34.test(key9)){
+if(!pattern41.test(key9)){
 const err82 = {instancePath:instancePath+"/lint/rules",schemaPath:"#/properties/lint/properties/rules/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9-]*$"},message:"must match pattern \""+"^[a-z][a-z0-9-]*$"+"\"",schema:"^[a-z][a-z0-9-]*$",parentSchema:schema31.properties.lint.properties.rules.propertyNames,data:key9,propertyName:key9};
 if(vErrors === null){
 vErrors = [err82];
@@ -4594,7 +5021,7 @@ errors++;
 for(const key10 in data37){
 let data38 = data37[key10];
 if(!(((data38 === "off") || (data38 === "warning")) || (data38 === "error"))){
-const err84 = {instancePath:instancePath+"/lint/rules/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/severitySetting/enum",keyword:"enum",params:{allowedValues: schema51.enum},message:"must be equal to one of the allowed values",schema:schema51.enum,parentSchema:schema51,data:data38};
+const err84 = {instancePath:instancePath+"/lint/rules/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/severitySetting/enum",keyword:"enum",params:{allowedValues: schema52.enum},message:"must be equal to one of the allowed values",schema:schema52.enum,parentSchema:schema52,data:data38};
 if(vErrors === null){
 vErrors = [err84];
 }

@@ -45,7 +45,7 @@ describe('import postfix: bad input', () => {
   it.each<[string, string[], RegExp]>([
     ['a directory that does not exist', ['import', 'postfix', 'no/such/dir'], /^chainmail import: no\/such\/dir: no such file or directory; name the directory with the maps or a main\.cf\n$/],
     ['nothing to import', ['import', 'postfix', '.'], /^chainmail import: \. has no main\.cf and none of relay_domains, transport, relay_recipients, virtual; name the directory with the map source files\n$/],
-    ['an unknown kind', ['import', 'sendmail', 'x'], /^chainmail import: name what to import: postfix DIR or csvde FILE, not "sendmail"\n$/],
+    ['an unknown kind', ['import', 'sendmail', 'x'], /^chainmail import: name what to import: postfix DIR, csvde FILE or ldap URL, not "sendmail"\n$/],
     ['a bad --system', ['import', 'postfix', 'x', '--system', 'a b'], /^chainmail import: --system "a b" is not a system name/],
     ['a missing csvde file', ['import', 'csvde', 'nope.csv'], /^chainmail import: nope\.csv: no such file; check the path\n$/],
   ])('%s: exit 2, one line', async (_name, args, message) => {

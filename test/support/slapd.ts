@@ -14,6 +14,8 @@ const MODULE_DIR = '/usr/lib/ldap';
 export interface Slapd {
   /** `ldap://127.0.0.1:PORT/` */
   readonly url: string;
+  /** `ldaps://127.0.0.1:PORT/` when started with `ldaps: true`. */
+  readonly ldapsUrl?: string;
   readonly bindDn: string;
   readonly password: string;
   readonly suffix: string;
@@ -28,6 +30,16 @@ export interface SlapdOptions {
   readonly suffix: string;
   /** Create the suffix entry itself (objectClass domain / organization / organizationalUnit); default true. */
   readonly baseEntry?: boolean;
+  /** More schema files, after the AD contact schema (e.g. test/support/ad-directory.schema). */
+  readonly schemas?: readonly string[];
+  /** slapd.conf lines before `database` (TLS certificates, global limits). */
+  readonly globalConfig?: readonly string[];
+  /** slapd.conf lines after the database's own (access, limits, sizelimit). */
+  readonly databaseConfig?: readonly string[];
+  /** LDIF loaded with slapadd after the base entry, before slapd starts (fast for thousands). */
+  readonly seed?: string;
+  /** Also listen on ldaps:// (needs TLSCertificateFile in globalConfig); see `Slapd.ldapsUrl`. */
+  readonly ldaps?: boolean;
 }
 
 function tool(name: string): string {
@@ -104,6 +116,8 @@ export async function startSlapd(options: SlapdOptions): Promise<Slapd> {
     [
       ...['core', 'cosine', 'inetorgperson'].map((s) => `include ${SCHEMA_DIR}/${s}.schema`),
       `include ${AD_CONTACT_SCHEMA}`,
+      ...(options.schemas ?? []).map((s) => `include ${s}`),
+      ...(options.globalConfig ?? []),
       `pidfile ${pidFile}`,
       `argsfile ${join(dir, 'slapd.args')}`,
       `modulepath ${MODULE_DIR}`,
@@ -114,21 +128,25 @@ export async function startSlapd(options: SlapdOptions): Promise<Slapd> {
       // Cleartext rootpw is fine for a throw-away loopback server.
       `rootpw ${password}`,
       `directory ${db}`,
-      'maxsize 16777216',
+      'maxsize 268435456',
+      ...(options.databaseConfig ?? []),
       '',
     ].join('\n'),
   );
   const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
   try {
-    if (options.baseEntry !== false) {
-      const add = await run(tool('slapadd'), ['-f', conf], baseEntryLdif(options.suffix));
+    if (options.baseEntry !== false || options.seed !== undefined) {
+      const ldif = `${options.baseEntry !== false ? `${baseEntryLdif(options.suffix)}\n` : ''}${options.seed ?? ''}`;
+      // -q: no consistency checks, the fast bulk load slapadd(8) is made for
+      const add = await run(tool('slapadd'), ['-q', '-f', conf], ldif);
       if (add.code !== 0) throw new Error(`slapadd of the base entry failed: ${add.stderr.trim()}`);
     }
     let last = '';
     for (let attempt = 0; attempt < 3; attempt++) {
       const port = await freePort();
       const url = `ldap://127.0.0.1:${port}/`;
-      const started = await run(slapd, ['-f', conf, '-h', url]);
+      const ldapsUrl = options.ldaps === true ? `ldaps://127.0.0.1:${await freePort()}/` : undefined;
+      const started = await run(slapd, ['-f', conf, '-h', ldapsUrl !== undefined ? `${url} ${ldapsUrl}` : url]);
       if (started.code === 0 && existsSync(pidFile)) {
         const pid = Number(readFileSync(pidFile, 'utf8').trim());
         running.add(pid);
@@ -144,7 +162,7 @@ export async function startSlapd(options: SlapdOptions): Promise<Slapd> {
           running.delete(pid);
           cleanup();
         };
-        return { url, bindDn, password, suffix: options.suffix, dir, stop };
+        return { url, ...(ldapsUrl !== undefined ? { ldapsUrl } : {}), bindDn, password, suffix: options.suffix, dir, stop };
       }
       last = started.stderr.trim() || `exit ${started.code}`;
     }

@@ -13,6 +13,7 @@ import { parse, type Command } from '../command.js';
 import { UsageError, type CliIo } from '../io.js';
 import { progress } from '../progress.js';
 import { VERSION } from '../version.js';
+import { importLdap } from './import-ldap.js';
 import { SYNOPSES } from './synopses.js';
 
 // the package root holds schemas/ (shipped in the package), as for chainmail init
@@ -22,6 +23,7 @@ export const importCommand: Command = {
   synopsis: SYNOPSES.import,
   help: `usage: chainmail import postfix DIR|main.cf [options]
        chainmail import csvde FILE [options]
+       chainmail import ldap URL --base DN --system NAME [options]  (import ldap --help)
 
 Writes a chainmail file from a running setup, so a site can adopt chainmail (docs/import.md).
 
@@ -50,6 +52,7 @@ Exit codes: 0 written, 1 input lines that cannot be read (each named as file:lin
 2 usage error or a file that cannot be read.
 `,
   async run(args, io) {
+    if (args[0] === 'ldap') return importLdap(args.slice(1), io);
     const { values, positionals } = parse(args, {
       out: { type: 'string' },
       force: { type: 'boolean', default: false },
@@ -63,7 +66,7 @@ Exit codes: 0 written, 1 input lines that cannot be read (each named as file:lin
       return 0;
     }
     const [kind, input, ...rest] = positionals;
-    if (kind !== 'postfix' && kind !== 'csvde') throw new UsageError(`name what to import: postfix DIR or csvde FILE${kind !== undefined ? `, not ${JSON.stringify(kind)}` : ''}`);
+    if (kind !== 'postfix' && kind !== 'csvde') throw new UsageError(`name what to import: postfix DIR, csvde FILE or ldap URL${kind !== undefined ? `, not ${JSON.stringify(kind)}` : ''}`);
     if (input === undefined || rest.length > 0) throw new UsageError(kind === 'postfix' ? 'name exactly one DIR (or main.cf)' : 'name exactly one csvde FILE');
     if (values.system !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(values.system)) throw new UsageError(`--system ${JSON.stringify(values.system)} is not a system name (letters, digits, ".", "_", "-"; up to 63)`);
     const out = values.out !== undefined ? resolve(io.cwd, values.out) : undefined;

@@ -3,6 +3,7 @@ import type { Model, SystemDecl } from '../../../model/model.js';
 import type { RoutingTable } from '../../../model/routing-table.js';
 import type { OutputFile } from '../../output.js';
 import { compileRoutingTables } from '../../routing.js';
+import { liveSources, liveTables, type LiveSource } from './ldap-tables.js';
 import { mainCf } from './main-cf.js';
 import { addressValueProblem, mapKeyProblem, safeComment, transportValueProblem } from './map-syntax.js';
 import { networkProblem } from './relay-rights.js';
@@ -40,17 +41,18 @@ export function compilePostfix(model: Model, options: PostfixOptions = {}, probl
   const names = new Set(options.postfixFor ?? []);
   for (const n of names) if (!model.systems.has(n)) problems.push(`--postfix-for names ${JSON.stringify(n)}, which is no system of the file`);
   const tables = compileRoutingTables(model);
+  const live = liveSources(model);
   const out: OutputFile[] = [];
   for (const s of [...model.systems.values()].sort((a, b) => cmp(a.name, b.name))) {
     if (s.kind !== 'postfix' && !names.has(s.name)) continue;
     const table = tables.get(s.name);
     if (!table) continue;
-    out.push(...systemFiles(s, table, dir, type, problems));
+    out.push(...systemFiles(s, table, dir, type, problems, live));
   }
   return out;
 }
 
-function systemFiles(s: SystemDecl, table: RoutingTable, dir: string, type: MapType, problems: string[]): OutputFile[] {
+function systemFiles(s: SystemDecl, table: RoutingTable, dir: string, type: MapType, problems: string[], live: readonly LiveSource[]): OutputFile[] {
   const local = s.localTransport ?? DEFAULT_LOCAL_TRANSPORT;
   const localProblem = transportValueProblem(local);
   if (localProblem) problems.push(`localTransport ${JSON.stringify(local)} of system ${JSON.stringify(s.name)} ${localProblem}`);
@@ -58,7 +60,8 @@ function systemFiles(s: SystemDecl, table: RoutingTable, dir: string, type: MapT
     const p = networkProblem(n);
     if (p) problems.push(`mynetworks entry ${JSON.stringify(n)} of system ${JSON.stringify(s.name)} ${p}`);
   }
-  const routes = postfixRoutes(table, local);
+  // recipients looked up live leave the static maps for ldap tables (ldap-tables.ts)
+  const { routes, files: ldapFiles } = liveTables(s.name, postfixRoutes(table, local), live, dir, type);
   const check = checker(s.name, problems);
   const path = (f: string): string => `${s.name}/postfix/${f}`;
   return [
@@ -67,6 +70,7 @@ function systemFiles(s: SystemDecl, table: RoutingTable, dir: string, type: MapT
     { path: path('relay_recipients'), content: relayRecipients(routes, check) },
     { path: path('transport'), content: transport(s, routes, local, check) },
     { path: path('virtual'), content: virtual(routes, check) },
+    ...ldapFiles,
   ];
 }
 

@@ -1,0 +1,107 @@
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import type { DirectorySource } from '../../model/config.generated.js';
+import { DEFAULT_FILTER, type DirectoryQuery } from './ldap-read.js';
+
+/** The command line of `import ldap`, as parsed (the password is never among them). */
+export interface LdapFlags {
+  readonly url?: string;
+  readonly base?: string;
+  readonly filter?: string;
+  readonly bindDn?: string;
+  readonly passwordEnv?: string;
+  readonly passwordFile?: string;
+  readonly ca?: string;
+  readonly startTls?: boolean;
+  readonly out?: string;
+  readonly pageSize?: number;
+}
+
+/** The settings resolved, or the one-line reason they cannot be. */
+export interface ResolvedSettings {
+  readonly query: DirectoryQuery;
+  /** Absolute path of the snapshot to write; undefined: standard output. */
+  readonly out?: string;
+  /** The same path as the user sees it. */
+  readonly outShown?: string;
+}
+
+/**
+ * Merges the command line over a system's `directory:` (command line wins) and reads the
+ * password and CA. Paths named by the chainmail file (`passwordFile`, `ca`, `snapshot`) are
+ * relative to it and must stay inside its directory: the file may come from an untrusted
+ * pull request and must not make the import read, send or overwrite anything else.
+ */
+export function resolveSettings(flags: LdapFlags, cwd: string, env: Readonly<Record<string, string | undefined>>, fromFile?: { dir: string; source: DirectorySource }): ResolvedSettings | string {
+  const f = fromFile?.source;
+  const inFile = (p: string, what: string): string | { error: string } => {
+    const dir = fromFile?.dir ?? cwd;
+    const abs = resolve(dir, p);
+    const rel = relative(dir, abs);
+    if (isAbsolute(p) || rel.startsWith('..') || isAbsolute(rel)) return { error: `directory.${what} ${JSON.stringify(p)} leaves the chainmail file's directory; name a file beside it` };
+    return abs;
+  };
+  const url = flags.url ?? f?.url;
+  if (url === undefined) return 'name the directory: chainmail import ldap URL --base DN --system NAME, or --config FILE whose system has directory:';
+  if (!/^ldaps?:\/\/[A-Za-z0-9._[\]:-]+\/?$/.test(url)) return `${JSON.stringify(url)} is not an ldap:// or ldaps:// URL with only a host and port`;
+  const baseDn = flags.base ?? f?.baseDn;
+  if (baseDn === undefined) return 'name the base DN: --base DN (e.g. dc=example,dc=com)';
+  const bindDn = flags.bindDn ?? f?.bindDn;
+  let password: string | undefined;
+  const passwordEnv = flags.passwordEnv ?? (flags.passwordFile === undefined ? f?.passwordEnv : undefined);
+  if (passwordEnv !== undefined) {
+    password = env[passwordEnv];
+    if (password === undefined || password === '') return `the environment variable ${passwordEnv} is not set; put the bind password in it`;
+  } else {
+    const file = flags.passwordFile !== undefined ? resolve(cwd, flags.passwordFile) : f?.passwordFile !== undefined ? inFile(f.passwordFile, 'passwordFile') : undefined;
+    if (typeof file === 'object') return file.error;
+    if (file !== undefined) {
+      const text = readSmall(file, 'password file');
+      if (typeof text === 'object') return text.error;
+      password = text.split(/\r?\n/)[0] ?? '';
+      if (password === '') return `the password file ${JSON.stringify(flags.passwordFile ?? f?.passwordFile)} is empty; its first line is the bind password`;
+    }
+  }
+  if (bindDn !== undefined && password === undefined) return 'a bind DN needs a password: --password-env VAR or --password-file FILE (never on the command line)';
+  const caPath = flags.ca !== undefined ? resolve(cwd, flags.ca) : f?.ca !== undefined ? inFile(f.ca, 'ca') : undefined;
+  if (typeof caPath === 'object') return caPath.error;
+  let ca: string | undefined;
+  if (caPath !== undefined) {
+    const text = readSmall(caPath, 'CA file');
+    if (typeof text === 'object') return text.error;
+    if (!text.includes('-----BEGIN CERTIFICATE-----')) return `the CA file ${JSON.stringify(flags.ca ?? f?.ca)} holds no PEM certificate; give the CA certificate in PEM`;
+    ca = text;
+  }
+  const outRel = flags.out ?? f?.snapshot;
+  const out = flags.out !== undefined ? resolve(cwd, flags.out) : f?.snapshot !== undefined ? inFile(f.snapshot, 'snapshot') : undefined;
+  if (typeof out === 'object') return out.error;
+  const query: DirectoryQuery = {
+    url: url.replace(/\/$/, ''),
+    baseDn,
+    filter: flags.filter ?? f?.filter ?? DEFAULT_FILTER,
+    addressAttribute: f?.addressAttribute ?? 'proxyAddresses',
+    targetAttribute: f?.targetAttribute ?? 'targetAddress',
+    ...(bindDn !== undefined ? { bindDn } : {}),
+    ...(password !== undefined ? { password } : {}),
+    ...(ca !== undefined ? { ca } : {}),
+    startTls: flags.startTls ?? f?.startTls ?? false,
+    pageSize: flags.pageSize ?? 1000,
+  };
+  return { query, ...(out !== undefined ? { out, outShown: outRel ?? out } : {}) };
+}
+
+function readSmall(abs: string, what: string): string | { error: string } {
+  try {
+    const text = readFileSync(abs, 'utf8');
+    if (text.length > 1024 * 1024) return { error: `the ${what} ${abs} is over 1 MiB; name the right file` };
+    return text;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return { error: `the ${what} ${abs}: ${code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? 'error'})`}; check the path` };
+  }
+}
+
+/** The directory of the chainmail file, for paths it names. */
+export function fileDir(file: string, cwd: string): string {
+  return dirname(resolve(cwd, file));
+}
