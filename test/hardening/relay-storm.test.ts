@@ -66,7 +66,7 @@ describe.skipIf('reason' in fs)('a full spool file system with the next hop down
     expect(refusals.length).toBeGreaterThan(0);
     for (const r of refusals) expect(r).toBe('452 4.3.1 insufficient system storage, try again later');
     expect(accepted.length).toBeGreaterThan(100);
-    await waitFor(() => gw.queue.deferred === accepted.length, 30_000, () => `${accepted.length} deferred messages (have ${gw.queue.deferred})`);
+    await waitFor(() => gw.queue.deferred === accepted.length, 30_000, () => `${accepted.length} deferred messages (have ${gw.queue.deferred})`, () => gw.queue.deferred);
 
     // 2. the disk fills up to the last byte, and the next hop comes up
     const filler = fillDisk(fs.dir);
@@ -82,8 +82,8 @@ describe.skipIf('reason' in fs)('a full spool file system with the next hop down
     // 3. space is back: the relay finds out by itself (a small write, retried with backoff)
     unlinkSync(filler);
     await waitFor(() => gw.events.some((e) => e.event === 'spool' && e['state'] === 'writable'), 60_000, 'the spool to report that it can write again');
-    await waitFor(() => accepted.every((id) => sink!.count(id) >= 1), 60_000, () => `every accepted message at the next hop (${sink!.transactions.length} of ${accepted.length})`);
-    await waitFor(() => gw.spool.size === 0, 30_000, 'the spool to record every delivery');
+    await waitFor(() => accepted.every((id) => sink!.count(id) >= 1), 60_000, () => `every accepted message at the next hop (${sink!.transactions.length} of ${accepted.length})`, () => sink!.transactions.length);
+    await waitFor(() => gw.spool.size === 0, 30_000, 'the spool to record every delivery', () => gw.spool.size);
     await gw.idle();
     // the delivered segments are removed, and new mail is accepted again
     await waitFor(() => readdirSync(join(spool, 'queue')).length === 0, 30_000, 'the spool to remove its delivered segments');
@@ -115,5 +115,5 @@ describe.skipIf('reason' in fs)('a full spool file system with the next hop down
       `storm: ${accepted.length} accepted on a 4 MiB spool, ${beforeSpace} delivered before the records stopped fitting, ` +
         `${sink.transactions.length} deliveries for ${all.length} messages, ${gw.events.length} log lines in all`,
     );
-  }, 180_000);
+  }, 900_000);
 });

@@ -60,7 +60,7 @@ describe('relay basics', () => {
     const accept = gw.events.find((e) => e.event === 'accept');
     expect(accept).toMatchObject({ from: 'sender@outside.test', to: ['alice@example.test'] });
     // the deliver line follows the spool record of the delivery, which follows the Maildir file
-    await waitFor(() => gw.events.some((e) => e.event === 'deliver' && e['mailbox'] === 'alice@example.test'), 10_000, 'the deliver line');
+    await waitFor(() => gw.events.some((e) => e.event === 'deliver' && e['mailbox'] === 'alice@example.test'), 60_000, 'the deliver line');
   });
 
   it('delivers an alias to its mailbox, one copy for two recipients of the same mailbox', async () => {

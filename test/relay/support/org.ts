@@ -95,13 +95,29 @@ export function maildir(spoolDir: string, mailbox: string): Buffer[] {
   return out;
 }
 
-/** Polls until `check` returns a value other than undefined/false (or throws after `timeout`). */
-export async function waitFor<T>(check: () => T | undefined | false | Promise<T | undefined | false>, timeout = 10_000, what: string | (() => string) = 'condition'): Promise<T> {
-  const end = Date.now() + timeout;
+/**
+ * Polls until `check` returns a value other than undefined/false (or throws after `timeout`).
+ * With `progress`, the timeout runs from the last change of `progress()`: a wait for work
+ * that advances (messages arriving one by one) fails only when it stalls, not because a
+ * loaded machine is slow.
+ */
+export async function waitFor<T>(
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeout = 60_000,
+  what: string | (() => string) = 'condition',
+  progress?: () => unknown,
+): Promise<T> {
+  let end = Date.now() + timeout;
+  let last = progress?.();
   for (;;) {
     const v = await check();
     if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${typeof what === 'function' ? what() : what}`);
+    const now = progress?.();
+    if (now !== last) {
+      last = now;
+      end = Date.now() + timeout;
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${typeof what === 'function' ? what() : what}${progress ? ` (no progress for ${timeout} ms)` : ''}`);
     await new Promise((r) => setTimeout(r, 25));
   }
 }
