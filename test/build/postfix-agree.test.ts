@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compileRoutingTables } from '../../src/compile/routing.js';
+import { compileRoutingTables } from '../../src/routing/compile.js';
 import { compilePostfix } from '../../src/compile/targets/postfix/postfix.js';
 import { relayTransport } from '../../src/compile/targets/postfix/nexthop.js';
-import type { RoutingTable } from '../../src/model/routing-table.js';
+import type { RoutingTable } from '../../src/routing/table.js';
 import { loadModel } from '../../src/pipeline.js';
-import { recipientKey, resolve } from '../../src/route/resolve.js';
+import { recipientKey, resolve } from '../../src/routing/resolve.js';
 import { repoRoot } from '../support/fixtures.js';
 import { buildCases } from './cases.js';
 

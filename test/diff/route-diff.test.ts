@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compileRoutingTables } from '../../src/compile/routing.js';
+import { compileRoutingTables } from '../../src/routing/compile.js';
 import { diffRoutingTables, FOREIGN_DOMAIN, probesFor, routeDiff, UNKNOWN_LOCAL, type RouteChangeKind } from '../../src/route/route-diff.js';
 import { model } from './support.js';
 

@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { lint } from '../../src/analyze/lint.js';
-import { compileRoutingTables } from '../../src/compile/routing.js';
+import { compileRoutingTables } from '../../src/routing/compile.js';
 import type { Diagnostic } from '../../src/diagnostics/diagnostic.js';
 import type { Model } from '../../src/model/model.js';
-import type { RoutingTable } from '../../src/model/routing-table.js';
-import { recipientKey, resolve, type Origin } from '../../src/route/resolve.js';
+import type { RoutingTable } from '../../src/routing/table.js';
+import { recipientKey, resolve, type Origin } from '../../src/routing/resolve.js';
 import { Simulator, type Route } from '../../src/route/simulate.js';
 import { DOMAINS, OrgFiles, orgConfig, orgSpec } from './org-arbitrary.js';
 

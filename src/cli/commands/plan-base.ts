@@ -8,7 +8,7 @@ import { loadModel, type LoadedModel } from '../../pipeline.js';
 import { routeDiff, type RouteDiff } from '../../route/route-diff.js';
 import { UsageError, type CliIo } from '../io.js';
 import { progress } from '../progress.js';
-import { loadRoutable } from './route.js';
+import { loadRoutable } from '../routable.js';
 
 /** Where `plan --base` reads the old version: a file, or a file at a git revision. */
 export type BaseSpec = { readonly kind: 'file'; readonly path: string } | { readonly kind: 'git'; readonly ref: string; readonly path?: string };

@@ -1,7 +1,7 @@
 import { planChanges, type FileChange } from '../../compile/plan-files.js';
 import { parse, type Command } from '../command.js';
 import { UsageError, useColor } from '../io.js';
-import { BUILD_OPTIONS, prepareBuild } from './build.js';
+import { BUILD_OPTIONS, prepareBuild } from '../prepare-build.js';
 import { planRoutes, type PlannedRoutes } from './plan-base.js';
 import { routeDiffJson, routeDiffMarkdown, routeDiffText } from './plan-routes.js';
 import { SYNOPSES } from './synopses.js';

@@ -1,10 +1,10 @@
-import { tableIndex, type NextHop, type RoutingTable } from '../../../model/routing-table.js';
-import { resolve, resolveUnlisted, type Decision, type Origin } from '../../../route/resolve.js';
+import { tableIndex, type NextHop, type RoutingTable } from '../../../routing/table.js';
+import { resolve, resolveUnlisted, type Decision, type Origin } from '../../../routing/resolve.js';
 import { relayhostValue, relayTransport } from './nexthop.js';
 
 /**
  * What one system's Postfix must do, derived from its compiled routing table with the
- * lookup order of the routing engine (docs/routing.md, src/route/resolve.ts): the recipient
+ * lookup order of the routing engine (docs/routing.md, src/routing/resolve.ts): the recipient
  * itself, then the accepted domain (RCPT validation, forwardUnresolvedTo, authority,
  * connector), then relay connectors. Deriving the maps from the same table is what keeps
  * Postfix, the simulator and the embedded relay in agreement (test/build/postfix-agree.test.ts).

@@ -1,8 +1,8 @@
 import { domainToASCII } from 'node:url';
 import { comparisonKey } from '../normalize/address.js';
-import { tableIndex, selectConnector, type AcceptedDomain, type NextHop, type RecipientEntry, type RoutingTable } from '../model/routing-table.js';
+import { tableIndex, selectConnector, type AcceptedDomain, type NextHop, type RecipientEntry, type RoutingTable } from './table.js';
 
-export { selectConnector } from '../model/routing-table.js';
+export { selectConnector } from './table.js';
 
 /**
  * Where the message being resolved came from, as the system sees it.

@@ -1,5 +1,5 @@
 import type { ChainDecl, HostSpec, Model, SystemDecl } from '../model/model.js';
-import { setTableIndex, type AcceptedDomain, type ConnectorEntry, type HopHost, type NextHop, type RecipientEntry, type RoutingTable, type SortedKeys } from '../model/routing-table.js';
+import { setTableIndex, type AcceptedDomain, type ConnectorEntry, type HopHost, type NextHop, type RecipientEntry, type RoutingTable, type SortedKeys } from './table.js';
 import { parseHost } from '../normalize/address.js';
 
 /**

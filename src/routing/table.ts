@@ -1,4 +1,4 @@
-import type { SystemKind } from './model.js';
+import type { SystemKind } from '../model/model.js';
 
 /**
  * The compiled routing table of one system (`DIR/<system>/routes.json`, described by
