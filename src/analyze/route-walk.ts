@@ -123,11 +123,15 @@ export class RouteWalk {
     for (const t of tables.values()) {
       const deliver = `${t.system}\u0001deliver`;
       const known = `${t.system}\u0001known`;
-      const { recipients, known: knownKeys, domains } = tableIndex(t);
+      const { recipients, known: knownKeys, domains, hosted } = tableIndex(t);
       for (const [key, e] of recipients) {
         // a rewrite's part names its target's class, known once every address is added
         add(key, e.action === 'deliver' ? deliver : { system: t.system, to: e.to }, rank);
       }
+      rank++;
+      // the reverse path: a system forwards these to their hosting system, unlike an
+      // unknown recipient of the domain (so their class is walked on its own)
+      for (const [key, hop] of hosted) add(key, `${t.system}\u0001hosted ${hop.system ?? ''}`, rank);
       rank++;
       for (const key of knownKeys) {
         if (recipients.has(key) || !domains.get(domainOf(key))?.rejectUnknown) continue;

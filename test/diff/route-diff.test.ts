@@ -32,9 +32,8 @@ describe('routeDiff on the corpus', () => {
         ['loop-added', `${UNKNOWN_LOCAL}@example.com`, ['internet']],
         ['loop-added', `${UNKNOWN_LOCAL}@example.com`, ['exchange']],
         ['loop-added', `${UNKNOWN_LOCAL}@example.com`, ['unix']],
-        ['now-delivered', 'alice@example.com', ['unix']],
-        ['now-delivered', 'bob@example.com', ['unix']],
-        ['now-delivered', 'robert@example.com', ['unix']],
+        // no 'now-delivered' for exchange's mailboxes from unix: the reverse path delivers
+        // them in both versions (unix forwards them to exchange, issue 13)
       ],
     ],
     [
