@@ -28,6 +28,7 @@ import { testFailed } from './rules/test-failed/test-failed.js';
 import { undeclaredDomain } from './rules/undeclared-domain/undeclared-domain.js';
 import { unknownReference } from './rules/unknown-reference/unknown-reference.js';
 import { unresolvedForwarding } from './rules/unresolved-forwarding/unresolved-forwarding.js';
+import { unreachableRecipient } from './rules/unreachable-recipient/unreachable-recipient.js';
 import { unreachableSystem } from './rules/unreachable-system/unreachable-system.js';
 import { unusedDomain } from './rules/unused-domain/unused-domain.js';
 import { yamlSyntax } from './rules/yaml-syntax/yaml-syntax.js';
@@ -67,6 +68,7 @@ export const rules: readonly Rule[] = [
   undeclaredDomain,
   unknownReference,
   unresolvedForwarding,
+  unreachableRecipient,
   unreachableSystem,
   unusedDomain,
   yamlSyntax,

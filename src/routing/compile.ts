@@ -121,7 +121,7 @@ function reversePath(model: Model, t: RoutingTable, own: Map<string, Map<string,
       for (const key of keysByDomain(byDomain, own, other.name).get(d) ?? []) {
         if (hosts.get(key) !== other.name || mine?.has(key)) continue;
         let hop = peers.get(other.name);
-        if (!hop) peers.set(other.name, (hop = systemHop(other)));
+        if (!hop) peers.set(other.name, (hop = peerHop(other)));
         hosted.set(key, hop);
         names.set(key, other.name);
       }
@@ -233,6 +233,17 @@ function sortedRecord<T>(map: ReadonlyMap<string, T>, keys: readonly string[]): 
 
 function systemHop(s: SystemDecl): NextHop {
   return { system: s.name, hosts: [hopHost(s.host, s.port)] };
+}
+
+/**
+ * The next hop of the reverse path: the hosting system's host in brackets, no MX lookup
+ * (transport(5) "[host]": the system itself, not the domain's MX, which is the gateway).
+ */
+function peerHop(s: SystemDecl): NextHop {
+  const h = hopHost(s.host, s.port);
+  if (!h.mx) return { system: s.name, hosts: [h] };
+  const port = s.host.port !== undefined ? `:${s.host.port}` : '';
+  return { system: s.name, hosts: [{ ...h, mx: false, display: `[${h.host}]${port}` }] };
 }
 
 /** The system of the file a host reaches (same host, same port), if any. */

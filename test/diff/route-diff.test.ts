@@ -33,7 +33,11 @@ describe('routeDiff on the corpus', () => {
         ['loop-added', `${UNKNOWN_LOCAL}@example.com`, ['exchange']],
         ['loop-added', `${UNKNOWN_LOCAL}@example.com`, ['unix']],
         // no 'now-delivered' for exchange's mailboxes from unix: the reverse path delivers
-        // them in both versions (unix forwards them to exchange, issue 13)
+        // them in both versions (issue 13); its per-recipient next hop [mail.example.com]
+        // gives way to forwardUnresolvedTo's mail.example.com (an MX lookup)
+        ['next-hop-changed', 'alice@example.com', ['unix']],
+        ['next-hop-changed', 'bob@example.com', ['unix']],
+        ['next-hop-changed', 'robert@example.com', ['unix']],
       ],
     ],
     [
