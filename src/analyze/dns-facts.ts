@@ -1,6 +1,7 @@
-import { gatewaysAccepting } from '../compile/targets/dns/dns.js';
-import { dnsRecords, sendersByDomain, type DomainRecords } from '../compile/targets/dns/records.js';
-import { lookupTarget, spfTerms, type SpfTerm } from '../compile/targets/dns/spf-terms.js';
+import { gatewaysAccepting } from '../dns/gateways.js';
+import { dnsRecords, sendersByDomain, type DomainRecords } from '../dns/records.js';
+import { lookupTarget, spfTerms, type SpfTerm } from '../dns/spf-terms.js';
+import { routing } from './routing-index.js';
 import type { DmarcPolicyName, Model, SystemDecl } from '../model/model.js';
 import type { RuleContext } from './rule.js';
 
@@ -14,7 +15,7 @@ import type { RuleContext } from './rule.js';
 export function domainRecords(ctx: RuleContext): ReadonlyMap<string, DomainRecords> {
   return ctx.memo('dns-facts:records', (model) => {
     // what cannot be built (an IP as MX host) is the build's one-line error, not a finding
-    const records = dnsRecords(model, (d) => gatewaysAccepting(ctx, d), []);
+    const records = dnsRecords(model, (d) => gatewaysAccepting(routing(ctx).entries, d), []);
     return new Map(records.map((r) => [r.domain, r]));
   });
 }

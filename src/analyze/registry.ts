@@ -30,6 +30,7 @@ import { spreadsheetFormula } from './rules/spreadsheet-formula/spreadsheet-form
 import { testFailed } from './rules/test-failed/test-failed.js';
 import { undeclaredDomain } from './rules/undeclared-domain/undeclared-domain.js';
 import { unknownReference } from './rules/unknown-reference/unknown-reference.js';
+import { unreachableRecipient } from './rules/unreachable-recipient/unreachable-recipient.js';
 import { unreachableSystem } from './rules/unreachable-system/unreachable-system.js';
 import { unresolvedForwarding } from './rules/unresolved-forwarding/unresolved-forwarding.js';
 import { unusedDomain } from './rules/unused-domain/unused-domain.js';
@@ -85,6 +86,7 @@ export const rules: readonly Rule[] = [
   testFailed,
   undeclaredDomain,
   unknownReference,
+  unreachableRecipient,
   unreachableSystem,
   unresolvedForwarding,
   unusedDomain,

@@ -1,5 +1,7 @@
-import { tableIndex, type RoutingTable } from '../model/routing-table.js';
-import { recipientKey, resolve, type Decision, type RecipientKey } from '../route/resolve.js';
+import { tableIndex, type RoutingTable } from '../routing/table.js';
+import type { EntryPoints } from '../routing/entry.js';
+import { recipientKey, type Decision, type RecipientKey } from '../routing/resolve.js';
+import { step } from '../routing/walk.js';
 import { routing } from './routing-index.js';
 import type { RuleContext } from './rule.js';
 
@@ -98,8 +100,11 @@ export class RouteWalk {
   #cycles?: WalkCycle[];
   #entries?: WalkState[];
 
-  constructor(tables: ReadonlyMap<string, RoutingTable>) {
+  readonly #gateways: readonly RoutingTable[];
+
+  constructor(tables: ReadonlyMap<string, RoutingTable>, entries: EntryPoints) {
     this.tables = tables;
+    this.#gateways = entries.gateways();
     // What each system does with each address it names, as a "part" string; a class is the
     // domain plus the sorted parts. Most addresses are named by one system: their class is
     // that one part, no list to sort. The deliver and known parts are made once per table,
@@ -118,11 +123,15 @@ export class RouteWalk {
     for (const t of tables.values()) {
       const deliver = `${t.system}\u0001deliver`;
       const known = `${t.system}\u0001known`;
-      const { recipients, known: knownKeys, domains } = tableIndex(t);
+      const { recipients, known: knownKeys, domains, hosted } = tableIndex(t);
       for (const [key, e] of recipients) {
         // a rewrite's part names its target's class, known once every address is added
         add(key, e.action === 'deliver' ? deliver : { system: t.system, to: e.to }, rank);
       }
+      rank++;
+      // the reverse path: a system forwards these to their hosting system, unlike an
+      // unknown recipient of the domain (so their class is walked on its own)
+      for (const [key, hop] of hosted) add(key, `${t.system}\u0001hosted ${hop.system ?? ''}`, rank);
       rank++;
       for (const key of knownKeys) {
         if (recipients.has(key) || !domains.get(domainOf(key))?.rejectUnknown) continue;
@@ -232,8 +241,9 @@ export class RouteWalk {
     const domains = this.domains();
     const classes = this.#classes.filter((c) => !c.deliverOnly);
     for (const local of [false, true]) {
-      for (const t of this.tables.values()) {
-        if (!local && !t.gateway) continue;
+      // from the internet at every gateway (any client may connect to any of them), and
+      // submitted at every system: the routing stage's entry points
+      for (const t of local ? this.tables.values() : this.#gateways) {
         for (const d of domains) out.push(this.#state(t, this.unknownRecipient(d), local));
         for (const c of classes) if (c.recipient) out.push(this.#state(t, c.recipient, local));
       }
@@ -242,22 +252,22 @@ export class RouteWalk {
     return out;
   }
 
-  /** What the state's system does with its recipient (resolve() with 0 Received: headers). */
+  /** What the state's system does with its recipient: the routing stage's step() with 0 Received: headers. */
   step(state: WalkState): WalkEdge {
     const n = state as Node;
     if (n.edge) return n.edge;
-    const d = resolve(n.table, n.recipient, { origin: n.local ? 'local' : 'peer', received: 0 });
+    const origin = n.local ? 'local' : 'peer';
+    const s = step(this.tables, { table: n.table, address: n.recipient.key, key: n.recipient, origin, received: 0 });
+    const d = s.decision;
     let edge: WalkEdge;
     if (d.kind === 'forward') {
-      const next = d.nextHop.system !== undefined ? this.tables.get(d.nextHop.system) : undefined;
-      if (!next) edge = { kind: 'end', decision: d };
-      else if (next === n.table) edge = { kind: 'self', decision: d };
-      else edge = { kind: 'forward', decision: d, next: this.#state(next, n.recipient, false) };
-    } else if (d.kind === 'rewrite') {
-      const to = recipientKey(d.to);
-      edge = to
-        ? { kind: 'rewrite', decision: d, next: this.#state(n.table, to, n.local) }
-        : { kind: 'end', decision: resolve(n.table, d.to, { origin: n.local ? 'local' : 'peer', received: 0 }) };
+      if (s.self) edge = { kind: 'self', decision: d };
+      else if (!s.next) edge = { kind: 'end', decision: d };
+      else edge = { kind: 'forward', decision: d, next: this.#state(s.next.table, n.recipient, false) };
+    } else if (d.kind === 'rewrite' && s.next) {
+      const to = s.next.key;
+      // an unroutable target: the next step at the same system refuses it (501 5.1.3)
+      edge = to ? { kind: 'rewrite', decision: d, next: this.#state(n.table, to, n.local) } : { kind: 'end', decision: step(this.tables, s.next).decision };
     } else {
       edge = { kind: 'end', decision: d };
     }
@@ -330,7 +340,7 @@ function domainOf(key: string): string {
 
 /** The memoised walk of one analysis run, shared by the routing rules. */
 export function routeWalk(ctx: RuleContext): RouteWalk {
-  return ctx.memo('route-walk', () => new RouteWalk(routing(ctx).tables));
+  return ctx.memo('route-walk', () => new RouteWalk(routing(ctx).tables, routing(ctx).entries));
 }
 
 /** The systems a route passes, in order (a rewrite stays at its system). */

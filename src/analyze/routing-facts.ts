@@ -1,8 +1,8 @@
 import type { Fix, Path } from '../diagnostics/diagnostic.js';
 import { q } from '../diagnostics/diagnostic.js';
 import type { ChainDecl, ConnectorDecl, DomainName, Model, PolicyAddressDecl, PolicyDecl } from '../model/model.js';
-import type { ConnectorEntry, RoutingTable } from '../model/routing-table.js';
-import { selectConnector, tableIndex } from '../model/routing-table.js';
+import type { ConnectorEntry, RoutingTable } from '../routing/table.js';
+import { selectConnector } from '../routing/table.js';
 import { yamlSnippet } from './indexes.js';
 import { routing } from './routing-index.js';
 import type { RuleContext } from './rule.js';
@@ -96,7 +96,7 @@ export function chainDomains(ctx: RuleContext): ReadonlySet<string> {
 
 /**
  * The position of `system` in the first valid chain that shares `domain` and contains it;
- * the first chain in file order, as the routing tables choose (src/compile/routing.ts).
+ * the first chain in file order, as the routing tables choose (src/routing/compile.ts).
  */
 export function chainPosition(ctx: RuleContext, system: string, domain: string): ChainPosition | undefined {
   for (const ref of validChains(ctx)) {
@@ -114,17 +114,12 @@ export function isRemote(model: Model, domain: string): boolean {
   return model.domains.get(domain)?.remote ?? false;
 }
 
-/** The compiled routing table of a system. */
-/** Where internet mail for a domain arrives: every gateway that accepts it, else the simulator's entry gateway. */
+/** Where internet mail for a domain arrives (MX): the routing stage's entry points (src/routing/entry.ts). */
 export function entryGateways(ctx: RuleContext, domain: string): readonly RoutingTable[] {
-  const { simulator, tables } = routing(ctx);
-  // every gateway that accepts the domain is an MX for it; without one, the simulator's entry
-  const accepting = [...tables.values()].filter((t) => t.gateway && tableIndex(t).domains.has(domain));
-  if (accepting.length > 0) return accepting;
-  const entry = simulator.entryFor(domain);
-  return entry ? [entry] : [];
+  return routing(ctx).entries.mx(domain);
 }
 
+/** The compiled routing table of a system. */
 export function tableOf(ctx: RuleContext, system: string): RoutingTable | undefined {
   return routing(ctx).tables.get(system);
 }

@@ -1,12 +1,15 @@
-import { compileRoutingTables } from '../compile/routing.js';
-import type { RoutingTable } from '../model/routing-table.js';
-import { Simulator } from '../route/simulate.js';
 import type { RuleContext } from './rule.js';
+import { compileRoutingTables } from '../routing/compile.js';
+import { EntryPoints } from '../routing/entry.js';
+import type { RoutingTable } from '../routing/table.js';
+import { walk, type Route } from '../routing/walk.js';
 
-/** The compiled routing tables and a simulator over them, shared by every rule of one run. */
+/** The compiled routing tables and the entry points of the organisation, shared by every rule of one run. */
 export interface RoutingIndex {
   readonly tables: ReadonlyMap<string, RoutingTable>;
-  readonly simulator: Simulator;
+  readonly entries: EntryPoints;
+  /** The route of one recipient from the internet or a system (`chainmail route`'s walk). */
+  route(recipient: string, from: string): Route;
 }
 
 /**
@@ -16,6 +19,7 @@ export interface RoutingIndex {
 export function routing(ctx: RuleContext): RoutingIndex {
   return ctx.memo('routing', (model) => {
     const tables = compileRoutingTables(model);
-    return { tables, simulator: new Simulator(tables) };
+    const entries = new EntryPoints(tables);
+    return { tables, entries, route: (recipient, from) => walk(tables, recipient, from, entries.start(recipient, from)) };
   });
 }

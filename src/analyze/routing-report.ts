@@ -1,7 +1,7 @@
 import type { Path, Target } from '../diagnostics/diagnostic.js';
 import { q } from '../diagnostics/diagnostic.js';
 import type { Model } from '../model/model.js';
-import type { Decision } from '../route/resolve.js';
+import type { Decision } from '../routing/resolve.js';
 import { domainLabel, formatCount } from './indexes.js';
 import { OTHER_DOMAIN, type WalkState } from './route-walk.js';
 

@@ -2,7 +2,7 @@ import { closeSync, fstatSync, lstatSync, openSync, readlinkSync, readSync, real
 import { join } from 'node:path';
 import { quotedPath, shownPath } from '../diagnostics/shown-path.js';
 import { OPEN_FLAGS } from '../load/containment.js';
-import type { Manifest } from './emit.js';
+import type { Manifest } from './manifest.js';
 
 /**
  * The output directory as data, not instructions: a pull request can commit anything into

@@ -4,6 +4,9 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { quotedPath, shownPath } from '../diagnostics/shown-path.js';
 import { ArtifactError, assertOutDir, assertPlainPaths, lookup, MANIFEST, readArtifact, readManifest, type IgnoredClaim } from './artifact-dir.js';
 import type { OutputFile } from './output.js';
+import type { BuildInput, Manifest } from './manifest.js';
+
+export type { BuildInput, Manifest } from './manifest.js';
 
 export { ArtifactError, MANIFEST, readArtifact, readManifest, type IgnoredClaim };
 
@@ -12,30 +15,12 @@ export { ArtifactError, MANIFEST, readArtifact, readManifest, type IgnoredClaim 
  * sorting, manifest.json, and the atomic write into the output directory.
  */
 
-
-/** What the artifacts were built from (the CLI reads the files; compile never does). @public */
-export interface BuildInput {
-  /** The main file's name as shown in headers (no directory: the same on every checkout). */
-  readonly file: string;
-  /** sha256 of the input: of the main file alone, or of `sha256sum`-style lines over every file read. */
-  readonly sha256: string;
-  /** Every file read (main file, includes, mailbox files), relative to the main file's directory. */
-  readonly files: readonly { readonly path: string; readonly sha256: string }[];
-}
-
 /** What the generated header of each artifact names: chainmail's version and the input. @public */
 export interface EmitMeta {
   readonly version: string;
   readonly input: BuildInput;
 }
 
-/** manifest.json: every file written with its sha256, the input's sha256, chainmail's version. @public */
-export interface Manifest {
-  readonly version: 1;
-  readonly chainmail: string;
-  readonly input: BuildInput;
-  readonly files: readonly { readonly path: string; readonly sha256: string; readonly bytes: number }[];
-}
 
 export function sha256(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');

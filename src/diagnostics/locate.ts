@@ -1,7 +1,16 @@
 import { isMap, isPair, isScalar, isSeq, type Node } from 'yaml';
 import type { Diagnostic, Finding, Path, RelatedLocation, Severity, Span, Target } from './diagnostic.js';
 import type { SourceStore } from './source-store.js';
-import type { Origins } from '../load/origins.js';
+
+/**
+ * Where a path of the merged model came from (src/load/origins.ts `Origins` is one): the
+ * diagnostics stage asks only this, so it does not import the load stage that uses it.
+ *
+ * @public
+ */
+export interface PathOrigins {
+  resolve(path: Path): { readonly file: string; readonly path: Path } | undefined;
+}
 
 /**
  * Turns finding targets into source spans: the single place where model paths become
@@ -12,7 +21,7 @@ import type { Origins } from '../load/origins.js';
 export class Locator {
   constructor(
     private readonly sources: SourceStore,
-    private readonly origins: Origins,
+    private readonly origins: PathOrigins,
     private readonly mainFile: string,
   ) {}
 

@@ -1,6 +1,6 @@
 import type { Resolver } from 'node:dns/promises';
-import type { DomainRecords } from '../compile/targets/dns/records.js';
-import { lookupTarget, spfTerms } from '../compile/targets/dns/spf-terms.js';
+import type { DomainRecords } from '../dns/records.js';
+import { lookupTarget, spfTerms } from '../dns/spf-terms.js';
 
 /**
  * `chainmail dns-check`: what the DNS really publishes for each domain, compared with the

@@ -1,4 +1,4 @@
-import { splitUnescaped, unescapeDnValue } from '../compile/targets/ldif/escape.js';
+import { splitUnescaped, unescapeDnValue } from '../text/dn.js';
 import { parseAddress } from '../normalize/address.js';
 import type { ImportedContact, ImportedModel } from './imported.js';
 import type { ImportProblem } from './postfix-maps.js';

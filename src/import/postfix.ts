@@ -185,21 +185,35 @@ export function importPostfix(input: PostfixInput, options: PostfixImportOptions
   // domain's next hop); their most common transport is the system's localTransport.
   const domainValue = (d: string): string | undefined => (relay.has(d) ? (domainRoute.get(d) ?? star)?.value : domainRoute.get(d)?.value);
   const mailboxTransport = new Map<string, string>();
+  // a recipient forwarded to a next hop of its own: hosted by that system (the reverse path
+  // build writes for a recipient of another system, docs/routing.md), not a mailbox here
+  const hostedElsewhere = new Map<string, { hosts: readonly string[]; at: Origin }>();
+  const forwarded = new Set<string>();
   for (const [key, r] of recipientRoute) {
     if (r.route.kind === 'unsupported') warn(r.at, `${key}: ${r.route.why} cannot be expressed: left out`);
-    else if (r.value !== domainValue(domainOf(key))) mailboxTransport.set(key, r.value);
+    else if (r.value !== domainValue(domainOf(key))) {
+      mailboxTransport.set(key, r.value);
+      if (r.route.kind === 'forward') forwarded.add(r.value);
+    }
   }
   const counts = new Map<string, number>();
   for (const t of mailboxTransport.values()) counts.set(t, (counts.get(t) ?? 0) + 1);
-  const ranked = [...counts].sort((a, b) => b[1] - a[1]).map(([t]) => t);
+  // a delivering transport (local:, lmtp:) before a forward, which may be the reverse path
+  const ranked = [...counts].sort((a, b) => Number(forwarded.has(a[0])) - Number(forwarded.has(b[0])) || b[1] - a[1]).map(([t]) => t);
   const localTransport = locals.find((t) => counts.has(t)) ?? ranked[0] ?? [...domainRoute.values()].find((r) => r.route.kind === 'local')?.value ?? 'local:';
   for (const [key, t] of mailboxTransport) {
     if (t === localTransport) continue;
+    const r = recipientRoute.get(key);
+    if (r?.route.kind === 'forward') {
+      hostedElsewhere.set(key, { hosts: r.route.hosts, at: r.at });
+      mailboxTransport.delete(key);
+      continue;
+    }
     warn(recipientRoute.get(key)?.at ?? { file: '', line: 0 }, `${key} is delivered by ${JSON.stringify(t)}, the other mailboxes by ${JSON.stringify(localTransport)}; chainmail has one localTransport per system: left out`);
     mailboxTransport.delete(key);
   }
   const mailboxes = new Set(mailboxTransport.keys());
-  const resolvedHere = (key: string): boolean => mailboxes.has(key) || virtual.has(key);
+  const resolvedHere = (key: string): boolean => mailboxes.has(key) || virtual.has(key) || hostedElsewhere.has(key);
 
   // next hops of the organisation that need a system of their own (a chain's last system)
   const placeholders = new Map<string, { name: string; hosts: readonly string[]; domains: Set<string>; mailboxes: Set<string>; at: Origin }>();
@@ -212,6 +226,8 @@ export function importPostfix(input: PostfixInput, options: PostfixImportOptions
     }
     return p;
   };
+
+  for (const [key, h] of [...hostedElsewhere].sort(([a], [b]) => cmp(a, b))) placeholderFor(h.hosts, h.at).mailboxes.add(key);
 
   const authority = new Map<string, { authoritative: boolean; why: string }>();
   let deliversAll: { domain: string; at: Origin } | undefined;

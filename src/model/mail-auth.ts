@@ -1,5 +1,5 @@
 import type { Path } from '../diagnostics/diagnostic.js';
-import type { DomainName } from './model.js';
+import type { DomainName } from './domain-name.js';
 
 /**
  * The mail-authentication part of the model (docs/dns.md): which systems send as which

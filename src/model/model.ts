@@ -1,5 +1,6 @@
 import type { Path, Target } from '../diagnostics/diagnostic.js';
 import type { ChainmailFile, DirectorySource } from './config.generated.js';
+import type { DomainName } from './domain-name.js';
 import type { DomainDns, SendingDecl } from './mail-auth.js';
 
 export type { ChainmailFile } from './config.generated.js';
@@ -17,15 +18,7 @@ export const DEFAULT_HOP_LIMIT: Readonly<Record<SystemKind, number>> = {
   other: 30,
 };
 
-/** A domain name as written and as compared (A-label, lower case; UTS #46). @public */
-export interface DomainName {
-  /** The form the user wrote, for messages. */
-  readonly display: string;
-  /** Lower-case A-label form (`xn--r8jz45g.jp`); empty when the name is not a valid domain. */
-  readonly ascii: string;
-  /** Unicode form (`例え.jp`), for reports that show both. */
-  readonly unicode: string;
-}
+export type { DomainName } from './domain-name.js';
 
 /** A parsed mail address. @public */
 export interface Address {

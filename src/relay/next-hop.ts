@@ -1,7 +1,7 @@
 import { promises as dns } from 'node:dns';
 import { isIP } from 'node:net';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
-import type { HopHost } from '../model/routing-table.js';
+import type { HopHost } from '../routing/table.js';
 import { FastSMTPConnection } from './dot-stuff.js';
 
 /** The outcome for one recipient of a forwarded message. */

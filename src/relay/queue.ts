@@ -1,5 +1,5 @@
-import type { RoutingTable } from '../model/routing-table.js';
-import type { Origin } from '../route/resolve.js';
+import type { RoutingTable } from '../routing/table.js';
+import type { Origin } from '../routing/resolve.js';
 import { attempt } from './attempt.js';
 import type { DsnRecipient } from './dsn.js';
 import type { RelayLog } from './log.js';

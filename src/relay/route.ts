@@ -1,6 +1,6 @@
-import type { HopHost, RoutingTable } from '../model/routing-table.js';
-import { recipientKey, resolve, type Origin } from '../route/resolve.js';
-import { hostDisplay, REWRITE_LIMIT } from '../route/simulate.js';
+import type { HopHost, RoutingTable } from '../routing/table.js';
+import { recipientKey, resolve, type Origin } from '../routing/resolve.js';
+import { hostDisplay, REWRITE_LIMIT } from '../routing/walk.js';
 
 /** What the relay does with one recipient: the end of resolve()'s rewrites. */
 export type RecipientRoute =

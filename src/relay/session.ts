@@ -1,5 +1,5 @@
 import type { SMTPServerAddress, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
-import type { RoutingTable } from '../model/routing-table.js';
+import type { RoutingTable } from '../routing/table.js';
 import type { RelayLog } from './log.js';
 import { receivedHeader, scanMessage } from './message.js';
 import type { DeliveryQueue } from './queue.js';

@@ -1,5 +1,6 @@
-import type { DomainName, HostSpec, Model, SystemDecl } from '../model/model.js';
-import { hopHost, systemAt } from '../compile/routing.js';
+import type { DomainName, Model, SystemDecl } from '../model/model.js';
+import { compileRoutingTables, systemAt } from '../routing/compile.js';
+import type { NextHop } from '../routing/table.js';
 
 /** A node of the organisation graph. */
 export interface GraphNode {
@@ -95,27 +96,24 @@ export function buildGraph(model: Model): Graph {
     if (!e) forward.set(key, (e = { from, to, domains: new Set() }));
     for (const d of domains) e.domains.add(d);
   };
-  /** Where a next hop lands: a system of the file (by name or host), else a host node. */
-  const target = (to: string | undefined, hosts: readonly HostSpec[]): string[] => {
-    if (to !== undefined) {
-      const id = sysId.get(to);
-      return id ? [id] : [];
-    }
-    return hosts
-      .filter((h) => !h.error)
-      .map((h) => {
-        const at = systemAt(model, hopHost(h, 25));
-        return (at && sysId.get(at.name)) ?? hostNode(h.raw);
-      });
-  };
+  // Edges follow the compiled routing tables' next hops (the hop `chainmail route` takes),
+  // each host of a next hop landing on the system of the file it reaches (same host and
+  // port, src/routing/compile.ts systemAt), else on a node outside the file.
+  const tables = compileRoutingTables(model);
+  const target = (hop: NextHop): string[] =>
+    hop.hosts.map((h, i) => {
+      const at = i === 0 && hop.system !== undefined ? hop.system : systemAt(model, h)?.name;
+      return (at !== undefined && sysId.get(at)) || hostNode(h.display);
+    });
   const carried = new Set<string>(); // `${from}\u0000${to}\u0000${ascii}` for the chain check
   for (const c of [...model.connectors].sort((a, b) => cmp(a.name, b.name))) {
     const spaces = c.addressSpaces.map((a) => (a.domain === '*' ? '* (everything else)' : domainLabel(a.domain)));
     const label = c.allowRelay ? spaces : spaces.map((s) => `${s} (no relay)`);
     for (const bridge of [...c.systems].sort(cmp)) {
       const from = sysId.get(bridge);
-      if (!from) continue;
-      for (const to of target(c.to, c.smartHosts)) {
+      const entry = tables.get(bridge)?.connectors.find((x) => x.name === c.name);
+      if (!from || !entry) continue;
+      for (const to of target(entry.nextHop)) {
         addForward(from, to, label);
         for (const a of c.addressSpaces) if (a.domain !== '*') carried.add(`${from}\u0000${to}\u0000${a.domain.ascii}`);
       }
@@ -143,18 +141,12 @@ export function buildGraph(model: Model): Graph {
     }
   }
   for (const s of systems) {
-    if (!s.forwardUnresolvedTo) continue;
-    const from = sysId.get(s.name) ?? '';
-    const to = model.systems.has(s.forwardUnresolvedTo) ? sysId.get(s.forwardUnresolvedTo) : unresolvedHost(model, s.forwardUnresolvedTo, sysId, hostNode);
-    if (to) edges.push({ from, to, kind: 'unresolved', label: 'unresolved' });
+    const hop = tables.get(s.name)?.unresolved;
+    if (!hop) continue;
+    for (const to of target(hop)) edges.push({ from: sysId.get(s.name) ?? '', to, kind: 'unresolved', label: 'unresolved' });
   }
   contactEdges(model, sysId, idFor, nodes, edges);
   return { title: model.name ?? model.file, nodes, edges };
-}
-
-function unresolvedHost(model: Model, value: string, sysId: Map<string, string>, hostNode: (raw: string) => string): string | undefined {
-  const sys = [...model.systems.values()].find((s) => s.host.raw.toLowerCase() === value.toLowerCase());
-  return sys ? sysId.get(sys.name) : hostNode(value);
 }
 
 /** One node per (system, target domain): "3 contacts -> remote.domain" with a few names. */

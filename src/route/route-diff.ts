@@ -1,7 +1,7 @@
-import { compileRoutingTables } from '../compile/routing.js';
+import { compileRoutingTables } from '../routing/compile.js';
 import type { Model } from '../model/model.js';
-import { tableIndex, type RoutingTable } from '../model/routing-table.js';
-import { recipientKey } from './resolve.js';
+import { tableIndex, type RoutingTable } from '../routing/table.js';
+import { recipientKey } from '../routing/resolve.js';
 import { Simulator, type Outcome, type Route } from './simulate.js';
 
 /**

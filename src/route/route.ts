@@ -1,4 +1,4 @@
-import { compileRoutingTables } from '../compile/routing.js';
+import { compileRoutingTables } from '../routing/compile.js';
 import type { Model } from '../model/model.js';
 import { Simulator, type Route } from './simulate.js';
 

@@ -8,7 +8,7 @@ import { smartHost2003, smartHost2007 } from '../../src/compile/targets/exchange
 import { addressValueProblem, mapKeyProblem, transportValueProblem } from '../../src/compile/targets/postfix/map-syntax.js';
 import { postfixHost, relayTransport } from '../../src/compile/targets/postfix/nexthop.js';
 import type { Model } from '../../src/model/model.js';
-import type { HopHost } from '../../src/model/routing-table.js';
+import type { HopHost } from '../../src/routing/table.js';
 import { loadModel } from '../../src/pipeline.js';
 
 /** Escaping lives with each target: table tests of nasty values. */

@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compileRoutingTables } from '../../src/compile/routing.js';
+import { compileRoutingTables } from '../../src/routing/compile.js';
 import { compilePostfix } from '../../src/compile/targets/postfix/postfix.js';
 import { relayTransport } from '../../src/compile/targets/postfix/nexthop.js';
-import type { RoutingTable } from '../../src/model/routing-table.js';
+import type { RoutingTable } from '../../src/routing/table.js';
 import { loadModel } from '../../src/pipeline.js';
-import { recipientKey, resolve } from '../../src/route/resolve.js';
+import { recipientKey, resolve } from '../../src/routing/resolve.js';
 import { repoRoot } from '../support/fixtures.js';
 import { buildCases } from './cases.js';
 
@@ -45,11 +45,24 @@ function postfix(maps: Maps, rcpt: string): Outcome {
   return { transport, address: t?.key ?? address };
 }
 
+/**
+ * What the same Postfix does with a message submitted at it by sendmail(1): pickup and
+ * cleanup, no smtpd recipient checks; virtual(5) rewriting, then the transport(5) lookup.
+ */
+function postfixSubmitted(maps: Maps, rcpt: string): Outcome {
+  const k = recipientKey(rcpt);
+  if (!k) return { refuse: 501 };
+  const address = maps.virtual.get(k.key) ?? maps.virtual.get(`@${k.domain}`) ?? rcpt;
+  const t = recipientKey(address);
+  const transport = (t && (maps.transport.get(t.key) ?? maps.transport.get(t.domain))) ?? 'relay:(default)';
+  return { transport, address: t?.key ?? address };
+}
+
 /** The same recipient through the routing engine, as Postfix would see the outcome. */
-function engine(table: RoutingTable, local: string, rcpt: string): Outcome {
+function engine(table: RoutingTable, local: string, rcpt: string, origin: 'internet' | 'local' = 'internet'): Outcome {
   let address = rcpt;
   for (let i = 0; i < 5; i++) {
-    const d = resolve(table, address, { origin: 'internet', received: 0 });
+    const d = resolve(table, address, { origin, received: 0 });
     if (d.kind === 'refuse' || d.kind === 'loop') return { refuse: d.code };
     if (d.kind === 'rewrite') {
       address = d.to;
@@ -76,7 +89,9 @@ describe.each(buildCases.filter((c) => c.args.length === 0))('Postfix agrees wit
     const get = (name: string): Map<string, string> => parseMap(String(files.find((f) => f.path === `${system}/postfix/${name}`)?.content ?? ''));
     const maps: Maps = { relay_domains: get('relay_domains'), relay_recipients: get('relay_recipients'), transport: get('transport'), virtual: get('virtual') };
     const local = model.systems.get(system)?.localTransport ?? 'local:';
-    const probes = new Set<string>([...Object.keys(table.recipients), ...table.knownRecipients, 'someone@foreign.invalid']);
+    // the recipients it resolves, knows, and forwards to their hosting system (the reverse path)
+    const known = [...Object.keys(table.recipients), ...table.knownRecipients, ...Object.keys(table.hosted ?? {})];
+    const probes = new Set<string>([...known, 'someone@foreign.invalid']);
     for (const d of Object.keys(table.domains)) probes.add(`no-such-user@${d}`);
     for (const conn of table.connectors) for (const d of conn.addressSpaces) if (d !== '*') probes.add(`no-such-user@${d}`);
     const disagree: string[] = [];
@@ -84,6 +99,14 @@ describe.each(buildCases.filter((c) => c.args.length === 0))('Postfix agrees wit
       const want = engine(table, local, rcpt);
       const got = postfix(maps, rcpt);
       if (JSON.stringify(want) !== JSON.stringify(got)) disagree.push(`${rcpt}: engine ${JSON.stringify(want)}, postfix ${JSON.stringify(got)}`);
+    }
+    // mail submitted at the system (sendmail) for every recipient of the organisation it
+    // routes: the same next hop as resolve() with the origin 'local'
+    for (const rcpt of [...new Set(known)].sort()) {
+      const want = engine(table, local, rcpt, 'local');
+      const got = postfixSubmitted(maps, rcpt);
+      if ('refuse' in want) continue; // refused by resolve(): Postfix's sendmail has no RCPT stage
+      if (JSON.stringify(want) !== JSON.stringify(got)) disagree.push(`${rcpt} submitted here: engine ${JSON.stringify(want)}, postfix ${JSON.stringify(got)}`);
     }
     expect(disagree).toEqual([]);
   });

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import type { RoutingTable } from '../../src/model/routing-table.js';
-import { resolve as route } from '../../src/route/resolve.js';
+import type { RoutingTable } from '../../src/routing/table.js';
+import { resolve as route } from '../../src/routing/resolve.js';
 import { eventually, makePostfixDirs, sendMail, startPostfix, startSink, type PostfixInstance, type Sink } from '../support/postfix-gateway.js';
 import { freePort, requireTools } from '../support/tools.js';
 

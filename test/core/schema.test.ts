@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain .mjs script without types
 import { generate } from '../../scripts/gen-types.mjs';
 import { chainmailSchema } from '../../src/validate/validate.js';
-import { routesSchema } from '../../src/route/load-table.js';
+import { routesSchema } from '../../src/routing/load-table.js';
 
 /** Every property schema, with its path, of a JSON Schema document. */
 function properties(node: unknown, path: string, out: [string, Record<string, unknown>][] = []): [string, Record<string, unknown>][] {

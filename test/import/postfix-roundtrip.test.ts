@@ -2,7 +2,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compileRoutingTables } from '../../src/compile/routing.js';
+import { compileRoutingTables } from '../../src/routing/compile.js';
 import { diffRoutingTables, probesFor } from '../../src/route/route-diff.js';
 import { buildCases } from '../build/cases.js';
 import { cli, model, repoRoot } from '../diff/support.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compileRoutingTables } from '../../src/compile/routing.js';
+import { compileRoutingTables } from '../../src/routing/compile.js';
 import { Simulator } from '../../src/route/simulate.js';
 import { cli, model } from '../diff/support.js';
 

@@ -1,5 +1,5 @@
 import type { Model } from '../../src/model/model.js';
-import type { NextHop, RoutingTable } from '../../src/model/routing-table.js';
+import type { NextHop, RoutingTable } from '../../src/routing/table.js';
 
 /** A next hop as Postfix sends to it: chainmail's Postfix target brackets every host (no MX lookup). */
 function bracketed(h: NextHop): NextHop {

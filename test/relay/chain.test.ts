@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Route } from '../../src/route/simulate.js';
+import type { Route } from '../../src/routing/walk.js';
 import { freePort } from '../support/tools.js';
 import { makeOrg, maildir, message, startSystem, waitFor, type Org, type TestRelay } from './support/org.js';
 import { startSink } from './support/sink.js';

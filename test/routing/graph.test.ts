@@ -96,6 +96,18 @@ describe('chainmail graph', () => {
     expect(renderDot(g)).toMatch(/sys_unix -> sys_exchange \[label="unresolved", style=dashed/);
   });
 
+  it('draws forwardUnresolvedTo written as a host where route forwards: the system at that host and port', () => {
+    // the host in another case and with the default port: the routing tables parse host and
+    // port (systemAt), so `chainmail route` forwards to exchange; graph must draw the same
+    const m = model('test/fixtures/routing/loop.yaml');
+    const unix = m.systems.get('unix');
+    if (!unix) throw new Error('no unix');
+    const systems = new Map(m.systems).set('unix', { ...unix, forwardUnresolvedTo: 'MAIL.Example.com:25' });
+    const g = buildGraph({ ...m, systems });
+    expect(g.edges).toContainEqual({ from: 'sys_unix', to: 'sys_exchange', kind: 'unresolved', label: 'unresolved' });
+    expect(g.nodes.filter((n) => n.kind === 'host')).toEqual([]);
+  });
+
   it('draws smart hosts outside the file and contacts per target domain (method 2)', () => {
     const g = buildGraph(model('examples/method2/chainmail.yaml'));
     const host = g.nodes.find((n) => n.kind === 'host');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { AcceptedDomain, ConnectorEntry, NextHop, RoutingTable } from '../../src/model/routing-table.js';
-import { recipientKey, resolve, type Decision, type Origin } from '../../src/route/resolve.js';
+import type { AcceptedDomain, ConnectorEntry, NextHop, RoutingTable } from '../../src/routing/table.js';
+import { recipientKey, resolve, type Decision, type Origin } from '../../src/routing/resolve.js';
 
 // One hand-written table per branch of the lookup order in docs/routing.md
 // (docs/routing.md): hop limit, unroutable, recipient, accepted domain (a-d), not accepted.

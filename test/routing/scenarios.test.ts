@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { lint } from '../../src/analyze/lint.js';
 import { ruleById } from '../../src/analyze/registry.js';
-import { compileRoutingTables } from '../../src/compile/routing.js';
+import { compileRoutingTables } from '../../src/routing/compile.js';
 import type { Model } from '../../src/model/model.js';
 import { loadModel } from '../../src/pipeline.js';
-import { checkExpectation } from '../../src/route/expect.js';
+import { checkExpectation } from '../../src/routing/expect.js';
 import { Simulator, type Route } from '../../src/route/simulate.js';
 import { repoRoot } from '../support/fixtures.js';
 

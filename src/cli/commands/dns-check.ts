@@ -1,11 +1,12 @@
 import { Resolver } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { acceptingEntries } from '../../compile/targets/dns/dns.js';
-import { dnsRecords } from '../../compile/targets/dns/records.js';
+import { dnsRecords } from '../../dns/records.js';
 import { dnsCheck, type DomainCheck } from '../../dns-check/check.js';
+import { ALLOW_PATH_HELP, ALLOW_PATH_OPTION } from '../allow-path.js';
 import { parse, type Command } from '../command.js';
 import { UsageError } from '../io.js';
-import { loadRoutable } from './route.js';
+import { loadRoutable } from '../routable.js';
 import { SYNOPSES } from './synopses.js';
 
 export const dnsCheckCommand: Command = {
@@ -24,7 +25,7 @@ options:
   --domain D             check only this domain (repeatable)
   --format F             text (default) or json
   --timeout MS           per query, default 5000
-
+${ALLOW_PATH_HELP}
 exit codes: 0 everything as the model says; 1 drift or a missing record; 2 usage error,
 a file that cannot be read, or a resolver that does not answer.
 `,
@@ -34,6 +35,7 @@ a file that cannot be read, or a resolver that does not answer.
       domain: { type: 'string', multiple: true },
       format: { type: 'string', default: 'text' },
       timeout: { type: 'string' },
+      ...ALLOW_PATH_OPTION,
     });
     if (values.help) {
       io.stdout(this.help);
@@ -45,7 +47,7 @@ a file that cannot be read, or a resolver that does not answer.
     if (format !== 'text' && format !== 'json') throw new UsageError(`unknown --format ${JSON.stringify(format)}; use text or json`);
     const timeout = values.timeout === undefined ? 5000 : Number(values.timeout);
     if (!Number.isInteger(timeout) || timeout < 1 || timeout > 60_000) throw new UsageError('--timeout needs a whole number of milliseconds from 1 to 60000');
-    const loaded = loadRoutable(positionals[0] ?? '', io, 'dns-check');
+    const loaded = loadRoutable(positionals[0] ?? '', io, 'dns-check', values['allow-path']);
     if (typeof loaded === 'number') return loaded;
     const problems: string[] = [];
     let records = dnsRecords(loaded.model, acceptingEntries(loaded.model), problems);

@@ -2,7 +2,7 @@ import { buildGraph, renderDot, renderMermaid } from '../../route/graph.js';
 import { ALLOW_PATH_HELP, ALLOW_PATH_OPTION } from '../allow-path.js';
 import { parse, type Command } from '../command.js';
 import { UsageError } from '../io.js';
-import { loadRoutable } from './route.js';
+import { loadRoutable } from '../routable.js';
 import { SYNOPSES } from './synopses.js';
 
 const RENDERERS = { mermaid: renderMermaid, dot: renderDot } as const;

@@ -9,7 +9,7 @@ import { routeDiff, type RouteDiff } from '../../route/route-diff.js';
 import { loadOptions } from '../allow-path.js';
 import { UsageError, type CliIo } from '../io.js';
 import { progress } from '../progress.js';
-import { loadRoutable } from './route.js';
+import { loadRoutable } from '../routable.js';
 
 /** Where `plan --base` reads the old version: a file, or a file at a git revision. */
 export type BaseSpec = { readonly kind: 'file'; readonly path: string } | { readonly kind: 'git'; readonly ref: string; readonly path?: string };

@@ -1,6 +1,6 @@
 import { CHANGE_KINDS, FOREIGN_DOMAIN, type RouteChange, type RouteChangeKind, type RouteDiff, type RouteView } from '../../route/route-diff.js';
 import { codeSpan } from '../formats/markdown.js';
-import { bothForms } from './route.js';
+import { bothForms } from '../routable.js';
 
 /**
  * The route diff of `chainmail plan --base` as text, Markdown (a pull request comment) and

@@ -4,7 +4,7 @@ import { shownPath } from '../../diagnostics/shown-path.js';
 import { parse, type Command } from '../command.js';
 import { codeSpan, htmlText } from '../formats/markdown.js';
 import { UsageError, useColor } from '../io.js';
-import { BUILD_OPTIONS, prepareBuild, warnIgnored } from './build.js';
+import { BUILD_OPTIONS, prepareBuild, warnIgnored } from '../prepare-build.js';
 import { planRoutes, type PlannedRoutes } from './plan-base.js';
 import { routeDiffJson, routeDiffMarkdown, routeDiffText } from './plan-routes.js';
 import { SYNOPSES } from './synopses.js';

@@ -1,15 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
-import { domainToASCII, domainToUnicode } from 'node:url';
-import { compileRoutingTables } from '../../compile/routing.js';
+import { compileRoutingTables } from '../../routing/compile.js';
 import type { Model } from '../../model/model.js';
-import { loadModel, type LoadedModel } from '../../pipeline.js';
 import { Simulator, type Hop, type Route } from '../../route/simulate.js';
 import { didYouMean } from '../../validate/did-you-mean.js';
-import { ALLOW_PATH_HELP, ALLOW_PATH_OPTION, loadOptions } from '../allow-path.js';
+import { ALLOW_PATH_HELP, ALLOW_PATH_OPTION } from '../allow-path.js';
 import { parse, type Command } from '../command.js';
 import { UsageError, useColor, type CliIo } from '../io.js';
 import { progress } from '../progress.js';
+import { bothForms, loadRoutable } from '../routable.js';
 import { SYNOPSES } from './synopses.js';
 
 /** Routes written per stdout call: output streams for 100,000 recipients. */
@@ -78,31 +77,6 @@ that prevent routing, 2 usage error or a file that cannot be read.
     return 0;
   },
 };
-
-/**
- * Loads a file for a command that routes: returns the model, or the exit code after
- * printing why not (2: cannot be read; 1: errors that leave no model, shown briefly).
- */
-export function loadRoutable(file: string, io: CliIo, command: string, allowPaths?: readonly string[]): (LoadedModel & { readonly model: Model }) | number {
-  const loaded = loadModel(file, loadOptions(io, { 'allow-path': allowPaths }));
-  if (loaded.fatal) {
-    io.stderr(`chainmail ${command}: ${loaded.fatal}\n`);
-    return 2;
-  }
-  if (!loaded.model) {
-    // only load and schema findings exist without a model: locate them, no rule runs
-    const shown = loaded.findings.slice(0, 5).map((f) => loaded.locator.locate(f, 'error'));
-    for (const d of shown) io.stderr(`${d.file}:${d.line}:${d.column}: error: ${d.message} [${d.ruleId}]\n`);
-    if (loaded.findings.length > 5) io.stderr(`... and ${loaded.findings.length - 5} more\n`);
-    io.stderr(`chainmail ${command}: ${file} has errors that prevent routing; fix them first (chainmail lint ${file})\n`);
-    return 1;
-  }
-  const n = loaded.findings.length;
-  if (n > 0) {
-    io.stderr(`chainmail ${command}: note: ${file} has ${n} syntax or schema error${n === 1 ? '' : 's'}; the objects concerned are left out (chainmail lint ${file})\n`);
-  }
-  return loaded as LoadedModel & { readonly model: Model };
-}
 
 /** `--from` must be "internet" or a system of the file. */
 function checkFrom(model: Model, from: string): void {
@@ -204,31 +178,6 @@ function writeText(routes: Iterable<Route>, io: CliIo, color: boolean): void {
 }
 
 const C = { green: '\u001b[32m', red: '\u001b[31m', yellow: '\u001b[33m', cyan: '\u001b[36m', bold: '\u001b[1m', dim: '\u001b[2m', reset: '\u001b[0m' };
-
-/** `user@例え.jp (user@xn--r8jz45g.jp)`: both forms when the domain is an IDN. */
-export function bothForms(address: string): string {
-  const at = address.lastIndexOf('@');
-  if (at <= 0) return address;
-  const domain = address.slice(at + 1);
-  // most domains are ASCII without an A-label: one pass over the characters, no other form
-  // to compute (an A-label has a "-")
-  if (plainAscii(domain) || domain.startsWith('[')) return address;
-  // eslint-disable-next-line no-control-regex
-  if (!/[^\x00-\x7f]|(?:^|\.)xn--/i.test(domain)) return address;
-  const local = address.slice(0, at);
-  // eslint-disable-next-line no-control-regex
-  const other = /[^\x00-\x7f]/.test(domain) ? domainToASCII(domain) : /(^|\.)xn--/i.test(domain) ? domainToUnicode(domain) : '';
-  return other && other.toLowerCase() !== domain.toLowerCase() ? `${address} (${local}@${other})` : address;
-}
-
-/** ASCII without a "-": neither a U-label nor an A-label in it. */
-function plainAscii(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c > 0x7f || c === 0x2d) return false;
-  }
-  return true;
-}
 
 /** One recipient as text: a header, one line per hop, then the outcome (exim -bt style). */
 export function routeText(r: Route, color = false): string {

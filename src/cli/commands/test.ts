@@ -1,12 +1,12 @@
-import { compileRoutingTables } from '../../compile/routing.js';
+import { compileRoutingTables } from '../../routing/compile.js';
 import type { RouteTestDecl } from '../../model/model.js';
-import { checkExpectation } from '../../route/expect.js';
+import { checkExpectation } from '../../routing/expect.js';
 import { Simulator, type Outcome } from '../../route/simulate.js';
 import { didYouMean } from '../../validate/did-you-mean.js';
 import { ALLOW_PATH_HELP, ALLOW_PATH_OPTION } from '../allow-path.js';
 import { parse, type Command } from '../command.js';
 import { UsageError, useColor, type CliIo } from '../io.js';
-import { loadRoutable } from './route.js';
+import { loadRoutable } from '../routable.js';
 import { SYNOPSES } from './synopses.js';
 
 /** One expectation's result, as `--format json` prints it. */

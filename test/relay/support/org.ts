@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { compileRoutingTables } from '../../../src/compile/routing.js';
+import { compileRoutingTables } from '../../../src/routing/compile.js';
 import { compileRoutes } from '../../../src/compile/targets/routes/routes.js';
-import type { RoutingTable } from '../../../src/model/routing-table.js';
+import type { RoutingTable } from '../../../src/routing/table.js';
 import { loadModel } from '../../../src/pipeline.js';
 import { startRelayWith } from '../../../src/relay/relay.js';
 import { mailboxFolder } from '../../../src/relay/spool/maildir.js';

@@ -3,7 +3,7 @@ import { q } from '../../../diagnostics/diagnostic.js';
 import { yamlSnippet } from '../../indexes.js';
 import { entryGateways } from '../../routing-facts.js';
 import { routing } from '../../routing-index.js';
-import type { Decision } from '../../../route/resolve.js';
+import type { Decision } from '../../../routing/resolve.js';
 import { routeWalk, type RouteWalk, type WalkState } from '../../route-walk.js';
 import { domainText, listText } from '../../routing-report.js';
 import { defineRule } from '../../rule.js';

@@ -1,5 +1,5 @@
 import { q } from '../../../diagnostics/diagnostic.js';
-import { hopHost, systemAt } from '../../../compile/routing.js';
+import { hopHost, systemAt } from '../../../routing/compile.js';
 import { domainLabel, yamlSnippet } from '../../indexes.js';
 import { defineRule } from '../../rule.js';
 import { chainPosition, connectorDecl, tableOf, validChains } from '../../routing-facts.js';

@@ -5,7 +5,7 @@ import { ruleCases, timeRule, type Cfg } from '../../../../test/support/rule-cas
 import { describeRuleFixtures } from '../../../../test/support/rule-fixtures.js';
 import type { Finding } from '../../../diagnostics/diagnostic.js';
 import { normalize } from '../../../normalize/normalize.js';
-import { REWRITE_LIMIT } from '../../../route/simulate.js';
+import { REWRITE_LIMIT } from '../../../routing/walk.js';
 
 const RULE = 'contact-target-loop';
 describeRuleFixtures(RULE, new URL('.', import.meta.url).pathname);

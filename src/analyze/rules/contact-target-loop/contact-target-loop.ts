@@ -1,7 +1,7 @@
 import { q } from '../../../diagnostics/diagnostic.js';
 import type { ContactDecl } from '../../../model/model.js';
-import { recipientKey } from '../../../route/resolve.js';
-import { REWRITE_LIMIT } from '../../../route/simulate.js';
+import { recipientKey } from '../../../routing/resolve.js';
+import { REWRITE_LIMIT } from '../../../routing/walk.js';
 import { formatCount } from '../../indexes.js';
 import { routeWalk, type WalkEdge } from '../../route-walk.js';
 import { defineRule } from '../../rule.js';

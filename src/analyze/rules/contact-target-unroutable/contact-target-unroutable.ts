@@ -1,5 +1,5 @@
 import { q } from '../../../diagnostics/diagnostic.js';
-import { resolve, selectConnector } from '../../../route/resolve.js';
+import { resolve, selectConnector } from '../../../routing/resolve.js';
 import { yamlSnippet } from '../../indexes.js';
 import { routing } from '../../routing-index.js';
 import { domainText } from '../../routing-report.js';

@@ -1,6 +1,6 @@
 import type { Target } from '../../../diagnostics/diagnostic.js';
 import { q } from '../../../diagnostics/diagnostic.js';
-import { tableIndex } from '../../../model/routing-table.js';
+import { tableIndex } from '../../../routing/table.js';
 import { dmarcPolicy, sendersOf } from '../../dns-facts.js';
 import { connectorDecl, connectorFor, tableOf } from '../../routing-facts.js';
 import { routing } from '../../routing-index.js';

@@ -5,7 +5,7 @@ import { ruleCases, type Cfg } from '../../../../test/support/rule-cases.js';
 import { describeRuleFixtures } from '../../../../test/support/rule-fixtures.js';
 import type { Finding } from '../../../diagnostics/diagnostic.js';
 import { Simulator } from '../../../route/simulate.js';
-import { compileRoutingTables } from '../../../compile/routing.js';
+import { compileRoutingTables } from '../../../routing/compile.js';
 
 const RULE = 'hop-limit';
 describeRuleFixtures(RULE, new URL('.', import.meta.url).pathname);

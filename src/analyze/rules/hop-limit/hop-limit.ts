@@ -1,6 +1,6 @@
 import type { Target } from '../../../diagnostics/diagnostic.js';
 import { q } from '../../../diagnostics/diagnostic.js';
-import { REWRITE_LIMIT } from '../../../route/simulate.js';
+import { REWRITE_LIMIT } from '../../../routing/walk.js';
 import { formatCount, yamlSnippet } from '../../indexes.js';
 import { describeStates, routeWalk, type WalkState } from '../../route-walk.js';
 import { recipientText, routeText } from '../../routing-report.js';

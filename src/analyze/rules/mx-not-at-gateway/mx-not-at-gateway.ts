@@ -1,6 +1,7 @@
 import type { Path } from '../../../diagnostics/diagnostic.js';
 import { q } from '../../../diagnostics/diagnostic.js';
-import { gatewaysAccepting } from '../../../compile/targets/dns/dns.js';
+import { gatewaysAccepting } from '../../../dns/gateways.js';
+import { routing } from '../../routing-index.js';
 import { andList, chainDomains } from '../../routing-facts.js';
 import { domainText } from '../../routing-report.js';
 import { defineRule } from '../../rule.js';
@@ -31,7 +32,7 @@ export const mxNotAtGateway = defineRule({
         ...(decl.dns.published.mx ?? []).map((m) => ({ host: m.host, path: m.path, published: true })),
       ];
       if (listed.length === 0) continue;
-      const gateways = gatewaysAccepting(ctx, domain);
+      const gateways = gatewaysAccepting(routing(ctx).entries, domain);
       if (gateways.length === 0) continue; // no gateway accepts it: the routing rules say why
       const hosts = new Map(gateways.map((g) => [model.systems.get(g)?.host.host ?? '', g]));
       for (const m of listed) {

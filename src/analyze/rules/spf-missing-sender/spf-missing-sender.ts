@@ -1,6 +1,6 @@
 import { BlockList, isIP } from 'node:net';
 import { q } from '../../../diagnostics/diagnostic.js';
-import { spfTerms, type SpfTerm } from '../../../compile/targets/dns/spf-terms.js';
+import { spfTerms, type SpfTerm } from '../../../dns/spf-terms.js';
 import type { SystemDecl } from '../../../model/model.js';
 import { domainRecords } from '../../dns-facts.js';
 import { domainText } from '../../routing-report.js';

@@ -1,6 +1,6 @@
 import type { Path } from '../../../diagnostics/diagnostic.js';
 import { q } from '../../../diagnostics/diagnostic.js';
-import { lookupTarget, neverInPublicDns } from '../../../compile/targets/dns/spf-terms.js';
+import { lookupTarget, neverInPublicDns } from '../../../dns/spf-terms.js';
 import { domainRecords, spfRecordsOf } from '../../dns-facts.js';
 import { domainText } from '../../routing-report.js';
 import { defineRule } from '../../rule.js';

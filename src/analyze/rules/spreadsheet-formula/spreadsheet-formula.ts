@@ -1,6 +1,6 @@
 import { q } from '../../../diagnostics/diagnostic.js';
-import { formulaPrefix } from '../../../compile/targets/csv/csv.js';
-import { directoryAddress } from '../../../compile/targets/ldif/contact-entries.js';
+import { directoryAddress } from '../../../text/directory-address.js';
+import { formulaPrefix } from '../../../text/formula.js';
 import { defineRule } from '../../rule.js';
 
 /** The contact fields that become csvde columns of their own, in column order (CSVDE_HEADER). */

@@ -1,5 +1,5 @@
 import { q } from '../../../diagnostics/diagnostic.js';
-import { checkExpectation, describeOutcome } from '../../../route/expect.js';
+import { checkExpectation, describeOutcome } from '../../../routing/expect.js';
 import { routing } from '../../routing-index.js';
 import { routeText } from '../../routing-report.js';
 import { defineRule } from '../../rule.js';
@@ -17,12 +17,12 @@ export const testFailed = defineRule({
   description: 'a `tests:` expectation that the simulation does not meet',
   check(ctx) {
     const { model } = ctx;
-    const { simulator, tables } = routing(ctx);
+    const { route, tables } = routing(ctx);
     for (const test of model.tests) {
       if (test.from !== 'internet' && !tables.has(test.from)) continue;
       const e = test.expect;
       if ((e.kind === 'delivered' || e.kind === 'bounced' || e.kind === 'refused') && typeof e.target === 'string' && !tables.has(e.target)) continue;
-      const result = checkExpectation(test, simulator.route(test.to, test.from));
+      const result = checkExpectation(test, route(test.to, test.from));
       if (result.passed) continue;
       const want = e.kind === 'looped' ? 'looped' : e.kind === 'external' ? `external to ${q(String(e.target))}` : `${e.kind} by ${q(String(e.target))}`;
       const expected = `${want}${e.status !== undefined ? ` (${e.status})` : ''}`;

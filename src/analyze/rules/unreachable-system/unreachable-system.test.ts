@@ -13,9 +13,12 @@ function run(edit: (c: Cfg) => void): Finding[] {
   return cases.findings('valid/complete.yaml', edit);
 }
 
-/** Adds a third system "notes" to the chain between exchange and unix. */
+/**
+ * Adds a third system "notes" to the chain between exchange and unix. Without a mailbox
+ * list: unix would forward a known recipient of notes back to it (the reverse path).
+ */
 function addNotes(c: Cfg, connectorTo: string): void {
-  c.systems.notes = { kind: 'other', host: '[192.168.1.20]', mailboxes: ['erin@example.com'] };
+  c.systems.notes = { kind: 'other', host: '[192.168.1.20]' };
   c.policies.push({ name: 'Notes', system: 'notes', addresses: [{ space: '@example.com', authoritative: false }] });
   c.connectors[0].to = connectorTo;
   c.connectors.push({ name: 'Notes to UNIX', system: 'notes', addressSpaces: ['example.com'], to: 'unix', allowRelay: true });

@@ -3,7 +3,7 @@ import type { OutputFile } from '../../output.js';
 import { contactEntries, type ContactEntry } from '../ldif/contact-entries.js';
 import { csvField, isAscii, utf16leWithBom } from './escape.js';
 
-export { formulaPrefix } from './escape.js';
+export { formulaPrefix } from '../../../text/formula.js';
 
 export const CSV_PATH = 'contacts/contacts.csv';
 

@@ -1,10 +1,10 @@
-import { entryGateways } from '../../../analyze/routing-facts.js';
-import type { RuleContext } from '../../../analyze/rule.js';
 import type { Model } from '../../../model/model.js';
-import { tableIndex } from '../../../model/routing-table.js';
+import { gatewaysAccepting } from '../../../dns/gateways.js';
+import { compileRoutingTables } from '../../../routing/compile.js';
+import { EntryPoints } from '../../../routing/entry.js';
 import type { OutputFile } from '../../output.js';
 import { bindFragment, dnscontrolRecords, octodnsYaml } from './formats.js';
-import { dnsRecords, type EntryGateways } from './records.js';
+import { dnsRecords, type EntryGateways } from '../../../dns/records.js';
 
 /**
  * The `dns` target: per published domain its MX, SPF and DMARC records as a BIND zone
@@ -27,28 +27,8 @@ export function compileDns(model: Model, problems: string[]): OutputFile[] {
   return files;
 }
 
-/**
- * Where internet mail for a domain enters, from the routing engine (routing-facts'
- * entryGateways), keeping only gateways that accept the domain: a gateway that refuses
- * it (5.7.1) is no MX for it.
- */
+/** Where internet mail for each domain enters and is accepted: the MX targets (src/dns/gateways.ts). */
 export function acceptingEntries(model: Model): EntryGateways {
-  const memo = new Map<string, unknown>();
-  const ctx: RuleContext = {
-    model,
-    report: () => undefined,
-    memo: <T>(key: string, compute: (m: Model) => T): T => {
-      if (!memo.has(key)) memo.set(key, compute(model));
-      return memo.get(key) as T;
-    },
-  };
-  return (domain) => gatewaysAccepting(ctx, domain);
-}
-
-/** The entry gateways of a domain that accept it (the rules call this with their own context). */
-export function gatewaysAccepting(ctx: RuleContext, domain: string): string[] {
-  return entryGateways(ctx, domain)
-    .filter((t) => tableIndex(t).domains.has(domain))
-    .map((t) => t.system)
-    .sort();
+  const entries = new EntryPoints(compileRoutingTables(model));
+  return (domain) => gatewaysAccepting(entries, domain);
 }

@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
 import { bindTxt, dnscontrolTxt, fqdn, jsString, octodnsTxt } from './escape.js';
-import type { DomainRecords } from './records.js';
+import type { DomainRecords } from '../../../dns/records.js';
 
 /**
  * The three renderings of one domain's records. Each writes absolute names (a trailing dot),

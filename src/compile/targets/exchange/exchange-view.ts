@@ -1,5 +1,5 @@
 import type { Model, PolicyDecl, SystemDecl } from '../../../model/model.js';
-import type { ConnectorEntry, RoutingTable } from '../../../model/routing-table.js';
+import type { ConnectorEntry, RoutingTable } from '../../../routing/table.js';
 import { contactEntries, type ContactEntry } from '../ldif/contact-entries.js';
 
 /** What the runbook and setup.ps1 of one Exchange system say, gathered once. */

@@ -1,6 +1,6 @@
 import type { Model } from '../../../model/model.js';
 import type { OutputFile } from '../../output.js';
-import { compileRoutingTables } from '../../routing.js';
+import { compileRoutingTables } from '../../../routing/compile.js';
 import { csvNeedsUnicode } from '../csv/csv.js';
 import { exchangeView } from './exchange-view.js';
 import { runbook } from './runbook.js';

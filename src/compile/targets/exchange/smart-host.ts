@@ -1,4 +1,4 @@
-import type { HopHost } from '../../../model/routing-table.js';
+import type { HopHost } from '../../../routing/table.js';
 
 /**
  * One structured next hop (HopHost), rendered in each Exchange dialect. Postfix's dialect

@@ -1,5 +1,6 @@
-import type { Address, ContactDecl, Model } from '../../../model/model.js';
-import { escapeDnValue, splitUnescaped, unescapeDnValue } from './escape.js';
+import type { ContactDecl, Model } from '../../../model/model.js';
+import { directoryAddress } from '../../../text/directory-address.js';
+import { escapeDnValue, splitUnescaped, unescapeDnValue } from '../../../text/dn.js';
 
 /**
  * The directory entries of the contacts (KB 321721 method 2, step 2), shared by the LDIF
@@ -24,16 +25,6 @@ export interface ContactEntry {
   readonly proxyAddresses: readonly string[];
   /** `SMTP:<target>`. */
   readonly targetAddress: string;
-}
-
-/**
- * An address as Active Directory stores it: the local part as written (case kept, as in the
- * seed's `internetUser@remote.domain`), the domain as A-label (Exchange 2000/2003 and SMTP
- * without SMTPUTF8 know no U-labels). Invalid addresses are kept as written: lint reports them.
- */
-export function directoryAddress(a: Address): string {
-  if (a.error || !a.domain.ascii) return a.display;
-  return `${a.local}@${a.domain.ascii}`;
 }
 
 /**

@@ -1,7 +1,6 @@
 import type { SystemDecl } from '../../../model/model.js';
-import type { RoutingTable } from '../../../model/routing-table.js';
-import { safeComment } from './map-syntax.js';
-import type { MapType } from './postfix.js';
+import type { RoutingTable } from '../../../routing/table.js';
+import { safeComment, type MapType } from './map-syntax.js';
 import type { PostfixRoutes } from './postfix-routes.js';
 import { relayRightsLines } from './relay-rights.js';
 import { serverLines } from './server-settings.js';

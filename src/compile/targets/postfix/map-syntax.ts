@@ -6,6 +6,9 @@
  * than written in a form Postfix would read differently.
  */
 
+/** Map types chainmail writes: Debian's default_database_type, or LMDB (postconf -m). @public */
+export type MapType = 'hash' | 'lmdb';
+
 // ASCII controls and blanks: Postfix splits on isspace() in the C locale.
 const CONTROL = /[\u0000-\u001f\u007f]/;
 const BLANK = /[ \t\n\v\f\r]/;

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { HopHost, NextHop } from '../../../model/routing-table.js';
+import type { HopHost, NextHop } from '../../../routing/table.js';
 
 /**
  * One next-hop host in Postfix's SMTP dialect: always `[host]:port`. The brackets turn

@@ -1,10 +1,10 @@
-import { tableIndex, type NextHop, type RoutingTable } from '../../../model/routing-table.js';
-import { resolve, resolveUnlisted, type Decision, type Origin } from '../../../route/resolve.js';
+import { tableIndex, type NextHop, type RoutingTable } from '../../../routing/table.js';
+import { resolve, resolveUnlisted, type Decision, type Origin } from '../../../routing/resolve.js';
 import { relayhostValue, relayTransport } from './nexthop.js';
 
 /**
  * What one system's Postfix must do, derived from its compiled routing table with the
- * lookup order of the routing engine (docs/routing.md, src/route/resolve.ts): the recipient
+ * lookup order of the routing engine (docs/routing.md, src/routing/resolve.ts): the recipient
  * itself, then the accepted domain (RCPT validation, forwardUnresolvedTo, authority,
  * connector), then relay connectors. Deriving the maps from the same table is what keeps
  * Postfix, the simulator and the embedded relay in agreement (test/build/postfix-agree.test.ts).
@@ -67,7 +67,11 @@ export function postfixRoutes(table: RoutingTable, localTransport: string): Post
   // are anonymous); this file only turns decisions into map entries.
   const unlisted = (d: string, origin: Origin): Decision => resolveUnlisted(table, { key: '', local: '', domain: d }, origin);
   const forwardWhy = (d: Decision & { kind: 'forward' }, suffix = ''): string =>
-    d.reason.connector !== undefined ? `connector ${JSON.stringify(d.reason.connector)}${suffix}` : 'forwardUnresolvedTo of the system';
+    d.reason.connector !== undefined
+      ? `connector ${JSON.stringify(d.reason.connector)}${suffix}`
+      : d.reason.hostedBy !== undefined
+        ? `hosted by system ${JSON.stringify(d.reason.hostedBy)}`
+        : 'forwardUnresolvedTo of the system';
   const fromDecision = (d: Decision, suffix = ''): Action => {
     if (d.kind === 'forward') return { kind: 'forward', hop: d.nextHop, why: forwardWhy(d, suffix) };
     if (d.kind === 'deliver') return { kind: 'local', why: `policy ${JSON.stringify(d.reason.policy ?? '')} is authoritative and the system does not list its recipients` };
@@ -114,10 +118,12 @@ export function postfixRoutes(table: RoutingTable, localTransport: string): Post
     if (unknownAccepted) g.wildcard = true;
   }
 
-  // the table's own and known recipients, in one sorted list (two sorted lists merged: the
-  // table sorts them once for routes.json too)
+  // the table's own, known and hosted recipients (the reverse path) in one sorted list
+  // (sorted lists merged: the table sorts them once for routes.json too). A hosted
+  // recipient gets a transport entry to its system's next hop and a relay_recipients line.
   const sorted = index.sortedKeys();
-  for (const key of mergeSorted(sorted.recipients, sorted.known)) {
+  const keys = sorted.hosted.length > 0 ? mergeSorted(mergeSorted(sorted.recipients, sorted.known), sorted.hosted) : mergeSorted(sorted.recipients, sorted.known);
+  for (const key of keys) {
     const d = key.slice(key.lastIndexOf('@') + 1);
     const a = action(key, d);
     if (a.kind === 'refuse') continue;

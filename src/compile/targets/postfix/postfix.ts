@@ -1,16 +1,17 @@
 import { domainToASCII } from 'node:url';
 import type { Model, SystemDecl } from '../../../model/model.js';
-import type { RoutingTable } from '../../../model/routing-table.js';
+import type { RoutingTable } from '../../../routing/table.js';
 import type { OutputFile } from '../../output.js';
-import { compileRoutingTables } from '../../routing.js';
+import { compileRoutingTables } from '../../../routing/compile.js';
 import { liveSources, liveTables, type LiveSource } from './ldap-tables.js';
 import { mainCf } from './main-cf.js';
 import { addressValueProblem, mapKeyProblem, safeComment, transportValueProblem } from './map-syntax.js';
 import { networkProblem } from './relay-rights.js';
 import { postfixRoutes, type Entry, type PostfixRoutes } from './postfix-routes.js';
 
-/** Map types chainmail writes: Debian's default_database_type, or LMDB (postconf -m). @public */
-export type MapType = 'hash' | 'lmdb';
+import type { MapType } from './map-syntax.js';
+
+export type { MapType } from './map-syntax.js';
 
 export interface PostfixOptions {
   /** Where the maps are deployed (main.cf points there). Default /etc/postfix/chainmail. */

@@ -1,6 +1,6 @@
 import type { Model } from '../../../model/model.js';
 import type { OutputFile } from '../../output.js';
-import { compileRoutingTables } from '../../routing.js';
+import { compileRoutingTables } from '../../../routing/compile.js';
 
 /** The `routes` target: `<system>/routes.json` for every system (schemas/routes.schema.json). */
 export function compileRoutes(model: Model): OutputFile[] {

@@ -1,8 +1,8 @@
 import { domainToASCII } from 'node:url';
 import { comparisonKey } from '../normalize/address.js';
-import { tableIndex, selectConnector, type AcceptedDomain, type NextHop, type RecipientEntry, type RoutingTable } from '../model/routing-table.js';
+import { tableIndex, selectConnector, type AcceptedDomain, type NextHop, type RecipientEntry, type RoutingTable } from './table.js';
 
-export { selectConnector } from '../model/routing-table.js';
+export { selectConnector } from './table.js';
 
 /**
  * Where the message being resolved came from, as the system sees it.
@@ -37,6 +37,8 @@ export interface Reason {
   readonly contact?: string;
   readonly chain?: string;
   readonly mailbox?: string;
+  /** The system of the organisation that hosts the recipient (the reverse path). */
+  readonly hostedBy?: string;
 }
 
 /**
@@ -122,6 +124,7 @@ interface TableCache {
   readonly domains: ReadonlyMap<string, AcceptedDomain>;
   readonly recipients: ReadonlyMap<string, RecipientEntry>;
   readonly known: ReadonlySet<string>;
+  readonly hosted: ReadonlyMap<string, NextHop>;
   /** By origin (0: from a client or peer, 1: submitted locally), then domain. */
   readonly byDomain: readonly [Map<string, Decision>, Map<string, Decision>];
 }
@@ -130,7 +133,7 @@ function cacheOf(table: RoutingTable): TableCache {
   let c = caches.get(table);
   if (!c) {
     const index = tableIndex(table);
-    c = { domains: index.domains, recipients: index.recipients, known: index.known, byDomain: [new Map(), new Map()] };
+    c = { domains: index.domains, recipients: index.recipients, known: index.known, hosted: index.hosted, byDomain: [new Map(), new Map()] };
     caches.set(table, c);
   }
   return c;
@@ -139,7 +142,8 @@ function cacheOf(table: RoutingTable): TableCache {
 /**
  * The routing engine: what `table`'s system does with `recipient`. Pure and fast (hash
  * lookups only); the simulator and the embedded relay both call it. Lookup order:
- * hop limit -> the recipient itself (mailbox, alias, contact) -> the accepted domain
+ * hop limit -> the recipient itself (mailbox, alias, contact) -> a recipient hosted by
+ * another system of the organisation (the reverse path) -> the accepted domain
  * (RCPT validation, forwardUnresolvedTo, authority, connector) -> connectors for
  * domains it does not accept (relay only where allowRelay) -> MX (local mail only).
  *
@@ -160,6 +164,10 @@ export function resolve(table: RoutingTable, recipient: string | RecipientKey, c
     }
     return { kind: 'rewrite', to: entry.to, reason: { text: `contact "${entry.contact}" forwards to its targetAddress ${entry.to}`, contact: entry.contact } };
   }
+  // the reverse path: a recipient of another system of the organisation, in a domain whose
+  // route ends here (docs/routing.md step 3b; Postfix: a transport_maps entry per recipient)
+  const hosted = cache.hosted.get(r.key);
+  if (hosted) return { kind: 'forward', nextHop: hosted, reason: { text: `recipient hosted by system "${hosted.system ?? ''}" of the organisation`, ...(hosted.system !== undefined ? { hostedBy: hosted.system } : {}) } };
   const dom = cache.domains.get(r.domain);
   if (dom) {
     if (dom.rejectUnknown && !cache.known.has(r.key)) {

@@ -1,4 +1,4 @@
-import type { SystemKind } from './model.js';
+import type { SystemKind } from '../model/model.js';
 
 /**
  * The compiled routing table of one system (`DIR/<system>/routes.json`, described by
@@ -34,6 +34,16 @@ export interface RoutingTable {
   readonly connectors: readonly ConnectorEntry[];
   /** "Forward all mail with unresolved recipients to host" / fallback_transport. */
   readonly unresolved: NextHop | null;
+  /**
+   * The reverse path (docs/routing.md, lookup step 3b): recipients hosted by another system
+   * of the organisation, in domains this system accepts, that the domain's own route would
+   * not bring there (it ends here in 5.1.1, 5.7.1 or an assumed local mailbox). By key: the
+   * hosting system, reached through `peers`. Only for systems whose artifacts can route a
+   * single recipient (Postfix transport_maps, the relay); absent when there are none.
+   */
+  readonly hosted?: Readonly<Record<string, string>>;
+  /** How this system reaches each system named in `hosted`. */
+  readonly peers?: Readonly<Record<string, NextHop>>;
 }
 
 /**
@@ -128,6 +138,8 @@ export interface TableIndex {
   readonly recipients: ReadonlyMap<string, RecipientEntry>;
   /** `knownRecipients` as a set. */
   readonly known: ReadonlySet<string>;
+  /** `hosted` with each system's next hop from `peers`. */
+  readonly hosted: ReadonlyMap<string, NextHop>;
   /** The keys of both, sorted by UTF-16 code units (as routes.json lists them); made once, when first asked for. */
   sortedKeys(): SortedKeys;
 }
@@ -136,6 +148,7 @@ export interface TableIndex {
 export interface SortedKeys {
   readonly recipients: readonly string[];
   readonly known: readonly string[];
+  readonly hosted: readonly string[];
 }
 
 const indexes = new WeakMap<RoutingTable, TableIndex>();
@@ -144,8 +157,14 @@ const indexes = new WeakMap<RoutingTable, TableIndex>();
 export function tableIndex(table: RoutingTable): TableIndex {
   let index = indexes.get(table);
   if (!index) {
-    const sorted = { recipients: Object.keys(table.recipients).sort(), known: [...table.knownRecipients].sort() };
-    index = { domains: new Map(Object.entries(table.domains)), recipients: new Map(Object.entries(table.recipients)), known: new Set(table.knownRecipients), sortedKeys: () => sorted };
+    const hostedBy = Object.entries(table.hosted ?? {});
+    const sorted = { recipients: Object.keys(table.recipients).sort(), known: [...table.knownRecipients].sort(), hosted: hostedBy.map(([k]) => k).sort() };
+    const hosted = new Map<string, NextHop>();
+    for (const [key, system] of hostedBy) {
+      const hop = table.peers?.[system];
+      if (hop) hosted.set(key, hop);
+    }
+    index = { domains: new Map(Object.entries(table.domains)), recipients: new Map(Object.entries(table.recipients)), known: new Set(table.knownRecipients), hosted, sortedKeys: () => sorted };
     indexes.set(table, index);
   }
   return index;

@@ -1,5 +1,5 @@
 import type { RouteTestDecl } from '../model/model.js';
-import type { Route } from './simulate.js';
+import type { Route } from './walk.js';
 
 /**
  * The result of one `tests:` expectation.

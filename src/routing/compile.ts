@@ -1,6 +1,7 @@
 import type { ChainDecl, HostSpec, Model, SystemDecl } from '../model/model.js';
-import { setTableIndex, type AcceptedDomain, type ConnectorEntry, type HopHost, type NextHop, type RecipientEntry, type RoutingTable, type SortedKeys } from '../model/routing-table.js';
+import { setTableIndex, type AcceptedDomain, type ConnectorEntry, type HopHost, type NextHop, type RecipientEntry, type RoutingTable, type SortedKeys } from './table.js';
 import { parseHost } from '../normalize/address.js';
+import { resolveUnlisted } from './resolve.js';
 
 /**
  * Compiles the model into one routing table per system: what it accepts and with what
@@ -20,8 +21,10 @@ export function compileRoutingTables(model: Model): Map<string, RoutingTable> {
     const own = new Map<string, Map<string, RecipientEntry>>();
     for (const s of model.systems.values()) own.set(s.name, ownRecipients(model, s));
     const byDomain = new Map<string, Map<string, string[]>>();
-    for (const s of [...model.systems.values()].sort((a, b) => cmp(a.name, b.name))) {
-      made.set(s.name, table(model, s, own, byDomain));
+    const sorted = [...model.systems.values()].sort((a, b) => cmp(a.name, b.name));
+    const hosts = hostingSystems(sorted, own);
+    for (const s of sorted) {
+      made.set(s.name, table(model, s, own, byDomain, hosts));
     }
     compiled.set(model, (tables = made));
   }
@@ -77,7 +80,57 @@ function ownRecipients(model: Model, s: SystemDecl): Map<string, RecipientEntry>
   return out;
 }
 
-function table(model: Model, s: SystemDecl, own: Map<string, Map<string, RecipientEntry>>, byDomain: Map<string, Map<string, string[]>>): RoutingTable {
+/**
+ * The system that hosts each recipient of the organisation: the one with its mailbox or
+ * alias, else the one with a contact for it; the first by name where several do (lint
+ * reports duplicates).
+ */
+function hostingSystems(systems: readonly SystemDecl[], own: Map<string, Map<string, RecipientEntry>>): Map<string, string> {
+  const out = new Map<string, string>();
+  const byContact = new Set<string>();
+  for (const s of systems) {
+    for (const [key, e] of own.get(s.name) ?? []) {
+      if (!out.has(key)) {
+        out.set(key, s.name);
+        if (e.action === 'rewrite') byContact.add(key);
+      } else if (e.action === 'deliver' && byContact.delete(key)) out.set(key, s.name);
+    }
+  }
+  return out;
+}
+
+/** Kinds whose artifacts route a single recipient to a peer: Postfix (transport_maps) and the relay (routes.json). */
+const ROUTES_RECIPIENTS: ReadonlySet<string> = new Set(['postfix', 'relay']);
+
+/**
+ * The reverse path of one table: for each domain it accepts whose route ends at this system
+ * (resolve() without the recipient: 5.1.1, 5.7.1 or an assumed local mailbox, from a peer or
+ * submitted here), the recipients that other systems host in it, each to its hosting system.
+ */
+function reversePath(model: Model, t: RoutingTable, own: Map<string, Map<string, RecipientEntry>>, byDomain: Map<string, Map<string, string[]>>, hosts: Map<string, string>): { hosted: Map<string, NextHop>; names: Map<string, string>; peers: Map<string, NextHop> } {
+  const hosted = new Map<string, NextHop>();
+  const names = new Map<string, string>();
+  const peers = new Map<string, NextHop>();
+  if (!ROUTES_RECIPIENTS.has(t.kind)) return { hosted, names, peers };
+  const mine = own.get(t.system);
+  for (const d of Object.keys(t.domains)) {
+    const probe = { key: '', local: '', domain: d };
+    if (resolveUnlisted(t, probe, 'peer').kind === 'forward' && resolveUnlisted(t, probe, 'local').kind === 'forward') continue;
+    for (const other of model.systems.values()) {
+      if (other.name === t.system) continue;
+      for (const key of keysByDomain(byDomain, own, other.name).get(d) ?? []) {
+        if (hosts.get(key) !== other.name || mine?.has(key)) continue;
+        let hop = peers.get(other.name);
+        if (!hop) peers.set(other.name, (hop = peerHop(other)));
+        hosted.set(key, hop);
+        names.set(key, other.name);
+      }
+    }
+  }
+  return { hosted, names, peers };
+}
+
+function table(model: Model, s: SystemDecl, own: Map<string, Map<string, RecipientEntry>>, byDomain: Map<string, Map<string, string[]>>, hosts: Map<string, string>): RoutingTable {
   const domains: Record<string, AcceptedDomain> = {};
   const policies = model.policies.filter((p) => p.system === s.name);
   const known = new Set<string>();
@@ -119,7 +172,10 @@ function table(model: Model, s: SystemDecl, own: Map<string, Map<string, Recipie
   let sorted: SortedKeys | undefined;
   // sort() without a comparator orders strings by UTF-16 code units, as cmp() does, and is
   // faster than sorting through a comparator
-  const sortedKeys = (): SortedKeys => (sorted ??= { recipients: [...mine.keys()].sort(), known: [...known].sort() });
+  // the reverse path is filled in once the table exists (it asks resolve() about domains)
+  const hosted = new Map<string, NextHop>();
+  let names = new Map<string, string>();
+  const sortedKeys = (): SortedKeys => (sorted ??= { recipients: [...mine.keys()].sort(), known: [...known].sort(), hosted: [...hosted.keys()].sort() });
   const connectors: ConnectorEntry[] = [];
   for (const c of model.connectors) {
     if (!c.systems.includes(s.name)) continue;
@@ -153,7 +209,18 @@ function table(model: Model, s: SystemDecl, own: Map<string, Map<string, Recipie
     connectors,
     unresolved: s.forwardUnresolvedTo ? unresolvedHop(model, s.forwardUnresolvedTo) : null,
   };
-  setTableIndex(compiled, { recipients: mine, known, sortedKeys });
+  setTableIndex(compiled, { recipients: mine, known, hosted, sortedKeys });
+  const reverse = reversePath(model, compiled, own, byDomain, hosts);
+  for (const [k, v] of reverse.hosted) hosted.set(k, v);
+  names = reverse.names;
+  if (hosted.size > 0) {
+    // in routes.json after `unresolved`, and only where there is a reverse path (the tables
+    // of organisations without one stay as they were)
+    let record: Record<string, string> | undefined;
+    Object.defineProperty(compiled, 'hosted', { enumerable: true, get: () => (record ??= sortedRecord(names, sortedKeys().hosted)) });
+    const peers = Object.fromEntries([...reverse.peers].sort(([a], [b]) => cmp(a, b)));
+    Object.defineProperty(compiled, 'peers', { enumerable: true, value: peers });
+  }
   return compiled;
 }
 
@@ -166,6 +233,17 @@ function sortedRecord<T>(map: ReadonlyMap<string, T>, keys: readonly string[]): 
 
 function systemHop(s: SystemDecl): NextHop {
   return { system: s.name, hosts: [hopHost(s.host, s.port)] };
+}
+
+/**
+ * The next hop of the reverse path: the hosting system's host in brackets, no MX lookup
+ * (transport(5) "[host]": the system itself, not the domain's MX, which is the gateway).
+ */
+function peerHop(s: SystemDecl): NextHop {
+  const h = hopHost(s.host, s.port);
+  if (!h.mx) return { system: s.name, hosts: [h] };
+  const port = s.host.port !== undefined ? `:${s.host.port}` : '';
+  return { system: s.name, hosts: [{ ...h, mx: false, display: `[${h.host}]${port}` }] };
 }
 
 /** The system of the file a host reaches (same host, same port), if any. */

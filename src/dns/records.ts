@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
-import type { Path } from '../../../diagnostics/diagnostic.js';
-import type { DomainDecl, Model, SystemDecl } from '../../../model/model.js';
+import type { Path } from '../diagnostics/diagnostic.js';
+import type { DomainDecl, Model, SystemDecl } from '../model/model.js';
 
 /**
  * The DNS records chainmail publishes for a domain, built from the model (the IR every
