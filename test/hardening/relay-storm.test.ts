@@ -81,7 +81,9 @@ describe.skipIf('reason' in fs)('a full spool file system with the next hop down
 
     // 3. space is back: the relay finds out by itself (a small write, retried with backoff)
     unlinkSync(filler);
-    await waitFor(() => gw.events.some((e) => e.event === 'spool' && e['state'] === 'writable'), 60_000, 'the spool to report that it can write again');
+    // the relay probes the spool after 1 s, doubling up to 1 min (docs/relay.md): on a loaded
+    // machine the disk stays full through several probes, so the next one may be a minute away
+    await waitFor(() => gw.events.some((e) => e.event === 'spool' && e['state'] === 'writable'), 180_000, 'the spool to report that it can write again');
     await waitFor(() => accepted.every((id) => sink!.count(id) >= 1), 60_000, () => `every accepted message at the next hop (${sink!.transactions.length} of ${accepted.length})`, () => sink!.transactions.length);
     await waitFor(() => gw.spool.size === 0, 30_000, 'the spool to record every delivery', () => gw.spool.size);
     await gw.idle();
