@@ -81,7 +81,7 @@ export class Locator {
     return this.locateTraced(finding, severity).diagnostic;
   }
 
-  /** {@link locate}, and where the value was reached through an alias or merge key (see {@link trace}). */
+  /** `locate()`, and where the value was reached through an alias or merge key (see `trace()`). */
   locateTraced(finding: Finding, severity: Severity): { diagnostic: Diagnostic; via?: Span } {
     const t = this.trace(finding.at);
     const related: RelatedLocation[] = (finding.related ?? []).map((r) => ({ message: r.message, ...this.lines(this.span(r.at)) }));
