@@ -8,6 +8,7 @@ import { SourceStore, lineCounterFor, type Source } from '../diagnostics/source-
 import { shownPath } from '../diagnostics/shown-path.js';
 import { boundary, ContainedReader } from './containment.js';
 import { Origins } from './origins.js';
+import { checkMergeKeys } from './merge-keys.js';
 import { countObjects, deepNodeOffset, mayHoldSurrogateEscape, nestingGuardOffset, surrogateEscapeOffset, valueProblem } from './shape.js';
 import { refusalFinding, type Named } from './refusals.js';
 import { decodeText } from './text.js';
@@ -138,7 +139,7 @@ export function load(file: string, cwd: string = process.cwd(), options: LoadFil
       return checked(fast.value);
     }
     const lines = new LineCounter();
-    const doc = parseDocument(text, { uniqueKeys: true, lineCounter: lines, prettyErrors: false });
+    const doc = parseDocument(text, { ...YAML_OPTIONS, lineCounter: lines });
     sources.add({ file: shown, text, lines, doc });
     // one finding per line: a stray tab makes the parser report a cascade of follow-ups
     const linesWithError = new Set<number>();
@@ -159,6 +160,7 @@ export function load(file: string, cwd: string = process.cwd(), options: LoadFil
       findings.push({ ruleId: 'yaml-syntax', message, at: { span: { file: shown, start: e.pos[0], end } } });
     }
     if (doc.errors.length > 0) return undefined;
+    findings.push(...checkMergeKeys(doc, shown));
     try {
       return checked(doc.toJS({ maxAliasCount: LIMITS.maxAliasCount }));
     } catch (e) {
@@ -287,20 +289,28 @@ export function load(file: string, cwd: string = process.cwd(), options: LoadFil
   };
 }
 
+/**
+ * The `yaml` parser's options. `merge: true`: the YAML 1.1 merge key `<<` (yaml.org/type/merge.html)
+ * that hand-written files use with anchors (`<<: *defaults`), as docs/file-format.md says.
+ */
+const YAML_OPTIONS = { uniqueKeys: true, prettyErrors: false, merge: true } as const;
+
 /** Files at least this large are parsed by the fast path first (see fastParse). */
 const FAST_PATH_BYTES = 256 * 1024;
 // An alias (`*name`) outside quotes: such files always take the `yaml` path with its alias limit.
 const ALIAS = /(?:^|[\s[{,:-])\*[^\s,\]}"'*]/m;
+// A merge key: js-yaml's core schema reads `<<` as an ordinary key, so such files take the `yaml` path too.
+const MERGE_KEY = /(?:^|[\s[{,?-])<<\s*:/m;
 
 /**
  * The `yaml` library keeps exact source ranges but parses about 1 MB/s; js-yaml is ~9x
- * faster. A large file without aliases is parsed with js-yaml (YAML 1.2 core schema, which
+ * faster. A large file without aliases and merge keys is parsed with js-yaml (YAML 1.2 core schema, which
  * also refuses duplicate keys), and its `yaml` Document is built lazily, only when a
  * finding must be located in it. Anything js-yaml refuses goes the `yaml` way, so the user
  * always gets the `yaml` library's findings.
  */
 function fastParse(text: string): { ok: true; value: unknown } | { ok: false } {
-  if (text.length < FAST_PATH_BYTES || ALIAS.test(text) || text.includes('\t') || /^(---|\.\.\.)\s/m.test(text.slice(1))) return { ok: false };
+  if (text.length < FAST_PATH_BYTES || ALIAS.test(text) || MERGE_KEY.test(text) || text.includes('\t') || /^(---|\.\.\.)\s/m.test(text.slice(1))) return { ok: false };
   try {
     return { ok: true, value: jsYaml.load(text, { schema: jsYaml.CORE_SCHEMA, json: false }) };
   } catch {
@@ -317,7 +327,7 @@ function lazySource(file: string, text: string): Source {
     text,
     lines,
     get doc(): Document.Parsed {
-      doc ??= parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+      doc ??= parseDocument(text, YAML_OPTIONS);
       return doc;
     },
   };

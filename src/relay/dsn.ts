@@ -1,4 +1,4 @@
-import { rfc5322Date } from './message.js';
+import { foldLongLines, rfc5322Date } from './message.js';
 
 /** One recipient a DSN reports on (RFC 3464 section 2.3). */
 export interface DsnRecipient {
@@ -67,7 +67,10 @@ export function buildDsn(d: DsnInput): { body: Buffer; utf8: boolean } {
       `Diagnostic-Code: smtp; ${r.diagnostic.replace(/[\r\n]+/g, ' ')}`,
     ].join('\r\n'),
   );
-  const headers = d.headers.length > 0 && !d.headers.subarray(-2).equals(Buffer.from('\r\n')) ? Buffer.concat([d.headers, Buffer.from('\r\n')]) : d.headers;
+  // the DSN is a message we write: its lines must fit RFC 5322 section 2.1.1, also where
+  // it quotes a header line that a broken sender made longer (docs/relay.md "Long lines")
+  const original = foldLongLines(d.headers);
+  const headers = original.length > 0 && !original.subarray(-2).equals(Buffer.from('\r\n')) ? Buffer.concat([original, Buffer.from('\r\n')]) : original;
   const text = [
     `Date: ${rfc5322Date(d.date)}`,
     `From: MAILER-DAEMON@${d.hostname} (Mail Delivery System)`,

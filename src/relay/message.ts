@@ -11,8 +11,15 @@ export interface MessageScan {
 /**
  * One pass over the message as received (dot-unstuffed): NUL bytes, bare CR or LF (the
  * SMTP smuggling class, CVE-2023-51764: a line end other than CRLF must never reach a
- * server that might read it as one), lines longer than RFC 5322 allows, and the count of
- * Received: fields of the header section.
+ * server that might read it as one), lines longer than an operator's `maxLineLength`, and
+ * the count of Received: fields of the header section.
+ *
+ * `maxLineLength` 0 (the default) accepts lines of any length up to the message size
+ * limit: RFC 5321 section 4.5.3.1 asks for "implementation techniques that impose no
+ * limits on the length of these objects", and Postfix's smtpd accepts them too (postconf(5)
+ * line_length_limit: longer lines are stored as several records and reconstructed on
+ * delivery). Lines over RFC 5322's 998 come from broken senders; refusing them loses mail
+ * that the other systems of the organisation would deliver (docs/relay.md "Long lines").
  */
 export function scanMessage(buf: Buffer, maxLineLength: number): MessageScan {
   let received = 0;
@@ -36,8 +43,8 @@ export function scanMessage(buf: Buffer, maxLineLength: number): MessageScan {
       if (lf < 0) break;
     }
     const lineLength = end - 1 - pos;
-    if (lineLength > maxLineLength) {
-      problem ??= { code: 550, status: '5.6.0', text: `message has a line longer than ${maxLineLength} characters (RFC 5322 section 2.1.1)` };
+    if (maxLineLength > 0 && lineLength > maxLineLength) {
+      problem ??= { code: 550, status: '5.6.0', text: `message has a line longer than ${maxLineLength} characters (the relay's maxLineLength)` };
     }
     if (headerLength < 0) {
       if (lineLength <= 0) headerLength = lf + 1;
@@ -47,6 +54,61 @@ export function scanMessage(buf: Buffer, maxLineLength: number): MessageScan {
   }
   return { ...(problem ? { problem } : {}), received, headerLength: headerLength < 0 ? len : headerLength };
 }
+
+/** RFC 5322 section 2.1.1: a line MUST be no more than 998 characters, without CRLF. */
+export const RFC5322_LINE_LIMIT = 998;
+
+/**
+ * Header lines of a message the relay itself writes (the headers a DSN returns) made to fit
+ * RFC 5322 section 2.1.1: a line over `limit` octets is folded before its last space or tab
+ * that keeps the piece within the limit (RFC 5322 section 2.2.3 folding, undone exactly by
+ * unfolding); a piece with no white space is broken by inserting CRLF SPACE, as Postfix
+ * does when it sends such a line (postconf(5) smtp_line_length_limit), never inside a UTF-8
+ * sequence. Lines within the limit are returned as they are.
+ */
+export function foldLongLines(buf: Buffer, limit = RFC5322_LINE_LIMIT): Buffer {
+  const parts: Buffer[] = [];
+  let pos = 0;
+  let changed = false;
+  while (pos < buf.length) {
+    const lf = buf.indexOf(0x0a, pos);
+    const next = lf < 0 ? buf.length : lf + 1;
+    const end = lf > pos && buf[lf - 1] === 0x0d ? lf - 1 : lf < 0 ? buf.length : lf;
+    let start = pos;
+    // octets of the current output line before `start`: the space a break inserted
+    let lead = 0;
+    while (lead + end - start > limit) {
+      changed = true;
+      const room = limit - lead;
+      // a continuation begins with its white space, which is not cut off again
+      let cut = -1;
+      for (let i = start + room; i > start; i--) {
+        if (buf[i] === 0x20 || buf[i] === 0x09) {
+          cut = i;
+          break;
+        }
+      }
+      if (cut > start) {
+        parts.push(buf.subarray(start, cut), CRLF);
+        start = cut;
+        lead = 0;
+        continue;
+      }
+      // no white space: break with CRLF SPACE (the space counts in the next line)
+      let at = start + room;
+      while (at > start + 1 && (buf[at]! & 0xc0) === 0x80) at--;
+      parts.push(buf.subarray(start, at), CRLF_SPACE);
+      start = at;
+      lead = 1;
+    }
+    parts.push(buf.subarray(start, next));
+    pos = next;
+  }
+  return changed ? Buffer.concat(parts) : buf;
+}
+
+const CRLF = Buffer.from('\r\n', 'latin1');
+const CRLF_SPACE = Buffer.from('\r\n ', 'latin1');
 
 const RECEIVED = Buffer.from('received', 'latin1');
 

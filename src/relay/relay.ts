@@ -19,7 +19,8 @@ export const DEFAULT_LIMITS: RelayLimits = {
   maxClientsPerAddress: 100,
   maxRecipients: 1000,
   maxErrors: 20,
-  maxLineLength: 998,
+  // 0: no limit but maxSize (RFC 5321 section 4.5.3.1; Postfix smtpd accepts long lines too)
+  maxLineLength: 0,
   maxCommandLength: 2048,
   idleTimeout: 300_000,
   dataTimeout: 600_000,

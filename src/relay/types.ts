@@ -47,7 +47,11 @@ export interface RelayLimits {
   readonly maxRecipients: number;
   /** Refused commands before the session is closed (postconf smtpd_hard_error_limit). */
   readonly maxErrors: number;
-  /** Longest message line in octets without CRLF (RFC 5322 section 2.1.1: 998). */
+  /**
+   * Longest message line accepted, in octets without CRLF; longer ones get 550 5.6.0 at
+   * the end of DATA. 0 (the default): any length up to `maxSize`, as Postfix's smtpd
+   * accepts (postconf(5) line_length_limit), forwarded intact (docs/relay.md "Long lines").
+   */
   readonly maxLineLength: number;
   /** Longest command line (RFC 5321 section 4.5.3.1.4 allows 512; we take extensions into account). */
   readonly maxCommandLength: number;

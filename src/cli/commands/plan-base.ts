@@ -127,7 +127,7 @@ function regularBlob(top: string, ref: string, path: string, left: number): stri
 function references(text: string): { path: string; yaml: boolean }[] {
   let doc: unknown;
   try {
-    doc = parseYaml(text, { maxAliasCount: LIMITS.maxAliasCount });
+    doc = parseYaml(text, { maxAliasCount: LIMITS.maxAliasCount, merge: true });
   } catch {
     return [];
   }
