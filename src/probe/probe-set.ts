@@ -67,9 +67,11 @@ export function probeSet(model: Model, table: RoutingTable, recipients: 'all' | 
     const domain = key.slice(key.lastIndexOf('@') + 1);
     if (!ownSet.has(key) && table.domains[domain]) add({ address: key, class: 'other-system', at });
   }
-  // one variant of one known recipient per domain: upper case, and the U-label form of an IDN
+  // one variant of one known recipient per domain (its own first, else another system's):
+  // upper case, and the U-label form of an IDN
+  const knownKeys = [...own, ...[...where.keys()].filter((k) => !ownSet.has(k)).sort()];
   for (const d of accepted) {
-    const first = own.find((k) => k.endsWith(`@${d}`));
+    const first = knownKeys.find((k) => k.endsWith(`@${d}`));
     if (!first) continue;
     const at = where.get(first) ?? { path: systemPath };
     add({ address: first.toUpperCase(), class: 'case-variant', at });
@@ -83,7 +85,7 @@ export function probeSet(model: Model, table: RoutingTable, recipients: 'all' | 
   for (const [d, decl] of [...model.domains].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     if (!table.domains[d]) add({ address: `${unknownLocal(d)}@${d}`, class: 'other-domain', at: { path: decl.path } });
   }
-  add({ address: `${unknownLocal(FOREIGN_DOMAIN)}@${FOREIGN_DOMAIN}`, class: 'foreign', at: { path: systemPath } });
+  add({ address: `${unknownLocal(FOREIGN_DOMAIN)}@${FOREIGN_DOMAIN}`, class: 'foreign', at: { path: systemPath, key: true } });
   const out: Probe[] = [];
   for (const list of groups.values()) out.push(...(recipients === 'all' ? list : sample(list)));
   return out;

@@ -68,6 +68,8 @@ export interface SystemSummary {
   readonly inconclusive: number;
   readonly tls: boolean;
   readonly unreachable?: string;
+  /** Every probe: what was sent, expected and observed (JSON output). */
+  readonly results: readonly { readonly address: string; readonly class: string; readonly expected: string; readonly observed: string; readonly verdict: string }[];
 }
 
 export function summarize(rep: SystemReport): SystemSummary {
@@ -82,5 +84,6 @@ export function summarize(rep: SystemReport): SystemSummary {
     inconclusive: rep.failure ? 0 : inconclusive,
     tls: rep.tls,
     ...(rep.failure ? { unreachable: rep.failure.message } : {}),
+    results: rep.results.map((r) => ({ address: r.probe.address, class: r.probe.class, expected: expected(r), observed: observedText(r), verdict: r.verdict })),
   };
 }
