@@ -143,17 +143,19 @@ export class ProbeConnection {
    * PIPELINING (RFC 2920 section 3.1: MAIL, RCPT and RSET may be grouped), else one by one.
    */
   async commands(lines: readonly string[]): Promise<SmtpReply[]> {
-    if (this.extensions.has('PIPELINING')) {
-      this.write(lines);
-      const out: SmtpReply[] = [];
-      for (let i = 0; i < lines.length; i++) out.push(await this.read());
-      return out;
-    }
+    const pipelined = this.extensions.has('PIPELINING');
+    if (pipelined) this.write(lines);
     const out: SmtpReply[] = [];
     for (const l of lines) {
-      const r = await this.command(l);
-      out.push(r);
-      if (r.code === 421) break;
+      try {
+        out.push(pipelined ? await this.read() : await this.command(l));
+      } catch (e) {
+        // the replies read so far count; the caller marks the rest as not answered
+        if (out.length === 0) throw e;
+        break;
+      }
+      // 421: the server is closing the channel (RFC 5321 section 3.8): nothing more will come
+      if (out[out.length - 1]?.code === 421) break;
     }
     return out;
   }

@@ -106,3 +106,23 @@ describe('the probe SMTP client', () => {
     c.destroy();
   });
 });
+
+describe('a 421 in the middle of a pipelined transaction', () => {
+  it('keeps the replies before it and stops reading', async () => {
+    const port = await serve((s) => {
+      s.write('220 ok\r\n');
+      let buf = '';
+      s.on('data', (d: Buffer) => {
+        buf += d.toString();
+        if (buf.startsWith('EHLO')) {
+          buf = '';
+          s.write('250-srv.test\r\n250 PIPELINING\r\n');
+        } else if (buf.includes('RSET\r\n')) s.end('250 ok\r\n550 5.1.1 no\r\n421 4.3.2 closing\r\n');
+      });
+    });
+    const c = await ProbeConnection.open(options(port));
+    const r = await c.commands(['MAIL FROM:<>', 'RCPT TO:<a@b.test>', 'RCPT TO:<c@b.test>', 'RCPT TO:<d@b.test>', 'RSET']);
+    expect(r.map((x) => x.code)).toEqual([250, 550, 421]);
+    c.destroy();
+  });
+});
