@@ -24,6 +24,12 @@ export interface ProbeOptions {
    * 100; 20 stays far below every server's limit (Postfix smtpd_recipient_limit 1000).
    */
   readonly perTransaction: number;
+  /**
+   * A normal sender for systems that refuse the null sender at MAIL (some gateways do, against
+   * RFC 5321 section 4.5.5): the batch is tried again with it. Without it such a batch is
+   * inconclusive.
+   */
+  readonly sender?: string;
 }
 
 export interface SystemTarget {
@@ -107,7 +113,7 @@ export async function runProbes(targets: readonly SystemTarget[], options: Probe
       }
       rep.tls ||= conn.tls;
       try {
-        rep.results.push(...(await transaction(conn, target.table, batch, pace)));
+        rep.results.push(...(await transaction(conn, target.table, batch, pace, options.sender)));
       } catch (e) {
         const message = e instanceof Error ? e.message : String(e);
         rep.results.push(...batch.filter((p) => !rep.results.some((r) => r.probe === p)).map((p) => unsent(target.table, p, `no reply: ${message}`)));
@@ -127,18 +133,23 @@ export async function runProbes(targets: readonly SystemTarget[], options: Probe
 }
 
 /** One transaction: MAIL FROM:<>, the RCPTs, RSET. Never DATA, never BDAT. */
-async function transaction(conn: ProbeConnection, table: RoutingTable, batch: readonly Probe[], pace: Pace): Promise<ProbeResult[]> {
+async function transaction(conn: ProbeConnection, table: RoutingTable, batch: readonly Probe[], pace: Pace, sender: string | undefined): Promise<ProbeResult[]> {
   const utf8 = batch.some((p) => p.utf8);
   if (utf8 && !conn.extensions.has('SMTPUTF8')) return batch.map((p) => unsent(table, p, 'not sent: the server does not offer SMTPUTF8'));
   // the null reverse-path, as a bounce would carry (RFC 5321 section 4.5.5): nothing can come back
-  const mail = `MAIL FROM:<>${utf8 ? ' SMTPUTF8' : ''}`;
+  const mail = (from: string): string => `MAIL FROM:<${from}>${utf8 ? ' SMTPUTF8' : ''}`;
+  const rcpts = batch.map((p) => `RCPT TO:<${p.address}>`);
   await pace.take(batch.length);
-  const replies = await conn.commands([mail, ...batch.map((p) => `RCPT TO:<${p.address}>`), 'RSET']);
+  let replies = await conn.commands([mail(''), ...rcpts, 'RSET']);
+  if (sender !== undefined && replies[0] && Math.floor(replies[0].code / 100) === 5) {
+    await pace.take(batch.length);
+    replies = await conn.commands([mail(sender), ...rcpts, 'RSET']);
+  }
   const mailReply = replies[0];
   return batch.map((p, i) => {
     const predicted = predictRcpt(table, p.address);
     const observed = replies[i + 1];
-    if (!mailReply || Math.floor(mailReply.code / 100) !== 2) return { probe: p, predicted, verdict: 'inconclusive', note: `MAIL FROM:<> refused: ${mailReply ? `${mailReply.code} ${mailReply.text}` : 'no reply'}` };
+    if (!mailReply || Math.floor(mailReply.code / 100) !== 2) return { probe: p, predicted, verdict: 'inconclusive', note: `MAIL FROM refused: ${mailReply ? `${mailReply.code} ${mailReply.text}` : 'no reply'}` };
     if (!observed) return unsent(table, p, 'not sent: the server closed the connection');
     return { probe: p, predicted, observed, verdict: classify(predicted, observed) };
   });

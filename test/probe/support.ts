@@ -32,7 +32,7 @@ export interface RecordingServer {
   close(): Promise<void>;
 }
 
-export async function recordingServer(opts: { rcpt: (address: string) => string; pipelining?: boolean; smtputf8?: boolean }): Promise<RecordingServer> {
+export async function recordingServer(opts: { rcpt: (address: string) => string; mail?: (from: string) => string; pipelining?: boolean; smtputf8?: boolean }): Promise<RecordingServer> {
   const commands: string[] = [];
   const connections = { total: 0, peak: 0 };
   let open = 0;
@@ -61,7 +61,8 @@ export async function recordingServer(opts: { rcpt: (address: string) => string;
         if (verb === 'EHLO') {
           const ext = [...(opts.pipelining === false ? [] : ['PIPELINING']), ...(opts.smtputf8 ? ['SMTPUTF8'] : []), 'ENHANCEDSTATUSCODES'];
           s.write(`250-recorder.test\r\n${ext.map((e, i) => `250${i === ext.length - 1 ? ' ' : '-'}${e}\r\n`).join('')}`);
-        } else if (verb === 'MAIL' || verb === 'RSET') s.write('250 2.0.0 Ok\r\n');
+        } else if (verb === 'MAIL') s.write(`${opts.mail?.(/<(.*)>/.exec(line)?.[1] ?? '') ?? '250 2.1.0 Ok'}\r\n`);
+        else if (verb === 'RSET') s.write('250 2.0.0 Ok\r\n');
         else if (verb === 'RCPT') s.write(`${opts.rcpt(/<(.*)>/.exec(line)?.[1] ?? '')}\r\n`);
         else if (verb === 'QUIT') {
           quit = true;

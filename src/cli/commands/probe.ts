@@ -33,6 +33,8 @@ options:
   --timeout S            seconds for the connection and every reply (default 30)
   --starttls M           auto (default: when offered), never, require
   --helo NAME            EHLO name (default chainmail-probe.invalid)
+  --sender ADDRESS       try a batch again with this sender when a system refuses
+                         MAIL FROM:<> (default: such a batch is inconclusive)
   --format F             text (default), json, markdown, sarif, github, junit
 ${ALLOW_PATH_HELP}
 Exit codes: 0 no drift (temporary replies are counted, not drift), 1 drift, 2 a system
@@ -48,6 +50,7 @@ that cannot be reached, a usage error or a file that cannot be read.
       timeout: { type: 'string' },
       starttls: { type: 'string', default: 'auto' },
       helo: { type: 'string', default: 'chainmail-probe.invalid' },
+      sender: { type: 'string' },
       format: { type: 'string', default: 'text' },
       ...ALLOW_PATH_OPTION,
     });
@@ -66,6 +69,9 @@ that cannot be reached, a usage error or a file that cannot be read.
     if (starttls !== 'auto' && starttls !== 'never' && starttls !== 'require') throw new UsageError(`--starttls is auto, never or require, not ${JSON.stringify(starttls)}`);
     const helo = values.helo ?? '';
     if (!/^[A-Za-z0-9.-]+$|^\[[0-9A-Fa-f.:]+\]$/.test(helo)) throw new UsageError(`--helo needs a domain name or an address literal, not ${JSON.stringify(helo)}`);
+    const sender = values.sender;
+    // one mailbox, nothing that could end the command or open a second one
+    if (sender !== undefined && !/^[^\s<>@]+@[A-Za-z0-9.-]+$/.test(sender)) throw new UsageError(`--sender needs local@domain, not ${JSON.stringify(sender)}`);
     const concurrency = intOption('concurrency', values.concurrency) ?? 2;
     const rate = intOption('rate', values.rate) ?? 10;
     const timeout = intOption('timeout', values.timeout) ?? 30;
@@ -97,7 +103,7 @@ that cannot be reached, a usage error or a file that cannot be read.
       return { table, host: over?.host ?? table.host, port: over?.port ?? table.port, mx: over ? false : table.mx, probes: probeSet(loaded.model, table, recipients) };
     });
 
-    const reports = await runProbes(targets, { concurrency, rate, timeout: timeout * 1000, helo, starttls, perTransaction: 20 });
+    const reports = await runProbes(targets, { concurrency, rate, timeout: timeout * 1000, helo, starttls, perTransaction: 20, ...(sender !== undefined ? { sender } : {}) });
     const summaries = reports.map(summarize);
     const findings = probeFindings(reports);
     const diagnostics = sortDiagnostics(findings.map((f) => loaded.locator.locate(f, f.severity)));
