@@ -21,6 +21,7 @@ export const commands = {
   init: { synopsis: SYNOPSES.init, load: async () => (await import('./init.js')).initCommand },
   lint: { synopsis: SYNOPSES.lint, load: async () => (await import('./lint.js')).lintCommand },
   plan: { synopsis: SYNOPSES.plan, load: async () => (await import('./plan.js')).planCommand },
+  probe: { synopsis: SYNOPSES.probe, load: async () => (await import('./probe.js')).probeCommand },
   relay: { synopsis: SYNOPSES.relay, load: async () => (await import('./relay.js')).relayCommand },
   route: { synopsis: SYNOPSES.route, load: async () => (await import('./route.js')).routeCommand },
   schema: { synopsis: SYNOPSES.schema, load: async () => (await import('./schema.js')).schemaCommand },
