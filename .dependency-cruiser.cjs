@@ -7,7 +7,8 @@
 // type, the IR, pure string helpers such as DN escaping); pipeline.ts composes
 // load -> validate -> normalize; dns derives a domain's records (MX, SPF, DMARC) from the
 // model and the routing stage's entry points, for the rules and the dns target alike;
-// dns-check and deploy work on what compile produces; init and import write YAML for the front of the pipeline and
+// dns-check and deploy work on what compile produces; probe asks the routing stage what a
+// live system should answer; init and import write YAML for the front of the pipeline and
 // come after every stage they reuse; cli is a thin function over all of them; index.ts is
 // the public API.
 const LAYERS = [
@@ -26,6 +27,7 @@ const LAYERS = [
   'deploy',
   'route',
   'relay',
+  'probe',
   'init',
   'import',
   'cli',

@@ -1,10 +1,10 @@
-import type { RoutingTable } from '../model/routing-table.js';
-import { resolve } from '../route/resolve.js';
+import type { RoutingTable } from '../routing/table.js';
+import { messageState, step } from '../routing/walk.js';
 
 /**
  * The one place where `chainmail probe` asks the routing engine what a system should answer
- * at RCPT. Everything else of the probe works on {@link Prediction}s; re-pointing the probe
- * at another entry point of the engine (a `step()` per hop) changes this file only.
+ * at RCPT: one `step()` of the routing engine (src/routing/walk.ts), the same the simulator,
+ * the rules and the relay take. Everything else of the probe works on {@link Prediction}s.
  */
 
 /** What the engine says the system replies to `RCPT TO:<address>` from an anonymous client. */
@@ -17,7 +17,8 @@ export type Prediction =
  * SMTP client from the internet (the origin of every probe: it may not relay).
  */
 export function predictRcpt(table: RoutingTable, address: string): Prediction {
-  const d = resolve(table, address, { origin: 'internet', received: 0 });
+  // the system's own decision at this hop: where the message would go next is not the probe's concern
+  const d = step(new Map([[table.system, table]]), messageState(table, address, 'internet')).decision;
   const r = d.reason;
   const refs = {
     ...(r.policy !== undefined ? { policy: r.policy } : {}),

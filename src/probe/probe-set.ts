@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { domainToUnicode } from 'node:url';
 import type { Path, Target } from '../diagnostics/diagnostic.js';
 import type { Model } from '../model/model.js';
-import type { RoutingTable } from '../model/routing-table.js';
+import type { RoutingTable } from '../routing/table.js';
 
 /**
  * The probe set of one system, from the model: which recipients to try at RCPT and which

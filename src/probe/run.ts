@@ -1,5 +1,5 @@
 import { lookup, resolveMx } from 'node:dns/promises';
-import type { RoutingTable } from '../model/routing-table.js';
+import type { RoutingTable } from '../routing/table.js';
 import { classify, type Verdict } from './classify.js';
 import { predictRcpt, type Prediction } from './predict.js';
 import type { Probe } from './probe-set.js';

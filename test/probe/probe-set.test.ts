@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileRoutingTables } from '../../src/compile/routing.js';
+import { compileRoutingTables } from '../../src/routing/compile.js';
 import { loadModel } from '../../src/pipeline.js';
 import { predictRcpt } from '../../src/probe/predict.js';
 import { probeSet, SAMPLE_SIZE } from '../../src/probe/probe-set.js';

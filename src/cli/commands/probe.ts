@@ -1,4 +1,4 @@
-import { compileRoutingTables } from '../../compile/routing.js';
+import { compileRoutingTables } from '../../routing/compile.js';
 import { sortDiagnostics, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import type { SourceStore } from '../../diagnostics/source-store.js';
 import { probeSet } from '../../probe/probe-set.js';
@@ -10,7 +10,7 @@ import { intOption, parse, type Command } from '../command.js';
 import { formats } from '../formats/index.js';
 import { UsageError, type CliIo } from '../io.js';
 import { VERSION } from '../version.js';
-import { loadRoutable } from './route.js';
+import { loadRoutable } from '../routable.js';
 import { SYNOPSES } from './synopses.js';
 
 const FORMATS = ['github', 'json', 'junit', 'markdown', 'sarif', 'text'] as const;
