@@ -48,3 +48,18 @@ export function isDrift(v: Verdict): boolean {
 export function ruleIdOf(v: Verdict): string {
   return `probe-${v}`;
 }
+
+/** The reportingDescriptor of every class the probe reports (docs/probe.md "Differences"). */
+export const PROBE_RULES: readonly { id: string; description: string; defaultSeverity: 'error' | 'warning'; helpUri: string }[] = [
+  ['mail-loss', 'error', 'refuses a recipient the file accepts: mail for it is lost'],
+  ['backscatter', 'error', 'accepts a recipient the file refuses as unknown: it bounces later, to forged senders'],
+  ['open-relay', 'error', 'accepts a recipient in a domain it must not relay to (critical)'],
+  ['extra-domain', 'error', 'refuses as unknown where the file says relay denied: the system accepts a domain the file does not give it'],
+  ['missing-domain', 'error', 'refuses as relay denied where the file says unknown: the system does not accept a domain the file gives it'],
+  ['inconclusive', 'warning', 'a temporary reply or a probe not sent: counted, not drift'],
+].map(([v, severity, description]) => ({
+  id: `probe-${v}`,
+  description: description as string,
+  defaultSeverity: severity as 'error' | 'warning',
+  helpUri: 'https://github.com/chainmail-dev/chainmail/blob/main/docs/probe.md#differences',
+}));

@@ -40,6 +40,12 @@ describe('probe report formats', () => {
     const got = results.map((x) => [x.ruleId, x.locations[0]?.physicalLocation.artifactLocation.uri, x.locations[0]?.physicalLocation.region.startLine]);
     expect(got).toContainEqual(['probe-open-relay', 'chainmail.yaml', 5]);
     expect(got).toContainEqual(['probe-backscatter', 'chainmail.yaml', 11]);
+    // every result points at a reportingDescriptor of the probe's classes, with its doc page
+    const run = (JSON.parse(r.stdout) as { runs: { tool: { driver: { rules: { id: string; helpUri: string }[] } }; results: { ruleId: string; ruleIndex?: number }[] }[] }).runs[0];
+    const ids = run?.tool.driver.rules.map((d) => d.id) ?? [];
+    expect(ids).toEqual(['probe-mail-loss', 'probe-backscatter', 'probe-open-relay', 'probe-extra-domain', 'probe-missing-domain', 'probe-inconclusive']);
+    for (const x of run?.results ?? []) expect(ids[x.ruleIndex ?? -1]).toBe(x.ruleId);
+    expect(run?.tool.driver.rules[0]?.helpUri).toMatch(/docs\/probe\.md#differences$/);
   });
 
   it('github: workflow commands at the YAML location', async () => {

@@ -1,6 +1,7 @@
 import { compileRoutingTables } from '../../routing/compile.js';
 import { sortDiagnostics, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import type { SourceStore } from '../../diagnostics/source-store.js';
+import { PROBE_RULES } from '../../probe/classify.js';
 import { probeSet } from '../../probe/probe-set.js';
 import { probeFindings, summarize, type SystemSummary } from '../../probe/report.js';
 import { runProbes, type SystemTarget } from '../../probe/run.js';
@@ -120,7 +121,7 @@ function render(format: ProbeFormat, summaries: readonly SystemSummary[], diagno
   if (format === 'markdown') return markdown(summaries, diagnostics);
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   const entry = { result: { file: loaded.file, diagnostics, errors, warnings: diagnostics.length - errors }, sources: loaded.sources };
-  return formats[format]([entry], { color: false, toolVersion: VERSION, cwd: io.cwd });
+  return formats[format]([entry], { color: false, toolVersion: VERSION, cwd: io.cwd, rules: PROBE_RULES });
 }
 
 function jsonDifference(d: Diagnostic): Record<string, unknown> {

@@ -14,6 +14,16 @@ export interface FormatContext {
   readonly cwd: string;
   /** Warnings left out by `lint --quiet`, so that the summary does not say "no problems". */
   readonly hiddenWarnings?: number;
+  /** The rules the findings come from, when not the lint rules (`chainmail probe`'s classes). */
+  readonly rules?: readonly RuleDescriptor[];
+}
+
+/** What SARIF says of a rule (reportingDescriptor): id, description, default level, doc page. */
+export interface RuleDescriptor {
+  readonly id: string;
+  readonly description: string;
+  readonly defaultSeverity: 'error' | 'warning';
+  readonly helpUri: string;
 }
 
 /** A pure function from results to the text written on stdout. */

@@ -14,10 +14,12 @@ const SCHEMA_URI = 'https://json.schemastore.org/sarif-2.1.0.json';
 /**
  * `--format sarif`: one SARIF 2.1.0 log with one run (OASIS SARIF v2.1.0, sections 3.13
  * sarifLog, 3.14 run, 3.19 toolComponent, 3.27 result). Every registered rule is a
- * reportingDescriptor (3.49) so viewers can link `ruleIndex` to its doc page.
+ * reportingDescriptor (3.49) so viewers can link `ruleIndex` to its doc page (the probe's
+ * classes instead, when `chainmail probe` reports).
  */
 export const sarif: Formatter = (entries, ctx) => {
-  const index = new Map(rules.map((r, i) => [r.id, i]));
+  const descriptors = ctx.rules ?? rules.map((r) => ({ id: r.id, description: r.description, defaultSeverity: r.defaultSeverity, helpUri: docUrl(r.id) }));
+  const index = new Map(descriptors.map((r, i) => [r.id, i]));
   const diagnostics = entries.flatMap((e) => e.result.diagnostics);
   const seen = new Map<string, number>();
   const results = diagnostics.map((d) => {
@@ -52,11 +54,11 @@ export const sarif: Formatter = (entries, ctx) => {
             version: ctx.toolVersion,
             semanticVersion: ctx.toolVersion,
             informationUri: INFORMATION_URI,
-            rules: rules.map((r) => ({
+            rules: descriptors.map((r) => ({
               id: r.id,
               name: r.id,
               shortDescription: { text: r.description },
-              helpUri: docUrl(r.id),
+              helpUri: r.helpUri,
               defaultConfiguration: { level: r.defaultSeverity },
             })),
           },
