@@ -40,9 +40,17 @@ async function rcpt(port: number, probes: readonly string[]): Promise<string[]> 
       waiters.shift()?.(reply.trim().split('\n').at(-1) ?? '');
     }
   });
-  const reply = (): Promise<string> => new Promise((r) => waiters.push(r));
+  // a reply that never comes fails the test with what was asked, instead of hanging it
+  const reply = (what = 'the greeting'): Promise<string> =>
+    new Promise((r, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no reply from Postfix on port ${port} to ${what} within 60 s`)), 60_000);
+      waiters.push((line) => {
+        clearTimeout(timer);
+        r(line);
+      });
+    });
   const send = async (line: string): Promise<string> => {
-    const p = reply();
+    const p = reply(line);
     socket.write(`${line}\r\n`);
     return p;
   };
