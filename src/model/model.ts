@@ -75,6 +75,12 @@ export interface SystemDecl {
   readonly gateway: boolean;
   readonly hopLimit: number;
   readonly forwardUnresolvedTo: string | null;
+  /**
+   * The domain that routes to this system, in which each of its recipients has an address
+   * (`routingDomain`): the targetAddress domain of the mail contacts an authoritative
+   * Exchange system needs for this system's recipients (docs/routing.md).
+   */
+  readonly routingDomain?: DomainName & { readonly path: Path };
   readonly localTransport?: string;
   /** The largest message in bytes it accepts, as written (`maxMessageSize`). */
   readonly maxMessageSize?: number;
