@@ -162,6 +162,12 @@ export interface ContactDecl {
   readonly mailNickname?: string;
   readonly targetAddress: Address;
   readonly proxyAddresses: readonly ProxyAddressDecl[];
+  /**
+   * Never in the file: a contact the routing stage generates on an authoritative Exchange
+   * system for a recipient that this system of the organisation hosts (its targetAddress is
+   * in the hosting system's `routingDomain`; docs/routing.md).
+   */
+  readonly hostedBy?: string;
   readonly path: Path;
 }
 

@@ -97,6 +97,7 @@ export function routingContacts(model: Model, tables: ReadonlyMap<string, Routin
         system: t.system,
         displayName: cn,
         mailNickname: nickname(c.to),
+        hostedBy: c.host,
         targetAddress: parseAddress(c.to),
         proxyAddresses: c.keys.sort().map((k) => ({ address: parseAddress(k), primary: false, at: { path } })),
         path,
