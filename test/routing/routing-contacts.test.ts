@@ -2,11 +2,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { compileCsv } from '../../src/compile/targets/csv/csv.js';
+import { compileExchange } from '../../src/compile/targets/exchange/exchange.js';
+import { compileLdif } from '../../src/compile/targets/ldif/ldif.js';
 import { compileRoutingTables } from '../../src/routing/compile.js';
 import { routingContacts } from '../../src/routing/routing-contacts.js';
 import { tableIndex } from '../../src/routing/table.js';
 import { repoRoot } from '../support/fixtures.js';
 import { ruleCases, type Cfg } from '../support/rule-cases.js';
+import { parseLdif } from '../support/slapd.js';
 
 /**
  * The reverse path at an authoritative Exchange system (docs/routing.md): the mail
@@ -75,5 +79,25 @@ describe('mail contacts for recipients hosted elsewhere, at an authoritative Exc
       { cn: 'anil@contoso.com (forest-a)', system: 'forest-b', nick: 'anil.contoso', to: 'anil@contoso.local', proxies: ['anil@contoso.com'], path: ['systems', 'forest-a', 'routingDomain'] },
       { cn: 'ann@contoso.com (forest-a)', system: 'forest-b', nick: 'ann.contoso', to: 'ann@contoso.local', proxies: ['ann@contoso.com', 'annie@contoso.com'], path: ['systems', 'forest-a', 'routingDomain'] },
     ]);
+  });
+});
+
+describe('the generated contacts in the targets, with the targets\' escaping', () => {
+  // a quoted local part with a comma, a quote and a space: LDIF DN, CSV and PowerShell each escape it
+  const nasty = (c: Cfg) => (c.systems['forest-a'].mailboxes = ['"O\'Brien, Pat"@contoso.com']);
+
+  it('writes the same contact into contacts.ldif (DN escaped), contacts.csv (quoted) and setup.ps1 (quote doubled)', () => {
+    const { model } = tables(nasty);
+    const ldif = String(compileLdif(model, { version: 'test' })[0]?.content);
+    const [entry] = parseLdif(ldif);
+    expect(entry?.dn).toBe('CN=\\"o\'brien\\, pat\\"@contoso.com (forest-a),DC=fabrikam,DC=local');
+    expect(entry?.attributes.get('targetAddress')).toEqual(['SMTP:"o\'brien, pat"@contoso.local']);
+    expect(entry?.attributes.get('proxyAddresses')).toEqual(['SMTP:"o\'brien, pat"@contoso.local', 'smtp:"o\'brien, pat"@contoso.com']);
+    expect(entry?.attributes.get('mailNickname')).toEqual(["_o'brien__pat_.contoso"]);
+    const csv = String(compileCsv(model)[0]?.content).split('\r\n');
+    expect(csv[1]).toContain('"SMTP:""o\'brien, pat""@contoso.local;smtp:""o\'brien, pat""@contoso.com"');
+    const ps1 = String(compileExchange(model).find((f) => f.path === 'forest-b/exchange/setup.ps1')?.content);
+    expect(ps1).toContain("-ExternalEmailAddress 'SMTP:\"o''brien, pat\"@contoso.local'");
+    expect(compileExchange(model).find((f) => f.path === 'forest-a/exchange/setup.ps1')?.content).not.toContain('New-MailContact');
   });
 });
