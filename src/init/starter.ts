@@ -175,7 +175,7 @@ function method1(o: Method1Options): string[] {
       `    system: ${scalar(last.name)}`,
       `    addressSpaces: ${flow([privateSpaceOf(s, o)])}`,
       `    to: ${scalar(s.name)}`,
-      '    allowRelay: false',
+      '    allowRelay: true                  # mail accepted for a contact leaves by it, from any sender',
     );
   }
   out.push(
