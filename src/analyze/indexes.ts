@@ -83,7 +83,7 @@ export function addressesByKey(ctx: Memo): ReadonlyMap<string, readonly OwnedAdd
 }
 
 /** How a domain is used. Policies, connectors, chains and sending systems name spaces; the rest are addresses. */
-export type DomainUseKind = 'policy' | 'connector' | 'chain' | 'sending' | AddressRole;
+export type DomainUseKind = 'policy' | 'connector' | 'chain' | 'sending' | 'routing-domain' | AddressRole;
 
 /** Plural nouns of the use kinds, for "and 99,999 more mailboxes". */
 export const USE_NOUNS: Readonly<Record<DomainUseKind, readonly [string, string]>> = {
@@ -91,6 +91,7 @@ export const USE_NOUNS: Readonly<Record<DomainUseKind, readonly [string, string]
   connector: ['connector address space', 'connector address spaces'],
   chain: ['chain domain', 'chain domains'],
   sending: ['sending domain', 'sending domains'],
+  'routing-domain': ['routing domain', 'routing domains'],
   mailbox: ['mailbox', 'mailboxes'],
   alias: ['alias', 'aliases'],
   'contact-proxy': ['contact proxy address', 'contact proxy addresses'],
@@ -140,6 +141,7 @@ export function buildDomainUses(model: Model, addresses: readonly OwnedAddress[]
   // systems.*.sends.domains (docs/dns.md): the domains a system sends as
   for (const s of model.systems.values()) {
     for (const d of s.sends?.domains ?? []) add('sending', d.domain, { path: d.path }, () => `system ${q(s.name)} (sends)`);
+    if (s.routingDomain) add('routing-domain', s.routingDomain, { path: s.routingDomain.path }, () => `system ${q(s.name)} (routingDomain)`);
   }
   for (const e of addresses) {
     add(e.role, e.address.domain, e.at, () => `${q(e.address.display)} (${e.owner})`);

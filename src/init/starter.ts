@@ -85,7 +85,11 @@ function method1(o: Method1Options): string[] {
   const all = [o.gateway, ...o.chain];
   const last = all[all.length - 1] ?? o.gateway;
   const names = all.map((s) => s.name);
-  const exchanges = all.filter((s) => s.kind === 'exchange');
+  // An authoritative Exchange system at the end of the chain reaches the other systems'
+  // recipients only through mail contacts in a routing domain of each (docs/routing.md):
+  // each earlier system names its private space as its routing domain, with a way back.
+  const routed = last.kind === 'exchange' ? all.slice(0, -1) : [];
+  const spaced = all.filter((s) => s.kind === 'exchange' || routed.includes(s));
   const sample = (i: number): string => (i === 0 ? `administrator@${o.share}` : `user${i}@${o.share}`);
   const out: string[] = [
     `# yaml-language-server: $schema=${o.schemaRef}`,
@@ -100,17 +104,19 @@ function method1(o: Method1Options): string[] {
     '# every address space used anywhere in this file, declared once',
     'domains:',
   ];
-  for (const s of exchanges) {
-    out.push(`  ${scalar(privateSpaceOf(s, o))}: { description: ${scalar(`private default space of ${s.name} (step 1; need not exist in DNS)`)} }`);
+  for (const s of spaced) {
+    const what = s.kind === 'exchange' ? `private default space of ${s.name} (step 1; need not exist in DNS)` : `routing domain of ${s.name} (need not exist in DNS)`;
+    out.push(`  ${scalar(privateSpaceOf(s, o))}: { description: ${scalar(what)} }`);
   }
   out.push(`  ${scalar(o.share)}: { description: ${scalar(`shared by ${andList(names)}`)} }`, '', 'systems:');
   all.forEach((s, i) => {
     const extra: string[] = [];
     if (i === 0) extra.push(`    gateway: true                     # the MX: receives mail for ${o.share} from the internet`);
     if (s.kind === 'exchange') extra.push('    forwardUnresolvedTo: null         # step 3: no "forward unresolved recipients"; the connector does it');
+    if (routed.includes(s)) extra.push(`    routingDomain: ${scalar(privateSpaceOf(s, o))}   # ${last.name} reaches ${s.name}'s recipients through mail contacts to it`);
     // step 1 (g): an Exchange system's mailboxes also get an address in its private space
     const entry =
-      s.kind === 'exchange'
+      spaced.includes(s)
         ? `{ address: ${scalar(sample(i))}, aliases: [${scalar(`${sample(i).split('@')[0]}@${privateSpaceOf(s, o)}`)}] }`
         : scalar(sample(i));
     extra.push(`    mailboxes:                        # every recipient ${s.name} delivers itself (or mailboxFiles: [FILE])`, `      - ${entry}`);
@@ -127,6 +133,14 @@ function method1(o: Method1Options): string[] {
         '    default: true',
         '    addresses:',
         `      - { space: ${scalar(`@${privateSpaceOf(s, o)}`)}, primary: true, authoritative: true }`,
+      );
+    } else if (routed.includes(s)) {
+      out.push(
+        `  # ${s.name}'s routing domain, where each of its recipients has an address`,
+        `  - name: ${scalar(`Routing domain ${privateSpaceOf(s, o)}`)}`,
+        `    system: ${scalar(s.name)}`,
+        '    addresses:',
+        `      - { space: ${scalar(`@${privateSpaceOf(s, o)}`)}, authoritative: true }`,
       );
     }
     out.push(
@@ -154,6 +168,16 @@ function method1(o: Method1Options): string[] {
       '    allowRelay: true',
     );
   });
+  for (const s of routed) {
+    out.push(
+      `  # the way back: ${last.name}'s mail contacts for ${s.name}'s recipients point into its routing domain`,
+      `  - name: ${scalar(`To ${s.name} (routing domain)`)}`,
+      `    system: ${scalar(last.name)}`,
+      `    addressSpaces: ${flow([privateSpaceOf(s, o)])}`,
+      `    to: ${scalar(s.name)}`,
+      '    allowRelay: true                  # mail accepted for a contact leaves by it, from any sender',
+    );
+  }
   out.push(
     '',
     '# the intent, which lint checks the policies and connectors against',
@@ -166,6 +190,8 @@ function method1(o: Method1Options): string[] {
     'tests:',
   );
   all.forEach((s, i) => out.push(`  - to: ${scalar(sample(i))}`, `    expect: { delivered: ${scalar(s.name)} }`));
+  if (routed.length > 0) out.push(`  # users of ${last.name} reach the others through the mail contacts chainmail build writes`);
+  routed.forEach((s) => out.push(`  - to: ${scalar(sample(all.indexOf(s)))}`, `    from: ${scalar(last.name)}`, `    expect: { delivered: ${scalar(s.name)} }`));
   out.push(
     `  # every system lists its recipients, so ${o.gateway.name} rejects unknown ones at RCPT (no backscatter)`,
     `  - to: ${scalar(`nobody@${o.share}`)}`,

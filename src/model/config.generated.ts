@@ -254,6 +254,10 @@ export interface System {
    */
   maxMessageSize?: number;
   /**
+   * The routing domain of this system: a domain declared under domains that routes to it (the other systems have a connector or chain for it) and in which each of its recipients has an address, e.g. contoso.local in a cross-forest merger or tenant.mail.onmicrosoft.com in hybrid. An Exchange system that is authoritative for a domain in which this system hosts recipients reaches them through mail contacts whose targetAddress is local@routingDomain (chainmail build writes them: contacts.ldif, contacts.csv, setup.ps1). docs/routing.md
+   */
+  routingDomain?: string;
+  /**
    * Exchange "Forward all mail with unresolved recipients to host" (Postfix fallback_transport): a system name or host. Must be null on systems in a chain.
    */
   forwardUnresolvedTo?: string | null;

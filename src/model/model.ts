@@ -75,6 +75,12 @@ export interface SystemDecl {
   readonly gateway: boolean;
   readonly hopLimit: number;
   readonly forwardUnresolvedTo: string | null;
+  /**
+   * The domain that routes to this system, in which each of its recipients has an address
+   * (`routingDomain`): the targetAddress domain of the mail contacts an authoritative
+   * Exchange system needs for this system's recipients (docs/routing.md).
+   */
+  readonly routingDomain?: DomainName & { readonly path: Path };
   readonly localTransport?: string;
   /** The largest message in bytes it accepts, as written (`maxMessageSize`). */
   readonly maxMessageSize?: number;
@@ -156,6 +162,12 @@ export interface ContactDecl {
   readonly mailNickname?: string;
   readonly targetAddress: Address;
   readonly proxyAddresses: readonly ProxyAddressDecl[];
+  /**
+   * Never in the file: a contact the routing stage generates on an authoritative Exchange
+   * system for a recipient that this system of the organisation hosts (its targetAddress is
+   * in the hosting system's `routingDomain`; docs/routing.md).
+   */
+  readonly hostedBy?: string;
   readonly path: Path;
 }
 

@@ -171,6 +171,7 @@ function system(name: string, s: Config.System, fileLines: readonly MailboxFileL
     gateway: s.gateway ?? false,
     hopLimit: s.hopLimit ?? DEFAULT_HOP_LIMIT[s.kind],
     forwardUnresolvedTo: s.forwardUnresolvedTo ?? null,
+    ...(s.routingDomain !== undefined ? { routingDomain: { ...parseDomain(s.routingDomain), path: [...base, 'routingDomain'] } } : {}),
     ...(s.localTransport !== undefined ? { localTransport: s.localTransport } : {}),
     ...(s.maxMessageSize !== undefined ? { maxMessageSize: s.maxMessageSize } : {}),
     ...(s.mynetworks !== undefined ? { mynetworks: s.mynetworks } : {}),

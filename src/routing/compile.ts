@@ -2,6 +2,7 @@ import type { ChainDecl, HostSpec, Model, SystemDecl } from '../model/model.js';
 import { setTableIndex, type AcceptedDomain, type ConnectorEntry, type HopHost, type NextHop, type RecipientEntry, type RoutingTable, type SortedKeys } from './table.js';
 import { parseHost } from '../normalize/address.js';
 import { resolveUnlisted } from './resolve.js';
+import { ExchangeContacts } from './routing-contacts.js';
 
 /**
  * Compiles the model into one routing table per system: what it accepts and with what
@@ -107,11 +108,15 @@ const ROUTES_RECIPIENTS: ReadonlySet<string> = new Set(['postfix', 'relay']);
  * (resolve() without the recipient: 5.1.1, 5.7.1 or an assumed local mailbox, from a peer or
  * submitted here), the recipients that other systems host in it, each to its hosting system.
  */
-function reversePath(model: Model, t: RoutingTable, own: Map<string, Map<string, RecipientEntry>>, byDomain: Map<string, Map<string, string[]>>, hosts: Map<string, string>): { hosted: Map<string, NextHop>; names: Map<string, string>; peers: Map<string, NextHop> } {
+function reversePath(model: Model, t: RoutingTable, own: Map<string, Map<string, RecipientEntry>>, byDomain: Map<string, Map<string, string[]>>, hosts: Map<string, string>): { hosted: Map<string, NextHop>; names: Map<string, string>; peers: Map<string, NextHop>; contacts: Map<string, RecipientEntry> } {
   const hosted = new Map<string, NextHop>();
   const names = new Map<string, string>();
   const peers = new Map<string, NextHop>();
-  if (!ROUTES_RECIPIENTS.has(t.kind)) return { hosted, names, peers };
+  const contacts = new Map<string, RecipientEntry>();
+  const perRecipient = ROUTES_RECIPIENTS.has(t.kind);
+  // Exchange: a mail contact per recipient, to the hosting system's routing domain
+  const exchange = t.kind === 'exchange' ? new ExchangeContacts(t, own, (sys, d) => keysByDomain(byDomain, own, sys).get(d) ?? []) : undefined;
+  if (!perRecipient && !exchange) return { hosted, names, peers, contacts };
   const mine = own.get(t.system);
   for (const d of Object.keys(t.domains)) {
     const probe = { key: '', local: '', domain: d };
@@ -120,6 +125,11 @@ function reversePath(model: Model, t: RoutingTable, own: Map<string, Map<string,
       if (other.name === t.system) continue;
       for (const key of keysByDomain(byDomain, own, other.name).get(d) ?? []) {
         if (hosts.get(key) !== other.name || mine?.has(key)) continue;
+        if (exchange) {
+          const e = exchange.entry(other, key);
+          if (e) contacts.set(key, e);
+          continue;
+        }
         let hop = peers.get(other.name);
         if (!hop) peers.set(other.name, (hop = peerHop(other)));
         hosted.set(key, hop);
@@ -127,7 +137,7 @@ function reversePath(model: Model, t: RoutingTable, own: Map<string, Map<string,
       }
     }
   }
-  return { hosted, names, peers };
+  return { hosted, names, peers, contacts };
 }
 
 function table(model: Model, s: SystemDecl, own: Map<string, Map<string, RecipientEntry>>, byDomain: Map<string, Map<string, string[]>>, hosts: Map<string, string>): RoutingTable {
@@ -162,7 +172,8 @@ function table(model: Model, s: SystemDecl, own: Map<string, Map<string, Recipie
       remote: model.domains.get(d)?.remote ?? false,
     };
   }
-  const mine = own.get(s.name) ?? new Map<string, RecipientEntry>();
+  // Exchange's table also gets the mail contacts of the reverse path (below): its own copy
+  const mine = s.kind === 'exchange' ? new Map(own.get(s.name)) : (own.get(s.name) ?? new Map<string, RecipientEntry>());
   // The sorted JSON forms (routes.json) are made when something reads them: routing looks
   // recipients up in the maps (tableIndex), and sorting 100,000 keys into an object
   // is a good part of compiling a table that only lint or route will use.
@@ -213,6 +224,7 @@ function table(model: Model, s: SystemDecl, own: Map<string, Map<string, Recipie
   const reverse = reversePath(model, compiled, own, byDomain, hosts);
   for (const [k, v] of reverse.hosted) hosted.set(k, v);
   names = reverse.names;
+  for (const [k, v] of reverse.contacts) mine.set(k, v);
   if (hosted.size > 0) {
     // in routes.json after `unresolved`, and only where there is a reverse path (the tables
     // of organisations without one stay as they were)

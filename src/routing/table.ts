@@ -71,7 +71,17 @@ export interface AcceptedDomain {
  */
 export type RecipientEntry =
   | { readonly action: 'deliver'; readonly mailbox: string; readonly alias?: true }
-  | { readonly action: 'rewrite'; readonly to: string; readonly contact: string };
+  | {
+      readonly action: 'rewrite';
+      readonly to: string;
+      readonly contact: string;
+      /**
+       * A mail contact generated for a recipient that this system of the organisation hosts
+       * (an authoritative Exchange system reaching it through its routing domain; compiled
+       * into contacts.ldif, contacts.csv and setup.ps1).
+       */
+      readonly hostedBy?: string;
+    };
 
 /**
  * One host of a next hop.

@@ -1,10 +1,16 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { compileLdif } from '../../src/compile/targets/ldif/ldif.js';
 import { escapeDnValue, splitUnescaped, unescapeDnValue } from '../../src/compile/targets/ldif/escape.js';
 import type { ContactDecl, Model } from '../../src/model/model.js';
 import { loadModel } from '../../src/pipeline.js';
+import { compileRoutingTables } from '../../src/routing/compile.js';
+import { routingContacts } from '../../src/routing/routing-contacts.js';
 import { contactModel, type ContactInput } from '../support/contact-model.js';
 import { repoRoot } from '../support/fixtures.js';
+import { ruleCases, type Cfg } from '../support/rule-cases.js';
 import { ldapadd, ldapsearch, startSlapd, type LdapEntry, type Slapd } from '../support/slapd.js';
 import { requireTools } from '../support/tools.js';
 
@@ -105,6 +111,44 @@ describe.skipIf(!tools)('contacts.ldif in a real slapd: examples/method2', () =>
     if (!server) throw new Error('no server');
     const found = await ldapsearch(server, { filter: '(proxyAddresses=smtp:john.doe@xo.one)', attributes: ['cn'] });
     expect(found.map((e) => e.attributes.get('cn'))).toEqual([['Doe, John']]);
+  });
+});
+
+// The reverse path at an authoritative Exchange system: the mail contacts generated in
+// forest B of examples/forests (with a base DN) for forest A's users (docs/routing.md).
+describe.skipIf(!tools)('contacts.ldif in a real slapd: the generated contacts of examples/forests', () => {
+  const cases = ruleCases('ldif-slapd-forests', import.meta.url);
+  let model: Model;
+  let server: Slapd | undefined;
+  let contacts: LdapEntry[] = [];
+
+  beforeAll(async () => {
+    const c: Cfg = parse(readFileSync(join(repoRoot, 'examples/forests/chainmail.yaml'), 'utf8'));
+    c.directory = { baseDn: 'dc=fabrikam,dc=local' };
+    const loaded = cases.load(c);
+    if (!loaded.model) throw new Error('examples/forests did not load');
+    model = loaded.model;
+    ({ server, contacts } = await loadInto(model));
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('holds each generated contact with every value as the routing stage made it', () => {
+    const generated = routingContacts(model, compileRoutingTables(model));
+    expect(generated.map((g) => g.cn)).toEqual(['alice@contoso.com (forest-a)', 'anil@contoso.com (forest-a)']);
+    expect(contacts.length).toBe(generated.length);
+    for (const g of generated) {
+      const entry = contacts.find((e) => e.attributes.get('cn')?.[0] === g.cn);
+      expect(entry && attributes(entry), g.cn).toEqual(expected(g));
+      expect(entry && rdns(entry.dn)).toEqual([['cn', g.cn], ['dc', 'fabrikam'], ['dc', 'local']]);
+    }
+  });
+
+  it('finds forest A\'s user by the shared address, with the routing-domain targetAddress', async () => {
+    if (!server) throw new Error('no server');
+    const found = await ldapsearch(server, { filter: '(proxyAddresses=smtp:alice@contoso.com)', attributes: ['targetAddress'] });
+    expect(found.map((e) => e.attributes.get('targetAddress'))).toEqual([['SMTP:alice@contoso.local']]);
   });
 });
 

@@ -23,6 +23,7 @@ describe('undeclared-domain', () => {
     ['alias', (c) => c.systems.exchange.mailboxes[1].aliases.push('bob@example.org'), ['systems', 'exchange', 'mailboxes', 1, 'aliases', 2], 'alias'],
     ['contact proxy', (c) => c.contacts[0].proxyAddresses.push('iu@example.org'), ['contacts', 0, 'proxyAddresses', 1], 'contact-proxy'],
     ['contact target', (c) => (c.contacts[0].targetAddress = 'iu@example.org'), ['contacts', 0, 'targetAddress'], 'contact-target'],
+    ['routing domain', (c) => (c.systems.unix.routingDomain = 'example.org'), ['systems', 'unix', 'routingDomain'], 'routing-domain'],
   ])('%s', (_, edit, path, kind) => {
     const f = run(edit);
     expect(f).toHaveLength(1);

@@ -46,4 +46,29 @@ describe('unreachable-recipient', () => {
   ])('is quiet on %s', (_, edit) => {
     expect(run(edit)).toEqual([]);
   });
+
+  describe('at an authoritative Exchange system (valid/exchange-routing-domain.yaml, the cross-forest merger)', () => {
+    const forests = (edit: (c: Cfg) => void): Finding[] => cases.findings('valid/exchange-routing-domain.yaml', edit);
+    // alice and anil route alike: the walk classes them as one recipient (route-walk.ts)
+    const data = { system: 'forest-b', recipient: 'alice@contoso.com', host: 'forest-a', failsAt: 'forest-b', hop: '0', recipients: '1' };
+
+    it.each<[string, (c: Cfg) => void, RegExp]>([
+      ['forest A has no routing domain', (c) => delete c.systems['forest-a'].routingDomain, /give system "forest-a" a routingDomain .*declare it under domains, and add a connector on "forest-b" for it to "forest-a"/],
+      [
+        'forest B has no connector for forest A\'s routing domain',
+        (c) => c.connectors.splice(c.connectors.findIndex((x: { name: string }) => x.name === 'Cross-forest to Contoso'), 1),
+        /add a connector on "forest-b" for "forest-a"'s routing domain "contoso.local" to "forest-a"/,
+      ],
+    ])('reports it (550 5.1.1 at Exchange) when %s, with the fix', (_, edit, fix) => {
+      const f = forests(edit);
+      expect(f.map((x) => x.data)).toEqual([data]);
+      expect(f[0]?.at).toEqual({ path: ['systems', 'forest-b'], key: true });
+      expect(f[0]?.message).toMatch(/^mail from users of system "forest-b" to "alice@contoso.com" \(hosted by "forest-a"\) does not arrive: it is refused \(550 5\.1\.1: /);
+      expect(f[0]?.message).toMatch(fix);
+    });
+
+    it('is quiet when forest A names its routing domain and forest B routes it (the generated contacts)', () => {
+      expect(forests(() => {})).toEqual([]);
+    });
+  });
 });

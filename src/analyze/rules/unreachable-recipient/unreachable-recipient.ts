@@ -49,14 +49,12 @@ export const unreachableRecipient = defineRule({
     for (const { from, end, host, recipients } of groups.values()) {
       const at = end.state.system;
       const sys = model.systems.get(at);
-      // Not yet for Exchange: it reaches another system's recipient through a mail contact
-      // in a routing domain of that system, which build does not write yet (issue 13, open)
-      if (!sys || end.state.table.kind === 'exchange') continue;
+      if (!sys) continue;
       const failing = at === from ? `at ${q(at)} itself` : `at hop ${end.hops} (${q(at)})`;
       ctx.report({
         message:
           `mail from users of system ${q(from)} to ${listText(recipients)} (hosted by ${q(host)}) does not arrive: ` +
-          `it ${end.what} ${failing}; ${fixText(end.state.table, host, recipients[0] ?? '')}`,
+          `it ${end.what} ${failing}; ${fixText(end.state.table, host, recipients[0] ?? '', model.systems.get(host)?.routingDomain?.ascii)}`,
         at: { path: sys.path, key: true },
         data: { system: from, recipient: recipients[0] ?? '', host, failsAt: at, hop: String(end.hops), recipients: String(recipients.length) },
       });
@@ -140,13 +138,14 @@ function failure(s: WalkState, d: Decision, rewritten: boolean): End | null {
 }
 
 /** What to configure at the failing system, by what its kind can do (docs/routing.md). */
-function fixText(failing: RoutingTable, host: string, recipient: string): string {
+function fixText(failing: RoutingTable, host: string, recipient: string, routingDomain: string | undefined): string {
   switch (failing.kind) {
     case 'exchange':
-      return (
-        `Exchange cannot route one recipient to another server: create a mail contact on ${q(failing.system)} for ${q(recipient)} ` +
-        `whose targetAddress is in a routing domain of ${q(host)} (e.g. "@${host}.example.local", accepted there) and add a connector for that domain to ${q(host)}`
-      );
+      // Exchange reaches it through a mail contact to the hosting system's routing domain,
+      // which build writes once both exist (src/routing/routing-contacts.ts)
+      return routingDomain
+        ? `add a connector on ${q(failing.system)} for ${q(host)}'s routing domain ${q(routingDomain)} to ${q(host)} (chainmail build then writes a mail contact for ${q(recipient)} whose targetAddress is in ${q(routingDomain)})`
+        : `give system ${q(host)} a routingDomain (a domain routed to it in which each of its recipients has an address, e.g. "${host}.local"), declare it under domains, and add a connector on ${q(failing.system)} for it to ${q(host)}: chainmail build then writes a mail contact on ${q(failing.system)} for ${q(recipient)} whose targetAddress is in that domain`;
     case 'other':
       return `configure ${q(failing.system)} to forward ${q(recipient)} to ${q(host)} (its next hop), as its software does per recipient (chainmail writes no artifacts for kind other)`;
     default:

@@ -1,6 +1,6 @@
 import type { Model } from '../../../model/model.js';
 import type { OutputFile } from '../../output.js';
-import { contactEntries, type ContactEntry } from '../ldif/contact-entries.js';
+import { allContacts, contactEntries, type ContactEntry } from '../ldif/contact-entries.js';
 import { csvField, isAscii, utf16leWithBom } from './escape.js';
 
 export { formulaPrefix } from '../../../text/formula.js';
@@ -32,7 +32,7 @@ const EOL = '\r\n';
  */
 export function compileCsv(model: Model, problems: string[] = []): OutputFile[] {
   // csvde separates the values of proxyAddresses with ";" and has no escape for it
-  for (const c of model.contacts) {
+  for (const c of allContacts(model)) {
     for (const a of [c.targetAddress, ...c.proxyAddresses.map((p) => p.address)]) {
       if (a.display.includes(';')) problems.push(`contact ${JSON.stringify(c.cn)}: address ${JSON.stringify(a.display)} holds ";", which csvde reads as a value separator; use the LDIF (--target ldif) for it`);
     }

@@ -177,7 +177,11 @@ function contact(c: ContactEntry): string[] {
     ...(base && parent !== undefined ? [`-OrganizationalUnit ${psString(parent)}`] : []),
   ];
   return [
-    psComment(`Method 2, step 2: contact ${JSON.stringify(c.cn)} -> ${c.mail}`),
+    psComment(
+      c.contact.hostedBy === undefined
+        ? `Method 2, step 2: contact ${JSON.stringify(c.cn)} -> ${c.mail}`
+        : `Reverse path: contact ${JSON.stringify(c.cn)} for a recipient of system ${JSON.stringify(c.contact.hostedBy)} -> ${c.mail} (its routingDomain)`,
+    ),
     `if (-not (Find-ExchangeObject { Get-MailContact -Identity ${identity} -ErrorAction Stop })) {`,
     `    New-MailContact ${args.join(' ')} | Out-Null`,
     '}',

@@ -1,4 +1,6 @@
 import type { ContactDecl, Model } from '../../../model/model.js';
+import { compileRoutingTables } from '../../../routing/compile.js';
+import { routingContacts } from '../../../routing/routing-contacts.js';
 import { directoryAddress } from '../../../text/directory-address.js';
 import { escapeDnValue, splitUnescaped, unescapeDnValue } from '../../../text/dn.js';
 
@@ -58,7 +60,23 @@ export function compareCodePoints(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** The entries of every contact of the model, sorted by DN. */
+/**
+ * The contacts of the file and those the routing stage generates on authoritative Exchange
+ * systems for recipients hosted elsewhere (the reverse path, src/routing/routing-contacts.ts):
+ * the targets write both alike. Computed once per model.
+ */
+export function allContacts(model: Model): readonly ContactDecl[] {
+  let all = allOf.get(model);
+  if (!all) {
+    const generated = routingContacts(model, compileRoutingTables(model));
+    allOf.set(model, (all = generated.length === 0 ? model.contacts : [...model.contacts, ...generated]));
+  }
+  return all;
+}
+
+const allOf = new WeakMap<Model, readonly ContactDecl[]>();
+
+/** The entries of every contact (file and generated, {@link allContacts}), sorted by DN. */
 export function contactEntries(model: Model): ContactEntry[] {
   // The LDIF, the csvde file and each Exchange system's runbook and setup.ps1 all list the
   // same entries: computed once per (immutable) model, each caller gets its own array.
@@ -67,7 +85,7 @@ export function contactEntries(model: Model): ContactEntry[] {
     const base = normalizeBaseDn(model.baseDn);
     // thousands of contacts share a handful of OUs: parse and escape each ou string once
     const ous = new Map<string | undefined, OuPath>();
-    const entries = model.contacts.map((c) => {
+    const entries = allContacts(model).map((c) => {
       let ou = ous.get(c.ou);
       if (!ou) ous.set(c.ou, (ou = ouPath(c.ou, base)));
       return contactEntry(c, base, ou);
