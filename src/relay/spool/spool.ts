@@ -269,62 +269,71 @@ export class Spool {
     }
     return new Promise((resolve, reject) => {
       this.#pending.push({ bufs, sizes, resolve, reject });
-      this.#flushing ??= this.#flush().finally(() => {
-        this.#flushing = undefined;
-      });
+      this.#flushing ??= this.#flush();
     });
   }
 
-  /** The group commit: everything queued while the last write ran goes out in one write and one fdatasync. */
+  /**
+   * The group commit: everything queued while the last write ran goes out in one write and
+   * one fdatasync. It stops counting as flushing in the same job in which it finds nothing
+   * pending, before the writers it resolved run on, so an append one of them makes starts
+   * the next flush. (Cleared in a later job, by a `.finally`, such appends stayed pending
+   * with no flush to write them: in the storm test, 200 deliveries whose records had waited
+   * for a full disk waited forever once it had room again.)
+   */
   async #flush(): Promise<void> {
-    while (this.#pending.length > 0) {
-      // yield once so appends of the same event-loop turn join the batch
-      await new Promise<void>((r) => setImmediate(r));
-      const batch: Pending[] = [];
-      let bytes = 0;
-      while (this.#pending.length > 0 && (batch.length === 0 || bytes < 32 * 1024 * 1024)) {
-        const p = this.#pending.shift()!;
-        batch.push(p);
-        bytes += p.sizes.reduce((a, b) => a + b.total, 0);
-      }
-      let head: Segment;
-      try {
-        head = await this.#writableHead();
-      } catch (e) {
-        this.#setWritable(false, e as Error);
-        for (const p of batch) p.reject(e as Error);
-        continue;
-      }
-      const start = head.size;
-      try {
-        const bufs = batch.flatMap((p) => p.bufs);
-        await writeAll(head.fh!, bufs, start);
-        await head.fh!.datasync();
-        this.stats.syncs++;
-        this.stats.records += batch.reduce((n, p) => n + p.sizes.length, 0);
-        head.size = start + bytes;
-        this.#lastAppend = Date.now();
-      } catch (e) {
-        this.#setWritable(false, e as Error);
-        // leave no torn record behind for the next batch to follow; if even that fails,
-        // continue in a new segment (recovery quarantines the torn tail)
-        try {
-          await head.fh!.truncate(start);
-        } catch {
-          this.#closeHead();
+    try {
+      while (this.#pending.length > 0) {
+        // yield once so appends of the same event-loop turn join the batch
+        await new Promise<void>((r) => setImmediate(r));
+        const batch: Pending[] = [];
+        let bytes = 0;
+        while (this.#pending.length > 0 && (batch.length === 0 || bytes < 32 * 1024 * 1024)) {
+          const p = this.#pending.shift()!;
+          batch.push(p);
+          bytes += p.sizes.reduce((a, b) => a + b.total, 0);
         }
-        for (const p of batch) p.reject(e as Error);
-        continue;
+        let head: Segment;
+        try {
+          head = await this.#writableHead();
+        } catch (e) {
+          this.#setWritable(false, e as Error);
+          for (const p of batch) p.reject(e as Error);
+          continue;
+        }
+        const start = head.size;
+        try {
+          const bufs = batch.flatMap((p) => p.bufs);
+          await writeAll(head.fh!, bufs, start);
+          await head.fh!.datasync();
+          this.stats.syncs++;
+          this.stats.records += batch.reduce((n, p) => n + p.sizes.length, 0);
+          head.size = start + bytes;
+          this.#lastAppend = Date.now();
+        } catch (e) {
+          this.#setWritable(false, e as Error);
+          // leave no torn record behind for the next batch to follow; if even that fails,
+          // continue in a new segment (recovery quarantines the torn tail)
+          try {
+            await head.fh!.truncate(start);
+          } catch {
+            this.#closeHead();
+          }
+          for (const p of batch) p.reject(e as Error);
+          continue;
+        }
+        let pos = start;
+        for (const p of batch) {
+          const offsets = p.sizes.map((n) => {
+            const o: Written = { seg: head, offset: pos, bodyOffset: pos + n.head };
+            pos += n.total;
+            return o;
+          });
+          p.resolve(offsets);
+        }
       }
-      let pos = start;
-      for (const p of batch) {
-        const offsets = p.sizes.map((n) => {
-          const o: Written = { seg: head, offset: pos, bodyOffset: pos + n.head };
-          pos += n.total;
-          return o;
-        });
-        p.resolve(offsets);
-      }
+    } finally {
+      this.#flushing = undefined;
     }
   }
 
