@@ -4,7 +4,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requirePostfixInstance, startPostfix, type PostfixInstance } from '../support/postfix-instance.js';
-import { freePort, requireTools, run } from '../support/tools.js';
+import { stopPostfix } from '../support/postfix-config.mjs';
+import { findTool, freePort, requireTools, run } from '../support/tools.js';
+
+/** Whether process `pid` is gone (or a zombie) within a generous bound. */
+async function eventuallyGone(pid: number): Promise<boolean> {
+  for (let i = 0; i < 300; i++) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (/^\d+ \(.*\) Z/.test(stat)) return true;
+    } catch {
+      return true;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
 
 /**
  * The private-Postfix helper itself: a gateway that relays example.com to a next hop
@@ -49,6 +64,22 @@ describe.skipIf(!canRun)('startPostfix (a private Postfix instance)', () => {
     expect((await postfix.postconf(['-h', 'config_directory'])).trim()).toBe(postfix.configDir);
     await postfix.waitForLog(/daemon started/);
     expect(postfix.log()).toMatch(/daemon started/);
+  });
+
+  it('has room in the log socket queue, so a burst of log lines cannot wedge postlogd (ensureLogQueue)', () => {
+    // 10 (older kernels' default) let every Postfix process block on a full postlog socket under load.
+    expect(Number(readFileSync('/proc/sys/net/unix/max_dgram_qlen', 'utf8'))).toBeGreaterThanOrEqual(512);
+  });
+
+  it('stops within the time limit: a wedged master is killed with its process group', async () => {
+    const other = await startPostfix({ hostname: 'wedged.chainmail-test.localdomain' });
+    const pid = Number(readFileSync(join(other.dir, 'queue', 'pid', 'master.pid'), 'utf8'));
+    // SIGSTOP the master: `postfix stop` then waits for it forever
+    process.kill(pid, 'SIGSTOP');
+    const ended = await stopPostfix({ postfix: findTool('postfix') ?? 'postfix', config: other.configDir, pidFile: join(other.dir, 'queue', 'pid', 'master.pid'), ms: 3_000 });
+    expect(ended).toBe('killed');
+    expect(await eventuallyGone(pid)).toBe(true);
+    await other.stop();
   });
 
   it('relays a relay_domains recipient to the transport_maps next hop', async () => {

@@ -2,8 +2,8 @@
 // (test/support/postfix-instance.ts, test/support/postfix-gateway.ts) and the benchmark
 // (bench/relay-throughput.mjs). Plain JavaScript, so that the benchmark runs it without a
 // build; types in postfix-config.d.mts.
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, readdirSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The uid and gid of the `postfix` user (the owner of data_directory). */
@@ -16,8 +16,39 @@ export function postfixIds() {
   return { uid: Number(uid), gid: Number(gid) };
 }
 
-/** A master.cf with the services Postfix needs, chroot off, and smtpd on 127.0.0.1:port only. */
+const DGRAM_QLEN = '/proc/sys/net/unix/max_dgram_qlen';
+const WANTED_QLEN = 512;
+let queueChecked = false;
+
+/**
+ * Makes room in the kernel's queue of the log socket before a private instance starts.
+ * With maillog_file, every Postfix process sends its log lines to postlogd(8) through one
+ * unix-dgram socket (public/postlog), with a blocking send (msg_logger.c). Where
+ * net.unix.max_dgram_qlen is 10 (older kernels' default; 512 since Linux 5.x) a burst of
+ * warnings fills the queue; if postlogd then restarts (its watchdog on a loaded machine),
+ * it logs its own start-up to that same socket before it switches to writing the file
+ * (postlogd.c pre_jail_init), and the master logs the restart: both block, and so does
+ * every smtpd before its greeting and `postfix stop`. Seen on CI with both cores busy.
+ * The instances need root anyway; the setting is per network namespace. Once per process.
+ */
+export function ensureLogQueue() {
+  if (queueChecked) return;
+  queueChecked = true;
+  try {
+    if (Number(readFileSync(DGRAM_QLEN, 'utf8').trim()) >= WANTED_QLEN) return;
+    writeFileSync(DGRAM_QLEN, `${WANTED_QLEN}\n`);
+  } catch (e) {
+    console.warn(`note: could not raise ${DGRAM_QLEN} to ${WANTED_QLEN} (${e instanceof Error ? e.message : String(e)}); a private Postfix may stall under load`);
+  }
+}
+
+/**
+ * A master.cf with the services Postfix needs, chroot off, and smtpd on 127.0.0.1:port only.
+ * Every private instance is configured through here, so this also makes room in the log
+ * socket's queue (ensureLogQueue) before the instance starts.
+ */
 export function masterCf(port) {
+  ensureLogQueue();
   const rows = [
     [`127.0.0.1:${port}`, 'inet', 'n', '-', 'n', '-', '-'],
     ['pickup', 'unix', 'n', '-', 'n', '60', '1'],
@@ -88,4 +119,41 @@ export function deployArtifacts({ artifacts, config, maps, mapType = 'hash', pos
     .filter((l) => l !== '' && !l.startsWith('#'));
   const e = spawnSync(postconf, ['-c', config, '-e', ...lines], { encoding: 'utf8' });
   if (e.status !== 0 || e.stderr !== '') throw new Error(`postconf -e: ${e.stderr}`);
+}
+
+/**
+ * Stops a private instance: `postfix -c CONFIG stop`, which waits for the master to end.
+ * If that has not finished within `ms` (a wedged instance must not hang the suite), the
+ * master's whole process group (the master calls setsid(), so its children share it) is
+ * killed. Resolves with how it ended.
+ */
+export async function stopPostfix({ postfix, config, pidFile, ms = 60_000 }) {
+  const stop = spawn(postfix, ['-c', config, 'stop'], { stdio: 'ignore' });
+  const ended = await new Promise((resolve) => {
+    const timer = setTimeout(() => resolve('timeout'), ms);
+    stop.on('close', (code) => {
+      clearTimeout(timer);
+      resolve(code === 0 ? 'stopped' : 'failed');
+    });
+    stop.on('error', () => {
+      clearTimeout(timer);
+      resolve('failed');
+    });
+  });
+  if (ended === 'stopped') return ended;
+  stop.kill('SIGKILL');
+  let pid = NaN;
+  try {
+    pid = Number(readFileSync(pidFile, 'utf8').trim());
+  } catch {
+    // no pid file: the master is not running
+  }
+  if (Number.isInteger(pid) && pid > 1) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  return ended === 'timeout' ? 'killed' : ended;
 }

@@ -3,7 +3,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, 
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { baseMainCf, deployArtifacts, masterCf, postfixIds } from './postfix-config.mjs';
+import { baseMainCf, deployArtifacts, masterCf, postfixIds, stopPostfix } from './postfix-config.mjs';
 import { findTool, run } from './tools.js';
 
 /**
@@ -72,8 +72,8 @@ export async function startPostfix(dirs: PostfixDirs, artifacts: string, port: n
     port,
     log: readLog,
     async stop() {
-      const r = await run(tool('postfix'), ['-c', config, 'stop']);
-      if (r.code !== 0) await run(tool('postfix'), ['-c', config, 'abort']);
+      const ended = await stopPostfix({ postfix: tool('postfix'), config, pidFile: join(base, 'queue', 'pid', 'master.pid') });
+      if (ended === 'failed') await run(tool('postfix'), ['-c', config, 'abort']);
       rmSync(base, { recursive: true, force: true });
     },
   };

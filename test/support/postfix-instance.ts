@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { agePostfixConfig, type MapType } from './postfix.js';
-import { baseMainCf, masterCf, postfixIds } from './postfix-config.mjs';
+import { baseMainCf, masterCf, postfixIds, stopPostfix } from './postfix-config.mjs';
 import { findTool, freePort, requireTool, run } from './tools.js';
 
 /**
@@ -155,8 +155,8 @@ function instance(dir: string, etc: string, port: number, log: () => string, pos
       if (stopped) return;
       stopped = true;
       // `postfix stop` waits for the master to terminate (postfix-script polls its pid).
-      const r = await run(postfix, ['-c', etc, 'stop']);
-      if (r.code !== 0) await run(postfix, ['-c', etc, 'abort']);
+      const ended = await stopPostfix({ postfix, config: etc, pidFile: join(dir, 'queue', 'pid', 'master.pid') });
+      if (ended === 'failed') await run(postfix, ['-c', etc, 'abort']);
       running.delete(dir);
       cleanup();
     },
