@@ -19,9 +19,11 @@ export interface GraphEdge {
   /**
    * mx: the internet reaches a gateway; forward: connectors (and the chain order they
    * implement); chain: a chain step that no connector carries; unresolved:
-   * forwardUnresolvedTo; contacts: contacts of a system, summarised per target domain.
+   * forwardUnresolvedTo; hosted: the reverse path (recipients hosted by another system of
+   * the organisation, per-recipient next hops in the tables), summarised per (system, peer);
+   * contacts: contacts of a system, summarised per target domain.
    */
-  readonly kind: 'mx' | 'forward' | 'chain' | 'unresolved' | 'contacts';
+  readonly kind: 'mx' | 'forward' | 'chain' | 'unresolved' | 'hosted' | 'contacts';
   readonly label: string;
 }
 
@@ -145,6 +147,25 @@ export function buildGraph(model: Model): Graph {
     if (!hop) continue;
     for (const to of target(hop)) edges.push({ from: sysId.get(s.name) ?? '', to, kind: 'unresolved', label: 'unresolved' });
   }
+  // the reverse path: per system, the recipients it forwards to the peer that hosts them
+  for (const s of systems) {
+    const table = tables.get(s.name);
+    const from = sysId.get(s.name);
+    if (!table?.hosted || !from) continue;
+    const perPeer = new Map<string, { count: number; domains: Set<string> }>();
+    for (const [key, peer] of Object.entries(table.hosted)) {
+      let p = perPeer.get(peer);
+      if (!p) perPeer.set(peer, (p = { count: 0, domains: new Set() }));
+      p.count++;
+      p.domains.add(key.slice(key.lastIndexOf('@') + 1));
+    }
+    for (const [peer, p] of [...perPeer].sort(([a], [b]) => cmp(a, b))) {
+      const hop = table.peers?.[peer];
+      if (!hop) continue;
+      const label = `hosted there: ${p.count} recipient${p.count === 1 ? '' : 's'} (${listed([...p.domains].sort(cmp))})`;
+      for (const to of target(hop)) edges.push({ from, to, kind: 'hosted', label });
+    }
+  }
   contactEdges(model, sysId, idFor, nodes, edges);
   return { title: model.name ?? model.file, nodes, edges };
 }
@@ -196,6 +217,7 @@ const MERMAID_ARROW: Readonly<Record<GraphEdge['kind'], string>> = {
   forward: '-->',
   chain: '-.->',
   unresolved: '-.->',
+  hosted: '-->',
   contacts: '-.-',
 };
 
@@ -233,6 +255,7 @@ const DOT_EDGE: Readonly<Record<GraphEdge['kind'], string>> = {
   forward: '',
   chain: 'style=dashed',
   unresolved: 'style=dashed, color="#dd3333", fontcolor="#dd3333"',
+  hosted: 'color="#3366cc", fontcolor="#3366cc"',
   contacts: 'style=dotted, arrowhead=none',
 };
 

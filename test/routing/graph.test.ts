@@ -96,6 +96,26 @@ describe('chainmail graph', () => {
     expect(renderDot(g)).toMatch(/sys_unix -> sys_exchange \[label="unresolved", style=dashed/);
   });
 
+  it('draws the reverse path: the recipients a system forwards to the peer that hosts them, from the tables', () => {
+    const m = model('examples/method1/chainmail.yaml');
+    const g = buildGraph(m);
+    const hosted = g.edges.filter((e) => e.kind === 'hosted');
+    // unix accepts example.com but hosts none of exchange's mailboxes: its transport sends them back
+    const exchange = m.systems.get('exchange');
+    if (!exchange) throw new Error('no exchange');
+    // alice, bob and robert are in example.com, which unix accepts; bob@example.local is not
+    const inShared = (mb: readonly (typeof exchange.mailboxes)[number][]): number =>
+      mb.flatMap((b) => [b, ...b.aliases]).filter((a) => a.address.domain.ascii === 'example.com').length;
+    const n = inShared(exchange.mailboxes);
+    expect(n).toBe(3);
+    expect(hosted).toEqual([{ from: 'sys_unix', to: 'sys_exchange', kind: 'hosted', label: `hosted there: ${n} recipients (example.com)` }]);
+    // alice removed from exchange: one fewer in the label, counted from the tables, not a constant
+    const systems = new Map(m.systems).set('exchange', { ...exchange, mailboxes: exchange.mailboxes.slice(1) });
+    const fewer = buildGraph({ ...m, systems });
+    expect(fewer.edges.filter((e) => e.kind === 'hosted').map((e) => e.label)).toEqual([`hosted there: ${inShared(exchange.mailboxes.slice(1))} recipients (example.com)`]);
+    expect(renderDot(g)).toMatch(/sys_unix -> sys_exchange \[label="hosted there: [^"]*", color="#3366cc"/);
+  });
+
   it('draws forwardUnresolvedTo written as a host where route forwards: the system at that host and port', () => {
     // the host in another case and with the default port: the routing tables parse host and
     // port (systemAt), so `chainmail route` forwards to exchange; graph must draw the same
