@@ -92,6 +92,22 @@ describe.skipIf(!tools)('probe a Postfix gateway built by chainmail (real postfi
     expect([...classes].sort()).toEqual(['alias', 'case-variant', 'contact', 'foreign', 'mailbox', 'other-domain', 'other-system', 'subdomain', 'u-label', 'unknown']);
   });
 
+  it('smtpd_recipient_limit below a batch: 452 4.5.3, the rest in further transactions, the same result as built', async () => {
+    expect((await postconf('-e', 'smtpd_recipient_limit = 4')).code).toBe(0);
+    await reload();
+    try {
+      const { json } = await probe();
+      expect(json.differences).toEqual([]);
+      const gw = json.systems[0];
+      expect(gw?.inconclusive).toBe(0);
+      expect(gw?.results.filter((r) => r.verdict !== 'ok').map((r) => r.address)).toEqual(['yamada@例え.jp']);
+      // more recipients than one transaction may hold, so the limit was met
+      expect(gw?.probes).toBeGreaterThan(8);
+    } finally {
+      expect((await postconf('-X', 'smtpd_recipient_limit')).code).toBe(0);
+    }
+  });
+
   it('one recipient removed from relay_recipients: mail loss at that mailbox', async () => {
     const file = mapFile('relay_recipients');
     writeFileSync(file, readFileSync(file, 'utf8').replace('bob@example.com OK\n', ''));
