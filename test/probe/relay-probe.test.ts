@@ -57,7 +57,7 @@ describe('probe against embedded relays', () => {
     const r = await cli(['probe', 'chainmail.yaml', '--recipients', 'all', '--rate', '0', '--format', 'json', ...hostArgs()], org.dir);
     expect(r.stderr).toBe('');
     expect(r.code, r.stdout).toBe(0);
-    const out = JSON.parse(r.stdout) as { systems: { system: string; probes: number; ok: number; drift: number; inconclusive: number }[]; differences: unknown[] };
+    const out = JSON.parse(r.stdout) as { systems: { system: string; probes: number; ok: number; drift: number; inconclusive: number; results: { class: string }[] }[]; differences: unknown[] };
     expect(out.differences).toEqual([]);
     expect(out.systems.map((s) => s.system)).toEqual(['edge', 'hub', 'store']);
     for (const s of out.systems) {
@@ -66,6 +66,9 @@ describe('probe against embedded relays', () => {
       expect(s.ok).toBe(s.probes);
       expect(s.probes).toBeGreaterThan(5);
     }
+    // every class of recipient the file has (no IDN domain here, so no u-label)
+    const classes = new Set(out.systems.flatMap((s) => s.results.map((x) => x.class)));
+    expect([...classes].sort()).toEqual(['alias', 'case-variant', 'contact', 'foreign', 'mailbox', 'other-domain', 'other-system', 'subdomain', 'unknown']);
   });
 
   it('reaches no relay delivered anything: every probe stopped at RCPT', async () => {
