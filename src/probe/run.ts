@@ -65,7 +65,7 @@ export interface SystemReport {
 }
 
 /** A shared pace: each RCPT waits for its slot, so a production gateway is never flooded. */
-class Pace implements Pacer {
+export class Pace implements Pacer {
   private next = 0;
   constructor(private readonly rate: number) {}
   async take(n: number): Promise<void> {
