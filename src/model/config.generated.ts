@@ -254,6 +254,10 @@ export interface System {
    */
   maxMessageSize?: number;
   /**
+   * What the system does with the null sender (the empty reverse-path of bounces and DSNs): accept (default; RFC 5321 section 4.5.5 requires it) or refuse (it refuses it, or treats it differently, e.g. a gateway that refuses bounces to addresses that never sent mail). chainmail probe probes a system marked refuse with a normal sender (--sender) instead, and reports a system not marked refuse that refuses the null sender (docs/probe.md).
+   */
+  nullSender?: 'accept' | 'refuse';
+  /**
    * The routing domain of this system: a domain declared under domains that routes to it (the other systems have a connector or chain for it) and in which each of its recipients has an address, e.g. contoso.local in a cross-forest merger or tenant.mail.onmicrosoft.com in hybrid. An Exchange system that is authoritative for a domain in which this system hosts recipients reaches them through mail contacts whose targetAddress is local@routingDomain (chainmail build writes them: contacts.ldif, contacts.csv, setup.ps1). docs/routing.md
    */
   routingDomain?: string;

@@ -88,6 +88,11 @@ export interface SystemDecl {
   readonly mynetworks?: readonly string[];
   /** Postfix: SASL-authenticated clients may relay (`sasl`), default false. */
   readonly sasl: boolean;
+  /**
+   * What it does with the null sender, `MAIL FROM:<>` (`nullSender`), default `accept` (RFC 5321 section 4.5.5);
+   * `refuse`: chainmail probe uses a normal sender for it (docs/probe.md).
+   */
+  readonly nullSender: 'accept' | 'refuse';
   /** Postfix: the domains delivered as local accounts (`mydestination`), as written. */
   readonly mydestination?: readonly string[];
   /** True when the system has a `mailboxes` or `mailboxFiles` key (an empty list counts). */

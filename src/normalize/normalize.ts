@@ -176,6 +176,7 @@ function system(name: string, s: Config.System, fileLines: readonly MailboxFileL
     ...(s.maxMessageSize !== undefined ? { maxMessageSize: s.maxMessageSize } : {}),
     ...(s.mynetworks !== undefined ? { mynetworks: s.mynetworks } : {}),
     sasl: s.sasl ?? false,
+    nullSender: s.nullSender ?? 'accept',
     ...(s.mydestination !== undefined ? { mydestination: s.mydestination } : {}),
     listsRecipients: s.mailboxes !== undefined || s.mailboxFiles !== undefined,
     mailboxes,

@@ -44,8 +44,8 @@ export function isDrift(v: Verdict): boolean {
   return v !== 'ok' && v !== 'inconclusive';
 }
 
-/** The rule id a verdict is reported under in SARIF, GitHub, JUnit and Markdown (docs/probe.md). */
-export function ruleIdOf(v: Verdict): string {
+/** The rule id a verdict (or `null-sender`, a system's) is reported under in SARIF, GitHub, JUnit and Markdown (docs/probe.md). */
+export function ruleIdOf(v: Verdict | 'null-sender'): string {
   return `probe-${v}`;
 }
 
@@ -56,6 +56,7 @@ export const PROBE_RULES: readonly { id: string; description: string; defaultSev
   ['open-relay', 'error', 'accepts a recipient in a domain it must not relay to (critical)'],
   ['extra-domain', 'error', 'refuses as unknown where the file says relay denied: the system accepts a domain the file does not give it'],
   ['missing-domain', 'error', 'refuses as relay denied where the file says unknown: the system does not accept a domain the file gives it'],
+  ['null-sender', 'error', 'refuses MAIL FROM:<> where the file does not say nullSender: refuse: bounces and DSNs to its recipients are lost'],
   ['inconclusive', 'warning', 'a temporary reply or a probe not sent: counted, not drift'],
 ].map(([v, severity, description]) => ({
   id: `probe-${v}`,

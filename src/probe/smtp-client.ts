@@ -21,7 +21,7 @@ export interface SmtpReply {
 export class ProbeConnectionError extends Error {
   constructor(
     message: string,
-    readonly kind: 'connect' | 'tls' | 'protocol' | 'closed',
+    readonly kind: 'connect' | 'resolve' | 'tls' | 'protocol' | 'closed',
   ) {
     super(message);
   }

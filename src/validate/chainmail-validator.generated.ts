@@ -5,11 +5,11 @@ import { createRequire } from 'node:module';
 // the standalone code requires ajv runtime helpers (ucs2length, formats)
 const require = createRequire(import.meta.url);
 /** sha256 of JSON.stringify(schema) this validator was generated from. */
-export const SCHEMA_SHA256 = '3bed11d81cb2ead6a4129b4f4604f5e8ed83a8c01a664778ca2aaf9857580656';
+export const SCHEMA_SHA256 = 'b2da0f017e0e123c119c830c6b6ec6c892504bf819a7acb5fc6d41d15c038166';
 
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://chainmail.dev/schemas/chainmail.schema.json","title":"ChainmailFile","description":"A chainmail file: the mail systems of one organisation that share SMTP address spaces (Microsoft KB 321721), their recipient policies, connectors, contacts, chains and route tests.","type":"object","additionalProperties":false,"properties":{"version":{"description":"Version of the chainmail file format. Only 1 exists. Required in the main file, optional in included files.","const":1},"name":{"description":"A name for the organisation, used in reports.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"include":{"description":"Other chainmail files (paths relative to this file) whose domains, systems, policies, connectors, chains, contacts and tests are merged into this one.","type":"array","items":{"type":"string","minLength":1,"description":"Path of a YAML file to include, relative to this file."}},"directory":{"description":"The Active Directory that holds the contacts (method 2).","type":"object","additionalProperties":false,"required":["baseDn"],"properties":{"baseDn":{"description":"Distinguished name under which contacts are created, e.g. dc=xo,dc=one.","type":"string","minLength":1,"pattern":"^[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*(?:,[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*)*$"}}},"domains":{"description":"Every address space (domain) mentioned anywhere in the file, declared once. Unicode (IDN) names are allowed and normalised to A-labels.","type":"object","propertyNames":{"minLength":1,"maxLength":253},"additionalProperties":{"$ref":"#/$defs/domain"}},"systems":{"description":"Every mail system that takes part, by name.","type":"object","propertyNames":{"pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"},"additionalProperties":{"$ref":"#/$defs/system"}},"policies":{"description":"Recipient policies: which address spaces a system accepts, and whether it is authoritative for them.","type":"array","items":{"$ref":"#/$defs/policy"}},"connectors":{"description":"SMTP connectors: where a system sends mail for an address space it does not deliver itself.","type":"array","items":{"$ref":"#/$defs/connector"}},"chains":{"description":"The intent: which systems share which domains, in which order. The first forwards unresolved recipients to the second, and so on; the last is authoritative and bounces.","type":"array","items":{"$ref":"#/$defs/chain"}},"contacts":{"description":"Method 2: mail-enabled contacts in the directory of an Exchange system, each forwarding to its targetAddress.","type":"array","items":{"$ref":"#/$defs/contact"}},"tests":{"description":"Route assertions, run by `chainmail test` and reported by lint as test-failed.","type":"array","items":{"$ref":"#/$defs/routeTest"}},"lint":{"description":"Per-file lint settings.","type":"object","additionalProperties":false,"properties":{"rules":{"description":"Severity per rule id: off, warning or error.","type":"object","propertyNames":{"pattern":"^[a-z][a-z0-9-]*$"},"additionalProperties":{"$ref":"#/$defs/severitySetting"}}}}},"$defs":{"severitySetting":{"description":"off, warning or error.","enum":["off","warning","error"]},"domain":{"description":"An address space declaration.","type":"object","additionalProperties":false,"properties":{"description":{"description":"Free text shown in reports.","type":"string","maxLength":1000,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"remote":{"description":"true when the domain is hosted outside the organisation (method 2): it must never be authoritative here.","type":"boolean","default":false},"mx":{"description":"The MX records to publish for the domain (chainmail build --target dns), most preferred first: host names, or objects with host and preference. Default: the host names of the gateways where internet mail for the domain enters, preference 10. Each must be a gateway of the file that accepts the domain (mx-not-at-gateway).","type":"array","minItems":1,"items":{"$ref":"#/$defs/mxEntry"}},"spf":{"$ref":"#/$defs/spfPolicy"},"dmarc":{"$ref":"#/$defs/dmarcPolicy"},"published":{"$ref":"#/$defs/publishedRecords"}}},"hostSpec":{"description":"How to reach a host: a name (MX lookup), or \"[name-or-ip]\" (no MX lookup), optionally followed by :port.","type":"string","minLength":1,"maxLength":300},"mailboxEntry":{"description":"A recipient this system delivers itself: an address, or an object with aliases.","oneOf":[{"type":"string","minLength":1,"maxLength":512,"description":"The mailbox address."},{"type":"object","additionalProperties":false,"required":["address"],"properties":{"address":{"description":"The mailbox's primary address.","type":"string","minLength":1,"maxLength":512},"aliases":{"description":"Further addresses that deliver to this mailbox.","type":"array","items":{"type":"string","minLength":1,"maxLength":512,"description":"An alias address."}}}}]},"system":{"description":"A mail system of the organisation.","type":"object","additionalProperties":false,"required":["kind","host"],"properties":{"kind":{"description":"What software runs it: exchange, postfix, relay (chainmail's embedded relay) or other.","enum":["exchange","postfix","relay","other"]},"host":{"$ref":"#/$defs/hostSpec","description":"How other systems reach it: a name (MX lookup) or \"[ip-or-name]\" (no MX lookup)."},"port":{"description":"SMTP port, default 25.","type":"integer","minimum":1,"maximum":65535},"gateway":{"description":"true when this system receives mail from the internet (an MX) for the domains it accepts.","type":"boolean"},"hopLimit":{"description":"Maximum number of Received: headers before the system stops a message as looping. Default: exchange 20, postfix 50, relay 50, other 30.","type":"integer","minimum":1,"maximum":1000},"maxMessageSize":{"description":"The largest message in bytes this system accepts (Postfix message_size_limit, Exchange MaxReceiveSize, the relay's --max-size). A later system of a chain with a smaller limit than an earlier one bounces what the earlier one accepted (message-size-shrinks).","type":"integer","minimum":1024,"maximum":4294967295},"routingDomain":{"description":"The routing domain of this system: a domain declared under domains that routes to it (the other systems have a connector or chain for it) and in which each of its recipients has an address, e.g. contoso.local in a cross-forest merger or tenant.mail.onmicrosoft.com in hybrid. An Exchange system that is authoritative for a domain in which this system hosts recipients reaches them through mail contacts whose targetAddress is local@routingDomain (chainmail build writes them: contacts.ldif, contacts.csv, setup.ps1). docs/routing.md","type":"string","minLength":1,"maxLength":253,"pattern":"^[^@\\s\\[\\]]+$"},"forwardUnresolvedTo":{"description":"Exchange \"Forward all mail with unresolved recipients to host\" (Postfix fallback_transport): a system name or host. Must be null on systems in a chain.","type":["string","null"],"minLength":1},"localTransport":{"description":"Postfix only: the transport(5) entry that delivers this system's own mailboxes, e.g. \"local:\" (default), \"lmtp:unix:private/dovecot-lmtp\", \"virtual:\".","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"mynetworks":{"description":"Postfix only: the networks whose SMTP clients may relay through this system (local users and applications), as Postfix mynetworks entries: \"127.0.0.0/8\", \"192.0.2.10\", \"[::1]/128\", \"[2001:db8::]/32\". When given, main.cf sets mynetworks to exactly this list and puts permit_mynetworks before reject_unauth_destination; when absent, no client relays by its address.","type":"array","maxItems":1000,"items":{"type":"string","description":"An IPv4 address or network, or an IPv6 address or network in brackets.","maxLength":64,"pattern":"^(?:[0-9]{1,3}(?:\\.[0-9]{1,3}){3}(?:/[0-9]{1,2})?|\\[[0-9A-Fa-f:.]+\\](?:/[0-9]{1,3})?)$"}},"sasl":{"description":"Postfix only: true when clients that authenticate with SASL (smtpd_sasl_auth_enable, after STARTTLS) may relay through this system (permit_sasl_authenticated before reject_unauth_destination). Default false.","type":"boolean"},"mydestination":{"description":"Postfix only: the domains this system delivers as local UNIX accounts (Postfix mydestination), e.g. [\"$myhostname\", \"localhost\"]. When given, main.cf sets it; it must not contain a domain that a policy of this system accepts or a chain shares.","type":"array","maxItems":1000,"items":{"type":"string","description":"A domain name, or $myhostname, $mydomain, localhost.$mydomain.","maxLength":253,"pattern":"^(?:\\$myhostname|\\$mydomain|localhost\\.\\$mydomain|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)$"}},"mailboxes":{"description":"Recipients this system delivers itself. Having this key (even empty) means the system lists its recipients.","type":"array","items":{"$ref":"#/$defs/mailboxEntry"}},"mailboxFiles":{"description":"Files (relative to the YAML file) with one mailbox address per line; '#' starts a comment.","type":"array","items":{"type":"string","minLength":1,"description":"Path of a mailbox file."}},"sends":{"$ref":"#/$defs/sending"},"srs":{"description":"true when this system rewrites the envelope sender of mail it forwards out of the organisation (SRS, e.g. postsrsd; Exchange Online does it for forwarded mail), so SPF still passes at the receiver. Matters for systems that forward: contacts (method 2) and connectors to hosts outside the file.","type":"boolean"},"directory":{"$ref":"#/$defs/directorySource","description":"Where this system's recipients come from: a directory read into a snapshot by `chainmail import ldap`, or looked up live by a Postfix gateway (docs/directory.md)."}}},"policyAddress":{"description":"One SMTP address space of a recipient policy.","type":"object","additionalProperties":false,"required":["space"],"properties":{"space":{"description":"The address space with a leading @, e.g. \"@example.com\".","type":"string","pattern":"^@","minLength":2},"primary":{"description":"Whether this is the policy's primary SMTP address space (the reply address it stamps).","type":"boolean"},"authoritative":{"description":"The check box \"This Exchange Organization is responsible for all mail delivery to this address\": true = unknown recipients are bounced here.","type":"boolean"}}},"policy":{"description":"A recipient policy of one system.","type":"object","additionalProperties":false,"required":["name","system","addresses"],"properties":{"name":{"description":"Policy name, unique per system.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The system the policy belongs to.","type":"string","minLength":1},"default":{"description":"true for the system's Default Policy (at most one per system).","type":"boolean"},"filter":{"description":"LDAP filter selecting the recipients the policy stamps; null is the NULL filter (no recipient types).","type":["string","null"],"maxLength":2000,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"addresses":{"description":"The SMTP address spaces of the policy.","type":"array","minItems":1,"items":{"$ref":"#/$defs/policyAddress"}}}},"connector":{"description":"An SMTP connector (Exchange) or transport route (Postfix).","type":"object","additionalProperties":false,"required":["name","system","addressSpaces"],"properties":{"name":{"description":"Connector name.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The bridgehead system(s) that use the connector.","oneOf":[{"type":"string","minLength":1,"description":"One bridgehead system."},{"type":"array","minItems":1,"items":{"type":"string","minLength":1,"description":"A bridgehead system."},"description":"Several bridgehead systems."}]},"addressSpaces":{"description":"Domains (without @) the connector carries; \"*\" means every other domain.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"maxLength":253,"description":"A domain, or *."}},"to":{"description":"The system of this file that the connector delivers to.","type":"string","minLength":1},"smartHosts":{"description":"Hosts outside this file to deliver to, tried in order: \"[192.168.1.10]\", \"backup.example.net:2525\".","type":"array","minItems":1,"items":{"$ref":"#/$defs/hostSpec"}},"allowRelay":{"description":"\"Allow messages to be relayed to these domains\": required for shared and remote domains.","type":"boolean"}},"if":{"not":{"required":["to"]}},"then":{"required":["smartHosts"]},"dependentSchemas":{"to":{"not":{"required":["smartHosts"]}}}},"chain":{"description":"Systems that share domains, in forwarding order.","type":"object","additionalProperties":false,"required":["name","domains","order"],"properties":{"name":{"description":"Chain name.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"domains":{"description":"The shared domains.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"maxLength":253,"description":"A shared domain."}},"order":{"description":"The systems in forwarding order; the last one is authoritative and bounces unknown recipients.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"description":"A system name."}},"rejectUnknownAtGateway":{"description":"Reject unknown recipients at RCPT time on the first system (no backscatter). Default: true when every system in the chain lists its recipients.","type":"boolean"}}},"contact":{"description":"A mail-enabled contact (method 2).","type":"object","additionalProperties":false,"required":["cn","targetAddress"],"properties":{"cn":{"description":"Common name; the contact's RDN.","type":"string","minLength":1,"maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"ou":{"description":"Organisational unit (below directory.baseDn) the contact is created in; nested OUs as \"sub,top\".","type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The Exchange system whose directory holds the contact; optional when there is one exchange system.","type":"string","minLength":1},"givenName":{"description":"First name.","type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"sn":{"description":"Surname.","type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"displayName":{"description":"Display name; defaults to cn.","type":"string","maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"mailNickname":{"description":"Exchange alias; required (without it the E-mail Addresses tab does not appear).","type":"string","minLength":1,"maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"targetAddress":{"description":"Where mail to the contact really goes; also its primary SMTP address.","type":"string","minLength":1,"maxLength":512},"proxyAddresses":{"description":"The contact's secondary (smtp:) addresses in the organisation's own domains. A value with an SMTP: prefix is a primary.","type":"array","items":{"type":"string","minLength":1,"maxLength":520,"description":"An address, optionally prefixed smtp: or SMTP:."}}}},"routeTest":{"description":"A route assertion: where mail to an address must end up.","type":"object","additionalProperties":false,"required":["to","expect"],"properties":{"to":{"description":"The recipient address.","type":"string","minLength":1,"maxLength":512},"from":{"description":"Where the message enters: internet (default) or a system name.","type":"string","minLength":1},"expect":{"$ref":"#/$defs/expectation"}}},"expectation":{"description":"Exactly one outcome kind, and optionally the status.","type":"object","additionalProperties":false,"minProperties":1,"properties":{"delivered":{"description":"The system that delivers to a local mailbox.","type":"string","minLength":1},"bounced":{"description":"The system that bounces (NDR).","type":"string","minLength":1},"refused":{"description":"The system that refuses at RCPT time.","type":"string","minLength":1},"looped":{"description":"The message is stopped as a loop.","const":true},"external":{"description":"The host outside the organisation the message leaves to.","type":"string","minLength":1},"status":{"description":"Enhanced status code (RFC 3463), e.g. 5.1.1.","type":"string","pattern":"^[245]\\.[0-9]{1,3}\\.[0-9]{1,3}$"}},"maxProperties":2,"if":{"required":["status"]},"then":{"minProperties":2},"dependentSchemas":{"delivered":{"not":{"anyOf":[{"required":["bounced"]},{"required":["refused"]},{"required":["looped"]},{"required":["external"]}]}},"bounced":{"not":{"anyOf":[{"required":["delivered"]},{"required":["refused"]},{"required":["looped"]},{"required":["external"]}]}},"refused":{"not":{"anyOf":[{"required":["delivered"]},{"required":["bounced"]},{"required":["looped"]},{"required":["external"]}]}},"looped":{"not":{"anyOf":[{"required":["delivered"]},{"required":["bounced"]},{"required":["refused"]},{"required":["external"]}]}},"external":{"not":{"anyOf":[{"required":["delivered"]},{"required":["bounced"]},{"required":["refused"]},{"required":["looped"]}]}}}},"mxEntry":{"description":"An MX host: a host name (an A-label for an IDN), or an object with host and preference.","anyOf":[{"type":"string","pattern":"^(?=.{1,254}$)(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.?$","description":"The MX host name; its preference follows from its place in the list (10, 20, ...)."},{"type":"object","additionalProperties":false,"required":["host"],"properties":{"host":{"type":"string","pattern":"^(?=.{1,254}$)(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.?$","description":"The MX host name."},"preference":{"type":"integer","minimum":0,"maximum":65535,"description":"The MX preference (RFC 5321 5.1: lower is tried first)."}}}]},"spfPolicy":{"description":"How chainmail builds the domain's SPF record (RFC 7208) from the systems that send as it (systems.*.sends).","type":"object","additionalProperties":false,"properties":{"all":{"description":"What the record says about every other host: fail (-all, the default), softfail (~all) or neutral (?all).","enum":["fail","softfail","neutral"]},"flatten":{"description":"true: the file's own systems appear only as ip4:/ip6: mechanisms (no a: lookups; give every sending system its sends.ip). Providers' include: mechanisms stay: flattening them needs DNS at build time, which build never does.","type":"boolean"}}},"dmarcPolicy":{"description":"The DMARC policy wanted for the domain (RFC 7489 6.3): chainmail build --target dns publishes it at _dmarc.<domain>.","type":"object","additionalProperties":false,"required":["policy"],"properties":{"policy":{"description":"p=: what receivers do with mail that fails DMARC: none (monitor), quarantine or reject.","enum":["none","quarantine","reject"]},"subdomainPolicy":{"description":"sp=: the policy for subdomains; default: the same as policy.","enum":["none","quarantine","reject"]},"percent":{"description":"pct=: the percentage of failing mail the policy applies to (default 100).","type":"integer","minimum":0,"maximum":100},"rua":{"description":"rua=: where aggregate reports go (mailto: URIs).","type":"array","items":{"$ref":"#/$defs/dmarcUri"}},"ruf":{"description":"ruf=: where failure reports go (mailto: URIs).","type":"array","items":{"$ref":"#/$defs/dmarcUri"}},"adkim":{"description":"adkim=: DKIM identifier alignment, relaxed (default) or strict.","enum":["relaxed","strict"]},"aspf":{"description":"aspf=: SPF identifier alignment, relaxed (default) or strict.","enum":["relaxed","strict"]}}},"dmarcUri":{"description":"A DMARC report URI, e.g. mailto:dmarc@example.com: ASCII, without spaces, '\"', ',', ';', '!' or '\\' (',' separates URIs and ';' tags, RFC 7489 6.4; '!' starts a size limit).","type":"string","minLength":8,"maxLength":320,"pattern":"^mailto:(?:(?![\",;!\\\\])[!-~])+$"},"publishedRecords":{"description":"The records as published in DNS today, as you believe them (copy them from dig). Optional: the lint rules check them against the systems of the file; chainmail dns-check compares the real ones.","type":"object","additionalProperties":false,"properties":{"mx":{"description":"The MX hosts published today.","type":"array","items":{"type":"string","pattern":"^(?=.{1,254}$)(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.?$","description":"An MX host name."}},"spf":{"description":"The SPF record published today (it starts with v=spf1), e.g. \"v=spf1 ip4:192.0.2.10 include:spf.protection.outlook.com -all\".","type":"string","minLength":6,"maxLength":4000,"pattern":"^[vV]=[sS][pP][fF]1(?: [ -~]*)?$"},"dmarc":{"description":"The DMARC record published today at _dmarc.<domain> (it starts with v=DMARC1), e.g. \"v=DMARC1; p=reject\".","type":"string","minLength":8,"maxLength":4000,"pattern":"^[vV]=[dD][mM][aA][rR][cC]1 *(?:;[ -~]*)?$"}}},"sending":{"description":"The mail this system sends to the internet as the organisation's domains: what SPF, DKIM and DMARC must allow (docs/dns.md).","type":"object","additionalProperties":false,"required":["domains"],"properties":{"domains":{"description":"The domains it sends as (envelope sender and From:).","type":"array","minItems":1,"items":{"type":"string","minLength":1,"maxLength":253,"description":"A domain declared under domains.","pattern":"^[^\\s@\\[\\]/:]+$"}},"ip":{"description":"Its outbound IP addresses or networks (ip4:/ip6: in SPF), e.g. 203.0.113.10, 2001:db8::/64. Without ip and spf, SPF names its host (a:host, or ip4: for an IP).","type":"array","items":{"type":"string","minLength":2,"maxLength":49,"pattern":"^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}(?:/(?:3[0-2]|[12]?[0-9]))?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:/(?:12[0-8]|1[01][0-9]|[1-9]?[0-9]))?)$","description":"An IPv4 or IPv6 address, optionally with a /prefix."}},"spf":{"description":"SPF mechanisms of a provider that sends for it, e.g. include:spf.protection.outlook.com (Exchange Online), copied into the domain's record as written.","type":"array","items":{"type":"string","minLength":2,"maxLength":255,"pattern":"^[+?~-]?(?:include|exists|ip4|ip6|a|mx|ptr)(?:[:/][!-~]+)?$","description":"One SPF mechanism (RFC 7208 5)."}},"dkim":{"description":"The DKIM selectors it signs with (s= of the signature; the key is published at <selector>._domainkey.<domain>).","type":"array","items":{"type":"string","minLength":1,"maxLength":63,"pattern":"^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,62})$","description":"A DKIM selector."}}}},"directorySource":{"description":"Where a system's recipients come from: an Active Directory or other LDAP directory. `chainmail import ldap --system NAME` reads it into the snapshot file (users and groups become mailboxes, entries with a target address become contacts); a Postfix gateway can also look them up live (docs/directory.md). The password is never in this file: name an environment variable or a file.","type":"object","additionalProperties":false,"required":["url","baseDn"],"properties":{"url":{"description":"The directory server: ldap://host[:port] or ldaps://host[:port] (no path, no credentials).","type":"string","minLength":1,"maxLength":300,"pattern":"^ldaps?://[A-Za-z0-9._\\[\\]:-]+(?::[0-9]{1,5})?/?$"},"baseDn":{"description":"Where the search starts, e.g. dc=xo,dc=one (subtree search).","type":"string","minLength":1,"pattern":"^[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*(?:,[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*)*$"},"filter":{"description":"RFC 4515 search filter selecting the recipients. Default (proxyAddresses=smtp:*).","type":"string","minLength":1,"maxLength":2000,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"addressAttribute":{"description":"The multi-valued attribute holding the addresses, SMTP: primary and smtp: secondary. Default proxyAddresses.","type":"string","pattern":"^[A-Za-z][A-Za-z0-9-]{0,63}$"},"targetAttribute":{"description":"The attribute that makes an entry a contact or mail user whose mail is rewritten to it. Default targetAddress.","type":"string","pattern":"^[A-Za-z][A-Za-z0-9-]{0,63}$"},"bindDn":{"description":"The DN to bind as (simple bind); without it the search is anonymous.","type":"string","minLength":1,"maxLength":1000,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"passwordEnv":{"description":"The environment variable that holds the bind password; its name starts with CHAINMAIL_ so that a changed file cannot send another secret of the environment to the directory.","type":"string","pattern":"^CHAINMAIL_[A-Za-z0-9_]{1,100}$"},"passwordFile":{"description":"A file (relative to the chainmail file, inside its directory) whose first line is the bind password.","type":"string","minLength":1,"maxLength":1000},"ca":{"description":"PEM file (relative to the chainmail file, inside its directory) with the CA certificate(s) that sign the server's certificate, for ldaps:// and startTls.","type":"string","minLength":1,"maxLength":1000},"startTls":{"description":"Upgrade an ldap:// connection with StartTLS (RFC 4511 section 4.14) before binding.","type":"boolean"},"snapshot":{"description":"The file (relative to the chainmail file, inside its directory) that `chainmail import ldap` writes and the chainmail file includes.","type":"string","minLength":1,"maxLength":1000},"lookups":{"description":"How a Postfix gateway checks this system's recipients: static (default: compiled maps from the snapshot) or ldap (ldap_table(5) files that query the directory live).","enum":["static","ldap"]}}}},"required":["version"]};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://chainmail.dev/schemas/chainmail.schema.json","title":"ChainmailFile","description":"A chainmail file: the mail systems of one organisation that share SMTP address spaces (Microsoft KB 321721), their recipient policies, connectors, contacts, chains and route tests.","type":"object","additionalProperties":false,"properties":{"version":{"description":"Version of the chainmail file format. Only 1 exists. Required in the main file, optional in included files.","const":1},"name":{"description":"A name for the organisation, used in reports.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"include":{"description":"Other chainmail files (paths relative to this file) whose domains, systems, policies, connectors, chains, contacts and tests are merged into this one.","type":"array","items":{"type":"string","minLength":1,"description":"Path of a YAML file to include, relative to this file."}},"directory":{"description":"The Active Directory that holds the contacts (method 2).","type":"object","additionalProperties":false,"required":["baseDn"],"properties":{"baseDn":{"description":"Distinguished name under which contacts are created, e.g. dc=xo,dc=one.","type":"string","minLength":1,"pattern":"^[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*(?:,[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*)*$"}}},"domains":{"description":"Every address space (domain) mentioned anywhere in the file, declared once. Unicode (IDN) names are allowed and normalised to A-labels.","type":"object","propertyNames":{"minLength":1,"maxLength":253},"additionalProperties":{"$ref":"#/$defs/domain"}},"systems":{"description":"Every mail system that takes part, by name.","type":"object","propertyNames":{"pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"},"additionalProperties":{"$ref":"#/$defs/system"}},"policies":{"description":"Recipient policies: which address spaces a system accepts, and whether it is authoritative for them.","type":"array","items":{"$ref":"#/$defs/policy"}},"connectors":{"description":"SMTP connectors: where a system sends mail for an address space it does not deliver itself.","type":"array","items":{"$ref":"#/$defs/connector"}},"chains":{"description":"The intent: which systems share which domains, in which order. The first forwards unresolved recipients to the second, and so on; the last is authoritative and bounces.","type":"array","items":{"$ref":"#/$defs/chain"}},"contacts":{"description":"Method 2: mail-enabled contacts in the directory of an Exchange system, each forwarding to its targetAddress.","type":"array","items":{"$ref":"#/$defs/contact"}},"tests":{"description":"Route assertions, run by `chainmail test` and reported by lint as test-failed.","type":"array","items":{"$ref":"#/$defs/routeTest"}},"lint":{"description":"Per-file lint settings.","type":"object","additionalProperties":false,"properties":{"rules":{"description":"Severity per rule id: off, warning or error.","type":"object","propertyNames":{"pattern":"^[a-z][a-z0-9-]*$"},"additionalProperties":{"$ref":"#/$defs/severitySetting"}}}}},"$defs":{"severitySetting":{"description":"off, warning or error.","enum":["off","warning","error"]},"domain":{"description":"An address space declaration.","type":"object","additionalProperties":false,"properties":{"description":{"description":"Free text shown in reports.","type":"string","maxLength":1000,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"remote":{"description":"true when the domain is hosted outside the organisation (method 2): it must never be authoritative here.","type":"boolean","default":false},"mx":{"description":"The MX records to publish for the domain (chainmail build --target dns), most preferred first: host names, or objects with host and preference. Default: the host names of the gateways where internet mail for the domain enters, preference 10. Each must be a gateway of the file that accepts the domain (mx-not-at-gateway).","type":"array","minItems":1,"items":{"$ref":"#/$defs/mxEntry"}},"spf":{"$ref":"#/$defs/spfPolicy"},"dmarc":{"$ref":"#/$defs/dmarcPolicy"},"published":{"$ref":"#/$defs/publishedRecords"}}},"hostSpec":{"description":"How to reach a host: a name (MX lookup), or \"[name-or-ip]\" (no MX lookup), optionally followed by :port.","type":"string","minLength":1,"maxLength":300},"mailboxEntry":{"description":"A recipient this system delivers itself: an address, or an object with aliases.","oneOf":[{"type":"string","minLength":1,"maxLength":512,"description":"The mailbox address."},{"type":"object","additionalProperties":false,"required":["address"],"properties":{"address":{"description":"The mailbox's primary address.","type":"string","minLength":1,"maxLength":512},"aliases":{"description":"Further addresses that deliver to this mailbox.","type":"array","items":{"type":"string","minLength":1,"maxLength":512,"description":"An alias address."}}}}]},"system":{"description":"A mail system of the organisation.","type":"object","additionalProperties":false,"required":["kind","host"],"properties":{"kind":{"description":"What software runs it: exchange, postfix, relay (chainmail's embedded relay) or other.","enum":["exchange","postfix","relay","other"]},"host":{"$ref":"#/$defs/hostSpec","description":"How other systems reach it: a name (MX lookup) or \"[ip-or-name]\" (no MX lookup)."},"port":{"description":"SMTP port, default 25.","type":"integer","minimum":1,"maximum":65535},"gateway":{"description":"true when this system receives mail from the internet (an MX) for the domains it accepts.","type":"boolean"},"hopLimit":{"description":"Maximum number of Received: headers before the system stops a message as looping. Default: exchange 20, postfix 50, relay 50, other 30.","type":"integer","minimum":1,"maximum":1000},"maxMessageSize":{"description":"The largest message in bytes this system accepts (Postfix message_size_limit, Exchange MaxReceiveSize, the relay's --max-size). A later system of a chain with a smaller limit than an earlier one bounces what the earlier one accepted (message-size-shrinks).","type":"integer","minimum":1024,"maximum":4294967295},"nullSender":{"description":"What the system does with the null sender (the empty reverse-path of bounces and DSNs): accept (default; RFC 5321 section 4.5.5 requires it) or refuse (it refuses it, or treats it differently, e.g. a gateway that refuses bounces to addresses that never sent mail). chainmail probe probes a system marked refuse with a normal sender (--sender) instead, and reports a system not marked refuse that refuses the null sender (docs/probe.md).","enum":["accept","refuse"]},"routingDomain":{"description":"The routing domain of this system: a domain declared under domains that routes to it (the other systems have a connector or chain for it) and in which each of its recipients has an address, e.g. contoso.local in a cross-forest merger or tenant.mail.onmicrosoft.com in hybrid. An Exchange system that is authoritative for a domain in which this system hosts recipients reaches them through mail contacts whose targetAddress is local@routingDomain (chainmail build writes them: contacts.ldif, contacts.csv, setup.ps1). docs/routing.md","type":"string","minLength":1,"maxLength":253,"pattern":"^[^@\\s\\[\\]]+$"},"forwardUnresolvedTo":{"description":"Exchange \"Forward all mail with unresolved recipients to host\" (Postfix fallback_transport): a system name or host. Must be null on systems in a chain.","type":["string","null"],"minLength":1},"localTransport":{"description":"Postfix only: the transport(5) entry that delivers this system's own mailboxes, e.g. \"local:\" (default), \"lmtp:unix:private/dovecot-lmtp\", \"virtual:\".","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"mynetworks":{"description":"Postfix only: the networks whose SMTP clients may relay through this system (local users and applications), as Postfix mynetworks entries: \"127.0.0.0/8\", \"192.0.2.10\", \"[::1]/128\", \"[2001:db8::]/32\". When given, main.cf sets mynetworks to exactly this list and puts permit_mynetworks before reject_unauth_destination; when absent, no client relays by its address.","type":"array","maxItems":1000,"items":{"type":"string","description":"An IPv4 address or network, or an IPv6 address or network in brackets.","maxLength":64,"pattern":"^(?:[0-9]{1,3}(?:\\.[0-9]{1,3}){3}(?:/[0-9]{1,2})?|\\[[0-9A-Fa-f:.]+\\](?:/[0-9]{1,3})?)$"}},"sasl":{"description":"Postfix only: true when clients that authenticate with SASL (smtpd_sasl_auth_enable, after STARTTLS) may relay through this system (permit_sasl_authenticated before reject_unauth_destination). Default false.","type":"boolean"},"mydestination":{"description":"Postfix only: the domains this system delivers as local UNIX accounts (Postfix mydestination), e.g. [\"$myhostname\", \"localhost\"]. When given, main.cf sets it; it must not contain a domain that a policy of this system accepts or a chain shares.","type":"array","maxItems":1000,"items":{"type":"string","description":"A domain name, or $myhostname, $mydomain, localhost.$mydomain.","maxLength":253,"pattern":"^(?:\\$myhostname|\\$mydomain|localhost\\.\\$mydomain|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)$"}},"mailboxes":{"description":"Recipients this system delivers itself. Having this key (even empty) means the system lists its recipients.","type":"array","items":{"$ref":"#/$defs/mailboxEntry"}},"mailboxFiles":{"description":"Files (relative to the YAML file) with one mailbox address per line; '#' starts a comment.","type":"array","items":{"type":"string","minLength":1,"description":"Path of a mailbox file."}},"sends":{"$ref":"#/$defs/sending"},"srs":{"description":"true when this system rewrites the envelope sender of mail it forwards out of the organisation (SRS, e.g. postsrsd; Exchange Online does it for forwarded mail), so SPF still passes at the receiver. Matters for systems that forward: contacts (method 2) and connectors to hosts outside the file.","type":"boolean"},"directory":{"$ref":"#/$defs/directorySource","description":"Where this system's recipients come from: a directory read into a snapshot by `chainmail import ldap`, or looked up live by a Postfix gateway (docs/directory.md)."}}},"policyAddress":{"description":"One SMTP address space of a recipient policy.","type":"object","additionalProperties":false,"required":["space"],"properties":{"space":{"description":"The address space with a leading @, e.g. \"@example.com\".","type":"string","pattern":"^@","minLength":2},"primary":{"description":"Whether this is the policy's primary SMTP address space (the reply address it stamps).","type":"boolean"},"authoritative":{"description":"The check box \"This Exchange Organization is responsible for all mail delivery to this address\": true = unknown recipients are bounced here.","type":"boolean"}}},"policy":{"description":"A recipient policy of one system.","type":"object","additionalProperties":false,"required":["name","system","addresses"],"properties":{"name":{"description":"Policy name, unique per system.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The system the policy belongs to.","type":"string","minLength":1},"default":{"description":"true for the system's Default Policy (at most one per system).","type":"boolean"},"filter":{"description":"LDAP filter selecting the recipients the policy stamps; null is the NULL filter (no recipient types).","type":["string","null"],"maxLength":2000,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"addresses":{"description":"The SMTP address spaces of the policy.","type":"array","minItems":1,"items":{"$ref":"#/$defs/policyAddress"}}}},"connector":{"description":"An SMTP connector (Exchange) or transport route (Postfix).","type":"object","additionalProperties":false,"required":["name","system","addressSpaces"],"properties":{"name":{"description":"Connector name.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The bridgehead system(s) that use the connector.","oneOf":[{"type":"string","minLength":1,"description":"One bridgehead system."},{"type":"array","minItems":1,"items":{"type":"string","minLength":1,"description":"A bridgehead system."},"description":"Several bridgehead systems."}]},"addressSpaces":{"description":"Domains (without @) the connector carries; \"*\" means every other domain.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"maxLength":253,"description":"A domain, or *."}},"to":{"description":"The system of this file that the connector delivers to.","type":"string","minLength":1},"smartHosts":{"description":"Hosts outside this file to deliver to, tried in order: \"[192.168.1.10]\", \"backup.example.net:2525\".","type":"array","minItems":1,"items":{"$ref":"#/$defs/hostSpec"}},"allowRelay":{"description":"\"Allow messages to be relayed to these domains\": required for shared and remote domains.","type":"boolean"}},"if":{"not":{"required":["to"]}},"then":{"required":["smartHosts"]},"dependentSchemas":{"to":{"not":{"required":["smartHosts"]}}}},"chain":{"description":"Systems that share domains, in forwarding order.","type":"object","additionalProperties":false,"required":["name","domains","order"],"properties":{"name":{"description":"Chain name.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"domains":{"description":"The shared domains.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"maxLength":253,"description":"A shared domain."}},"order":{"description":"The systems in forwarding order; the last one is authoritative and bounces unknown recipients.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"description":"A system name."}},"rejectUnknownAtGateway":{"description":"Reject unknown recipients at RCPT time on the first system (no backscatter). Default: true when every system in the chain lists its recipients.","type":"boolean"}}},"contact":{"description":"A mail-enabled contact (method 2).","type":"object","additionalProperties":false,"required":["cn","targetAddress"],"properties":{"cn":{"description":"Common name; the contact's RDN.","type":"string","minLength":1,"maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"ou":{"description":"Organisational unit (below directory.baseDn) the contact is created in; nested OUs as \"sub,top\".","type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The Exchange system whose directory holds the contact; optional when there is one exchange system.","type":"string","minLength":1},"givenName":{"description":"First name.","type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"sn":{"description":"Surname.","type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"displayName":{"description":"Display name; defaults to cn.","type":"string","maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"mailNickname":{"description":"Exchange alias; required (without it the E-mail Addresses tab does not appear).","type":"string","minLength":1,"maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"targetAddress":{"description":"Where mail to the contact really goes; also its primary SMTP address.","type":"string","minLength":1,"maxLength":512},"proxyAddresses":{"description":"The contact's secondary (smtp:) addresses in the organisation's own domains. A value with an SMTP: prefix is a primary.","type":"array","items":{"type":"string","minLength":1,"maxLength":520,"description":"An address, optionally prefixed smtp: or SMTP:."}}}},"routeTest":{"description":"A route assertion: where mail to an address must end up.","type":"object","additionalProperties":false,"required":["to","expect"],"properties":{"to":{"description":"The recipient address.","type":"string","minLength":1,"maxLength":512},"from":{"description":"Where the message enters: internet (default) or a system name.","type":"string","minLength":1},"expect":{"$ref":"#/$defs/expectation"}}},"expectation":{"description":"Exactly one outcome kind, and optionally the status.","type":"object","additionalProperties":false,"minProperties":1,"properties":{"delivered":{"description":"The system that delivers to a local mailbox.","type":"string","minLength":1},"bounced":{"description":"The system that bounces (NDR).","type":"string","minLength":1},"refused":{"description":"The system that refuses at RCPT time.","type":"string","minLength":1},"looped":{"description":"The message is stopped as a loop.","const":true},"external":{"description":"The host outside the organisation the message leaves to.","type":"string","minLength":1},"status":{"description":"Enhanced status code (RFC 3463), e.g. 5.1.1.","type":"string","pattern":"^[245]\\.[0-9]{1,3}\\.[0-9]{1,3}$"}},"maxProperties":2,"if":{"required":["status"]},"then":{"minProperties":2},"dependentSchemas":{"delivered":{"not":{"anyOf":[{"required":["bounced"]},{"required":["refused"]},{"required":["looped"]},{"required":["external"]}]}},"bounced":{"not":{"anyOf":[{"required":["delivered"]},{"required":["refused"]},{"required":["looped"]},{"required":["external"]}]}},"refused":{"not":{"anyOf":[{"required":["delivered"]},{"required":["bounced"]},{"required":["looped"]},{"required":["external"]}]}},"looped":{"not":{"anyOf":[{"required":["delivered"]},{"required":["bounced"]},{"required":["refused"]},{"required":["external"]}]}},"external":{"not":{"anyOf":[{"required":["delivered"]},{"required":["bounced"]},{"required":["refused"]},{"required":["looped"]}]}}}},"mxEntry":{"description":"An MX host: a host name (an A-label for an IDN), or an object with host and preference.","anyOf":[{"type":"string","pattern":"^(?=.{1,254}$)(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.?$","description":"The MX host name; its preference follows from its place in the list (10, 20, ...)."},{"type":"object","additionalProperties":false,"required":["host"],"properties":{"host":{"type":"string","pattern":"^(?=.{1,254}$)(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.?$","description":"The MX host name."},"preference":{"type":"integer","minimum":0,"maximum":65535,"description":"The MX preference (RFC 5321 5.1: lower is tried first)."}}}]},"spfPolicy":{"description":"How chainmail builds the domain's SPF record (RFC 7208) from the systems that send as it (systems.*.sends).","type":"object","additionalProperties":false,"properties":{"all":{"description":"What the record says about every other host: fail (-all, the default), softfail (~all) or neutral (?all).","enum":["fail","softfail","neutral"]},"flatten":{"description":"true: the file's own systems appear only as ip4:/ip6: mechanisms (no a: lookups; give every sending system its sends.ip). Providers' include: mechanisms stay: flattening them needs DNS at build time, which build never does.","type":"boolean"}}},"dmarcPolicy":{"description":"The DMARC policy wanted for the domain (RFC 7489 6.3): chainmail build --target dns publishes it at _dmarc.<domain>.","type":"object","additionalProperties":false,"required":["policy"],"properties":{"policy":{"description":"p=: what receivers do with mail that fails DMARC: none (monitor), quarantine or reject.","enum":["none","quarantine","reject"]},"subdomainPolicy":{"description":"sp=: the policy for subdomains; default: the same as policy.","enum":["none","quarantine","reject"]},"percent":{"description":"pct=: the percentage of failing mail the policy applies to (default 100).","type":"integer","minimum":0,"maximum":100},"rua":{"description":"rua=: where aggregate reports go (mailto: URIs).","type":"array","items":{"$ref":"#/$defs/dmarcUri"}},"ruf":{"description":"ruf=: where failure reports go (mailto: URIs).","type":"array","items":{"$ref":"#/$defs/dmarcUri"}},"adkim":{"description":"adkim=: DKIM identifier alignment, relaxed (default) or strict.","enum":["relaxed","strict"]},"aspf":{"description":"aspf=: SPF identifier alignment, relaxed (default) or strict.","enum":["relaxed","strict"]}}},"dmarcUri":{"description":"A DMARC report URI, e.g. mailto:dmarc@example.com: ASCII, without spaces, '\"', ',', ';', '!' or '\\' (',' separates URIs and ';' tags, RFC 7489 6.4; '!' starts a size limit).","type":"string","minLength":8,"maxLength":320,"pattern":"^mailto:(?:(?![\",;!\\\\])[!-~])+$"},"publishedRecords":{"description":"The records as published in DNS today, as you believe them (copy them from dig). Optional: the lint rules check them against the systems of the file; chainmail dns-check compares the real ones.","type":"object","additionalProperties":false,"properties":{"mx":{"description":"The MX hosts published today.","type":"array","items":{"type":"string","pattern":"^(?=.{1,254}$)(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.?$","description":"An MX host name."}},"spf":{"description":"The SPF record published today (it starts with v=spf1), e.g. \"v=spf1 ip4:192.0.2.10 include:spf.protection.outlook.com -all\".","type":"string","minLength":6,"maxLength":4000,"pattern":"^[vV]=[sS][pP][fF]1(?: [ -~]*)?$"},"dmarc":{"description":"The DMARC record published today at _dmarc.<domain> (it starts with v=DMARC1), e.g. \"v=DMARC1; p=reject\".","type":"string","minLength":8,"maxLength":4000,"pattern":"^[vV]=[dD][mM][aA][rR][cC]1 *(?:;[ -~]*)?$"}}},"sending":{"description":"The mail this system sends to the internet as the organisation's domains: what SPF, DKIM and DMARC must allow (docs/dns.md).","type":"object","additionalProperties":false,"required":["domains"],"properties":{"domains":{"description":"The domains it sends as (envelope sender and From:).","type":"array","minItems":1,"items":{"type":"string","minLength":1,"maxLength":253,"description":"A domain declared under domains.","pattern":"^[^\\s@\\[\\]/:]+$"}},"ip":{"description":"Its outbound IP addresses or networks (ip4:/ip6: in SPF), e.g. 203.0.113.10, 2001:db8::/64. Without ip and spf, SPF names its host (a:host, or ip4: for an IP).","type":"array","items":{"type":"string","minLength":2,"maxLength":49,"pattern":"^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}(?:/(?:3[0-2]|[12]?[0-9]))?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:/(?:12[0-8]|1[01][0-9]|[1-9]?[0-9]))?)$","description":"An IPv4 or IPv6 address, optionally with a /prefix."}},"spf":{"description":"SPF mechanisms of a provider that sends for it, e.g. include:spf.protection.outlook.com (Exchange Online), copied into the domain's record as written.","type":"array","items":{"type":"string","minLength":2,"maxLength":255,"pattern":"^[+?~-]?(?:include|exists|ip4|ip6|a|mx|ptr)(?:[:/][!-~]+)?$","description":"One SPF mechanism (RFC 7208 5)."}},"dkim":{"description":"The DKIM selectors it signs with (s= of the signature; the key is published at <selector>._domainkey.<domain>).","type":"array","items":{"type":"string","minLength":1,"maxLength":63,"pattern":"^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,62})$","description":"A DKIM selector."}}}},"directorySource":{"description":"Where a system's recipients come from: an Active Directory or other LDAP directory. `chainmail import ldap --system NAME` reads it into the snapshot file (users and groups become mailboxes, entries with a target address become contacts); a Postfix gateway can also look them up live (docs/directory.md). The password is never in this file: name an environment variable or a file.","type":"object","additionalProperties":false,"required":["url","baseDn"],"properties":{"url":{"description":"The directory server: ldap://host[:port] or ldaps://host[:port] (no path, no credentials).","type":"string","minLength":1,"maxLength":300,"pattern":"^ldaps?://[A-Za-z0-9._\\[\\]:-]+(?::[0-9]{1,5})?/?$"},"baseDn":{"description":"Where the search starts, e.g. dc=xo,dc=one (subtree search).","type":"string","minLength":1,"pattern":"^[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*(?:,[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*)*$"},"filter":{"description":"RFC 4515 search filter selecting the recipients. Default (proxyAddresses=smtp:*).","type":"string","minLength":1,"maxLength":2000,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"addressAttribute":{"description":"The multi-valued attribute holding the addresses, SMTP: primary and smtp: secondary. Default proxyAddresses.","type":"string","pattern":"^[A-Za-z][A-Za-z0-9-]{0,63}$"},"targetAttribute":{"description":"The attribute that makes an entry a contact or mail user whose mail is rewritten to it. Default targetAddress.","type":"string","pattern":"^[A-Za-z][A-Za-z0-9-]{0,63}$"},"bindDn":{"description":"The DN to bind as (simple bind); without it the search is anonymous.","type":"string","minLength":1,"maxLength":1000,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"passwordEnv":{"description":"The environment variable that holds the bind password; its name starts with CHAINMAIL_ so that a changed file cannot send another secret of the environment to the directory.","type":"string","pattern":"^CHAINMAIL_[A-Za-z0-9_]{1,100}$"},"passwordFile":{"description":"A file (relative to the chainmail file, inside its directory) whose first line is the bind password.","type":"string","minLength":1,"maxLength":1000},"ca":{"description":"PEM file (relative to the chainmail file, inside its directory) with the CA certificate(s) that sign the server's certificate, for ldaps:// and startTls.","type":"string","minLength":1,"maxLength":1000},"startTls":{"description":"Upgrade an ldap:// connection with StartTLS (RFC 4511 section 4.14) before binding.","type":"boolean"},"snapshot":{"description":"The file (relative to the chainmail file, inside its directory) that `chainmail import ldap` writes and the chainmail file includes.","type":"string","minLength":1,"maxLength":1000},"lookups":{"description":"How a Postfix gateway checks this system's recipients: static (default: compiled maps from the snapshot) or ldap (ldap_table(5) files that query the directory live).","enum":["static","ldap"]}}}},"required":["version"]};
 const schema48 = {"description":"Systems that share domains, in forwarding order.","type":"object","additionalProperties":false,"required":["name","domains","order"],"properties":{"name":{"description":"Chain name.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"domains":{"description":"The shared domains.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"maxLength":253,"description":"A shared domain."}},"order":{"description":"The systems in forwarding order; the last one is authoritative and bounces unknown recipients.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"description":"A system name."}},"rejectUnknownAtGateway":{"description":"Reject unknown recipients at RCPT time on the first system (no backscatter). Default: true when every system in the chain lists its recipients.","type":"boolean"}}};
 const schema49 = {"description":"A mail-enabled contact (method 2).","type":"object","additionalProperties":false,"required":["cn","targetAddress"],"properties":{"cn":{"description":"Common name; the contact's RDN.","type":"string","minLength":1,"maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"ou":{"description":"Organisational unit (below directory.baseDn) the contact is created in; nested OUs as \"sub,top\".","type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The Exchange system whose directory holds the contact; optional when there is one exchange system.","type":"string","minLength":1},"givenName":{"description":"First name.","type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"sn":{"description":"Surname.","type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"displayName":{"description":"Display name; defaults to cn.","type":"string","maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"mailNickname":{"description":"Exchange alias; required (without it the E-mail Addresses tab does not appear).","type":"string","minLength":1,"maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"targetAddress":{"description":"Where mail to the contact really goes; also its primary SMTP address.","type":"string","minLength":1,"maxLength":512},"proxyAddresses":{"description":"The contact's secondary (smtp:) addresses in the organisation's own domains. A value with an SMTP: prefix is a primary.","type":"array","items":{"type":"string","minLength":1,"maxLength":520,"description":"An address, optionally prefixed smtp: or SMTP:."}}}};
 const schema52 = {"description":"off, warning or error.","enum":["off","warning","error"]};
@@ -767,7 +767,7 @@ return errors === 0;
 }
 validate21.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema39 = {"description":"A mail system of the organisation.","type":"object","additionalProperties":false,"required":["kind","host"],"properties":{"kind":{"description":"What software runs it: exchange, postfix, relay (chainmail's embedded relay) or other.","enum":["exchange","postfix","relay","other"]},"host":{"$ref":"#/$defs/hostSpec","description":"How other systems reach it: a name (MX lookup) or \"[ip-or-name]\" (no MX lookup)."},"port":{"description":"SMTP port, default 25.","type":"integer","minimum":1,"maximum":65535},"gateway":{"description":"true when this system receives mail from the internet (an MX) for the domains it accepts.","type":"boolean"},"hopLimit":{"description":"Maximum number of Received: headers before the system stops a message as looping. Default: exchange 20, postfix 50, relay 50, other 30.","type":"integer","minimum":1,"maximum":1000},"maxMessageSize":{"description":"The largest message in bytes this system accepts (Postfix message_size_limit, Exchange MaxReceiveSize, the relay's --max-size). A later system of a chain with a smaller limit than an earlier one bounces what the earlier one accepted (message-size-shrinks).","type":"integer","minimum":1024,"maximum":4294967295},"routingDomain":{"description":"The routing domain of this system: a domain declared under domains that routes to it (the other systems have a connector or chain for it) and in which each of its recipients has an address, e.g. contoso.local in a cross-forest merger or tenant.mail.onmicrosoft.com in hybrid. An Exchange system that is authoritative for a domain in which this system hosts recipients reaches them through mail contacts whose targetAddress is local@routingDomain (chainmail build writes them: contacts.ldif, contacts.csv, setup.ps1). docs/routing.md","type":"string","minLength":1,"maxLength":253,"pattern":"^[^@\\s\\[\\]]+$"},"forwardUnresolvedTo":{"description":"Exchange \"Forward all mail with unresolved recipients to host\" (Postfix fallback_transport): a system name or host. Must be null on systems in a chain.","type":["string","null"],"minLength":1},"localTransport":{"description":"Postfix only: the transport(5) entry that delivers this system's own mailboxes, e.g. \"local:\" (default), \"lmtp:unix:private/dovecot-lmtp\", \"virtual:\".","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"mynetworks":{"description":"Postfix only: the networks whose SMTP clients may relay through this system (local users and applications), as Postfix mynetworks entries: \"127.0.0.0/8\", \"192.0.2.10\", \"[::1]/128\", \"[2001:db8::]/32\". When given, main.cf sets mynetworks to exactly this list and puts permit_mynetworks before reject_unauth_destination; when absent, no client relays by its address.","type":"array","maxItems":1000,"items":{"type":"string","description":"An IPv4 address or network, or an IPv6 address or network in brackets.","maxLength":64,"pattern":"^(?:[0-9]{1,3}(?:\\.[0-9]{1,3}){3}(?:/[0-9]{1,2})?|\\[[0-9A-Fa-f:.]+\\](?:/[0-9]{1,3})?)$"}},"sasl":{"description":"Postfix only: true when clients that authenticate with SASL (smtpd_sasl_auth_enable, after STARTTLS) may relay through this system (permit_sasl_authenticated before reject_unauth_destination). Default false.","type":"boolean"},"mydestination":{"description":"Postfix only: the domains this system delivers as local UNIX accounts (Postfix mydestination), e.g. [\"$myhostname\", \"localhost\"]. When given, main.cf sets it; it must not contain a domain that a policy of this system accepts or a chain shares.","type":"array","maxItems":1000,"items":{"type":"string","description":"A domain name, or $myhostname, $mydomain, localhost.$mydomain.","maxLength":253,"pattern":"^(?:\\$myhostname|\\$mydomain|localhost\\.\\$mydomain|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)$"}},"mailboxes":{"description":"Recipients this system delivers itself. Having this key (even empty) means the system lists its recipients.","type":"array","items":{"$ref":"#/$defs/mailboxEntry"}},"mailboxFiles":{"description":"Files (relative to the YAML file) with one mailbox address per line; '#' starts a comment.","type":"array","items":{"type":"string","minLength":1,"description":"Path of a mailbox file."}},"sends":{"$ref":"#/$defs/sending"},"srs":{"description":"true when this system rewrites the envelope sender of mail it forwards out of the organisation (SRS, e.g. postsrsd; Exchange Online does it for forwarded mail), so SPF still passes at the receiver. Matters for systems that forward: contacts (method 2) and connectors to hosts outside the file.","type":"boolean"},"directory":{"$ref":"#/$defs/directorySource","description":"Where this system's recipients come from: a directory read into a snapshot by `chainmail import ldap`, or looked up live by a Postfix gateway (docs/directory.md)."}}};
+const schema39 = {"description":"A mail system of the organisation.","type":"object","additionalProperties":false,"required":["kind","host"],"properties":{"kind":{"description":"What software runs it: exchange, postfix, relay (chainmail's embedded relay) or other.","enum":["exchange","postfix","relay","other"]},"host":{"$ref":"#/$defs/hostSpec","description":"How other systems reach it: a name (MX lookup) or \"[ip-or-name]\" (no MX lookup)."},"port":{"description":"SMTP port, default 25.","type":"integer","minimum":1,"maximum":65535},"gateway":{"description":"true when this system receives mail from the internet (an MX) for the domains it accepts.","type":"boolean"},"hopLimit":{"description":"Maximum number of Received: headers before the system stops a message as looping. Default: exchange 20, postfix 50, relay 50, other 30.","type":"integer","minimum":1,"maximum":1000},"maxMessageSize":{"description":"The largest message in bytes this system accepts (Postfix message_size_limit, Exchange MaxReceiveSize, the relay's --max-size). A later system of a chain with a smaller limit than an earlier one bounces what the earlier one accepted (message-size-shrinks).","type":"integer","minimum":1024,"maximum":4294967295},"nullSender":{"description":"What the system does with the null sender (the empty reverse-path of bounces and DSNs): accept (default; RFC 5321 section 4.5.5 requires it) or refuse (it refuses it, or treats it differently, e.g. a gateway that refuses bounces to addresses that never sent mail). chainmail probe probes a system marked refuse with a normal sender (--sender) instead, and reports a system not marked refuse that refuses the null sender (docs/probe.md).","enum":["accept","refuse"]},"routingDomain":{"description":"The routing domain of this system: a domain declared under domains that routes to it (the other systems have a connector or chain for it) and in which each of its recipients has an address, e.g. contoso.local in a cross-forest merger or tenant.mail.onmicrosoft.com in hybrid. An Exchange system that is authoritative for a domain in which this system hosts recipients reaches them through mail contacts whose targetAddress is local@routingDomain (chainmail build writes them: contacts.ldif, contacts.csv, setup.ps1). docs/routing.md","type":"string","minLength":1,"maxLength":253,"pattern":"^[^@\\s\\[\\]]+$"},"forwardUnresolvedTo":{"description":"Exchange \"Forward all mail with unresolved recipients to host\" (Postfix fallback_transport): a system name or host. Must be null on systems in a chain.","type":["string","null"],"minLength":1},"localTransport":{"description":"Postfix only: the transport(5) entry that delivers this system's own mailboxes, e.g. \"local:\" (default), \"lmtp:unix:private/dovecot-lmtp\", \"virtual:\".","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"mynetworks":{"description":"Postfix only: the networks whose SMTP clients may relay through this system (local users and applications), as Postfix mynetworks entries: \"127.0.0.0/8\", \"192.0.2.10\", \"[::1]/128\", \"[2001:db8::]/32\". When given, main.cf sets mynetworks to exactly this list and puts permit_mynetworks before reject_unauth_destination; when absent, no client relays by its address.","type":"array","maxItems":1000,"items":{"type":"string","description":"An IPv4 address or network, or an IPv6 address or network in brackets.","maxLength":64,"pattern":"^(?:[0-9]{1,3}(?:\\.[0-9]{1,3}){3}(?:/[0-9]{1,2})?|\\[[0-9A-Fa-f:.]+\\](?:/[0-9]{1,3})?)$"}},"sasl":{"description":"Postfix only: true when clients that authenticate with SASL (smtpd_sasl_auth_enable, after STARTTLS) may relay through this system (permit_sasl_authenticated before reject_unauth_destination). Default false.","type":"boolean"},"mydestination":{"description":"Postfix only: the domains this system delivers as local UNIX accounts (Postfix mydestination), e.g. [\"$myhostname\", \"localhost\"]. When given, main.cf sets it; it must not contain a domain that a policy of this system accepts or a chain shares.","type":"array","maxItems":1000,"items":{"type":"string","description":"A domain name, or $myhostname, $mydomain, localhost.$mydomain.","maxLength":253,"pattern":"^(?:\\$myhostname|\\$mydomain|localhost\\.\\$mydomain|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)$"}},"mailboxes":{"description":"Recipients this system delivers itself. Having this key (even empty) means the system lists its recipients.","type":"array","items":{"$ref":"#/$defs/mailboxEntry"}},"mailboxFiles":{"description":"Files (relative to the YAML file) with one mailbox address per line; '#' starts a comment.","type":"array","items":{"type":"string","minLength":1,"description":"Path of a mailbox file."}},"sends":{"$ref":"#/$defs/sending"},"srs":{"description":"true when this system rewrites the envelope sender of mail it forwards out of the organisation (SRS, e.g. postsrsd; Exchange Online does it for forwarded mail), so SPF still passes at the receiver. Matters for systems that forward: contacts (method 2) and connectors to hosts outside the file.","type":"boolean"},"directory":{"$ref":"#/$defs/directorySource","description":"Where this system's recipients come from: a directory read into a snapshot by `chainmail import ldap`, or looked up live by a Postfix gateway (docs/directory.md)."}}};
 const schema40 = {"description":"How to reach a host: a name (MX lookup), or \"[name-or-ip]\" (no MX lookup), optionally followed by :port.","type":"string","minLength":1,"maxLength":300};
 const schema41 = {"description":"A recipient this system delivers itself: an address, or an object with aliases.","oneOf":[{"type":"string","minLength":1,"maxLength":512,"description":"The mailbox address."},{"type":"object","additionalProperties":false,"required":["address"],"properties":{"address":{"description":"The mailbox's primary address.","type":"string","minLength":1,"maxLength":512},"aliases":{"description":"Further addresses that deliver to this mailbox.","type":"array","items":{"type":"string","minLength":1,"maxLength":512,"description":"An alias address."}}}}]};
 const schema42 = {"description":"The mail this system sends to the internet as the organisation's domains: what SPF, DKIM and DMARC must allow (docs/dns.md).","type":"object","additionalProperties":false,"required":["domains"],"properties":{"domains":{"description":"The domains it sends as (envelope sender and From:).","type":"array","minItems":1,"items":{"type":"string","minLength":1,"maxLength":253,"description":"A domain declared under domains.","pattern":"^[^\\s@\\[\\]/:]+$"}},"ip":{"description":"Its outbound IP addresses or networks (ip4:/ip6: in SPF), e.g. 203.0.113.10, 2001:db8::/64. Without ip and spf, SPF names its host (a:host, or ip4: for an IP).","type":"array","items":{"type":"string","minLength":2,"maxLength":49,"pattern":"^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}(?:/(?:3[0-2]|[12]?[0-9]))?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:/(?:12[0-8]|1[01][0-9]|[1-9]?[0-9]))?)$","description":"An IPv4 or IPv6 address, optionally with a /prefix."}},"spf":{"description":"SPF mechanisms of a provider that sends for it, e.g. include:spf.protection.outlook.com (Exchange Online), copied into the domain's record as written.","type":"array","items":{"type":"string","minLength":2,"maxLength":255,"pattern":"^[+?~-]?(?:include|exists|ip4|ip6|a|mx|ptr)(?:[:/][!-~]+)?$","description":"One SPF mechanism (RFC 7208 5)."}},"dkim":{"description":"The DKIM selectors it signs with (s= of the signature; the key is published at <selector>._domainkey.<domain>).","type":"array","items":{"type":"string","minLength":1,"maxLength":63,"pattern":"^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,62})$","description":"A DKIM selector."}}}};
@@ -992,11 +992,10 @@ errors++;
 }
 }
 }
-if(data.routingDomain !== undefined){
-let data6 = data.routingDomain;
-if(typeof data6 === "string"){
-if(func2(data6) > 253){
-const err17 = {instancePath:instancePath+"/routingDomain",schemaPath:"#/properties/routingDomain/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema39.properties.routingDomain,data:data6};
+if(data.nullSender !== undefined){
+let data6 = data.nullSender;
+if(!((data6 === "accept") || (data6 === "refuse"))){
+const err17 = {instancePath:instancePath+"/nullSender",schemaPath:"#/properties/nullSender/enum",keyword:"enum",params:{allowedValues: schema39.properties.nullSender.enum},message:"must be equal to one of the allowed values",schema:schema39.properties.nullSender.enum,parentSchema:schema39.properties.nullSender,data:data6};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1005,8 +1004,12 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(func2(data6) < 1){
-const err18 = {instancePath:instancePath+"/routingDomain",schemaPath:"#/properties/routingDomain/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.routingDomain,data:data6};
+}
+if(data.routingDomain !== undefined){
+let data7 = data.routingDomain;
+if(typeof data7 === "string"){
+if(func2(data7) > 253){
+const err18 = {instancePath:instancePath+"/routingDomain",schemaPath:"#/properties/routingDomain/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema39.properties.routingDomain,data:data7};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1015,8 +1018,8 @@ vErrors.push(err18);
 }
 errors++;
 }
-if(!pattern15.test(data6)){
-const err19 = {instancePath:instancePath+"/routingDomain",schemaPath:"#/properties/routingDomain/pattern",keyword:"pattern",params:{pattern: "^[^@\\s\\[\\]]+$"},message:"must match pattern \""+"^[^@\\s\\[\\]]+$"+"\"",schema:"^[^@\\s\\[\\]]+$",parentSchema:schema39.properties.routingDomain,data:data6};
+if(func2(data7) < 1){
+const err19 = {instancePath:instancePath+"/routingDomain",schemaPath:"#/properties/routingDomain/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.routingDomain,data:data7};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1025,9 +1028,8 @@ vErrors.push(err19);
 }
 errors++;
 }
-}
-else {
-const err20 = {instancePath:instancePath+"/routingDomain",schemaPath:"#/properties/routingDomain/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.routingDomain.type,parentSchema:schema39.properties.routingDomain,data:data6};
+if(!pattern15.test(data7)){
+const err20 = {instancePath:instancePath+"/routingDomain",schemaPath:"#/properties/routingDomain/pattern",keyword:"pattern",params:{pattern: "^[^@\\s\\[\\]]+$"},message:"must match pattern \""+"^[^@\\s\\[\\]]+$"+"\"",schema:"^[^@\\s\\[\\]]+$",parentSchema:schema39.properties.routingDomain,data:data7};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1037,10 +1039,8 @@ vErrors.push(err20);
 errors++;
 }
 }
-if(data.forwardUnresolvedTo !== undefined){
-let data7 = data.forwardUnresolvedTo;
-if((typeof data7 !== "string") && (data7 !== null)){
-const err21 = {instancePath:instancePath+"/forwardUnresolvedTo",schemaPath:"#/properties/forwardUnresolvedTo/type",keyword:"type",params:{type: schema39.properties.forwardUnresolvedTo.type},message:"must be string,null",schema:schema39.properties.forwardUnresolvedTo.type,parentSchema:schema39.properties.forwardUnresolvedTo,data:data7};
+else {
+const err21 = {instancePath:instancePath+"/routingDomain",schemaPath:"#/properties/routingDomain/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.routingDomain.type,parentSchema:schema39.properties.routingDomain,data:data7};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1049,9 +1049,11 @@ vErrors.push(err21);
 }
 errors++;
 }
-if(typeof data7 === "string"){
-if(func2(data7) < 1){
-const err22 = {instancePath:instancePath+"/forwardUnresolvedTo",schemaPath:"#/properties/forwardUnresolvedTo/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.forwardUnresolvedTo,data:data7};
+}
+if(data.forwardUnresolvedTo !== undefined){
+let data8 = data.forwardUnresolvedTo;
+if((typeof data8 !== "string") && (data8 !== null)){
+const err22 = {instancePath:instancePath+"/forwardUnresolvedTo",schemaPath:"#/properties/forwardUnresolvedTo/type",keyword:"type",params:{type: schema39.properties.forwardUnresolvedTo.type},message:"must be string,null",schema:schema39.properties.forwardUnresolvedTo.type,parentSchema:schema39.properties.forwardUnresolvedTo,data:data8};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1060,13 +1062,9 @@ vErrors.push(err22);
 }
 errors++;
 }
-}
-}
-if(data.localTransport !== undefined){
-let data8 = data.localTransport;
 if(typeof data8 === "string"){
-if(func2(data8) > 200){
-const err23 = {instancePath:instancePath+"/localTransport",schemaPath:"#/properties/localTransport/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters",schema:200,parentSchema:schema39.properties.localTransport,data:data8};
+if(func2(data8) < 1){
+const err23 = {instancePath:instancePath+"/forwardUnresolvedTo",schemaPath:"#/properties/forwardUnresolvedTo/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.forwardUnresolvedTo,data:data8};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1075,8 +1073,13 @@ vErrors.push(err23);
 }
 errors++;
 }
-if(func2(data8) < 1){
-const err24 = {instancePath:instancePath+"/localTransport",schemaPath:"#/properties/localTransport/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.localTransport,data:data8};
+}
+}
+if(data.localTransport !== undefined){
+let data9 = data.localTransport;
+if(typeof data9 === "string"){
+if(func2(data9) > 200){
+const err24 = {instancePath:instancePath+"/localTransport",schemaPath:"#/properties/localTransport/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters",schema:200,parentSchema:schema39.properties.localTransport,data:data9};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -1085,8 +1088,8 @@ vErrors.push(err24);
 }
 errors++;
 }
-if(!pattern4.test(data8)){
-const err25 = {instancePath:instancePath+"/localTransport",schemaPath:"#/properties/localTransport/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema39.properties.localTransport,data:data8};
+if(func2(data9) < 1){
+const err25 = {instancePath:instancePath+"/localTransport",schemaPath:"#/properties/localTransport/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.localTransport,data:data9};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -1095,9 +1098,8 @@ vErrors.push(err25);
 }
 errors++;
 }
-}
-else {
-const err26 = {instancePath:instancePath+"/localTransport",schemaPath:"#/properties/localTransport/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.localTransport.type,parentSchema:schema39.properties.localTransport,data:data8};
+if(!pattern4.test(data9)){
+const err26 = {instancePath:instancePath+"/localTransport",schemaPath:"#/properties/localTransport/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema39.properties.localTransport,data:data9};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -1107,11 +1109,8 @@ vErrors.push(err26);
 errors++;
 }
 }
-if(data.mynetworks !== undefined){
-let data9 = data.mynetworks;
-if(Array.isArray(data9)){
-if(data9.length > 1000){
-const err27 = {instancePath:instancePath+"/mynetworks",schemaPath:"#/properties/mynetworks/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items",schema:1000,parentSchema:schema39.properties.mynetworks,data:data9};
+else {
+const err27 = {instancePath:instancePath+"/localTransport",schemaPath:"#/properties/localTransport/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.localTransport.type,parentSchema:schema39.properties.localTransport,data:data9};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -1120,12 +1119,12 @@ vErrors.push(err27);
 }
 errors++;
 }
-const len0 = data9.length;
-for(let i0=0; i0<len0; i0++){
-let data10 = data9[i0];
-if(typeof data10 === "string"){
-if(func2(data10) > 64){
-const err28 = {instancePath:instancePath+"/mynetworks/" + i0,schemaPath:"#/properties/mynetworks/items/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema39.properties.mynetworks.items,data:data10};
+}
+if(data.mynetworks !== undefined){
+let data10 = data.mynetworks;
+if(Array.isArray(data10)){
+if(data10.length > 1000){
+const err28 = {instancePath:instancePath+"/mynetworks",schemaPath:"#/properties/mynetworks/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items",schema:1000,parentSchema:schema39.properties.mynetworks,data:data10};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -1134,8 +1133,12 @@ vErrors.push(err28);
 }
 errors++;
 }
-if(!pattern17.test(data10)){
-const err29 = {instancePath:instancePath+"/mynetworks/" + i0,schemaPath:"#/properties/mynetworks/items/pattern",keyword:"pattern",params:{pattern: "^(?:[0-9]{1,3}(?:\\.[0-9]{1,3}){3}(?:/[0-9]{1,2})?|\\[[0-9A-Fa-f:.]+\\](?:/[0-9]{1,3})?)$"},message:"must match pattern \""+"^(?:[0-9]{1,3}(?:\\.[0-9]{1,3}){3}(?:/[0-9]{1,2})?|\\[[0-9A-Fa-f:.]+\\](?:/[0-9]{1,3})?)$"+"\"",schema:"^(?:[0-9]{1,3}(?:\\.[0-9]{1,3}){3}(?:/[0-9]{1,2})?|\\[[0-9A-Fa-f:.]+\\](?:/[0-9]{1,3})?)$",parentSchema:schema39.properties.mynetworks.items,data:data10};
+const len0 = data10.length;
+for(let i0=0; i0<len0; i0++){
+let data11 = data10[i0];
+if(typeof data11 === "string"){
+if(func2(data11) > 64){
+const err29 = {instancePath:instancePath+"/mynetworks/" + i0,schemaPath:"#/properties/mynetworks/items/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema39.properties.mynetworks.items,data:data11};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -1144,9 +1147,8 @@ vErrors.push(err29);
 }
 errors++;
 }
-}
-else {
-const err30 = {instancePath:instancePath+"/mynetworks/" + i0,schemaPath:"#/properties/mynetworks/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.mynetworks.items.type,parentSchema:schema39.properties.mynetworks.items,data:data10};
+if(!pattern17.test(data11)){
+const err30 = {instancePath:instancePath+"/mynetworks/" + i0,schemaPath:"#/properties/mynetworks/items/pattern",keyword:"pattern",params:{pattern: "^(?:[0-9]{1,3}(?:\\.[0-9]{1,3}){3}(?:/[0-9]{1,2})?|\\[[0-9A-Fa-f:.]+\\](?:/[0-9]{1,3})?)$"},message:"must match pattern \""+"^(?:[0-9]{1,3}(?:\\.[0-9]{1,3}){3}(?:/[0-9]{1,2})?|\\[[0-9A-Fa-f:.]+\\](?:/[0-9]{1,3})?)$"+"\"",schema:"^(?:[0-9]{1,3}(?:\\.[0-9]{1,3}){3}(?:/[0-9]{1,2})?|\\[[0-9A-Fa-f:.]+\\](?:/[0-9]{1,3})?)$",parentSchema:schema39.properties.mynetworks.items,data:data11};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -1156,9 +1158,8 @@ vErrors.push(err30);
 errors++;
 }
 }
-}
 else {
-const err31 = {instancePath:instancePath+"/mynetworks",schemaPath:"#/properties/mynetworks/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.properties.mynetworks.type,parentSchema:schema39.properties.mynetworks,data:data9};
+const err31 = {instancePath:instancePath+"/mynetworks/" + i0,schemaPath:"#/properties/mynetworks/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.mynetworks.items.type,parentSchema:schema39.properties.mynetworks.items,data:data11};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -1168,10 +1169,9 @@ vErrors.push(err31);
 errors++;
 }
 }
-if(data.sasl !== undefined){
-let data11 = data.sasl;
-if(typeof data11 !== "boolean"){
-const err32 = {instancePath:instancePath+"/sasl",schemaPath:"#/properties/sasl/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema39.properties.sasl.type,parentSchema:schema39.properties.sasl,data:data11};
+}
+else {
+const err32 = {instancePath:instancePath+"/mynetworks",schemaPath:"#/properties/mynetworks/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.properties.mynetworks.type,parentSchema:schema39.properties.mynetworks,data:data10};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -1181,11 +1181,10 @@ vErrors.push(err32);
 errors++;
 }
 }
-if(data.mydestination !== undefined){
-let data12 = data.mydestination;
-if(Array.isArray(data12)){
-if(data12.length > 1000){
-const err33 = {instancePath:instancePath+"/mydestination",schemaPath:"#/properties/mydestination/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items",schema:1000,parentSchema:schema39.properties.mydestination,data:data12};
+if(data.sasl !== undefined){
+let data12 = data.sasl;
+if(typeof data12 !== "boolean"){
+const err33 = {instancePath:instancePath+"/sasl",schemaPath:"#/properties/sasl/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema39.properties.sasl.type,parentSchema:schema39.properties.sasl,data:data12};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -1194,12 +1193,12 @@ vErrors.push(err33);
 }
 errors++;
 }
-const len1 = data12.length;
-for(let i1=0; i1<len1; i1++){
-let data13 = data12[i1];
-if(typeof data13 === "string"){
-if(func2(data13) > 253){
-const err34 = {instancePath:instancePath+"/mydestination/" + i1,schemaPath:"#/properties/mydestination/items/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema39.properties.mydestination.items,data:data13};
+}
+if(data.mydestination !== undefined){
+let data13 = data.mydestination;
+if(Array.isArray(data13)){
+if(data13.length > 1000){
+const err34 = {instancePath:instancePath+"/mydestination",schemaPath:"#/properties/mydestination/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items",schema:1000,parentSchema:schema39.properties.mydestination,data:data13};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -1208,8 +1207,12 @@ vErrors.push(err34);
 }
 errors++;
 }
-if(!pattern18.test(data13)){
-const err35 = {instancePath:instancePath+"/mydestination/" + i1,schemaPath:"#/properties/mydestination/items/pattern",keyword:"pattern",params:{pattern: "^(?:\\$myhostname|\\$mydomain|localhost\\.\\$mydomain|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)$"},message:"must match pattern \""+"^(?:\\$myhostname|\\$mydomain|localhost\\.\\$mydomain|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)$"+"\"",schema:"^(?:\\$myhostname|\\$mydomain|localhost\\.\\$mydomain|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)$",parentSchema:schema39.properties.mydestination.items,data:data13};
+const len1 = data13.length;
+for(let i1=0; i1<len1; i1++){
+let data14 = data13[i1];
+if(typeof data14 === "string"){
+if(func2(data14) > 253){
+const err35 = {instancePath:instancePath+"/mydestination/" + i1,schemaPath:"#/properties/mydestination/items/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema39.properties.mydestination.items,data:data14};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -1218,9 +1221,8 @@ vErrors.push(err35);
 }
 errors++;
 }
-}
-else {
-const err36 = {instancePath:instancePath+"/mydestination/" + i1,schemaPath:"#/properties/mydestination/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.mydestination.items.type,parentSchema:schema39.properties.mydestination.items,data:data13};
+if(!pattern18.test(data14)){
+const err36 = {instancePath:instancePath+"/mydestination/" + i1,schemaPath:"#/properties/mydestination/items/pattern",keyword:"pattern",params:{pattern: "^(?:\\$myhostname|\\$mydomain|localhost\\.\\$mydomain|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)$"},message:"must match pattern \""+"^(?:\\$myhostname|\\$mydomain|localhost\\.\\$mydomain|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)$"+"\"",schema:"^(?:\\$myhostname|\\$mydomain|localhost\\.\\$mydomain|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)$",parentSchema:schema39.properties.mydestination.items,data:data14};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -1230,9 +1232,8 @@ vErrors.push(err36);
 errors++;
 }
 }
-}
 else {
-const err37 = {instancePath:instancePath+"/mydestination",schemaPath:"#/properties/mydestination/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.properties.mydestination.type,parentSchema:schema39.properties.mydestination,data:data12};
+const err37 = {instancePath:instancePath+"/mydestination/" + i1,schemaPath:"#/properties/mydestination/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.mydestination.items.type,parentSchema:schema39.properties.mydestination.items,data:data14};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -1242,19 +1243,9 @@ vErrors.push(err37);
 errors++;
 }
 }
-if(data.mailboxes !== undefined){
-let data14 = data.mailboxes;
-if(Array.isArray(data14)){
-const len2 = data14.length;
-for(let i2=0; i2<len2; i2++){
-let data15 = data14[i2];
-const _errs34 = errors;
-let valid9 = false;
-let passing0 = null;
-const _errs35 = errors;
-if(typeof data15 === "string"){
-if(func2(data15) > 512){
-const err38 = {instancePath:instancePath+"/mailboxes/" + i2,schemaPath:"#/$defs/mailboxEntry/oneOf/0/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters",schema:512,parentSchema:schema41.oneOf[0],data:data15};
+}
+else {
+const err38 = {instancePath:instancePath+"/mydestination",schemaPath:"#/properties/mydestination/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.properties.mydestination.type,parentSchema:schema39.properties.mydestination,data:data13};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -1263,8 +1254,20 @@ vErrors.push(err38);
 }
 errors++;
 }
-if(func2(data15) < 1){
-const err39 = {instancePath:instancePath+"/mailboxes/" + i2,schemaPath:"#/$defs/mailboxEntry/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema41.oneOf[0],data:data15};
+}
+if(data.mailboxes !== undefined){
+let data15 = data.mailboxes;
+if(Array.isArray(data15)){
+const len2 = data15.length;
+for(let i2=0; i2<len2; i2++){
+let data16 = data15[i2];
+const _errs35 = errors;
+let valid9 = false;
+let passing0 = null;
+const _errs36 = errors;
+if(typeof data16 === "string"){
+if(func2(data16) > 512){
+const err39 = {instancePath:instancePath+"/mailboxes/" + i2,schemaPath:"#/$defs/mailboxEntry/oneOf/0/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters",schema:512,parentSchema:schema41.oneOf[0],data:data16};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -1273,9 +1276,8 @@ vErrors.push(err39);
 }
 errors++;
 }
-}
-else {
-const err40 = {instancePath:instancePath+"/mailboxes/" + i2,schemaPath:"#/$defs/mailboxEntry/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.oneOf[0].type,parentSchema:schema41.oneOf[0],data:data15};
+if(func2(data16) < 1){
+const err40 = {instancePath:instancePath+"/mailboxes/" + i2,schemaPath:"#/$defs/mailboxEntry/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema41.oneOf[0],data:data16};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -1284,15 +1286,9 @@ vErrors.push(err40);
 }
 errors++;
 }
-var _valid0 = _errs35 === errors;
-if(_valid0){
-valid9 = true;
-passing0 = 0;
 }
-const _errs37 = errors;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-if(data15.address === undefined){
-const err41 = {instancePath:instancePath+"/mailboxes/" + i2,schemaPath:"#/$defs/mailboxEntry/oneOf/1/required",keyword:"required",params:{missingProperty: "address"},message:"must have required property '"+"address"+"'",schema:schema41.oneOf[1].required,parentSchema:schema41.oneOf[1],data:data15};
+else {
+const err41 = {instancePath:instancePath+"/mailboxes/" + i2,schemaPath:"#/$defs/mailboxEntry/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.oneOf[0].type,parentSchema:schema41.oneOf[0],data:data16};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -1301,9 +1297,15 @@ vErrors.push(err41);
 }
 errors++;
 }
-for(const key1 in data15){
-if(!((key1 === "address") || (key1 === "aliases"))){
-const err42 = {instancePath:instancePath+"/mailboxes/" + i2,schemaPath:"#/$defs/mailboxEntry/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema41.oneOf[1],data:data15};
+var _valid0 = _errs36 === errors;
+if(_valid0){
+valid9 = true;
+passing0 = 0;
+}
+const _errs38 = errors;
+if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
+if(data16.address === undefined){
+const err42 = {instancePath:instancePath+"/mailboxes/" + i2,schemaPath:"#/$defs/mailboxEntry/oneOf/1/required",keyword:"required",params:{missingProperty: "address"},message:"must have required property '"+"address"+"'",schema:schema41.oneOf[1].required,parentSchema:schema41.oneOf[1],data:data16};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -1312,12 +1314,9 @@ vErrors.push(err42);
 }
 errors++;
 }
-}
-if(data15.address !== undefined){
-let data16 = data15.address;
-if(typeof data16 === "string"){
-if(func2(data16) > 512){
-const err43 = {instancePath:instancePath+"/mailboxes/" + i2+"/address",schemaPath:"#/$defs/mailboxEntry/oneOf/1/properties/address/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters",schema:512,parentSchema:schema41.oneOf[1].properties.address,data:data16};
+for(const key1 in data16){
+if(!((key1 === "address") || (key1 === "aliases"))){
+const err43 = {instancePath:instancePath+"/mailboxes/" + i2,schemaPath:"#/$defs/mailboxEntry/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema41.oneOf[1],data:data16};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -1326,8 +1325,12 @@ vErrors.push(err43);
 }
 errors++;
 }
-if(func2(data16) < 1){
-const err44 = {instancePath:instancePath+"/mailboxes/" + i2+"/address",schemaPath:"#/$defs/mailboxEntry/oneOf/1/properties/address/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema41.oneOf[1].properties.address,data:data16};
+}
+if(data16.address !== undefined){
+let data17 = data16.address;
+if(typeof data17 === "string"){
+if(func2(data17) > 512){
+const err44 = {instancePath:instancePath+"/mailboxes/" + i2+"/address",schemaPath:"#/$defs/mailboxEntry/oneOf/1/properties/address/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters",schema:512,parentSchema:schema41.oneOf[1].properties.address,data:data17};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -1336,9 +1339,8 @@ vErrors.push(err44);
 }
 errors++;
 }
-}
-else {
-const err45 = {instancePath:instancePath+"/mailboxes/" + i2+"/address",schemaPath:"#/$defs/mailboxEntry/oneOf/1/properties/address/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.oneOf[1].properties.address.type,parentSchema:schema41.oneOf[1].properties.address,data:data16};
+if(func2(data17) < 1){
+const err45 = {instancePath:instancePath+"/mailboxes/" + i2+"/address",schemaPath:"#/$defs/mailboxEntry/oneOf/1/properties/address/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema41.oneOf[1].properties.address,data:data17};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -1348,15 +1350,8 @@ vErrors.push(err45);
 errors++;
 }
 }
-if(data15.aliases !== undefined){
-let data17 = data15.aliases;
-if(Array.isArray(data17)){
-const len3 = data17.length;
-for(let i3=0; i3<len3; i3++){
-let data18 = data17[i3];
-if(typeof data18 === "string"){
-if(func2(data18) > 512){
-const err46 = {instancePath:instancePath+"/mailboxes/" + i2+"/aliases/" + i3,schemaPath:"#/$defs/mailboxEntry/oneOf/1/properties/aliases/items/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters",schema:512,parentSchema:schema41.oneOf[1].properties.aliases.items,data:data18};
+else {
+const err46 = {instancePath:instancePath+"/mailboxes/" + i2+"/address",schemaPath:"#/$defs/mailboxEntry/oneOf/1/properties/address/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.oneOf[1].properties.address.type,parentSchema:schema41.oneOf[1].properties.address,data:data17};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -1365,8 +1360,16 @@ vErrors.push(err46);
 }
 errors++;
 }
-if(func2(data18) < 1){
-const err47 = {instancePath:instancePath+"/mailboxes/" + i2+"/aliases/" + i3,schemaPath:"#/$defs/mailboxEntry/oneOf/1/properties/aliases/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema41.oneOf[1].properties.aliases.items,data:data18};
+}
+if(data16.aliases !== undefined){
+let data18 = data16.aliases;
+if(Array.isArray(data18)){
+const len3 = data18.length;
+for(let i3=0; i3<len3; i3++){
+let data19 = data18[i3];
+if(typeof data19 === "string"){
+if(func2(data19) > 512){
+const err47 = {instancePath:instancePath+"/mailboxes/" + i2+"/aliases/" + i3,schemaPath:"#/$defs/mailboxEntry/oneOf/1/properties/aliases/items/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters",schema:512,parentSchema:schema41.oneOf[1].properties.aliases.items,data:data19};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -1375,9 +1378,8 @@ vErrors.push(err47);
 }
 errors++;
 }
-}
-else {
-const err48 = {instancePath:instancePath+"/mailboxes/" + i2+"/aliases/" + i3,schemaPath:"#/$defs/mailboxEntry/oneOf/1/properties/aliases/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.oneOf[1].properties.aliases.items.type,parentSchema:schema41.oneOf[1].properties.aliases.items,data:data18};
+if(func2(data19) < 1){
+const err48 = {instancePath:instancePath+"/mailboxes/" + i2+"/aliases/" + i3,schemaPath:"#/$defs/mailboxEntry/oneOf/1/properties/aliases/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema41.oneOf[1].properties.aliases.items,data:data19};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -1387,9 +1389,8 @@ vErrors.push(err48);
 errors++;
 }
 }
-}
 else {
-const err49 = {instancePath:instancePath+"/mailboxes/" + i2+"/aliases",schemaPath:"#/$defs/mailboxEntry/oneOf/1/properties/aliases/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema41.oneOf[1].properties.aliases.type,parentSchema:schema41.oneOf[1].properties.aliases,data:data17};
+const err49 = {instancePath:instancePath+"/mailboxes/" + i2+"/aliases/" + i3,schemaPath:"#/$defs/mailboxEntry/oneOf/1/properties/aliases/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.oneOf[1].properties.aliases.items.type,parentSchema:schema41.oneOf[1].properties.aliases.items,data:data19};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -1401,7 +1402,7 @@ errors++;
 }
 }
 else {
-const err50 = {instancePath:instancePath+"/mailboxes/" + i2,schemaPath:"#/$defs/mailboxEntry/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema41.oneOf[1].type,parentSchema:schema41.oneOf[1],data:data15};
+const err50 = {instancePath:instancePath+"/mailboxes/" + i2+"/aliases",schemaPath:"#/$defs/mailboxEntry/oneOf/1/properties/aliases/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema41.oneOf[1].properties.aliases.type,parentSchema:schema41.oneOf[1].properties.aliases,data:data18};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -1410,7 +1411,19 @@ vErrors.push(err50);
 }
 errors++;
 }
-var _valid0 = _errs37 === errors;
+}
+}
+else {
+const err51 = {instancePath:instancePath+"/mailboxes/" + i2,schemaPath:"#/$defs/mailboxEntry/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema41.oneOf[1].type,parentSchema:schema41.oneOf[1],data:data16};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+var _valid0 = _errs38 === errors;
 if(_valid0 && valid9){
 valid9 = false;
 passing0 = [passing0, 1];
@@ -1422,20 +1435,20 @@ passing0 = 1;
 }
 }
 if(!valid9){
-const err51 = {instancePath:instancePath+"/mailboxes/" + i2,schemaPath:"#/$defs/mailboxEntry/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema41.oneOf,parentSchema:schema41,data:data15};
+const err52 = {instancePath:instancePath+"/mailboxes/" + i2,schemaPath:"#/$defs/mailboxEntry/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema41.oneOf,parentSchema:schema41,data:data16};
 if(vErrors === null){
-vErrors = [err51];
+vErrors = [err52];
 }
 else {
-vErrors.push(err51);
+vErrors.push(err52);
 }
 errors++;
 }
 else {
-errors = _errs34;
+errors = _errs35;
 if(vErrors !== null){
-if(_errs34){
-vErrors.length = _errs34;
+if(_errs35){
+vErrors.length = _errs35;
 }
 else {
 vErrors = null;
@@ -1445,25 +1458,7 @@ vErrors = null;
 }
 }
 else {
-const err52 = {instancePath:instancePath+"/mailboxes",schemaPath:"#/properties/mailboxes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.properties.mailboxes.type,parentSchema:schema39.properties.mailboxes,data:data14};
-if(vErrors === null){
-vErrors = [err52];
-}
-else {
-vErrors.push(err52);
-}
-errors++;
-}
-}
-if(data.mailboxFiles !== undefined){
-let data19 = data.mailboxFiles;
-if(Array.isArray(data19)){
-const len4 = data19.length;
-for(let i4=0; i4<len4; i4++){
-let data20 = data19[i4];
-if(typeof data20 === "string"){
-if(func2(data20) < 1){
-const err53 = {instancePath:instancePath+"/mailboxFiles/" + i4,schemaPath:"#/properties/mailboxFiles/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.mailboxFiles.items,data:data20};
+const err53 = {instancePath:instancePath+"/mailboxes",schemaPath:"#/properties/mailboxes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.properties.mailboxes.type,parentSchema:schema39.properties.mailboxes,data:data15};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -1473,8 +1468,15 @@ vErrors.push(err53);
 errors++;
 }
 }
-else {
-const err54 = {instancePath:instancePath+"/mailboxFiles/" + i4,schemaPath:"#/properties/mailboxFiles/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.mailboxFiles.items.type,parentSchema:schema39.properties.mailboxFiles.items,data:data20};
+if(data.mailboxFiles !== undefined){
+let data20 = data.mailboxFiles;
+if(Array.isArray(data20)){
+const len4 = data20.length;
+for(let i4=0; i4<len4; i4++){
+let data21 = data20[i4];
+if(typeof data21 === "string"){
+if(func2(data21) < 1){
+const err54 = {instancePath:instancePath+"/mailboxFiles/" + i4,schemaPath:"#/properties/mailboxFiles/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.mailboxFiles.items,data:data21};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -1484,9 +1486,8 @@ vErrors.push(err54);
 errors++;
 }
 }
-}
 else {
-const err55 = {instancePath:instancePath+"/mailboxFiles",schemaPath:"#/properties/mailboxFiles/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.properties.mailboxFiles.type,parentSchema:schema39.properties.mailboxFiles,data:data19};
+const err55 = {instancePath:instancePath+"/mailboxFiles/" + i4,schemaPath:"#/properties/mailboxFiles/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.mailboxFiles.items.type,parentSchema:schema39.properties.mailboxFiles.items,data:data21};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -1496,11 +1497,9 @@ vErrors.push(err55);
 errors++;
 }
 }
-if(data.sends !== undefined){
-let data21 = data.sends;
-if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
-if(data21.domains === undefined){
-const err56 = {instancePath:instancePath+"/sends",schemaPath:"#/$defs/sending/required",keyword:"required",params:{missingProperty: "domains"},message:"must have required property '"+"domains"+"'",schema:schema42.required,parentSchema:schema42,data:data21};
+}
+else {
+const err56 = {instancePath:instancePath+"/mailboxFiles",schemaPath:"#/properties/mailboxFiles/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.properties.mailboxFiles.type,parentSchema:schema39.properties.mailboxFiles,data:data20};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -1509,9 +1508,12 @@ vErrors.push(err56);
 }
 errors++;
 }
-for(const key2 in data21){
-if(!((((key2 === "domains") || (key2 === "ip")) || (key2 === "spf")) || (key2 === "dkim"))){
-const err57 = {instancePath:instancePath+"/sends",schemaPath:"#/$defs/sending/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema42,data:data21};
+}
+if(data.sends !== undefined){
+let data22 = data.sends;
+if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
+if(data22.domains === undefined){
+const err57 = {instancePath:instancePath+"/sends",schemaPath:"#/$defs/sending/required",keyword:"required",params:{missingProperty: "domains"},message:"must have required property '"+"domains"+"'",schema:schema42.required,parentSchema:schema42,data:data22};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -1520,12 +1522,9 @@ vErrors.push(err57);
 }
 errors++;
 }
-}
-if(data21.domains !== undefined){
-let data22 = data21.domains;
-if(Array.isArray(data22)){
-if(data22.length < 1){
-const err58 = {instancePath:instancePath+"/sends/domains",schemaPath:"#/$defs/sending/properties/domains/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema42.properties.domains,data:data22};
+for(const key2 in data22){
+if(!((((key2 === "domains") || (key2 === "ip")) || (key2 === "spf")) || (key2 === "dkim"))){
+const err58 = {instancePath:instancePath+"/sends",schemaPath:"#/$defs/sending/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema42,data:data22};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -1534,12 +1533,12 @@ vErrors.push(err58);
 }
 errors++;
 }
-const len5 = data22.length;
-for(let i5=0; i5<len5; i5++){
-let data23 = data22[i5];
-if(typeof data23 === "string"){
-if(func2(data23) > 253){
-const err59 = {instancePath:instancePath+"/sends/domains/" + i5,schemaPath:"#/$defs/sending/properties/domains/items/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema42.properties.domains.items,data:data23};
+}
+if(data22.domains !== undefined){
+let data23 = data22.domains;
+if(Array.isArray(data23)){
+if(data23.length < 1){
+const err59 = {instancePath:instancePath+"/sends/domains",schemaPath:"#/$defs/sending/properties/domains/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema42.properties.domains,data:data23};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -1548,8 +1547,12 @@ vErrors.push(err59);
 }
 errors++;
 }
-if(func2(data23) < 1){
-const err60 = {instancePath:instancePath+"/sends/domains/" + i5,schemaPath:"#/$defs/sending/properties/domains/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema42.properties.domains.items,data:data23};
+const len5 = data23.length;
+for(let i5=0; i5<len5; i5++){
+let data24 = data23[i5];
+if(typeof data24 === "string"){
+if(func2(data24) > 253){
+const err60 = {instancePath:instancePath+"/sends/domains/" + i5,schemaPath:"#/$defs/sending/properties/domains/items/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema42.properties.domains.items,data:data24};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -1558,8 +1561,8 @@ vErrors.push(err60);
 }
 errors++;
 }
-if(!pattern19.test(data23)){
-const err61 = {instancePath:instancePath+"/sends/domains/" + i5,schemaPath:"#/$defs/sending/properties/domains/items/pattern",keyword:"pattern",params:{pattern: "^[^\\s@\\[\\]/:]+$"},message:"must match pattern \""+"^[^\\s@\\[\\]/:]+$"+"\"",schema:"^[^\\s@\\[\\]/:]+$",parentSchema:schema42.properties.domains.items,data:data23};
+if(func2(data24) < 1){
+const err61 = {instancePath:instancePath+"/sends/domains/" + i5,schemaPath:"#/$defs/sending/properties/domains/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema42.properties.domains.items,data:data24};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -1568,9 +1571,8 @@ vErrors.push(err61);
 }
 errors++;
 }
-}
-else {
-const err62 = {instancePath:instancePath+"/sends/domains/" + i5,schemaPath:"#/$defs/sending/properties/domains/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.domains.items.type,parentSchema:schema42.properties.domains.items,data:data23};
+if(!pattern19.test(data24)){
+const err62 = {instancePath:instancePath+"/sends/domains/" + i5,schemaPath:"#/$defs/sending/properties/domains/items/pattern",keyword:"pattern",params:{pattern: "^[^\\s@\\[\\]/:]+$"},message:"must match pattern \""+"^[^\\s@\\[\\]/:]+$"+"\"",schema:"^[^\\s@\\[\\]/:]+$",parentSchema:schema42.properties.domains.items,data:data24};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -1580,9 +1582,8 @@ vErrors.push(err62);
 errors++;
 }
 }
-}
 else {
-const err63 = {instancePath:instancePath+"/sends/domains",schemaPath:"#/$defs/sending/properties/domains/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema42.properties.domains.type,parentSchema:schema42.properties.domains,data:data22};
+const err63 = {instancePath:instancePath+"/sends/domains/" + i5,schemaPath:"#/$defs/sending/properties/domains/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.domains.items.type,parentSchema:schema42.properties.domains.items,data:data24};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -1592,15 +1593,9 @@ vErrors.push(err63);
 errors++;
 }
 }
-if(data21.ip !== undefined){
-let data24 = data21.ip;
-if(Array.isArray(data24)){
-const len6 = data24.length;
-for(let i6=0; i6<len6; i6++){
-let data25 = data24[i6];
-if(typeof data25 === "string"){
-if(func2(data25) > 49){
-const err64 = {instancePath:instancePath+"/sends/ip/" + i6,schemaPath:"#/$defs/sending/properties/ip/items/maxLength",keyword:"maxLength",params:{limit: 49},message:"must NOT have more than 49 characters",schema:49,parentSchema:schema42.properties.ip.items,data:data25};
+}
+else {
+const err64 = {instancePath:instancePath+"/sends/domains",schemaPath:"#/$defs/sending/properties/domains/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema42.properties.domains.type,parentSchema:schema42.properties.domains,data:data23};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -1609,8 +1604,16 @@ vErrors.push(err64);
 }
 errors++;
 }
-if(func2(data25) < 2){
-const err65 = {instancePath:instancePath+"/sends/ip/" + i6,schemaPath:"#/$defs/sending/properties/ip/items/minLength",keyword:"minLength",params:{limit: 2},message:"must NOT have fewer than 2 characters",schema:2,parentSchema:schema42.properties.ip.items,data:data25};
+}
+if(data22.ip !== undefined){
+let data25 = data22.ip;
+if(Array.isArray(data25)){
+const len6 = data25.length;
+for(let i6=0; i6<len6; i6++){
+let data26 = data25[i6];
+if(typeof data26 === "string"){
+if(func2(data26) > 49){
+const err65 = {instancePath:instancePath+"/sends/ip/" + i6,schemaPath:"#/$defs/sending/properties/ip/items/maxLength",keyword:"maxLength",params:{limit: 49},message:"must NOT have more than 49 characters",schema:49,parentSchema:schema42.properties.ip.items,data:data26};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -1619,8 +1622,8 @@ vErrors.push(err65);
 }
 errors++;
 }
-if(!pattern20.test(data25)){
-const err66 = {instancePath:instancePath+"/sends/ip/" + i6,schemaPath:"#/$defs/sending/properties/ip/items/pattern",keyword:"pattern",params:{pattern: "^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}(?:/(?:3[0-2]|[12]?[0-9]))?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:/(?:12[0-8]|1[01][0-9]|[1-9]?[0-9]))?)$"},message:"must match pattern \""+"^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}(?:/(?:3[0-2]|[12]?[0-9]))?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:/(?:12[0-8]|1[01][0-9]|[1-9]?[0-9]))?)$"+"\"",schema:"^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}(?:/(?:3[0-2]|[12]?[0-9]))?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:/(?:12[0-8]|1[01][0-9]|[1-9]?[0-9]))?)$",parentSchema:schema42.properties.ip.items,data:data25};
+if(func2(data26) < 2){
+const err66 = {instancePath:instancePath+"/sends/ip/" + i6,schemaPath:"#/$defs/sending/properties/ip/items/minLength",keyword:"minLength",params:{limit: 2},message:"must NOT have fewer than 2 characters",schema:2,parentSchema:schema42.properties.ip.items,data:data26};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -1629,9 +1632,8 @@ vErrors.push(err66);
 }
 errors++;
 }
-}
-else {
-const err67 = {instancePath:instancePath+"/sends/ip/" + i6,schemaPath:"#/$defs/sending/properties/ip/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.ip.items.type,parentSchema:schema42.properties.ip.items,data:data25};
+if(!pattern20.test(data26)){
+const err67 = {instancePath:instancePath+"/sends/ip/" + i6,schemaPath:"#/$defs/sending/properties/ip/items/pattern",keyword:"pattern",params:{pattern: "^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}(?:/(?:3[0-2]|[12]?[0-9]))?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:/(?:12[0-8]|1[01][0-9]|[1-9]?[0-9]))?)$"},message:"must match pattern \""+"^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}(?:/(?:3[0-2]|[12]?[0-9]))?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:/(?:12[0-8]|1[01][0-9]|[1-9]?[0-9]))?)$"+"\"",schema:"^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}(?:/(?:3[0-2]|[12]?[0-9]))?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:/(?:12[0-8]|1[01][0-9]|[1-9]?[0-9]))?)$",parentSchema:schema42.properties.ip.items,data:data26};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -1641,9 +1643,8 @@ vErrors.push(err67);
 errors++;
 }
 }
-}
 else {
-const err68 = {instancePath:instancePath+"/sends/ip",schemaPath:"#/$defs/sending/properties/ip/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema42.properties.ip.type,parentSchema:schema42.properties.ip,data:data24};
+const err68 = {instancePath:instancePath+"/sends/ip/" + i6,schemaPath:"#/$defs/sending/properties/ip/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.ip.items.type,parentSchema:schema42.properties.ip.items,data:data26};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -1653,15 +1654,9 @@ vErrors.push(err68);
 errors++;
 }
 }
-if(data21.spf !== undefined){
-let data26 = data21.spf;
-if(Array.isArray(data26)){
-const len7 = data26.length;
-for(let i7=0; i7<len7; i7++){
-let data27 = data26[i7];
-if(typeof data27 === "string"){
-if(func2(data27) > 255){
-const err69 = {instancePath:instancePath+"/sends/spf/" + i7,schemaPath:"#/$defs/sending/properties/spf/items/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters",schema:255,parentSchema:schema42.properties.spf.items,data:data27};
+}
+else {
+const err69 = {instancePath:instancePath+"/sends/ip",schemaPath:"#/$defs/sending/properties/ip/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema42.properties.ip.type,parentSchema:schema42.properties.ip,data:data25};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -1670,8 +1665,16 @@ vErrors.push(err69);
 }
 errors++;
 }
-if(func2(data27) < 2){
-const err70 = {instancePath:instancePath+"/sends/spf/" + i7,schemaPath:"#/$defs/sending/properties/spf/items/minLength",keyword:"minLength",params:{limit: 2},message:"must NOT have fewer than 2 characters",schema:2,parentSchema:schema42.properties.spf.items,data:data27};
+}
+if(data22.spf !== undefined){
+let data27 = data22.spf;
+if(Array.isArray(data27)){
+const len7 = data27.length;
+for(let i7=0; i7<len7; i7++){
+let data28 = data27[i7];
+if(typeof data28 === "string"){
+if(func2(data28) > 255){
+const err70 = {instancePath:instancePath+"/sends/spf/" + i7,schemaPath:"#/$defs/sending/properties/spf/items/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters",schema:255,parentSchema:schema42.properties.spf.items,data:data28};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -1680,8 +1683,8 @@ vErrors.push(err70);
 }
 errors++;
 }
-if(!pattern21.test(data27)){
-const err71 = {instancePath:instancePath+"/sends/spf/" + i7,schemaPath:"#/$defs/sending/properties/spf/items/pattern",keyword:"pattern",params:{pattern: "^[+?~-]?(?:include|exists|ip4|ip6|a|mx|ptr)(?:[:/][!-~]+)?$"},message:"must match pattern \""+"^[+?~-]?(?:include|exists|ip4|ip6|a|mx|ptr)(?:[:/][!-~]+)?$"+"\"",schema:"^[+?~-]?(?:include|exists|ip4|ip6|a|mx|ptr)(?:[:/][!-~]+)?$",parentSchema:schema42.properties.spf.items,data:data27};
+if(func2(data28) < 2){
+const err71 = {instancePath:instancePath+"/sends/spf/" + i7,schemaPath:"#/$defs/sending/properties/spf/items/minLength",keyword:"minLength",params:{limit: 2},message:"must NOT have fewer than 2 characters",schema:2,parentSchema:schema42.properties.spf.items,data:data28};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -1690,9 +1693,8 @@ vErrors.push(err71);
 }
 errors++;
 }
-}
-else {
-const err72 = {instancePath:instancePath+"/sends/spf/" + i7,schemaPath:"#/$defs/sending/properties/spf/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.spf.items.type,parentSchema:schema42.properties.spf.items,data:data27};
+if(!pattern21.test(data28)){
+const err72 = {instancePath:instancePath+"/sends/spf/" + i7,schemaPath:"#/$defs/sending/properties/spf/items/pattern",keyword:"pattern",params:{pattern: "^[+?~-]?(?:include|exists|ip4|ip6|a|mx|ptr)(?:[:/][!-~]+)?$"},message:"must match pattern \""+"^[+?~-]?(?:include|exists|ip4|ip6|a|mx|ptr)(?:[:/][!-~]+)?$"+"\"",schema:"^[+?~-]?(?:include|exists|ip4|ip6|a|mx|ptr)(?:[:/][!-~]+)?$",parentSchema:schema42.properties.spf.items,data:data28};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -1702,9 +1704,8 @@ vErrors.push(err72);
 errors++;
 }
 }
-}
 else {
-const err73 = {instancePath:instancePath+"/sends/spf",schemaPath:"#/$defs/sending/properties/spf/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema42.properties.spf.type,parentSchema:schema42.properties.spf,data:data26};
+const err73 = {instancePath:instancePath+"/sends/spf/" + i7,schemaPath:"#/$defs/sending/properties/spf/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.spf.items.type,parentSchema:schema42.properties.spf.items,data:data28};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -1714,15 +1715,9 @@ vErrors.push(err73);
 errors++;
 }
 }
-if(data21.dkim !== undefined){
-let data28 = data21.dkim;
-if(Array.isArray(data28)){
-const len8 = data28.length;
-for(let i8=0; i8<len8; i8++){
-let data29 = data28[i8];
-if(typeof data29 === "string"){
-if(func2(data29) > 63){
-const err74 = {instancePath:instancePath+"/sends/dkim/" + i8,schemaPath:"#/$defs/sending/properties/dkim/items/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema42.properties.dkim.items,data:data29};
+}
+else {
+const err74 = {instancePath:instancePath+"/sends/spf",schemaPath:"#/$defs/sending/properties/spf/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema42.properties.spf.type,parentSchema:schema42.properties.spf,data:data27};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -1731,8 +1726,16 @@ vErrors.push(err74);
 }
 errors++;
 }
-if(func2(data29) < 1){
-const err75 = {instancePath:instancePath+"/sends/dkim/" + i8,schemaPath:"#/$defs/sending/properties/dkim/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema42.properties.dkim.items,data:data29};
+}
+if(data22.dkim !== undefined){
+let data29 = data22.dkim;
+if(Array.isArray(data29)){
+const len8 = data29.length;
+for(let i8=0; i8<len8; i8++){
+let data30 = data29[i8];
+if(typeof data30 === "string"){
+if(func2(data30) > 63){
+const err75 = {instancePath:instancePath+"/sends/dkim/" + i8,schemaPath:"#/$defs/sending/properties/dkim/items/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema42.properties.dkim.items,data:data30};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -1741,8 +1744,8 @@ vErrors.push(err75);
 }
 errors++;
 }
-if(!pattern22.test(data29)){
-const err76 = {instancePath:instancePath+"/sends/dkim/" + i8,schemaPath:"#/$defs/sending/properties/dkim/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,62})$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,62})$"+"\"",schema:"^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,62})$",parentSchema:schema42.properties.dkim.items,data:data29};
+if(func2(data30) < 1){
+const err76 = {instancePath:instancePath+"/sends/dkim/" + i8,schemaPath:"#/$defs/sending/properties/dkim/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema42.properties.dkim.items,data:data30};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -1751,9 +1754,8 @@ vErrors.push(err76);
 }
 errors++;
 }
-}
-else {
-const err77 = {instancePath:instancePath+"/sends/dkim/" + i8,schemaPath:"#/$defs/sending/properties/dkim/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.dkim.items.type,parentSchema:schema42.properties.dkim.items,data:data29};
+if(!pattern22.test(data30)){
+const err77 = {instancePath:instancePath+"/sends/dkim/" + i8,schemaPath:"#/$defs/sending/properties/dkim/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,62})$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,62})$"+"\"",schema:"^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,62})$",parentSchema:schema42.properties.dkim.items,data:data30};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -1763,9 +1765,8 @@ vErrors.push(err77);
 errors++;
 }
 }
-}
 else {
-const err78 = {instancePath:instancePath+"/sends/dkim",schemaPath:"#/$defs/sending/properties/dkim/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema42.properties.dkim.type,parentSchema:schema42.properties.dkim,data:data28};
+const err78 = {instancePath:instancePath+"/sends/dkim/" + i8,schemaPath:"#/$defs/sending/properties/dkim/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.dkim.items.type,parentSchema:schema42.properties.dkim.items,data:data30};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -1777,7 +1778,7 @@ errors++;
 }
 }
 else {
-const err79 = {instancePath:instancePath+"/sends",schemaPath:"#/$defs/sending/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.type,parentSchema:schema42,data:data21};
+const err79 = {instancePath:instancePath+"/sends/dkim",schemaPath:"#/$defs/sending/properties/dkim/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema42.properties.dkim.type,parentSchema:schema42.properties.dkim,data:data29};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -1787,10 +1788,9 @@ vErrors.push(err79);
 errors++;
 }
 }
-if(data.srs !== undefined){
-let data30 = data.srs;
-if(typeof data30 !== "boolean"){
-const err80 = {instancePath:instancePath+"/srs",schemaPath:"#/properties/srs/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema39.properties.srs.type,parentSchema:schema39.properties.srs,data:data30};
+}
+else {
+const err80 = {instancePath:instancePath+"/sends",schemaPath:"#/$defs/sending/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.type,parentSchema:schema42,data:data22};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -1800,11 +1800,10 @@ vErrors.push(err80);
 errors++;
 }
 }
-if(data.directory !== undefined){
-let data31 = data.directory;
-if(data31 && typeof data31 == "object" && !Array.isArray(data31)){
-if(data31.url === undefined){
-const err81 = {instancePath:instancePath+"/directory",schemaPath:"#/$defs/directorySource/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'",schema:schema43.required,parentSchema:schema43,data:data31};
+if(data.srs !== undefined){
+let data31 = data.srs;
+if(typeof data31 !== "boolean"){
+const err81 = {instancePath:instancePath+"/srs",schemaPath:"#/properties/srs/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema39.properties.srs.type,parentSchema:schema39.properties.srs,data:data31};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -1813,8 +1812,12 @@ vErrors.push(err81);
 }
 errors++;
 }
-if(data31.baseDn === undefined){
-const err82 = {instancePath:instancePath+"/directory",schemaPath:"#/$defs/directorySource/required",keyword:"required",params:{missingProperty: "baseDn"},message:"must have required property '"+"baseDn"+"'",schema:schema43.required,parentSchema:schema43,data:data31};
+}
+if(data.directory !== undefined){
+let data32 = data.directory;
+if(data32 && typeof data32 == "object" && !Array.isArray(data32)){
+if(data32.url === undefined){
+const err82 = {instancePath:instancePath+"/directory",schemaPath:"#/$defs/directorySource/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'",schema:schema43.required,parentSchema:schema43,data:data32};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -1823,9 +1826,8 @@ vErrors.push(err82);
 }
 errors++;
 }
-for(const key3 in data31){
-if(!(func1.call(schema43.properties, key3))){
-const err83 = {instancePath:instancePath+"/directory",schemaPath:"#/$defs/directorySource/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema43,data:data31};
+if(data32.baseDn === undefined){
+const err83 = {instancePath:instancePath+"/directory",schemaPath:"#/$defs/directorySource/required",keyword:"required",params:{missingProperty: "baseDn"},message:"must have required property '"+"baseDn"+"'",schema:schema43.required,parentSchema:schema43,data:data32};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -1834,12 +1836,9 @@ vErrors.push(err83);
 }
 errors++;
 }
-}
-if(data31.url !== undefined){
-let data32 = data31.url;
-if(typeof data32 === "string"){
-if(func2(data32) > 300){
-const err84 = {instancePath:instancePath+"/directory/url",schemaPath:"#/$defs/directorySource/properties/url/maxLength",keyword:"maxLength",params:{limit: 300},message:"must NOT have more than 300 characters",schema:300,parentSchema:schema43.properties.url,data:data32};
+for(const key3 in data32){
+if(!(func1.call(schema43.properties, key3))){
+const err84 = {instancePath:instancePath+"/directory",schemaPath:"#/$defs/directorySource/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema43,data:data32};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -1848,8 +1847,12 @@ vErrors.push(err84);
 }
 errors++;
 }
-if(func2(data32) < 1){
-const err85 = {instancePath:instancePath+"/directory/url",schemaPath:"#/$defs/directorySource/properties/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema43.properties.url,data:data32};
+}
+if(data32.url !== undefined){
+let data33 = data32.url;
+if(typeof data33 === "string"){
+if(func2(data33) > 300){
+const err85 = {instancePath:instancePath+"/directory/url",schemaPath:"#/$defs/directorySource/properties/url/maxLength",keyword:"maxLength",params:{limit: 300},message:"must NOT have more than 300 characters",schema:300,parentSchema:schema43.properties.url,data:data33};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -1858,8 +1861,8 @@ vErrors.push(err85);
 }
 errors++;
 }
-if(!pattern23.test(data32)){
-const err86 = {instancePath:instancePath+"/directory/url",schemaPath:"#/$defs/directorySource/properties/url/pattern",keyword:"pattern",params:{pattern: "^ldaps?://[A-Za-z0-9._\\[\\]:-]+(?::[0-9]{1,5})?/?$"},message:"must match pattern \""+"^ldaps?://[A-Za-z0-9._\\[\\]:-]+(?::[0-9]{1,5})?/?$"+"\"",schema:"^ldaps?://[A-Za-z0-9._\\[\\]:-]+(?::[0-9]{1,5})?/?$",parentSchema:schema43.properties.url,data:data32};
+if(func2(data33) < 1){
+const err86 = {instancePath:instancePath+"/directory/url",schemaPath:"#/$defs/directorySource/properties/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema43.properties.url,data:data33};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -1868,9 +1871,8 @@ vErrors.push(err86);
 }
 errors++;
 }
-}
-else {
-const err87 = {instancePath:instancePath+"/directory/url",schemaPath:"#/$defs/directorySource/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.url.type,parentSchema:schema43.properties.url,data:data32};
+if(!pattern23.test(data33)){
+const err87 = {instancePath:instancePath+"/directory/url",schemaPath:"#/$defs/directorySource/properties/url/pattern",keyword:"pattern",params:{pattern: "^ldaps?://[A-Za-z0-9._\\[\\]:-]+(?::[0-9]{1,5})?/?$"},message:"must match pattern \""+"^ldaps?://[A-Za-z0-9._\\[\\]:-]+(?::[0-9]{1,5})?/?$"+"\"",schema:"^ldaps?://[A-Za-z0-9._\\[\\]:-]+(?::[0-9]{1,5})?/?$",parentSchema:schema43.properties.url,data:data33};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -1880,11 +1882,8 @@ vErrors.push(err87);
 errors++;
 }
 }
-if(data31.baseDn !== undefined){
-let data33 = data31.baseDn;
-if(typeof data33 === "string"){
-if(func2(data33) < 1){
-const err88 = {instancePath:instancePath+"/directory/baseDn",schemaPath:"#/$defs/directorySource/properties/baseDn/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema43.properties.baseDn,data:data33};
+else {
+const err88 = {instancePath:instancePath+"/directory/url",schemaPath:"#/$defs/directorySource/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.url.type,parentSchema:schema43.properties.url,data:data33};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -1893,8 +1892,12 @@ vErrors.push(err88);
 }
 errors++;
 }
-if(!pattern5.test(data33)){
-const err89 = {instancePath:instancePath+"/directory/baseDn",schemaPath:"#/$defs/directorySource/properties/baseDn/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*(?:,[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*)*$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*(?:,[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*)*$"+"\"",schema:"^[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*(?:,[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*)*$",parentSchema:schema43.properties.baseDn,data:data33};
+}
+if(data32.baseDn !== undefined){
+let data34 = data32.baseDn;
+if(typeof data34 === "string"){
+if(func2(data34) < 1){
+const err89 = {instancePath:instancePath+"/directory/baseDn",schemaPath:"#/$defs/directorySource/properties/baseDn/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema43.properties.baseDn,data:data34};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -1903,9 +1906,8 @@ vErrors.push(err89);
 }
 errors++;
 }
-}
-else {
-const err90 = {instancePath:instancePath+"/directory/baseDn",schemaPath:"#/$defs/directorySource/properties/baseDn/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.baseDn.type,parentSchema:schema43.properties.baseDn,data:data33};
+if(!pattern5.test(data34)){
+const err90 = {instancePath:instancePath+"/directory/baseDn",schemaPath:"#/$defs/directorySource/properties/baseDn/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*(?:,[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*)*$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*(?:,[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*)*$"+"\"",schema:"^[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*(?:,[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*)*$",parentSchema:schema43.properties.baseDn,data:data34};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -1915,11 +1917,8 @@ vErrors.push(err90);
 errors++;
 }
 }
-if(data31.filter !== undefined){
-let data34 = data31.filter;
-if(typeof data34 === "string"){
-if(func2(data34) > 2000){
-const err91 = {instancePath:instancePath+"/directory/filter",schemaPath:"#/$defs/directorySource/properties/filter/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters",schema:2000,parentSchema:schema43.properties.filter,data:data34};
+else {
+const err91 = {instancePath:instancePath+"/directory/baseDn",schemaPath:"#/$defs/directorySource/properties/baseDn/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.baseDn.type,parentSchema:schema43.properties.baseDn,data:data34};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -1928,8 +1927,12 @@ vErrors.push(err91);
 }
 errors++;
 }
-if(func2(data34) < 1){
-const err92 = {instancePath:instancePath+"/directory/filter",schemaPath:"#/$defs/directorySource/properties/filter/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema43.properties.filter,data:data34};
+}
+if(data32.filter !== undefined){
+let data35 = data32.filter;
+if(typeof data35 === "string"){
+if(func2(data35) > 2000){
+const err92 = {instancePath:instancePath+"/directory/filter",schemaPath:"#/$defs/directorySource/properties/filter/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters",schema:2000,parentSchema:schema43.properties.filter,data:data35};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -1938,8 +1941,8 @@ vErrors.push(err92);
 }
 errors++;
 }
-if(!pattern4.test(data34)){
-const err93 = {instancePath:instancePath+"/directory/filter",schemaPath:"#/$defs/directorySource/properties/filter/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema43.properties.filter,data:data34};
+if(func2(data35) < 1){
+const err93 = {instancePath:instancePath+"/directory/filter",schemaPath:"#/$defs/directorySource/properties/filter/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema43.properties.filter,data:data35};
 if(vErrors === null){
 vErrors = [err93];
 }
@@ -1948,9 +1951,8 @@ vErrors.push(err93);
 }
 errors++;
 }
-}
-else {
-const err94 = {instancePath:instancePath+"/directory/filter",schemaPath:"#/$defs/directorySource/properties/filter/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.filter.type,parentSchema:schema43.properties.filter,data:data34};
+if(!pattern4.test(data35)){
+const err94 = {instancePath:instancePath+"/directory/filter",schemaPath:"#/$defs/directorySource/properties/filter/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema43.properties.filter,data:data35};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -1960,11 +1962,8 @@ vErrors.push(err94);
 errors++;
 }
 }
-if(data31.addressAttribute !== undefined){
-let data35 = data31.addressAttribute;
-if(typeof data35 === "string"){
-if(!pattern26.test(data35)){
-const err95 = {instancePath:instancePath+"/directory/addressAttribute",schemaPath:"#/$defs/directorySource/properties/addressAttribute/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9-]{0,63}$"+"\"",schema:"^[A-Za-z][A-Za-z0-9-]{0,63}$",parentSchema:schema43.properties.addressAttribute,data:data35};
+else {
+const err95 = {instancePath:instancePath+"/directory/filter",schemaPath:"#/$defs/directorySource/properties/filter/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.filter.type,parentSchema:schema43.properties.filter,data:data35};
 if(vErrors === null){
 vErrors = [err95];
 }
@@ -1974,8 +1973,11 @@ vErrors.push(err95);
 errors++;
 }
 }
-else {
-const err96 = {instancePath:instancePath+"/directory/addressAttribute",schemaPath:"#/$defs/directorySource/properties/addressAttribute/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.addressAttribute.type,parentSchema:schema43.properties.addressAttribute,data:data35};
+if(data32.addressAttribute !== undefined){
+let data36 = data32.addressAttribute;
+if(typeof data36 === "string"){
+if(!pattern26.test(data36)){
+const err96 = {instancePath:instancePath+"/directory/addressAttribute",schemaPath:"#/$defs/directorySource/properties/addressAttribute/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9-]{0,63}$"+"\"",schema:"^[A-Za-z][A-Za-z0-9-]{0,63}$",parentSchema:schema43.properties.addressAttribute,data:data36};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -1985,11 +1987,8 @@ vErrors.push(err96);
 errors++;
 }
 }
-if(data31.targetAttribute !== undefined){
-let data36 = data31.targetAttribute;
-if(typeof data36 === "string"){
-if(!pattern26.test(data36)){
-const err97 = {instancePath:instancePath+"/directory/targetAttribute",schemaPath:"#/$defs/directorySource/properties/targetAttribute/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9-]{0,63}$"+"\"",schema:"^[A-Za-z][A-Za-z0-9-]{0,63}$",parentSchema:schema43.properties.targetAttribute,data:data36};
+else {
+const err97 = {instancePath:instancePath+"/directory/addressAttribute",schemaPath:"#/$defs/directorySource/properties/addressAttribute/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.addressAttribute.type,parentSchema:schema43.properties.addressAttribute,data:data36};
 if(vErrors === null){
 vErrors = [err97];
 }
@@ -1999,8 +1998,11 @@ vErrors.push(err97);
 errors++;
 }
 }
-else {
-const err98 = {instancePath:instancePath+"/directory/targetAttribute",schemaPath:"#/$defs/directorySource/properties/targetAttribute/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.targetAttribute.type,parentSchema:schema43.properties.targetAttribute,data:data36};
+if(data32.targetAttribute !== undefined){
+let data37 = data32.targetAttribute;
+if(typeof data37 === "string"){
+if(!pattern26.test(data37)){
+const err98 = {instancePath:instancePath+"/directory/targetAttribute",schemaPath:"#/$defs/directorySource/properties/targetAttribute/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9-]{0,63}$"+"\"",schema:"^[A-Za-z][A-Za-z0-9-]{0,63}$",parentSchema:schema43.properties.targetAttribute,data:data37};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -2010,11 +2012,8 @@ vErrors.push(err98);
 errors++;
 }
 }
-if(data31.bindDn !== undefined){
-let data37 = data31.bindDn;
-if(typeof data37 === "string"){
-if(func2(data37) > 1000){
-const err99 = {instancePath:instancePath+"/directory/bindDn",schemaPath:"#/$defs/directorySource/properties/bindDn/maxLength",keyword:"maxLength",params:{limit: 1000},message:"must NOT have more than 1000 characters",schema:1000,parentSchema:schema43.properties.bindDn,data:data37};
+else {
+const err99 = {instancePath:instancePath+"/directory/targetAttribute",schemaPath:"#/$defs/directorySource/properties/targetAttribute/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.targetAttribute.type,parentSchema:schema43.properties.targetAttribute,data:data37};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -2023,8 +2022,12 @@ vErrors.push(err99);
 }
 errors++;
 }
-if(func2(data37) < 1){
-const err100 = {instancePath:instancePath+"/directory/bindDn",schemaPath:"#/$defs/directorySource/properties/bindDn/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema43.properties.bindDn,data:data37};
+}
+if(data32.bindDn !== undefined){
+let data38 = data32.bindDn;
+if(typeof data38 === "string"){
+if(func2(data38) > 1000){
+const err100 = {instancePath:instancePath+"/directory/bindDn",schemaPath:"#/$defs/directorySource/properties/bindDn/maxLength",keyword:"maxLength",params:{limit: 1000},message:"must NOT have more than 1000 characters",schema:1000,parentSchema:schema43.properties.bindDn,data:data38};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -2033,8 +2036,8 @@ vErrors.push(err100);
 }
 errors++;
 }
-if(!pattern4.test(data37)){
-const err101 = {instancePath:instancePath+"/directory/bindDn",schemaPath:"#/$defs/directorySource/properties/bindDn/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema43.properties.bindDn,data:data37};
+if(func2(data38) < 1){
+const err101 = {instancePath:instancePath+"/directory/bindDn",schemaPath:"#/$defs/directorySource/properties/bindDn/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema43.properties.bindDn,data:data38};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -2043,9 +2046,8 @@ vErrors.push(err101);
 }
 errors++;
 }
-}
-else {
-const err102 = {instancePath:instancePath+"/directory/bindDn",schemaPath:"#/$defs/directorySource/properties/bindDn/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.bindDn.type,parentSchema:schema43.properties.bindDn,data:data37};
+if(!pattern4.test(data38)){
+const err102 = {instancePath:instancePath+"/directory/bindDn",schemaPath:"#/$defs/directorySource/properties/bindDn/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema43.properties.bindDn,data:data38};
 if(vErrors === null){
 vErrors = [err102];
 }
@@ -2055,11 +2057,8 @@ vErrors.push(err102);
 errors++;
 }
 }
-if(data31.passwordEnv !== undefined){
-let data38 = data31.passwordEnv;
-if(typeof data38 === "string"){
-if(!pattern29.test(data38)){
-const err103 = {instancePath:instancePath+"/directory/passwordEnv",schemaPath:"#/$defs/directorySource/properties/passwordEnv/pattern",keyword:"pattern",params:{pattern: "^CHAINMAIL_[A-Za-z0-9_]{1,100}$"},message:"must match pattern \""+"^CHAINMAIL_[A-Za-z0-9_]{1,100}$"+"\"",schema:"^CHAINMAIL_[A-Za-z0-9_]{1,100}$",parentSchema:schema43.properties.passwordEnv,data:data38};
+else {
+const err103 = {instancePath:instancePath+"/directory/bindDn",schemaPath:"#/$defs/directorySource/properties/bindDn/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.bindDn.type,parentSchema:schema43.properties.bindDn,data:data38};
 if(vErrors === null){
 vErrors = [err103];
 }
@@ -2069,8 +2068,11 @@ vErrors.push(err103);
 errors++;
 }
 }
-else {
-const err104 = {instancePath:instancePath+"/directory/passwordEnv",schemaPath:"#/$defs/directorySource/properties/passwordEnv/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.passwordEnv.type,parentSchema:schema43.properties.passwordEnv,data:data38};
+if(data32.passwordEnv !== undefined){
+let data39 = data32.passwordEnv;
+if(typeof data39 === "string"){
+if(!pattern29.test(data39)){
+const err104 = {instancePath:instancePath+"/directory/passwordEnv",schemaPath:"#/$defs/directorySource/properties/passwordEnv/pattern",keyword:"pattern",params:{pattern: "^CHAINMAIL_[A-Za-z0-9_]{1,100}$"},message:"must match pattern \""+"^CHAINMAIL_[A-Za-z0-9_]{1,100}$"+"\"",schema:"^CHAINMAIL_[A-Za-z0-9_]{1,100}$",parentSchema:schema43.properties.passwordEnv,data:data39};
 if(vErrors === null){
 vErrors = [err104];
 }
@@ -2080,11 +2082,8 @@ vErrors.push(err104);
 errors++;
 }
 }
-if(data31.passwordFile !== undefined){
-let data39 = data31.passwordFile;
-if(typeof data39 === "string"){
-if(func2(data39) > 1000){
-const err105 = {instancePath:instancePath+"/directory/passwordFile",schemaPath:"#/$defs/directorySource/properties/passwordFile/maxLength",keyword:"maxLength",params:{limit: 1000},message:"must NOT have more than 1000 characters",schema:1000,parentSchema:schema43.properties.passwordFile,data:data39};
+else {
+const err105 = {instancePath:instancePath+"/directory/passwordEnv",schemaPath:"#/$defs/directorySource/properties/passwordEnv/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.passwordEnv.type,parentSchema:schema43.properties.passwordEnv,data:data39};
 if(vErrors === null){
 vErrors = [err105];
 }
@@ -2093,8 +2092,12 @@ vErrors.push(err105);
 }
 errors++;
 }
-if(func2(data39) < 1){
-const err106 = {instancePath:instancePath+"/directory/passwordFile",schemaPath:"#/$defs/directorySource/properties/passwordFile/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema43.properties.passwordFile,data:data39};
+}
+if(data32.passwordFile !== undefined){
+let data40 = data32.passwordFile;
+if(typeof data40 === "string"){
+if(func2(data40) > 1000){
+const err106 = {instancePath:instancePath+"/directory/passwordFile",schemaPath:"#/$defs/directorySource/properties/passwordFile/maxLength",keyword:"maxLength",params:{limit: 1000},message:"must NOT have more than 1000 characters",schema:1000,parentSchema:schema43.properties.passwordFile,data:data40};
 if(vErrors === null){
 vErrors = [err106];
 }
@@ -2103,9 +2106,8 @@ vErrors.push(err106);
 }
 errors++;
 }
-}
-else {
-const err107 = {instancePath:instancePath+"/directory/passwordFile",schemaPath:"#/$defs/directorySource/properties/passwordFile/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.passwordFile.type,parentSchema:schema43.properties.passwordFile,data:data39};
+if(func2(data40) < 1){
+const err107 = {instancePath:instancePath+"/directory/passwordFile",schemaPath:"#/$defs/directorySource/properties/passwordFile/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema43.properties.passwordFile,data:data40};
 if(vErrors === null){
 vErrors = [err107];
 }
@@ -2115,11 +2117,8 @@ vErrors.push(err107);
 errors++;
 }
 }
-if(data31.ca !== undefined){
-let data40 = data31.ca;
-if(typeof data40 === "string"){
-if(func2(data40) > 1000){
-const err108 = {instancePath:instancePath+"/directory/ca",schemaPath:"#/$defs/directorySource/properties/ca/maxLength",keyword:"maxLength",params:{limit: 1000},message:"must NOT have more than 1000 characters",schema:1000,parentSchema:schema43.properties.ca,data:data40};
+else {
+const err108 = {instancePath:instancePath+"/directory/passwordFile",schemaPath:"#/$defs/directorySource/properties/passwordFile/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.passwordFile.type,parentSchema:schema43.properties.passwordFile,data:data40};
 if(vErrors === null){
 vErrors = [err108];
 }
@@ -2128,8 +2127,12 @@ vErrors.push(err108);
 }
 errors++;
 }
-if(func2(data40) < 1){
-const err109 = {instancePath:instancePath+"/directory/ca",schemaPath:"#/$defs/directorySource/properties/ca/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema43.properties.ca,data:data40};
+}
+if(data32.ca !== undefined){
+let data41 = data32.ca;
+if(typeof data41 === "string"){
+if(func2(data41) > 1000){
+const err109 = {instancePath:instancePath+"/directory/ca",schemaPath:"#/$defs/directorySource/properties/ca/maxLength",keyword:"maxLength",params:{limit: 1000},message:"must NOT have more than 1000 characters",schema:1000,parentSchema:schema43.properties.ca,data:data41};
 if(vErrors === null){
 vErrors = [err109];
 }
@@ -2138,9 +2141,8 @@ vErrors.push(err109);
 }
 errors++;
 }
-}
-else {
-const err110 = {instancePath:instancePath+"/directory/ca",schemaPath:"#/$defs/directorySource/properties/ca/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.ca.type,parentSchema:schema43.properties.ca,data:data40};
+if(func2(data41) < 1){
+const err110 = {instancePath:instancePath+"/directory/ca",schemaPath:"#/$defs/directorySource/properties/ca/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema43.properties.ca,data:data41};
 if(vErrors === null){
 vErrors = [err110];
 }
@@ -2150,10 +2152,8 @@ vErrors.push(err110);
 errors++;
 }
 }
-if(data31.startTls !== undefined){
-let data41 = data31.startTls;
-if(typeof data41 !== "boolean"){
-const err111 = {instancePath:instancePath+"/directory/startTls",schemaPath:"#/$defs/directorySource/properties/startTls/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema43.properties.startTls.type,parentSchema:schema43.properties.startTls,data:data41};
+else {
+const err111 = {instancePath:instancePath+"/directory/ca",schemaPath:"#/$defs/directorySource/properties/ca/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.ca.type,parentSchema:schema43.properties.ca,data:data41};
 if(vErrors === null){
 vErrors = [err111];
 }
@@ -2163,11 +2163,10 @@ vErrors.push(err111);
 errors++;
 }
 }
-if(data31.snapshot !== undefined){
-let data42 = data31.snapshot;
-if(typeof data42 === "string"){
-if(func2(data42) > 1000){
-const err112 = {instancePath:instancePath+"/directory/snapshot",schemaPath:"#/$defs/directorySource/properties/snapshot/maxLength",keyword:"maxLength",params:{limit: 1000},message:"must NOT have more than 1000 characters",schema:1000,parentSchema:schema43.properties.snapshot,data:data42};
+if(data32.startTls !== undefined){
+let data42 = data32.startTls;
+if(typeof data42 !== "boolean"){
+const err112 = {instancePath:instancePath+"/directory/startTls",schemaPath:"#/$defs/directorySource/properties/startTls/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema43.properties.startTls.type,parentSchema:schema43.properties.startTls,data:data42};
 if(vErrors === null){
 vErrors = [err112];
 }
@@ -2176,8 +2175,12 @@ vErrors.push(err112);
 }
 errors++;
 }
-if(func2(data42) < 1){
-const err113 = {instancePath:instancePath+"/directory/snapshot",schemaPath:"#/$defs/directorySource/properties/snapshot/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema43.properties.snapshot,data:data42};
+}
+if(data32.snapshot !== undefined){
+let data43 = data32.snapshot;
+if(typeof data43 === "string"){
+if(func2(data43) > 1000){
+const err113 = {instancePath:instancePath+"/directory/snapshot",schemaPath:"#/$defs/directorySource/properties/snapshot/maxLength",keyword:"maxLength",params:{limit: 1000},message:"must NOT have more than 1000 characters",schema:1000,parentSchema:schema43.properties.snapshot,data:data43};
 if(vErrors === null){
 vErrors = [err113];
 }
@@ -2186,9 +2189,8 @@ vErrors.push(err113);
 }
 errors++;
 }
-}
-else {
-const err114 = {instancePath:instancePath+"/directory/snapshot",schemaPath:"#/$defs/directorySource/properties/snapshot/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.snapshot.type,parentSchema:schema43.properties.snapshot,data:data42};
+if(func2(data43) < 1){
+const err114 = {instancePath:instancePath+"/directory/snapshot",schemaPath:"#/$defs/directorySource/properties/snapshot/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema43.properties.snapshot,data:data43};
 if(vErrors === null){
 vErrors = [err114];
 }
@@ -2198,10 +2200,8 @@ vErrors.push(err114);
 errors++;
 }
 }
-if(data31.lookups !== undefined){
-let data43 = data31.lookups;
-if(!((data43 === "static") || (data43 === "ldap"))){
-const err115 = {instancePath:instancePath+"/directory/lookups",schemaPath:"#/$defs/directorySource/properties/lookups/enum",keyword:"enum",params:{allowedValues: schema43.properties.lookups.enum},message:"must be equal to one of the allowed values",schema:schema43.properties.lookups.enum,parentSchema:schema43.properties.lookups,data:data43};
+else {
+const err115 = {instancePath:instancePath+"/directory/snapshot",schemaPath:"#/$defs/directorySource/properties/snapshot/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.snapshot.type,parentSchema:schema43.properties.snapshot,data:data43};
 if(vErrors === null){
 vErrors = [err115];
 }
@@ -2211,9 +2211,10 @@ vErrors.push(err115);
 errors++;
 }
 }
-}
-else {
-const err116 = {instancePath:instancePath+"/directory",schemaPath:"#/$defs/directorySource/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema43.type,parentSchema:schema43,data:data31};
+if(data32.lookups !== undefined){
+let data44 = data32.lookups;
+if(!((data44 === "static") || (data44 === "ldap"))){
+const err116 = {instancePath:instancePath+"/directory/lookups",schemaPath:"#/$defs/directorySource/properties/lookups/enum",keyword:"enum",params:{allowedValues: schema43.properties.lookups.enum},message:"must be equal to one of the allowed values",schema:schema43.properties.lookups.enum,parentSchema:schema43.properties.lookups,data:data44};
 if(vErrors === null){
 vErrors = [err116];
 }
@@ -2225,12 +2226,24 @@ errors++;
 }
 }
 else {
-const err117 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data};
+const err117 = {instancePath:instancePath+"/directory",schemaPath:"#/$defs/directorySource/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema43.type,parentSchema:schema43,data:data32};
 if(vErrors === null){
 vErrors = [err117];
 }
 else {
 vErrors.push(err117);
+}
+errors++;
+}
+}
+}
+else {
+const err118 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data};
+if(vErrors === null){
+vErrors = [err118];
+}
+else {
+vErrors.push(err118);
 }
 errors++;
 }

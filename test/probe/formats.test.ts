@@ -43,7 +43,7 @@ describe('probe report formats', () => {
     // every result points at a reportingDescriptor of the probe's classes, with its doc page
     const run = (JSON.parse(r.stdout) as { runs: { tool: { driver: { rules: { id: string; helpUri: string }[] } }; results: { ruleId: string; ruleIndex?: number }[] }[] }).runs[0];
     const ids = run?.tool.driver.rules.map((d) => d.id) ?? [];
-    expect(ids).toEqual(['probe-mail-loss', 'probe-backscatter', 'probe-open-relay', 'probe-extra-domain', 'probe-missing-domain', 'probe-inconclusive']);
+    expect(ids).toEqual(['probe-mail-loss', 'probe-backscatter', 'probe-open-relay', 'probe-extra-domain', 'probe-missing-domain', 'probe-null-sender', 'probe-inconclusive']);
     for (const x of run?.results ?? []) expect(ids[x.ruleIndex ?? -1]).toBe(x.ruleId);
     expect(run?.tool.driver.rules[0]?.helpUri).toMatch(/docs\/probe\.md#differences$/);
   });

@@ -1,5 +1,4 @@
 import { Resolver } from 'node:dns/promises';
-import { isIP } from 'node:net';
 import { acceptingEntries } from '../../compile/targets/dns/dns.js';
 import { dnsRecords } from '../../dns/records.js';
 import { dnsCheck, type DomainCheck } from '../../dns-check/check.js';
@@ -7,6 +6,7 @@ import { ALLOW_PATH_HELP, ALLOW_PATH_OPTION } from '../allow-path.js';
 import { parse, type Command } from '../command.js';
 import { UsageError } from '../io.js';
 import { loadRoutable } from '../routable.js';
+import { resolverAddress } from '../resolver-option.js';
 import { SYNOPSES } from './synopses.js';
 
 export const dnsCheckCommand: Command = {
@@ -42,6 +42,7 @@ a file that cannot be read, or a resolver that does not answer.
       return 0;
     }
     if (positionals.length !== 1) throw new UsageError('name exactly one chainmail FILE');
+    if (values.resolver === undefined || values.resolver === '') throw new UsageError('--resolver HOST:PORT is required, e.g. --resolver 127.0.0.1:53');
     const server = resolverAddress(values.resolver);
     const format = values.format ?? 'text';
     if (format !== 'text' && format !== 'json') throw new UsageError(`unknown --format ${JSON.stringify(format)}; use text or json`);
@@ -71,19 +72,6 @@ a file that cannot be read, or a resolver that does not answer.
     return summary.errors > 0 ? 2 : summary.drift > 0 ? 1 : 0;
   },
 };
-
-/** HOST:PORT with HOST an IP address (node:dns asks only IP addresses), brackets for IPv6. */
-function resolverAddress(value: string | undefined): string {
-  if (value === undefined || value === '') throw new UsageError('--resolver HOST:PORT is required, e.g. --resolver 127.0.0.1:53');
-  const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(value);
-  const host = m?.[1] ?? m?.[2] ?? '';
-  const port = Number(m?.[3]);
-  const family = isIP(host);
-  if (!m || family === 0 || (family === 6 && m[1] === undefined) || port < 1 || port > 65535) {
-    throw new UsageError(`--resolver needs an IP address and a port, e.g. 127.0.0.1:53 or [2001:db8::53]:53, not ${JSON.stringify(value)}`);
-  }
-  return family === 6 ? `[${host}]:${port}` : `${host}:${port}`;
-}
 
 function text(results: readonly DomainCheck[], summary: { ok: number; drift: number; errors: number }): string {
   const lines: string[] = [];

@@ -12,10 +12,18 @@ import { formats } from '../formats/index.js';
 import { UsageError, type CliIo } from '../io.js';
 import { VERSION } from '../version.js';
 import { loadRoutable } from '../routable.js';
+import { resolverAddress } from '../resolver-option.js';
 import { SYNOPSES } from './synopses.js';
 
 const FORMATS = ['github', 'json', 'junit', 'markdown', 'sarif', 'text'] as const;
 type ProbeFormat = (typeof FORMATS)[number];
+/**
+ * Recipients per transaction: far below the 100 every server must take (RFC 5321 section
+ * 4.5.3.1.8), and at most 20 refusals per connection, Postfix's smtpd_hard_error_limit, after
+ * which it drops the client. A server with a lower limit answers 452 4.5.3 and the rest go in
+ * another transaction (src/probe/transaction.ts).
+ */
+const PER_TRANSACTION = 20;
 
 export const probeCommand: Command = {
   synopsis: SYNOPSES.probe,
@@ -28,14 +36,17 @@ delivered) and compares each reply with what the routing engine predicts. docs/p
 options:
   --system NAME          probe only this system (repeatable; default: every system)
   --host NAME=HOST:PORT  connect to HOST:PORT for system NAME (a staging copy, a test)
+  --resolver HOST:PORT   the DNS server for the MX and A lookups of system hosts that are
+                         names, e.g. 127.0.0.1:53 (default: the system's resolver)
   --recipients R         sample (default: ${3} per class and domain) or all
   --concurrency N        simultaneous connections (default 2)
   --rate N               RCPT commands per second over the run (default 10; 0: unpaced)
   --timeout S            seconds for the connection and every reply (default 30)
   --starttls M           auto (default: when offered), never, require
   --helo NAME            EHLO name (default chainmail-probe.invalid)
-  --sender ADDRESS       try a batch again with this sender when a system refuses
-                         MAIL FROM:<> (default: such a batch is inconclusive)
+  --sender ADDRESS       the normal sender for a system that refuses MAIL FROM:<> (then
+                         its batches are tried again with it) or that the file marks
+                         nullSender: refuse (default chainmail-probe@ the --helo name)
   --format F             text (default), json, markdown, sarif, github, junit
 ${ALLOW_PATH_HELP}
 Exit codes: 0 no drift (temporary replies are counted, not drift), 1 drift, 2 a system
@@ -45,6 +56,7 @@ that cannot be reached, a usage error or a file that cannot be read.
     const { values, positionals } = parse(args, {
       system: { type: 'string', multiple: true },
       host: { type: 'string', multiple: true },
+      resolver: { type: 'string' },
       recipients: { type: 'string', default: 'sample' },
       concurrency: { type: 'string' },
       rate: { type: 'string' },
@@ -70,9 +82,10 @@ that cannot be reached, a usage error or a file that cannot be read.
     if (starttls !== 'auto' && starttls !== 'never' && starttls !== 'require') throw new UsageError(`--starttls is auto, never or require, not ${JSON.stringify(starttls)}`);
     const helo = values.helo ?? '';
     if (!/^[A-Za-z0-9.-]+$|^\[[0-9A-Fa-f.:]+\]$/.test(helo)) throw new UsageError(`--helo needs a domain name or an address literal, not ${JSON.stringify(helo)}`);
-    const sender = values.sender;
+    const sender = values.sender ?? `chainmail-probe@${helo}`;
     // one mailbox, nothing that could end the command or open a second one
-    if (sender !== undefined && !/^[^\s<>@]+@[A-Za-z0-9.-]+$/.test(sender)) throw new UsageError(`--sender needs local@domain, not ${JSON.stringify(sender)}`);
+    if (!/^[^\s<>@]+@(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f.:]+\])$/.test(sender)) throw new UsageError(`--sender needs local@domain, not ${JSON.stringify(sender)}`);
+    const resolver = values.resolver === undefined ? undefined : resolverAddress(values.resolver);
     const concurrency = intOption('concurrency', values.concurrency) ?? 2;
     const rate = intOption('rate', values.rate) ?? 10;
     const timeout = intOption('timeout', values.timeout) ?? 30;
@@ -101,10 +114,12 @@ that cannot be reached, a usage error or a file that cannot be read.
       const table = tables.get(name);
       if (!table) throw new UsageError(`no system ${name}`);
       const over = hosts.get(name);
-      return { table, host: over?.host ?? table.host, port: over?.port ?? table.port, mx: over ? false : table.mx, probes: probeSet(loaded.model, table, recipients) };
+      const decl = loaded.model.systems.get(name);
+      const at = { path: decl?.path ?? ['systems', name], key: true };
+      return { table, host: over?.host ?? table.host, port: over?.port ?? table.port, mx: over ? false : table.mx, probes: probeSet(loaded.model, table, recipients), refusesNullSender: decl?.nullSender === 'refuse', at };
     });
 
-    const reports = await runProbes(targets, { concurrency, rate, timeout: timeout * 1000, helo, starttls, perTransaction: 20, ...(sender !== undefined ? { sender } : {}) });
+    const reports = await runProbes(targets, { concurrency, rate, timeout: timeout * 1000, helo, starttls, perTransaction: PER_TRANSACTION, sender, ...(resolver !== undefined ? { resolver } : {}) });
     const summaries = reports.map(summarize);
     const findings = probeFindings(reports);
     const diagnostics = sortDiagnostics(findings.map((f) => loaded.locator.locate(f, f.severity)));
@@ -132,9 +147,14 @@ function totals(s: readonly SystemSummary[]): { probes: number; drift: number; i
   return { probes: s.reduce((n, x) => n + x.probes, 0), drift: s.reduce((n, x) => n + x.drift, 0), inconclusive: s.reduce((n, x) => n + x.inconclusive, 0), unreachable: s.filter((x) => x.unreachable).length };
 }
 
+/** The address, after how a host name led to it: "corp.test MX 10 mx1.corp.test -> 127.0.0.1:25". */
+function where(s: SystemSummary): string {
+  return s.via !== undefined ? `${s.via} -> ${s.address}` : s.address;
+}
+
 function line(s: SystemSummary): string {
   if (s.unreachable) return `${s.system} (${s.address}): unreachable: ${s.unreachable}`;
-  return `${s.system} (${s.address}${s.tls ? ', TLS' : ''}): ${s.probes} probes, ${s.ok} as the file says, ${s.drift} drift, ${s.inconclusive} inconclusive`;
+  return `${s.system} (${where(s)}${s.tls ? ', TLS' : ''}): ${s.probes} probes, ${s.ok} as the file says, ${s.drift} drift, ${s.inconclusive} inconclusive`;
 }
 
 function text(summaries: readonly SystemSummary[], diagnostics: readonly Diagnostic[]): string {
@@ -149,7 +169,7 @@ function text(summaries: readonly SystemSummary[], diagnostics: readonly Diagnos
 function markdown(summaries: readonly SystemSummary[], diagnostics: readonly Diagnostic[]): string {
   const cell = (s: string): string => s.replace(/[|\\`*_[\]<>]/g, (c) => `\\${c}`).replace(/\n/g, ' ');
   const out = ['| System | Address | Probes | As the file says | Drift | Inconclusive |', '| --- | --- | --- | --- | --- | --- |'];
-  for (const s of summaries) out.push(`| ${cell(s.system)} | ${cell(s.address)} | ${s.unreachable ? `unreachable: ${cell(s.unreachable)}` : s.probes} | ${s.ok} | ${s.drift} | ${s.inconclusive} |`);
+  for (const s of summaries) out.push(`| ${cell(s.system)} | ${cell(where(s))} | ${s.unreachable ? `unreachable: ${cell(s.unreachable)}` : s.probes} | ${s.ok} | ${s.drift} | ${s.inconclusive} |`);
   if (diagnostics.length > 0) {
     out.push('', '| Difference | Location | Address | Expected | Got |', '| --- | --- | --- | --- | --- |');
     for (const d of diagnostics) out.push(`| ${cell(d.ruleId)} | ${cell(`${d.file}:${d.line}`)} | ${cell(d.data?.['address'] ?? '')} | ${cell(d.data?.['expected'] ?? '')} | ${cell(d.data?.['observed'] ?? '')} |`);

@@ -12,7 +12,7 @@ export const SYNOPSES = {
   init: 'init (--share DOMAIN --with NAME=HOST ... | --method 2 --remote DOMAIN=HOST ...) [--gateway SPEC] [--out FILE]',
   lint: 'lint FILE...   [--format text|json|sarif|github|gitlab|markdown|junit] [--max-warnings N] [--quiet]',
   plan: 'plan FILE (--out DIR | --base FILE|REF[:PATH] [--out DIR]) [--format text|markdown|json] [--detailed-exitcode]',
-  probe: 'probe FILE     [--system NAME]... [--host NAME=HOST:PORT]... [--recipients all|sample] [--rate N] [--format F]   compare live systems with the file',
+  probe: 'probe FILE     [--system NAME]... [--host NAME=HOST:PORT]... [--resolver HOST:PORT] [--recipients all|sample] [--rate N] [--format F]   compare live systems with the file',
   relay: 'relay --routes FILE --listen HOST:PORT --spool DIR   run the embedded SMTP relay',
   route: 'route FILE ADDRESS... [--from internet|SYSTEM] [--recipients FILE] [--json]',
   schema: 'schema         print the JSON Schema of the file format',
