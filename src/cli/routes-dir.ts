@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadRoutingTable } from '../routing/load-table.js';
-import type { RoutingTable } from '../routing/table.js';
+import { tableIndex, type RoutingTable } from '../routing/table.js';
 import type { CliIo } from './io.js';
 
 /** `<system>/routes.json` as manifest.json lists it (docs/build.md). */
@@ -40,6 +40,9 @@ export function loadRoutesDir(dir: string, io: CliIo, command: string): Map<stri
     if ('error' in loaded) return fail(loaded.error.replace(abs, dir));
     // the manifest names the directory after the system: a table of another system is a mix-up
     if (loaded.table.system !== system) return fail(`${join(dir, system, 'routes.json')} is the table of system ${JSON.stringify(loaded.table.system)}, not ${JSON.stringify(system)}; rebuild ${dir} with chainmail build`);
+    // the lookup maps now, as compiling the YAML makes them: not on the first route through
+    // each table (that put a load cost into the routing of a list)
+    tableIndex(loaded.table);
     tables.set(system, loaded.table);
   }
   return tables;
