@@ -13,8 +13,9 @@ const INDEXED_MAPS = ['transport', 'relay_recipients'];
 /**
  * Measures one organisation size `repeats` times. Each repeat runs, in this order: lint,
  * build (into an empty directory), route --recipients (every recipient), route of one
- * address (the fixed cost of loading the file, subtracted to get the routing rate) and
- * postmap of every postfix system's transport and relay_recipients.
+ * address (the fixed cost of loading the file, subtracted to get the routing rate), the
+ * same two with --routes over the build, and postmap of every postfix system's transport
+ * and relay_recipients.
  */
 export async function configScale(n, { repeats, log, deadline, hardDeadline = Infinity }) {
   const dir = tempDir(`org${n}`);
@@ -26,7 +27,7 @@ export async function configScale(n, { repeats, log, deadline, hardDeadline = In
     const timeout = () => Math.max(10_000, Math.min(60_000 + n, hardDeadline - Date.now()));
     const node = process.execPath;
     const one = readFileSync(org.recipientsFile, 'utf8').split('\n', 1)[0];
-    const samples = { lint: [], build: [], route: [], routeOne: [], postmap: [] };
+    const samples = { lint: [], build: [], route: [], routeOne: [], routesDir: [], routesDirOne: [], postmap: [] };
     const postmap = findTool('postmap');
     for (let i = 0; i < repeats; i++) {
       if (i > 0 && Date.now() > deadline) {
@@ -41,18 +42,21 @@ export async function configScale(n, { repeats, log, deadline, hardDeadline = In
         samples[name].push(r);
         if (r.timedOut) throw new Error(`${name} of ${n} recipients timed out after ${Math.round(timeoutMs / 1000)} s`);
         if (r.code !== 0) throw new Error(`${name} of ${n} recipients exited ${r.code}: ${r.stderr.slice(0, 2000)}`);
-        log(`  ${`${name} #${i + 1}`.padEnd(12)} ${r.wall.toFixed(2).padStart(7)} s wall ${r.cpu?.toFixed(2).padStart(7) ?? '-'} s cpu ${r.rssMB?.toFixed(0).padStart(5) ?? '-'} MB`);
+        log(`  ${`${name} #${i + 1}`.padEnd(16)} ${r.wall.toFixed(2).padStart(7)} s wall ${r.cpu?.toFixed(2).padStart(7) ?? '-'} s cpu ${r.rssMB?.toFixed(0).padStart(5) ?? '-'} MB`);
         return r;
       };
       await step('lint', ['lint', org.file]);
       await step('build', ['build', org.file, '--out', out]);
       await step('route', ['route', org.file, '--recipients', org.recipientsFile]);
       await step('routeOne', ['route', org.file, one]);
+      // the same over the build's routes.json (route --routes DIR: no YAML read)
+      await step('routesDir', ['route', '--routes', out, '--recipients', org.recipientsFile]);
+      await step('routesDirOne', ['route', '--routes', out, one]);
       if (postmap) {
         settle();
         const r = await indexMaps(postmap, out, timeout());
         samples.postmap.push(r);
-        log(`  ${`postmap #${i + 1}`.padEnd(12)} ${r.wall.toFixed(2).padStart(7)} s wall ${r.cpu?.toFixed(2).padStart(7) ?? '-'} s cpu ${r.rssMB?.toFixed(0).padStart(5) ?? '-'} MB  (${r.entries.toLocaleString('en-US')} entries in ${r.maps.length} maps)`);
+        log(`  ${`postmap #${i + 1}`.padEnd(16)} ${r.wall.toFixed(2).padStart(7)} s wall ${r.cpu?.toFixed(2).padStart(7) ?? '-'} s cpu ${r.rssMB?.toFixed(0).padStart(5) ?? '-'} MB  (${r.entries.toLocaleString('en-US')} entries in ${r.maps.length} maps)`);
       }
       if (i === 0) samples.artifacts = artifactSizes(out);
       removeTemp(out);
@@ -135,12 +139,15 @@ function summarize(n, org, s) {
   const build = stat(s.build);
   const route = stat(s.route);
   const routeOne = stat(s.routeOne);
+  const routesDir = stat(s.routesDir);
+  const routesDirOne = stat(s.routesDirOne);
   const postmap = stat(s.postmap);
   const lintBuild = lint && build ? lint.wall + build.wall : undefined;
   const lintBuildCpu = lint?.cpu !== undefined && build?.cpu !== undefined ? lint.cpu + build.cpu : undefined;
   // the routing rate per core: recipients per CPU second of routing alone (route of every
   // recipient minus route of one, i.e. without loading the file), and end to end
   const routeCpu = route?.cpu !== undefined && routeOne?.cpu !== undefined ? route.cpu - routeOne.cpu : undefined;
+  const routesDirCpu = routesDir?.cpu !== undefined && routesDirOne?.cpu !== undefined ? routesDir.cpu - routesDirOne.cpu : undefined;
   return {
     recipients: org.recipients,
     mailboxes: org.mailboxes,
@@ -149,6 +156,8 @@ function summarize(n, org, s) {
     build,
     route,
     routeOne,
+    routesDir,
+    routesDirOne,
     postmap: postmap ? { ...postmap, entries: s.postmap[0].entries, maps: s.postmap[0].maps } : undefined,
     lintBuildSeconds: lintBuild,
     lintBuildOverPostmap: lintBuild !== undefined && postmap ? lintBuild / postmap.wall : undefined,
@@ -157,7 +166,10 @@ function summarize(n, org, s) {
     lintBuildCpuOverPostmapCpu: lintBuildCpu !== undefined && postmap?.cpu ? lintBuildCpu / postmap.cpu : undefined,
     routePerSecondPerCore: routeCpu !== undefined && routeCpu > 0 ? org.recipients / routeCpu : undefined,
     routeEndToEndPerSecondPerCore: route?.cpu ? org.recipients / route.cpu : undefined,
-    peakRssMB: Math.max(lint?.rssMB ?? 0, build?.rssMB ?? 0, route?.rssMB ?? 0) || undefined,
+    // route --routes DIR: the same rate, and the end-to-end one, without reading the YAML
+    routesDirPerSecondPerCore: routesDirCpu !== undefined && routesDirCpu > 0 ? org.recipients / routesDirCpu : undefined,
+    routesDirEndToEndPerSecondPerCore: routesDir?.cpu ? org.recipients / routesDir.cpu : undefined,
+    peakRssMB: Math.max(lint?.rssMB ?? 0, build?.rssMB ?? 0, route?.rssMB ?? 0, routesDir?.rssMB ?? 0) || undefined,
     artifacts: s.artifacts,
     samples: Object.fromEntries(Object.entries(s).filter(([k]) => k !== 'artifacts').map(([k, v]) => [k, v.map(({ stderr, ...r }) => r)])),
   };

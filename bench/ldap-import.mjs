@@ -3,9 +3,8 @@
 // the same entries (the same filter and attributes) in the same run, interleaved.
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { CLI, findTool, measure, median, onCleanup, ROOT, tempDir } from './lib.mjs';
+import { CLI, findTool, freePort, measure, median, onCleanup, ROOT, tempDir } from './lib.mjs';
 
 const SUFFIX = 'dc=bench,dc=example';
 const SERVICE = `cn=chainmail,${SUFFIX}`;
@@ -26,17 +25,6 @@ function ldif(n) {
     }
   }
   return parts.join('\n');
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function runTo(cmd, args, input) {

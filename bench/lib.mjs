@@ -2,6 +2,7 @@
 // RSS), the machine description, temp dirs that are always removed, and tables.
 import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,6 +48,22 @@ export function removeTemp(dir) {
   tempDirs.delete(dir);
 }
 
+/**
+ * Kills a detached child's whole process group (it is its own group), so that no
+ * grandchild survives; falls back to the child alone when the group is gone.
+ */
+export function killGroup(child) {
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    try {
+      child.kill('SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+}
+
 /** Registers a child process to be killed by cleanup(). */
 export function track(child) {
   children.add(child);
@@ -70,18 +87,7 @@ export function cleanup() {
         console.error(`cleanup: ${e instanceof Error ? e.message : e}`);
       }
     }
-    for (const c of children) {
-      try {
-        // each child is its own process group (detached): kill the group, so no grandchild survives
-        process.kill(-c.pid, 'SIGKILL');
-      } catch {
-        try {
-          c.kill('SIGKILL');
-        } catch {
-          // gone
-        }
-      }
-    }
+    for (const c of children) killGroup(c);
     for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
     tempDirs.clear();
   })();
@@ -123,11 +129,7 @@ export function measure(cmd, args, { timeoutMs = 300_000, stdout = '/dev/null', 
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // gone
-      }
+      killGroup(child);
     }, timeoutMs);
     child.on('close', (code) => {
       clearTimeout(timer);
@@ -143,6 +145,40 @@ export function measure(cmd, args, { timeoutMs = 300_000, stdout = '/dev/null', 
       }
       removeTemp(dir);
       resolve(r);
+    });
+  });
+}
+
+/**
+ * Runs a program (its own process group, tracked for cleanup) with stdout discarded; over
+ * `timeoutMs` its whole group is killed. Resolves with the exit code, the last 4,000
+ * characters of stderr and whether it timed out.
+ */
+export function runBounded(cmd, args, timeoutMs) {
+  return new Promise((resolve) => {
+    const child = track(spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true }));
+    let stderr = '';
+    child.stderr.on('data', (b) => (stderr = (stderr + b).slice(-4000)));
+    let timedOut = false;
+    const t = setTimeout(() => {
+      timedOut = true;
+      killGroup(child);
+    }, timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(t);
+      resolve({ code: code ?? -1, stderr, timedOut });
+    });
+  });
+}
+
+/** A TCP port free on 127.0.0.1 right now (the kernel's choice for port 0). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
     });
   });
 }

@@ -7,10 +7,10 @@
 // stopped and every temp dir removed (lib.mjs cleanup), also on Ctrl-C.
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { baseMainCf, deployArtifacts, masterCf, postfixIds } from '../test/support/postfix-config.mjs';
-import { CLI, findTool, fmt, onCleanup, table, tempDir, track } from './lib.mjs';
+import { CLI, findTool, fmt, freePort, onCleanup, runBounded, table, tempDir, track } from './lib.mjs';
 
 const SENDER = 'loadtest@client.test';
 const RECIPIENT = 'user@bench.example';
@@ -328,27 +328,6 @@ async function startSink(sinkTool, root) {
 // ---------------------------------------------------------------------------------------
 // Processes
 
-function runBounded(cmd, args, timeoutMs) {
-  return new Promise((resolve) => {
-    const child = track(spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true }));
-    let stderr = '';
-    child.stderr.on('data', (b) => (stderr = (stderr + b).slice(-4000)));
-    let timedOut = false;
-    const t = setTimeout(() => {
-      timedOut = true;
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // gone
-      }
-    }, timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(t);
-      resolve({ code: code ?? -1, stderr, timedOut });
-    });
-  });
-}
-
 /** Every process below `pid` (and `pid` itself), from /proc. */
 function descendants(pid) {
   const children = new Map();
@@ -425,17 +404,6 @@ function rssMB(pids) {
 
 function vmHwmMB(pid) {
   return status(pid, 'VmHWM');
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitForPort(port, ms, failed) {

@@ -124,7 +124,7 @@ function report(r) {
   const m = r.machine;
   out.push(`machine: ${m.cpus} cpus, ${m.cpuModel}, ${m.memoryGB} GB, node ${m.node}, postfix ${m.postfix}, load ${m.loadAverage.join(' ')} -> ${m.loadAverageAtEnd.join(' ')}`);
   if (r.config) {
-    const rows = [['recipients', 'lint s', 'build s', 'lint+build s', 'postmap s', 'ratio', 'ratio CPU', 'route s', 'route/s/core', 'peak RSS MB']];
+    const rows = [['recipients', 'lint s', 'build s', 'lint+build s', 'postmap s', 'ratio', 'ratio CPU', 'route s', 'route/s/core', 'route1 CPU s', '--routes: route1 CPU s', '--routes: route/s/core', 'peak RSS MB']];
     for (const s of r.config.sizes) {
       if (s.error) {
         rows.push([s.recipients.toLocaleString('en-US'), `error: ${s.error.slice(0, 60)}`]);
@@ -141,6 +141,9 @@ function report(r) {
         s.postmap?.cpu >= 0.1 ? fmt(s.lintBuildCpuOverPostmapCpu) : '-',
         fmt(s.route?.wall),
         fmt(s.routePerSecondPerCore, 0),
+        fmt(s.routeOne?.cpu),
+        fmt(s.routesDirOne?.cpu),
+        fmt(s.routesDirPerSecondPerCore, 0),
         fmt(s.peakRssMB, 0),
       ]);
     }

@@ -168,13 +168,15 @@ export function tableIndex(table: RoutingTable): TableIndex {
   let index = indexes.get(table);
   if (!index) {
     const hostedBy = Object.entries(table.hosted ?? {});
-    const sorted = { recipients: Object.keys(table.recipients).sort(), known: [...table.knownRecipients].sort(), hosted: hostedBy.map(([k]) => k).sort() };
+    // sorted only when asked (a compile target): the relay and `route --routes` never do
+    let sorted: SortedKeys | undefined;
+    const sortedKeys = (): SortedKeys => (sorted ??= { recipients: Object.keys(table.recipients).sort(), known: [...table.knownRecipients].sort(), hosted: hostedBy.map(([k]) => k).sort() });
     const hosted = new Map<string, NextHop>();
     for (const [key, system] of hostedBy) {
       const hop = table.peers?.[system];
       if (hop) hosted.set(key, hop);
     }
-    index = { domains: new Map(Object.entries(table.domains)), recipients: new Map(Object.entries(table.recipients)), known: new Set(table.knownRecipients), hosted, sortedKeys: () => sorted };
+    index = { domains: new Map(Object.entries(table.domains)), recipients: new Map(Object.entries(table.recipients)), known: new Set(table.knownRecipients), hosted, sortedKeys };
     indexes.set(table, index);
   }
   return index;

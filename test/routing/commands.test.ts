@@ -118,7 +118,7 @@ describe('chainmail graph', () => {
 
   it('lists route, test and graph in the help', async () => {
     const r = await run(['--help']);
-    expect(r.stdout).toMatch(/route FILE ADDRESS\.\.\./);
+    expect(r.stdout).toMatch(/route \(FILE \| --routes DIR\) ADDRESS\.\.\./);
     expect(r.stdout).toMatch(/test FILE\.\.\./);
     expect(r.stdout).toMatch(/graph FILE/);
   });

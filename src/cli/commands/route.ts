@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { compileRoutingTables } from '../../routing/compile.js';
-import type { Model } from '../../model/model.js';
+import type { RoutingTable } from '../../routing/table.js';
 import { Simulator, type Hop, type Route } from '../../route/simulate.js';
 import { didYouMean } from '../../validate/did-you-mean.js';
 import { ALLOW_PATH_HELP, ALLOW_PATH_OPTION } from '../allow-path.js';
@@ -9,6 +9,7 @@ import { parse, type Command } from '../command.js';
 import { UsageError, useColor, type CliIo } from '../io.js';
 import { progress } from '../progress.js';
 import { bothForms, loadRoutable } from '../routable.js';
+import { loadRoutesDir } from '../routes-dir.js';
 import { SYNOPSES } from './synopses.js';
 
 /** Routes written per stdout call: output streams for 100,000 recipients. */
@@ -17,6 +18,7 @@ const CHUNK = 500;
 export const routeCommand: Command = {
   synopsis: SYNOPSES.route,
   help: `usage: chainmail route FILE ADDRESS... [options]
+       chainmail route --routes DIR ADDRESS... [options]
 
 Shows where mail for each ADDRESS goes: every system it passes, what each one decides
 and why (policy, connector, contact, chain), the next hop, and the outcome with its
@@ -29,6 +31,9 @@ options:
   --recipients FILE   also route the addresses in FILE, one per line ("#" starts a
                       comment at the start of a line or after a space; "-" = stdin)
   --json              print { "version": 1, "routes": [...] } (docs/cli.md)
+  --routes DIR        route over the routing tables of a build (DIR/<system>/routes.json,
+                      as listed in DIR/manifest.json) instead of reading FILE: the same
+                      routes as of that build, without parsing the YAML
 ${ALLOW_PATH_HELP}
 Exit codes: 0 every address was routed (whatever its outcome), 1 the file has errors
 that prevent routing, 2 usage error or a file that cannot be read.
@@ -38,19 +43,32 @@ that prevent routing, 2 usage error or a file that cannot be read.
       from: { type: 'string', default: 'internet' },
       recipients: { type: 'string' },
       json: { type: 'boolean', default: false },
+      routes: { type: 'string' },
       ...ALLOW_PATH_OPTION,
     });
     if (values.help) {
       io.stdout(this.help);
       return 0;
     }
-    const [file, ...addresses] = positionals;
-    if (file === undefined) throw new UsageError('name the chainmail FILE and at least one ADDRESS (or --recipients FILE)');
+    // with --routes every positional is an address
+    const [file, ...addresses] = values.routes !== undefined ? ['', ...positionals] : positionals;
+    if (values.routes !== undefined && positionals.some((p) => !p.includes('@') && /\.ya?ml$/i.test(p))) {
+      throw new UsageError('--routes DIR replaces FILE: name the addresses only');
+    }
+    if (file === undefined) throw new UsageError('name the chainmail FILE (or --routes DIR) and at least one ADDRESS (or --recipients FILE)');
     if (addresses.length === 0 && values.recipients === undefined) throw new UsageError('name at least one ADDRESS to route, or --recipients FILE');
-    const loaded = loadRoutable(file, io, 'route', values['allow-path']);
-    if (typeof loaded === 'number') return loaded;
+    let tables: Map<string, RoutingTable>;
+    if (values.routes !== undefined) {
+      const loaded = loadRoutesDir(values.routes, io, 'route');
+      if (typeof loaded === 'number') return loaded;
+      tables = loaded;
+    } else {
+      const loaded = loadRoutable(file, io, 'route', values['allow-path']);
+      if (typeof loaded === 'number') return loaded;
+      tables = compileRoutingTables(loaded.model);
+    }
     const from = values.from ?? 'internet';
-    checkFrom(loaded.model, from);
+    checkFrom([...tables.keys()], from);
     if (values.recipients !== undefined) {
       const listed = await readRecipients(values.recipients, io);
       if (listed === undefined) return 2;
@@ -58,7 +76,7 @@ that prevent routing, 2 usage error or a file that cannot be read.
       // not push(...listed): a million arguments overflow the call stack
       for (const a of listed) addresses.push(a);
     }
-    const simulator = new Simulator(compileRoutingTables(loaded.model));
+    const simulator = new Simulator(tables);
     // progress on stderr only while stdout goes elsewhere (a file, a pipe): src/cli/progress.ts
     const bar = progress(io, 'chainmail route', { quiet: io.isTTY });
     const routes = (function* () {
@@ -78,10 +96,10 @@ that prevent routing, 2 usage error or a file that cannot be read.
   },
 };
 
-/** `--from` must be "internet" or a system of the file. */
-function checkFrom(model: Model, from: string): void {
-  if (from === 'internet' || model.systems.has(from)) return;
-  const names = [...model.systems.keys()].sort();
+/** `--from` must be "internet" or a system of the file (or of the build). */
+function checkFrom(systems: readonly string[], from: string): void {
+  if (from === 'internet' || systems.includes(from)) return;
+  const names = [...systems].sort();
   const guess = didYouMean(from, ['internet', ...names]);
   throw new UsageError(`unknown system ${JSON.stringify(from)} for --from${guess ? `; did you mean ${JSON.stringify(guess)}?` : ''} (use internet or one of: ${names.join(', ')})`);
 }

@@ -14,7 +14,7 @@ export const SYNOPSES = {
   plan: 'plan FILE (--out DIR | --base FILE|REF[:PATH] [--out DIR]) [--format text|markdown|json] [--detailed-exitcode]',
   probe: 'probe FILE     [--system NAME]... [--host NAME=HOST:PORT]... [--resolver HOST:PORT] [--recipients all|sample] [--rate N] [--format F]   compare live systems with the file',
   relay: 'relay --routes FILE --listen HOST:PORT --spool DIR   run the embedded SMTP relay',
-  route: 'route FILE ADDRESS... [--from internet|SYSTEM] [--recipients FILE] [--json]',
+  route: 'route (FILE | --routes DIR) ADDRESS... [--from internet|SYSTEM] [--recipients FILE] [--json]',
   schema: 'schema         print the JSON Schema of the file format',
   test: 'test FILE...   [--format text|json]',
 } as const;
