@@ -74,7 +74,13 @@ async function startSlapd(dir, n) {
       // gone
     }
   });
-  return url;
+  return { url, pid };
+}
+
+/** CPU seconds (user + system) a process has used so far: /proc/PID/stat fields 14 and 15, in clock ticks (100 per second on Linux). */
+function cpuOf(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** Import vs ldapsearch, `repeats` times each, interleaved; medians, ratio and peak RSS. */
@@ -82,32 +88,42 @@ export async function ldapImport(n, { repeats, log }) {
   if (!findTool('slapd') || !findTool('ldapsearch')) throw new Error('slapd and ldapsearch are needed: run .ci/install-system-packages.sh');
   const dir = tempDir(`ldap${n}`);
   const t0 = Date.now();
-  const url = await startSlapd(dir, n);
+  const { url, pid } = await startSlapd(dir, n);
   log(`  slapd loaded with ${n.toLocaleString('en-US')} entries in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   // the password from a file (-y) and an environment variable: never in argv
   const pwFile = join(dir, 'pw');
   writeFileSync(pwFile, 'bench-secret', { mode: 0o600 });
   const env = { ...process.env, CHAINMAIL_LDAP_PASSWORD: 'bench-secret' };
   const samples = { importLdap: [], ldapsearch: [] };
+  // the server's CPU for each client: what the client waits for at least (its wall time
+  // cannot be less unless the two overlap)
+  const served = async (run) => {
+    const before = cpuOf(pid);
+    const r = await run();
+    return { ...r, slapdCpu: cpuOf(pid) - before };
+  };
   for (let i = 0; i < repeats; i++) {
-    const search = await measure(findTool('ldapsearch'), ['-x', '-LLL', '-E', 'pr=1000/noprompt', '-H', url, '-D', SERVICE, '-y', pwFile, '-b', SUFFIX, FILTER, ...ATTRS], { stdout: join(dir, 'search.ldif') });
+    const search = await served(() => measure(findTool('ldapsearch'), ['-x', '-LLL', '-E', 'pr=1000/noprompt', '-H', url, '-D', SERVICE, '-y', pwFile, '-b', SUFFIX, FILTER, ...ATTRS], { stdout: join(dir, 'search.ldif') }));
     if (search.code !== 0) throw new Error(`ldapsearch: exit ${search.code}: ${search.stderr.slice(0, 200)}`);
     const out = join(dir, `snapshot-${i}.yaml`);
-    const imp = await measure(process.execPath, [CLI, 'import', 'ldap', url, '--base', SUFFIX, '--system', 'exchange', '--bind-dn', SERVICE, '--password-env', 'CHAINMAIL_LDAP_PASSWORD', '--out', out, '--quiet'], { env, cwd: dir });
+    const imp = await served(() => measure(process.execPath, [CLI, 'import', 'ldap', url, '--base', SUFFIX, '--system', 'exchange', '--bind-dn', SERVICE, '--password-env', 'CHAINMAIL_LDAP_PASSWORD', '--out', out, '--quiet'], { env, cwd: dir }));
     if (imp.code !== 3) throw new Error(`import ldap: exit ${imp.code}: ${imp.stderr.slice(0, 200)}`);
     const entries = readFileSync(join(dir, 'search.ldif'), 'utf8').split('\n').filter((l) => l.startsWith('dn:')).length;
     if (entries !== n) throw new Error(`ldapsearch returned ${entries} entries, not ${n}`);
     samples.ldapsearch.push(search);
     samples.importLdap.push(imp);
-    log(`  repeat ${i + 1}: import ${imp.wall.toFixed(2)} s, ldapsearch ${search.wall.toFixed(2)} s`);
+    const line = (r) => `${r.wall.toFixed(2)} s (CPU ${r.cpu?.toFixed(2) ?? '?'} s, slapd ${r.slapdCpu.toFixed(2)} s)`;
+    log(`  repeat ${i + 1}: import ${line(imp)}, ldapsearch ${line(search)}`);
   }
   const wall = (k) => median(samples[k].map((s) => s.wall));
   const cpu = (k) => median(samples[k].map((s) => s.cpu));
+  const slapd = (k) => median(samples[k].map((s) => s.slapdCpu));
   return {
     entries: n,
-    importLdap: { wall: wall('importLdap'), cpu: cpu('importLdap') },
-    ldapsearch: { wall: wall('ldapsearch'), cpu: cpu('ldapsearch') },
+    importLdap: { wall: wall('importLdap'), cpu: cpu('importLdap'), slapdCpu: slapd('importLdap') },
+    ldapsearch: { wall: wall('ldapsearch'), cpu: cpu('ldapsearch'), slapdCpu: slapd('ldapsearch') },
     ratio: wall('importLdap') / wall('ldapsearch'),
+    ratioCpu: cpu('importLdap') / cpu('ldapsearch'),
     peakRssMB: Math.max(...samples.importLdap.map((s) => s.rssMB ?? 0)),
     samples,
   };

@@ -10,7 +10,7 @@ import type { Commented, ImportedContact, ImportedMailbox, ImportedModel, Import
 export function renderImported(m: ImportedModel, schemaRef?: string): string {
   const out: string[] = [];
   if (schemaRef !== undefined) out.push(`# yaml-language-server: $schema=${schemaRef}`);
-  for (const h of m.header) out.push(comment(h));
+  for (const h of m.header) out.push(commentLine(h));
   if (!m.include) {
     out.push('version: 1');
     if (m.name !== undefined) out.push(`name: ${scalar(m.name)}`);
@@ -107,12 +107,12 @@ export function flow(items: readonly string[]): string {
 }
 
 /** A comment line: never more than one line, whatever the input held. */
-function comment(text: string, indent = ''): string {
+export function commentLine(text: string, indent = ''): string {
   // eslint-disable-next-line no-control-regex
   const one = text.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, '?');
   return one === '' ? `${indent}#` : `${indent}# ${one}`;
 }
 
 function notes(out: string[], o: Commented, indent: string): void {
-  for (const c of o.comment ?? []) out.push(comment(c, indent));
+  for (const c of o.comment ?? []) out.push(commentLine(c, indent));
 }

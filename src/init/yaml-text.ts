@@ -11,5 +11,6 @@ const PLAIN = /^[A-Za-z](?:[A-Za-z0-9._@ -]*[A-Za-z0-9._-])?$/;
  * string is a valid YAML double-quoted scalar (YAML 1.2 section 7.3.1), Unicode kept as is.
  */
 export function scalar(s: string): string {
-  return PLAIN.test(s) && !KEYWORDS.has(s.toLowerCase()) ? s : JSON.stringify(s);
+  // every keyword has at most 5 characters: no lower-cased copy of longer strings (100,000 addresses in a snapshot)
+  return PLAIN.test(s) && (s.length > 5 || !KEYWORDS.has(s.toLowerCase())) ? s : JSON.stringify(s);
 }

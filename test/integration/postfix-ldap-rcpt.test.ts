@@ -22,6 +22,10 @@ const PROBES = [
   'user1@example.com', 'USER2@Example.COM', 'u3.alias@example.com', 'group1@example.com', 'contact1@example.com', 'nobody@example.com',
   'c1@partner.example.net', 'someone@elsewhere.example.org',
   '*@example.com', 'user*@example.com', '"(user1"@example.com', '"user1)"@example.com', '"user\\\\1"@example.com', '"*)(cn=*"@example.com',
+  // a NUL after a known local part must not be cut there and match user1: smtpd refuses it
+  // before any lookup (501 5.1.3); the ldap table's own escaping of it (\00, RFC 4515) is
+  // checked with postmap -q in postfix-ldap-tables.test.ts
+  'user1\u0000@example.com', '"user1\u0000"@example.com',
 ];
 
 /** The RCPT replies (code and enhanced status) of one SMTP session, one per probe. */
@@ -106,6 +110,7 @@ describe.skipIf(!canRun)('a private Postfix with the ldap tables answers RCPT as
     expect(await ldapPostfix.postconf(['-h', 'relay_recipient_maps'])).toMatch(/^ldap:.*ldap-relay_recipients-unix\.cf, hash:/);
     const expected = await rcpt(staticPostfix.port, PROBES);
     expect(expected.filter((l) => / 250/.test(l))).toHaveLength(6);
+    expect(expected.filter((l) => l.includes('\u0000'))).toEqual(['user1\u0000@example.com 501 5.1.3', '"user1\u0000"@example.com 501 5.1.3']);
     expect(await rcpt(ldapPostfix.port, PROBES)).toEqual(expected);
 
     await slapd.stop();

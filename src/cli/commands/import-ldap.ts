@@ -2,9 +2,7 @@ import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'nod
 import { basename, dirname, join } from 'node:path';
 import { DirectoryError, readDirectory } from '../../import/ldap/ldap-read.js';
 import { fileDir, resolveSettings, type LdapFlags } from '../../import/ldap/settings.js';
-import { changeLine, diffSnapshots } from '../../import/ldap/snapshot-diff.js';
 import { SNAPSHOT_MARK, SnapshotBuilder } from '../../import/ldap/snapshot.js';
-import { directorySetting } from '../../import/ldap/directory-config.js';
 import { intOption, parse } from '../command.js';
 import { UsageError, type CliIo } from '../io.js';
 import { progress } from '../progress.js';
@@ -73,6 +71,8 @@ export async function importLdap(args: readonly string[], io: CliIo): Promise<nu
   const say = (line: string): void => io.stderr(`chainmail import: ${line}\n`);
   let fromFile;
   if (values.config !== undefined) {
+    // loaded only here: it brings the YAML parser, the validator and the model loader (~0.2 s of start-up)
+    const { directorySetting } = await import('../../import/ldap/directory-config.js');
     const source = directorySetting(values.config, system, io.cwd);
     if (typeof source === 'string') return fail(say, source);
     fromFile = { dir: fileDir(values.config, io.cwd), source };
@@ -125,14 +125,20 @@ export async function importLdap(args: readonly string[], io: CliIo): Promise<nu
     io.stdout(`${outShown ?? out}: unchanged (${count} entries read)\n`);
     return 0;
   }
+  if (old === undefined) {
+    // the first snapshot is all additions: the summary says how many, not 100,000 lines
+    writeAtomically(out, text);
+    io.stdout(`wrote ${outShown ?? out}: ${count} entries read; ${builder.recipientCount()} added, 0 removed, 0 changed\n`);
+    return 3;
+  }
+  const { changeLine, diffSnapshots } = await import('../../import/ldap/snapshot-diff.js');
   const changes = diffSnapshots(old, builder.document(system));
-  if (old !== undefined && changes.length === 0 && sameHeader(old, text)) {
+  if (changes.length === 0 && sameHeader(old, text)) {
     io.stdout(`${outShown ?? out}: unchanged (${count} entries read)\n`);
     return 0;
   }
   writeAtomically(out, text);
-  // the first snapshot is all additions: the summary says how many, not 100,000 lines
-  if (old !== undefined) for (const c of changes) io.stdout(`${changeLine(c)}\n`);
+  for (const c of changes) io.stdout(`${changeLine(c)}\n`);
   const n = (k: string): number => changes.filter((c) => c.kind === k).length;
   io.stdout(`wrote ${outShown ?? out}: ${count} entries read; ${n('+')} added, ${n('-')} removed, ${n('~')} changed\n`);
   return 3;

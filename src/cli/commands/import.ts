@@ -1,14 +1,12 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { lint } from '../../analyze/lint.js';
 import { importCsvde } from '../../import/csvde.js';
 import type { ImportedModel } from '../../import/imported.js';
 import { importPostfix, type PostfixInput } from '../../import/postfix.js';
 import { readPostfix, type FileSystem } from '../../import/postfix-files.js';
 import { problemText, type ImportProblem } from '../../import/postfix-maps.js';
 import { renderImported } from '../../import/render.js';
-import { loadModel } from '../../pipeline.js';
 import { parse, type Command } from '../command.js';
 import { UsageError, type CliIo } from '../io.js';
 import { progress } from '../progress.js';
@@ -120,7 +118,7 @@ Exit codes: 0 written, 1 input lines that cannot be read (each named as file:lin
     }
     writeFileSync(out, text);
     io.stdout(`wrote ${values.out}: ${summary(result.model)}\n`);
-    if (!result.model.include) io.stdout(`${lintSummary(out, io)}\n`);
+    if (!result.model.include) io.stdout(`${await lintSummary(out, io)}\n`);
     return 0;
   },
 };
@@ -149,7 +147,9 @@ function summary(m: ImportedModel): string {
 }
 
 /** The new file linted, in one line: an import should lint clean, or say what to look at. */
-function lintSummary(file: string, io: CliIo): string {
+async function lintSummary(file: string, io: CliIo): Promise<string> {
+  // the linter and the loader only here: `import ldap` (100,000 entries, bench/README.md) starts without them
+  const [{ lint }, { loadModel }] = await Promise.all([import('../../analyze/lint.js'), import('../../pipeline.js')]);
   const r = lint(loadModel(file, { cwd: io.cwd }));
   const rel = relative(io.cwd, file);
   const shown = rel === '' ? basename(file) : rel.startsWith('..') ? file : rel;

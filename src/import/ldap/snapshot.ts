@@ -1,7 +1,7 @@
 import { scalar } from '../../init/yaml-text.js';
 import { parseAddress } from '../../normalize/address.js';
 import type { ImportedContact, ImportedMailbox } from '../imported.js';
-import { mailbox, renderImported } from '../render.js';
+import { commentLine, flow, mailbox } from '../render.js';
 import type { DirectoryEntry } from './ldap-read.js';
 
 /** The first line of every snapshot: `import ldap` replaces only files that start with it. */
@@ -23,18 +23,37 @@ export interface SnapshotSource {
   readonly generator: string;
 }
 
+/** A mailbox of the snapshot, with its comparison key computed once (100,000 are sorted by it). */
+interface KeyedMailbox extends ImportedMailbox {
+  readonly key: string;
+}
+
+/** A contact of the snapshot: its DN (the comment above it) and the DN in lower case, its sort key. */
+interface DirectoryContact extends ImportedContact {
+  readonly dn: string;
+  readonly dnKey: string;
+}
+
+const NO_ALIASES: readonly string[] = Object.freeze([]);
+
 /**
  * Collects directory entries into a system's mailboxes and contacts. Entries that have the
  * target attribute (AD contacts and mail users) are contacts, rewritten to their target;
  * the rest (users, groups, public folders) are mailboxes: the `SMTP:` value the address,
  * the `smtp:` values its aliases. Values with other prefixes (X500:, SIP:, X400:) are not
  * mail addresses and are skipped.
+ *
+ * Kept lean for 100,000 entries (bench/README.md, "Directory import"): one object per
+ * recipient, the addresses of the entry being read in two reused arrays, no spreads.
  */
 export class SnapshotBuilder {
-  /** Each with its comparison key, computed once (100,000 entries are sorted by it). */
-  readonly mailboxes: (ImportedMailbox & { readonly key: string })[] = [];
-  readonly contacts: (ImportedContact & { readonly dn: string })[] = [];
+  private readonly mailboxes: KeyedMailbox[] = [];
+  private readonly contacts: DirectoryContact[] = [];
   readonly problems: EntryProblem[] = [];
+  private order: { mailboxes: readonly KeyedMailbox[]; contacts: readonly DirectoryContact[] } | undefined;
+  // the valid SMTP addresses of the entry being added, in the directory's order, and their keys
+  private readonly addresses: string[] = [];
+  private readonly keys: string[] = [];
 
   constructor(
     private readonly system: string,
@@ -42,62 +61,111 @@ export class SnapshotBuilder {
   ) {}
 
   add(e: DirectoryEntry): void {
-    const smtp: { address: string; primary: boolean; key: string }[] = [];
+    this.order = undefined;
+    const addresses = this.addresses;
+    const keys = this.keys;
+    addresses.length = 0;
+    keys.length = 0;
+    let primary = -1;
     for (const value of e.addresses) {
-      const v = splitProxyValue(value);
-      if (v === undefined) continue;
-      const a = parseAddress(v.address);
+      let address: string;
+      let isPrimary: boolean;
+      // the two prefixes every Exchange value has, without a regexp; the rest as splitProxyValue says
+      if (value.startsWith('smtp:')) {
+        address = value.slice(5);
+        isPrimary = false;
+      } else if (value.startsWith('SMTP:')) {
+        address = value.slice(5);
+        isPrimary = true;
+      } else {
+        const v = splitProxyValue(value);
+        if (v === undefined) continue;
+        address = v.address;
+        isPrimary = v.primary;
+      }
+      const a = parseAddress(address);
       if (a.error !== undefined) {
         this.problems.push({ dn: e.dn, message: `${JSON.stringify(value)} ${a.error}: left out` });
         continue;
       }
-      smtp.push({ ...v, key: a.key });
+      if (isPrimary && primary === -1) primary = addresses.length;
+      addresses.push(address);
+      keys.push(a.key);
     }
     if (e.target !== undefined) {
-      this.addContact(e, smtp);
+      this.addContact(e);
       return;
     }
-    const primary = smtp.find((s) => s.primary) ?? smtp[0];
-    if (primary === undefined) {
+    if (addresses.length === 0) {
       this.problems.push({ dn: e.dn, message: 'has no valid SMTP address: entry left out' });
       return;
     }
-    const aliases = uniqueSorted(smtp.filter((s) => s.key !== primary.key));
-    this.mailboxes.push({ address: primary.address, aliases, key: primary.key });
+    if (primary === -1) primary = 0;
+    const key = keys[primary]!;
+    this.mailboxes.push({ address: addresses[primary]!, aliases: uniqueSorted(addresses, keys, key), key });
   }
 
-  private addContact(e: DirectoryEntry, addresses: readonly { address: string; key: string }[]): void {
+  private addContact(e: DirectoryEntry): void {
     const target = splitProxyValue(e.target ?? '')?.address ?? e.target ?? '';
     const t = parseAddress(target);
     if (t.error !== undefined) {
       this.problems.push({ dn: e.dn, message: `target ${JSON.stringify(e.target)} ${t.error}: entry left out` });
       return;
     }
-    const tk = t.key;
-    const cn = (e.cn ?? firstRdnValue(e.dn)).slice(0, 64);
     const ou = ouBelow(e.dn, this.baseDn);
+    // every field present (undefined when absent): one object shape for all contacts
     this.contacts.push({
       dn: e.dn,
-      comment: [`dn: ${e.dn}`],
-      cn,
-      ...(ou !== undefined ? { ou } : {}),
+      dnKey: e.dn.toLowerCase(),
+      cn: (e.cn ?? firstRdnValue(e.dn)).slice(0, 64),
+      ou,
       system: this.system,
-      ...(e.givenName !== undefined ? { givenName: e.givenName } : {}),
-      ...(e.sn !== undefined ? { sn: e.sn } : {}),
-      ...(e.displayName !== undefined ? { displayName: e.displayName } : {}),
-      ...(e.mailNickname !== undefined ? { mailNickname: e.mailNickname } : {}),
+      givenName: e.givenName,
+      sn: e.sn,
+      displayName: e.displayName,
+      mailNickname: e.mailNickname,
       targetAddress: target,
-      proxyAddresses: uniqueSorted(addresses.filter((a) => a.key !== tk)),
-    });
+      proxyAddresses: uniqueSorted(this.addresses, this.keys, t.key),
+    } as DirectoryContact);
   }
 
-  /** Mailboxes by address and contacts by DN: the snapshot's order. */
-  private sorted(): { mailboxes: ImportedMailbox[]; contacts: (ImportedContact & { readonly dn: string })[] } {
-    const keyed = this.mailboxes.map((m) => ({ m, k: m.key }));
-    keyed.sort((a, b) => cmp(a.k, b.k) || cmp(a.m.address, b.m.address));
-    const contacts = this.contacts.map((c) => ({ c, k: c.dn.toLowerCase() }));
-    contacts.sort((a, b) => cmp(a.k, b.k) || cmp(a.c.dn, b.c.dn));
-    return { mailboxes: keyed.map((x) => x.m), contacts: contacts.map((x) => x.c) };
+  /** Mailboxes by address and contacts by DN: the snapshot's order (sorted once, in place). */
+  private sorted(): { mailboxes: readonly KeyedMailbox[]; contacts: readonly DirectoryContact[] } {
+    if (this.order === undefined) {
+      this.mailboxes.sort((a, b) => cmp(a.key, b.key) || cmp(a.address, b.address));
+      this.contacts.sort((a, b) => cmp(a.dnKey, b.dnKey) || cmp(a.dn, b.dn));
+      this.order = { mailboxes: this.mailboxes, contacts: this.contacts };
+    }
+    return this.order;
+  }
+
+  /**
+   * How many recipients a first snapshot adds: what diffSnapshots() counts for an empty
+   * "before" (mailboxes by address, contacts by targetAddress, case-insensitively), without
+   * building the document.
+   */
+  recipientCount(): number {
+    // mailboxes of one address in lower case have one key: they are neighbours in the sorted list
+    const { mailboxes, contacts } = this.sorted();
+    let count = 0;
+    let run: Set<string> | undefined;
+    for (let i = 0; i < mailboxes.length; i++) {
+      const m = mailboxes[i]!;
+      const prev = mailboxes[i - 1];
+      if (prev === undefined || prev.key !== m.key) {
+        run = undefined;
+        count++;
+        continue;
+      }
+      run ??= new Set([prev.address.toLowerCase()]);
+      if (!run.has(m.address.toLowerCase())) {
+        run.add(m.address.toLowerCase());
+        count++;
+      }
+    }
+    const targets = new Set<string>();
+    for (const c of contacts) targets.add(c.targetAddress.toLowerCase());
+    return count + targets.size;
   }
 
   /**
@@ -106,17 +174,25 @@ export class SnapshotBuilder {
    */
   document(system: string): unknown {
     const { mailboxes, contacts } = this.sorted();
-    const strip = ({ comment: _c, dn: _d, ...rest }: ImportedContact & { readonly dn: string }): Record<string, unknown> => {
-      const { cn, ou, system: s, givenName, sn, displayName, mailNickname, targetAddress, proxyAddresses } = rest;
-      return Object.fromEntries(Object.entries({ cn, ou, system: s, givenName, sn, displayName, mailNickname, targetAddress, proxyAddresses }).filter(([, v]) => v !== undefined));
+    const plain = (c: DirectoryContact): Record<string, unknown> => {
+      const out: Record<string, unknown> = { cn: c.cn };
+      for (const k of CONTACT_FIELDS) if (c[k] !== undefined) out[k] = c[k];
+      out['targetAddress'] = c.targetAddress;
+      out['proxyAddresses'] = c.proxyAddresses;
+      return out;
     };
     return {
       systems: { [system]: { mailboxes: mailboxes.map((m) => (m.aliases.length === 0 ? m.address : { address: m.address, aliases: m.aliases })) } },
-      contacts: contacts.map(strip),
+      contacts: contacts.map(plain),
     };
   }
 
-  /** The snapshot file: header, `systems: { NAME: { mailboxes } }`, `contacts`; sorted, LF. */
+  /**
+   * The snapshot file: header, `systems: { NAME: { mailboxes } }`, `contacts`; sorted, LF.
+   * The contacts are written as renderImported() writes them (its `mailbox`, `flow` and
+   * comment helpers; test/directory/snapshot-render.test.ts compares the two), without
+   * building an ImportedModel and a comment array per contact.
+   */
   render(source: SnapshotSource): string {
     const { mailboxes, contacts } = this.sorted();
     const n = (k: number, w: string): string => `${k} ${w}${k === 1 ? '' : 's'}`;
@@ -133,16 +209,40 @@ export class SnapshotBuilder {
       out.push('    mailboxes:');
       for (const m of mailboxes) out.push(`      - ${mailbox(m)}`);
     }
-    const body = renderImported({ header: [], include: true, domains: [], systems: [], policies: [], connectors: [], chains: [], contacts });
-    return `${out.join('\n')}\n${body === '\n' ? '' : body}`;
+    if (contacts.length > 0) {
+      out.push('', 'contacts:');
+      for (const c of contacts) {
+        out.push(commentLine(`dn: ${c.dn}`, '  '), `  - cn: ${scalar(c.cn)}`);
+        for (const k of CONTACT_FIELDS) {
+          const v = c[k];
+          if (v !== undefined) out.push(`    ${k}: ${scalar(v)}`);
+        }
+        out.push(`    targetAddress: ${scalar(c.targetAddress)}`, `    proxyAddresses: ${flow(c.proxyAddresses)}`);
+      }
+    }
+    return `${out.join('\n')}\n`;
   }
 }
 
-/** The addresses, each key once (the first spelling), sorted by key. */
-function uniqueSorted(list: readonly { address: string; key: string }[]): string[] {
-  if (list.length === 0) return [];
+/** The optional contact fields between `cn` and `targetAddress`, in renderImported()'s order. */
+const CONTACT_FIELDS = ['ou', 'system', 'givenName', 'sn', 'displayName', 'mailNickname'] as const;
+
+/**
+ * The addresses other than `but` (a key), each key once (the first spelling), sorted by key.
+ * Most entries have none or one: no map, no sort.
+ */
+function uniqueSorted(addresses: readonly string[], keys: readonly string[], but: string): readonly string[] {
+  let only = -1;
+  let more = false;
+  for (let i = 0; i < keys.length; i++) {
+    if (keys[i] === but || (only !== -1 && keys[i] === keys[only])) continue;
+    if (only === -1) only = i;
+    else more = true;
+  }
+  if (only === -1) return NO_ALIASES;
+  if (!more) return [addresses[only]!];
   const byKey = new Map<string, string>();
-  for (const a of list) if (!byKey.has(a.key)) byKey.set(a.key, a.address);
+  for (let i = 0; i < keys.length; i++) if (keys[i] !== but && !byKey.has(keys[i]!)) byKey.set(keys[i]!, addresses[i]!);
   return [...byKey.entries()].sort(([a], [b]) => cmp(a, b)).map(([, v]) => v);
 }
 
