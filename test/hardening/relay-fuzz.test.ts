@@ -245,13 +245,21 @@ describe(`protocol fuzzer (seed ${SEED}, FUZZ_SEED to replay)`, () => {
       // hostile or cut-short sessions never deliver
       const o = outcomes.find((x) => x.marker.split('-')[0] === markers[0]);
       expect(o?.marker, `${markers[0]} was hostile or cut short, yet delivered`).toBe(markers[0]);
-      const id = /\(chainmail\) with \S+ id (\w+)/.exec(text)?.[1];
+    }
+    // Every delivered message counts for "acknowledged, then delivered exactly once", also
+    // one whose X-Fuzz header a mutation damaged (it was still a valid message, so it was
+    // acknowledged and delivered, but it carries no marker to check above).
+    for (const { where, data } of delivered) {
+      const id = /\(chainmail\) with \S+ id (\w+)/.exec(data.toString('latin1'))?.[1];
       if (id) ids.set(`${where} ${id}`, (ids.get(`${where} ${id}`) ?? 0) + 1);
     }
     const acked = outcomes.flatMap((o) => o.acked);
     // every 250 "queued as" was delivered (a message to several recipients once per mailbox)
     const idsDelivered = new Set([...ids.keys()].map((k) => k.split(' ')[1]));
-    for (const id of acked) expect(idsDelivered.has(id), `acknowledged ${id} was not delivered`).toBe(true);
+    for (const id of acked) {
+      const trail = (): string => JSON.stringify(g.gw.events.filter((e: RelayEvent) => JSON.stringify(e).includes(id)));
+      expect(idsDelivered.has(id), `acknowledged ${id} was not delivered; its events: ${idsDelivered.has(id) ? '' : trail()}`).toBe(true);
+    }
     // once per mailbox (robert is bob's alias: one copy) and once at the next hop
     for (const [k, n] of ids) expect(n, `${k} delivered ${n} times`).toBe(1);
     const stats = { sessions: outcomes.length, acked: acked.length, delivered: fuzz.length, refused: g.gw.events.filter((e: RelayEvent) => e.event === 'refuse').length };
