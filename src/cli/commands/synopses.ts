@@ -9,7 +9,7 @@ export const SYNOPSES = {
   'dns-check': 'dns-check FILE --resolver HOST:PORT [--domain D] [--format text|json]   compare published MX, SPF, DMARC with the model',
   graph: 'graph FILE     [--format mermaid|dot]',
   import: 'import postfix DIR|main.cf [--out FILE] | import csvde FILE [--out FILE] | import ldap URL --base DN --system NAME',
-  init: 'init (--share DOMAIN --with NAME=HOST ... | --method 2 --remote DOMAIN=HOST ...) [--gateway SPEC] [--out FILE]',
+  init: 'init (--share DOMAIN --with NAME=HOST ... | --method 2 --remote DOMAIN=HOST ... | --method hybrid|google --domain DOMAIN) [--gateway SPEC] [--out FILE]',
   lint: 'lint FILE...   [--format text|json|sarif|github|gitlab|markdown|junit] [--max-warnings N] [--quiet]',
   plan: 'plan FILE (--out DIR | --base FILE|REF[:PATH] [--out DIR]) [--format text|markdown|json] [--detailed-exitcode]',
   probe: 'probe FILE     [--system NAME]... [--host NAME=HOST:PORT]... [--recipients all|sample] [--rate N] [--format F]   compare live systems with the file',
