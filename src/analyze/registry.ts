@@ -1,22 +1,29 @@
 import type { Rule } from './rule.js';
 import { authorityConflict } from './rules/authority-conflict/authority-conflict.js';
 import { backscatterRisk } from './rules/backscatter-risk/backscatter-risk.js';
+import { centralizedTransportLoop } from './rules/centralized-transport-loop/centralized-transport-loop.js';
 import { chainOrderMismatch } from './rules/chain-order-mismatch/chain-order-mismatch.js';
 import { chainWithoutAuthority } from './rules/chain-without-authority/chain-without-authority.js';
+import { cloudAuthoritativeShared } from './rules/cloud-authoritative-shared/cloud-authoritative-shared.js';
 import { connectorLeavesOrganization } from './rules/connector-leaves-organization/connector-leaves-organization.js';
 import { contactAddressNotAccepted } from './rules/contact-address-not-accepted/contact-address-not-accepted.js';
 import { contactMissingNickname } from './rules/contact-missing-nickname/contact-missing-nickname.js';
 import { contactPrimaryMismatch } from './rules/contact-primary-mismatch/contact-primary-mismatch.js';
 import { contactTargetLoop } from './rules/contact-target-loop/contact-target-loop.js';
 import { contactTargetUnroutable } from './rules/contact-target-unroutable/contact-target-unroutable.js';
+import { dbebOffBackscatter } from './rules/dbeb-off-backscatter/dbeb-off-backscatter.js';
 import { defaultPolicyNotAuthoritative } from './rules/default-policy-not-authoritative/default-policy-not-authoritative.js';
 import { defaultPolicyShared } from './rules/default-policy-shared/default-policy-shared.js';
+import { dmarcRejectWithoutDkim } from './rules/dmarc-reject-without-dkim/dmarc-reject-without-dkim.js';
 import { duplicateAddress } from './rules/duplicate-address/duplicate-address.js';
 import { forwardingLoop } from './rules/forwarding-loop/forwarding-loop.js';
+import { forwardingWithoutSrs } from './rules/forwarding-without-srs/forwarding-without-srs.js';
 import { hopLimit } from './rules/hop-limit/hop-limit.js';
+import { internalRelayWithoutConnector } from './rules/internal-relay-without-connector/internal-relay-without-connector.js';
 import { invalidAddress } from './rules/invalid-address/invalid-address.js';
 import { messageSizeShrinks } from './rules/message-size-shrinks/message-size-shrinks.js';
 import { missingConnector } from './rules/missing-connector/missing-connector.js';
+import { mxNotAtGateway } from './rules/mx-not-at-gateway/mx-not-at-gateway.js';
 import { mydestinationConflict } from './rules/mydestination-conflict/mydestination-conflict.js';
 import { noAuthority } from './rules/no-authority/no-authority.js';
 import { pathOutsideRepository } from './rules/path-outside-repository/path-outside-repository.js';
@@ -26,6 +33,10 @@ import { remotePolicyFilter } from './rules/remote-policy-filter/remote-policy-f
 import { schema } from './rules/schema/schema.js';
 import { sharedAuthoritative } from './rules/shared-authoritative/shared-authoritative.js';
 import { smartHostBrackets } from './rules/smart-host-brackets/smart-host-brackets.js';
+import { spfMissingSender } from './rules/spf-missing-sender/spf-missing-sender.js';
+import { spfTooManyLookups } from './rules/spf-too-many-lookups/spf-too-many-lookups.js';
+import { spfVoidLookup } from './rules/spf-void-lookup/spf-void-lookup.js';
+import { splitDeliveryLoop } from './rules/split-delivery-loop/split-delivery-loop.js';
 import { spreadsheetFormula } from './rules/spreadsheet-formula/spreadsheet-formula.js';
 import { testFailed } from './rules/test-failed/test-failed.js';
 import { undeclaredDomain } from './rules/undeclared-domain/undeclared-domain.js';
@@ -35,12 +46,6 @@ import { unreachableSystem } from './rules/unreachable-system/unreachable-system
 import { unresolvedForwarding } from './rules/unresolved-forwarding/unresolved-forwarding.js';
 import { unusedDomain } from './rules/unused-domain/unused-domain.js';
 import { yamlSyntax } from './rules/yaml-syntax/yaml-syntax.js';
-import { dmarcRejectWithoutDkim } from './rules/dmarc-reject-without-dkim/dmarc-reject-without-dkim.js';
-import { forwardingWithoutSrs } from './rules/forwarding-without-srs/forwarding-without-srs.js';
-import { mxNotAtGateway } from './rules/mx-not-at-gateway/mx-not-at-gateway.js';
-import { spfMissingSender } from './rules/spf-missing-sender/spf-missing-sender.js';
-import { spfTooManyLookups } from './rules/spf-too-many-lookups/spf-too-many-lookups.js';
-import { spfVoidLookup } from './rules/spf-void-lookup/spf-void-lookup.js';
 
 /**
  * Every rule, written in id order (not sorted at run time: test/rules-meta.test.ts checks
@@ -51,14 +56,17 @@ import { spfVoidLookup } from './rules/spf-void-lookup/spf-void-lookup.js';
 export const rules: readonly Rule[] = [
   authorityConflict,
   backscatterRisk,
+  centralizedTransportLoop,
   chainOrderMismatch,
   chainWithoutAuthority,
+  cloudAuthoritativeShared,
   connectorLeavesOrganization,
   contactAddressNotAccepted,
   contactMissingNickname,
   contactPrimaryMismatch,
   contactTargetLoop,
   contactTargetUnroutable,
+  dbebOffBackscatter,
   defaultPolicyNotAuthoritative,
   defaultPolicyShared,
   dmarcRejectWithoutDkim,
@@ -66,6 +74,7 @@ export const rules: readonly Rule[] = [
   forwardingLoop,
   forwardingWithoutSrs,
   hopLimit,
+  internalRelayWithoutConnector,
   invalidAddress,
   messageSizeShrinks,
   missingConnector,
@@ -82,6 +91,7 @@ export const rules: readonly Rule[] = [
   spfMissingSender,
   spfTooManyLookups,
   spfVoidLookup,
+  splitDeliveryLoop,
   spreadsheetFormula,
   testFailed,
   undeclaredDomain,

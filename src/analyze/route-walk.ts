@@ -263,11 +263,11 @@ export class RouteWalk {
     if (d.kind === 'forward') {
       if (s.self) edge = { kind: 'self', decision: d };
       else if (!s.next) edge = { kind: 'end', decision: d };
-      else edge = { kind: 'forward', decision: d, next: this.#state(s.next.table, n.recipient, false) };
+      else edge = { kind: 'forward', decision: d, next: this.#state(s.next.table, n.recipient, s.next.origin === 'local') };
     } else if (d.kind === 'rewrite' && s.next) {
       const to = s.next.key;
       // an unroutable target: the next step at the same system refuses it (501 5.1.3)
-      edge = to ? { kind: 'rewrite', decision: d, next: this.#state(n.table, to, n.local) } : { kind: 'end', decision: step(this.tables, s.next).decision };
+      edge = to ? { kind: 'rewrite', decision: d, next: this.#state(n.table, to, s.next.origin === 'local') } : { kind: 'end', decision: step(this.tables, s.next).decision };
     } else {
       edge = { kind: 'end', decision: d };
     }

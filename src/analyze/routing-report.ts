@@ -41,6 +41,13 @@ export interface ForwardSource {
 export function forwardSource(model: Model, system: string, d: Extract<Decision, { kind: 'forward' }>): ForwardSource {
   const sys = model.systems.get(system);
   const name = d.reason.connector;
+  if (name === undefined && sys?.kind === 'google-workspace' && sys.googleWorkspace?.splitDelivery) {
+    return { via: 'forwardUnresolvedTo', at: { path: sys.googleWorkspace.splitDelivery.path }, text: `split delivery of system ${q(system)}` };
+  }
+  if (name === undefined && sys?.kind === 'exchange-online') {
+    // no connector: Exchange Online delivered by the domain's MX (resolve.ts exchangeOnlineOut)
+    return { via: 'forwardUnresolvedTo', at: { path: [...sys.path, 'acceptedDomains'] }, text: `the MX lookup of system ${q(system)} (no outbound connector)` };
+  }
   if (name === undefined) {
     const path: Path = sys ? [...sys.path, 'forwardUnresolvedTo'] : ['systems', system];
     return { via: 'forwardUnresolvedTo', at: { path, key: true }, text: `forwardUnresolvedTo of system ${q(system)}` };

@@ -1,6 +1,7 @@
 import type { Model } from '../model/model.js';
 import { MANIFEST } from './emit.js';
 import type { OutputFile } from './output.js';
+import { compileCloud } from './targets/cloud/cloud.js';
 import { compileCsv } from './targets/csv/csv.js';
 import { compileDns } from './targets/dns/dns.js';
 import { compileExchange } from './targets/exchange/exchange.js';
@@ -40,6 +41,7 @@ export interface Target {
  * @public
  */
 export const targets = {
+  cloud: { description: '<system>/exchange-online/setup-exo.ps1 and <system>/google-workspace/runbook.md for the cloud systems', compile: (m) => compileCloud(m) },
   csv: { description: 'contacts/contacts.csv: the contacts as a csvde import file', compile: (m, _o, problems) => compileCsv(m, problems) },
   dns: { description: 'dns/{bind/*.zone,octodns/*.yaml,dnscontrol/chainmail.js}: MX, SPF and DMARC of each published domain', compile: (m, _o, p) => compileDns(m, p) },
   exchange: { description: '<system>/exchange/{runbook.md,setup.ps1} for every Exchange system', compile: (m) => compileExchange(m) },

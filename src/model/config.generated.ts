@@ -230,9 +230,9 @@ export interface PublishedRecords {
  */
 export interface System {
   /**
-   * What software runs it: exchange, postfix, relay (chainmail's embedded relay) or other.
+   * What software runs it: exchange, postfix, relay (chainmail's embedded relay), exchange-online (Microsoft 365, docs/exchange-online.md), google-workspace (Gmail, docs/google-workspace.md) or other.
    */
-  kind: 'exchange' | 'postfix' | 'relay' | 'other';
+  kind: 'exchange' | 'postfix' | 'relay' | 'exchange-online' | 'google-workspace' | 'other';
   /**
    * How other systems reach it: a name (MX lookup) or "[ip-or-name]" (no MX lookup).
    */
@@ -246,7 +246,7 @@ export interface System {
    */
   gateway?: boolean;
   /**
-   * Maximum number of Received: headers before the system stops a message as looping. Default: exchange 20, postfix 50, relay 50, other 30.
+   * Maximum number of Received: headers before the system stops a message as looping. Default: exchange and exchange-online 20, postfix 50, relay 50, google-workspace 25, other 30.
    */
   hopLimit?: number;
   /**
@@ -305,6 +305,87 @@ export interface System {
    */
   srs?: boolean;
   directory?: DirectorySource;
+  /**
+   * exchange-online only: the tenant's accepted domains and their type (Set-AcceptedDomain -DomainType). Authoritative: Directory-Based Edge Blocking rejects recipients the tenant does not know at RCPT (550 5.4.1). InternalRelay: unknown recipients leave through the outbound connector whose recipientDomains hold the domain (DBEB off). ExternalRelay: every recipient leaves through that connector. docs/exchange-online.md
+   */
+  acceptedDomains?: {
+    /**
+     * The domain type.
+     */
+    [k: string]: 'Authoritative' | 'InternalRelay' | 'ExternalRelay' | undefined;
+  };
+  /**
+   * exchange-online only: outbound connectors (New-OutboundConnector), in the order Exchange Online picks them (a specific recipient domain before "*").
+   *
+   * @maxItems 100
+   */
+  outboundConnectors?: OutboundConnector[];
+  /**
+   * exchange-online only: inbound connectors (New-InboundConnector): the systems (on-premises or partner) whose mail the tenant accepts as its own and relays to the internet; other senders get 550 5.7.64 TenantAttribution; Relay Access Denied.
+   *
+   * @maxItems 100
+   */
+  inboundConnectors?: InboundConnector[];
+  /**
+   * exchange-online only: mail users and mail contacts (New-MailUser, New-MailContact): recipients the tenant knows (so DBEB accepts them) whose mail goes to their externalEmailAddress, as in hybrid and cross-tenant coexistence.
+   *
+   * @maxItems 100000
+   */
+  mailUsers?: MailUser[];
+  /**
+   * google-workspace only: the domains of the Google Workspace account (primary, secondary and alias domains). Gmail rejects unknown recipients of these at RCPT (550 5.1.1) unless split delivery routes them on.
+   *
+   * @maxItems 1000
+   *
+   * Items: A domain of the account.
+   */
+  workspaceDomains?: string[];
+  /**
+   * google-workspace only: users that exist but are suspended. Gmail routing counts them as unrecognised: split delivery sends their mail to the secondary server; without it they are refused (550 5.2.1).
+   *
+   * @maxItems 100000
+   *
+   * Items: A suspended user.
+   */
+  suspended?: string[];
+  /**
+   * google-workspace only: users whose Gmail service is turned off (a licence without Gmail, or Gmail off for their organizational unit). Counted as unrecognised like suspended users; without split delivery refused (550 5.1.1).
+   *
+   * @maxItems 100000
+   *
+   * Items: A user without Gmail.
+   */
+  withoutGmail?: string[];
+  /**
+   * google-workspace only: Default routing (Apps > Google Workspace > Gmail > Default routing) that changes the route of unrecognised recipients (which: unrecognized), or of every recipient (which: all), to a secondary server (a route under Gmail > Hosts).
+   */
+  splitDelivery?: {
+    /**
+     * The secondary server: a system of this file, or a host.
+     */
+    to: string;
+    /**
+     * unrecognized (default): users without a Gmail mailbox, suspended users, users without Gmail and unknown addresses; all: every recipient of the account's domains.
+     */
+    which?: 'unrecognized' | 'all';
+  };
+  /**
+   * google-workspace only: Routing with "Add more recipients": every message delivered to a Gmail mailbox is also copied to this server (a system of this file, or a host). chainmail shows the copy in the reason of the route; it follows the primary delivery.
+   */
+  dualDelivery?: {
+    /**
+     * The server that receives the copies.
+     */
+    to: string;
+  };
+  /**
+   * google-workspace only: the systems of this file in front of Gmail (the MX is not at Google): Gmail > Spam, Phishing and Malware > Inbound gateway lists their addresses so that Gmail looks past them for the sender's IP.
+   *
+   * @maxItems 100
+   *
+   * Items: A system name or an IP address.
+   */
+  inboundGateways?: string[];
 }
 /**
  * The mail this system sends to the internet as the organisation's domains: what SPF, DKIM and DMARC must allow (docs/dns.md).
@@ -393,6 +474,308 @@ export interface DirectorySource {
    * How a Postfix gateway checks this system's recipients: static (default: compiled maps from the snapshot) or ldap (ldap_table(5) files that query the directory live).
    */
   lookups?: 'static' | 'ldap';
+}
+/**
+ * An Exchange Online outbound connector.
+ *
+ * @public
+ */
+export interface OutboundConnector {
+  /**
+   * Connector name (its identity in Exchange Online).
+   */
+  name: string;
+  /**
+   * The recipient domains it carries (RecipientDomains); "*" for every domain.
+   *
+   * @minItems 1
+   * @maxItems 1000
+   *
+   * Items: A domain, or *.
+   */
+  recipientDomains: [string, ...string[]];
+  /**
+   * The system of this file it delivers to (its host becomes the smart host).
+   */
+  to?: string;
+  /**
+   * Smart hosts outside this file (SmartHosts), host names or IP addresses, with UseMXRecord $false.
+   *
+   * @minItems 1
+   * @maxItems 20
+   */
+  smartHosts?:
+    | [HostSpec]
+    | [HostSpec, HostSpec]
+    | [HostSpec, HostSpec, HostSpec]
+    | [HostSpec, HostSpec, HostSpec, HostSpec]
+    | [HostSpec, HostSpec, HostSpec, HostSpec, HostSpec]
+    | [HostSpec, HostSpec, HostSpec, HostSpec, HostSpec, HostSpec]
+    | [HostSpec, HostSpec, HostSpec, HostSpec, HostSpec, HostSpec, HostSpec]
+    | [HostSpec, HostSpec, HostSpec, HostSpec, HostSpec, HostSpec, HostSpec, HostSpec]
+    | [HostSpec, HostSpec, HostSpec, HostSpec, HostSpec, HostSpec, HostSpec, HostSpec, HostSpec]
+    | [
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec
+      ]
+    | [
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec
+      ]
+    | [
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec
+      ]
+    | [
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec
+      ]
+    | [
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec
+      ]
+    | [
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec
+      ]
+    | [
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec
+      ]
+    | [
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec
+      ]
+    | [
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec
+      ]
+    | [
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec
+      ]
+    | [
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec,
+        HostSpec
+      ];
+  /**
+   * true: deliver by the recipient domain's MX (UseMXRecord $true), no smart host. Default false.
+   */
+  useMxRecord?: boolean;
+  /**
+   * TlsSettings: EncryptionOnly, CertificateValidation or DomainValidation (with tlsDomain); absent: opportunistic TLS.
+   */
+  tls?: 'EncryptionOnly' | 'CertificateValidation' | 'DomainValidation';
+  /**
+   * TlsDomain: the name the smart host's certificate must carry (tls: DomainValidation).
+   */
+  tlsDomain?: string;
+  /**
+   * RouteAllMessagesViaOnPremises $true: every message the tenant sends to the internet goes through this connector (centralized mail transport, hybrid). Needs recipientDomains ["*"].
+   */
+  centralizedMailTransport?: boolean;
+}
+/**
+ * An Exchange Online inbound connector (ConnectorType OnPremises or Partner).
+ *
+ * @public
+ */
+export interface InboundConnector {
+  /**
+   * Connector name.
+   */
+  name: string;
+  /**
+   * The systems of this file whose mail it accepts and relays.
+   *
+   * @minItems 1
+   * @maxItems 100
+   *
+   * Items: A system name.
+   */
+  from: [string, ...string[]];
+  /**
+   * OnPremises (default: your own servers, whose mail the tenant relays) or Partner.
+   */
+  connectorType?: 'OnPremises' | 'Partner';
+  /**
+   * SenderIPAddresses: the IPv4 addresses or networks that identify the sender.
+   *
+   * @maxItems 100
+   *
+   * Items: An IPv4 address or network.
+   */
+  senderIPAddresses?: string[];
+  /**
+   * TlsSenderCertificateName: the name in the sender's certificate (the recommended identification).
+   */
+  tlsSenderCertificateName?: string;
+}
+/**
+ * A mail user or mail contact of Exchange Online.
+ *
+ * @public
+ */
+export interface MailUser {
+  /**
+   * Its address in an accepted domain (primary SMTP address).
+   */
+  address: string;
+  /**
+   * Where its mail goes (ExternalEmailAddress), e.g. alias@contoso.mail.onmicrosoft.com or alias@corp.contoso.local.
+   */
+  externalEmailAddress: string;
+  /**
+   * Display name and identity; default the address.
+   */
+  name?: string;
+  /**
+   * mailUser (default; New-MailUser, a directory user, as directory synchronisation creates) or mailContact (New-MailContact).
+   */
+  type?: 'mailUser' | 'mailContact';
 }
 /**
  * A recipient policy of one system.

@@ -8,13 +8,19 @@ export type * as Config from './config.generated.js';
 export type * from './mail-auth.js';
 
 /** The kinds of mail system (schema `systems.*.kind`). @public */
-export type SystemKind = 'exchange' | 'postfix' | 'relay' | 'other';
+export type SystemKind = 'exchange' | 'postfix' | 'relay' | 'exchange-online' | 'google-workspace' | 'other';
 
-/** Hop limits of the real systems: Exchange 20, Postfix hopcount_limit 50, Exim 30. @public */
+/**
+ * Hop limits of the real systems: Exchange 20, Postfix hopcount_limit 50, Exim 30. Exchange
+ * Online runs Exchange transport (20); Google documents no number, chainmail assumes 25.
+ * @public
+ */
 export const DEFAULT_HOP_LIMIT: Readonly<Record<SystemKind, number>> = {
   exchange: 20,
   postfix: 50,
   relay: 50,
+  'exchange-online': 20,
+  'google-workspace': 25,
   other: 30,
 };
 
@@ -104,7 +110,66 @@ export interface SystemDecl {
   readonly srs: boolean;
   /** Where the recipients come from (`directory:`), as written; docs/directory.md. */
   readonly directory?: DirectorySource;
+  /** kind exchange-online: the tenant's transport objects (docs/exchange-online.md). */
+  readonly exchangeOnline?: ExchangeOnlineDecl;
+  /** kind google-workspace: the account's Gmail routing (docs/google-workspace.md). */
+  readonly googleWorkspace?: GoogleWorkspaceDecl;
   readonly path: Path;
+}
+
+/** An Exchange Online accepted domain type (Set-AcceptedDomain -DomainType). @public */
+export type AcceptedDomainType = 'Authoritative' | 'InternalRelay' | 'ExternalRelay';
+
+/** An Exchange Online outbound connector. @public */
+export interface OutboundConnectorDecl {
+  readonly name: string;
+  /** A-label domains, or '*'. */
+  readonly recipientDomains: readonly (DomainName | '*')[];
+  readonly to?: string;
+  readonly smartHosts: readonly HostSpec[];
+  readonly useMxRecord: boolean;
+  readonly tls?: 'EncryptionOnly' | 'CertificateValidation' | 'DomainValidation';
+  readonly tlsDomain?: string;
+  /** RouteAllMessagesViaOnPremises: every message to the internet leaves through it. */
+  readonly centralizedMailTransport: boolean;
+  readonly path: Path;
+}
+
+/** An Exchange Online inbound connector: whose mail the tenant accepts and relays. @public */
+export interface InboundConnectorDecl {
+  readonly name: string;
+  readonly from: readonly string[];
+  readonly connectorType: 'OnPremises' | 'Partner';
+  readonly senderIPAddresses: readonly string[];
+  readonly tlsSenderCertificateName?: string;
+  readonly path: Path;
+}
+
+/** A mail user or mail contact of Exchange Online (mail for `address` goes to `external`). @public */
+export interface MailUserDecl {
+  readonly address: Address;
+  readonly external: Address;
+  readonly name: string;
+  readonly type: 'mailUser' | 'mailContact';
+  readonly path: Path;
+}
+
+/** The Exchange Online objects of a system of kind exchange-online. @public */
+export interface ExchangeOnlineDecl {
+  readonly acceptedDomains: readonly { readonly domain: DomainName; readonly type: AcceptedDomainType; readonly path: Path }[];
+  readonly outbound: readonly OutboundConnectorDecl[];
+  readonly inbound: readonly InboundConnectorDecl[];
+  readonly mailUsers: readonly MailUserDecl[];
+}
+
+/** Gmail routing of a system of kind google-workspace. @public */
+export interface GoogleWorkspaceDecl {
+  readonly domains: readonly { readonly domain: DomainName; readonly path: Path }[];
+  readonly suspended: readonly AddressEntry[];
+  readonly withoutGmail: readonly AddressEntry[];
+  readonly splitDelivery?: { readonly to: string; readonly which: 'unrecognized' | 'all'; readonly path: Path };
+  readonly dualDelivery?: { readonly to: string; readonly path: Path };
+  readonly inboundGateways: readonly string[];
 }
 
 /** One address space of a recipient policy, with its primary and authority flags. @public */

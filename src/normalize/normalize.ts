@@ -17,6 +17,7 @@ import {
   type SystemDecl,
 } from '../model/model.js';
 import { parseAddress, parseDomain, parseHost } from './address.js';
+import { cloudConnectors, cloudDecls, cloudPolicies } from './cloud.js';
 import { items } from './items.js';
 import { domainDns, sending } from './mail-auth.js';
 
@@ -73,6 +74,7 @@ export function normalize(
       path: ['policies', i],
     });
   });
+  for (const s of systems.values()) policies.push(...cloudPolicies(s));
 
   const connectors: ConnectorDecl[] = [];
   (config.connectors ?? []).forEach((c, i) => {
@@ -91,6 +93,7 @@ export function normalize(
       path: base,
     });
   });
+  for (const s of systems.values()) connectors.push(...cloudConnectors(s));
 
   const chains: ChainDecl[] = [];
   (config.chains ?? []).forEach((c, i) => {
@@ -183,6 +186,7 @@ function system(name: string, s: Config.System, fileLines: readonly MailboxFileL
     ...(s.sends ? { sends: sending(s.sends, [...base, 'sends']) } : {}),
     srs: s.srs ?? false,
     ...(s.directory !== undefined ? { directory: s.directory } : {}),
+    ...cloudDecls(name, s),
     path: base,
   };
 }

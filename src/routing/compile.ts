@@ -3,6 +3,7 @@ import { setTableIndex, type AcceptedDomain, type ConnectorEntry, type HopHost, 
 import { parseHost } from '../normalize/address.js';
 import { resolveUnlisted } from './resolve.js';
 import { ExchangeContacts } from './routing-contacts.js';
+import { cloudRecipients, cloudRouting, validatesChain } from './cloud-tables.js';
 
 /**
  * Compiles the model into one routing table per system: what it accepts and with what
@@ -78,6 +79,7 @@ function ownRecipients(model: Model, s: SystemDecl): Map<string, RecipientEntry>
       out.set(p.address.key, { action: 'rewrite', to: c.targetAddress.display, contact: c.cn });
     }
   }
+  cloudRecipients(s, out);
   return out;
 }
 
@@ -156,7 +158,8 @@ function table(model: Model, s: SystemDecl, own: Map<string, Map<string, Recipie
   }
   for (const [d, c] of [...candidates].sort(([a], [b]) => cmp(a, b))) {
     const chain = model.chains.find((ch) => ch.order.includes(s.name) && ch.domains.some((x) => x.domain.ascii === d));
-    const rejectUnknown = chain !== undefined && chain.order[0] === s.name && chainRejectsUnknown(model, chain);
+    // a cloud service knows its own directory only: it cannot reject the chain's other unknown recipients
+    const rejectUnknown = chain !== undefined && chain.order[0] === s.name && validatesChain(s) && chainRejectsUnknown(model, chain);
     if (rejectUnknown && chain) {
       for (const other of chain.order) {
         if (other === s.name) continue;
@@ -218,8 +221,11 @@ function table(model: Model, s: SystemDecl, own: Map<string, Map<string, Recipie
       return sortedKeys().known;
     },
     connectors,
-    unresolved: s.forwardUnresolvedTo ? unresolvedHop(model, s.forwardUnresolvedTo) : null,
+    // Google split delivery routes unrecognised recipients on, like forwardUnresolvedTo
+    unresolved: unresolvedOf(model, s),
   };
+  const cloud = cloudRouting(model, s, domains);
+  if (cloud) Object.defineProperty(compiled, 'cloud', { enumerable: true, value: cloud });
   setTableIndex(compiled, { recipients: mine, known, hosted, sortedKeys });
   const reverse = reversePath(model, compiled, own, byDomain, hosts);
   for (const [k, v] of reverse.hosted) hosted.set(k, v);
@@ -276,6 +282,11 @@ function connectorHop(model: Model, to: string | undefined, smartHosts: readonly
   const first = hosts[0];
   const sys = first ? systemAt(model, first) : undefined;
   return { ...(sys ? { system: sys.name } : {}), hosts };
+}
+
+function unresolvedOf(model: Model, s: SystemDecl): NextHop | null {
+  const to = s.forwardUnresolvedTo ?? s.googleWorkspace?.splitDelivery?.to;
+  return to ? unresolvedHop(model, to) : null;
 }
 
 function unresolvedHop(model: Model, value: string): NextHop | null {

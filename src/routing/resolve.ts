@@ -1,6 +1,6 @@
 import { domainToASCII } from 'node:url';
 import { comparisonKey } from '../normalize/address.js';
-import { tableIndex, selectConnector, type AcceptedDomain, type NextHop, type RecipientEntry, type RoutingTable } from './table.js';
+import { tableIndex, selectConnector, type AcceptedDomain, type CloudRouting, type NextHop, type RecipientEntry, type RoutingTable } from './table.js';
 
 export { selectConnector } from './table.js';
 
@@ -160,9 +160,15 @@ export function resolve(table: RoutingTable, recipient: string | RecipientKey, c
   if (entry) {
     if (entry.action === 'deliver') {
       const text = entry.alias ? `alias of mailbox ${entry.mailbox}` : 'local mailbox';
-      return { kind: 'deliver', mailbox: entry.mailbox, reason: { text, mailbox: entry.mailbox } };
+      // Google dual delivery: the copy is a second delivery the route does not follow
+      const dual = table.cloud?.dualDelivery !== undefined ? `; dual delivery copies it to ${table.cloud.dualDelivery}` : '';
+      return { kind: 'deliver', mailbox: entry.mailbox, reason: { text: text + dual, mailbox: entry.mailbox } };
     }
     return { kind: 'rewrite', to: entry.to, reason: { text: `contact "${entry.contact}" forwards to its targetAddress ${entry.to}`, contact: entry.contact } };
+  }
+  if (table.cloud) {
+    const d = cloudRecipient(table, table.cloud, r);
+    if (d) return d;
   }
   // the reverse path: a recipient of another system of the organisation, in a domain whose
   // route ends here (docs/routing.md step 3b; Postfix: a transport_maps entry per recipient)
@@ -204,11 +210,13 @@ export function resolveUnlisted(table: RoutingTable, r: RecipientKey, origin: Or
 
 /** What `table`'s system does with a recipient of `domain` that it does not resolve itself. */
 function domainDecision(table: RoutingTable, domain: string, origin: Origin): Decision {
+  if (table.kind === 'exchange-online') return exchangeOnlineDecision(table, domain, origin);
   const dom = table.domains[domain];
   if (dom) {
     const chain = dom.chain !== undefined ? { chain: dom.chain } : {};
     if (table.unresolved) {
-      return { kind: 'forward', nextHop: table.unresolved, reason: { text: 'unresolved recipient: forwardUnresolvedTo' } };
+      const text = table.kind !== 'google-workspace' ? 'unresolved recipient: forwardUnresolvedTo' : table.cloud?.splitAll ? 'split delivery of every recipient (which: all)' : 'split delivery: Gmail does not recognise the recipient';
+      return { kind: 'forward', nextHop: table.unresolved, reason: { text } };
     }
     if (dom.authority === 'authoritative') {
       return { kind: 'refuse', code: 550, status: '5.1.1', reason: { text: `policy "${dom.policy}" is authoritative for ${domain} and there is no such recipient`, policy: dom.policy, ...chain } };
@@ -225,4 +233,52 @@ function domainDecision(table: RoutingTable, domain: string, origin: Origin): De
   if (c) return { kind: 'forward', nextHop: c.nextHop, reason: { text: `connector "${c.name}" carries ${domain}`, connector: c.name } };
   if (origin === 'local') return { kind: 'external', host: domain, reason: { text: `no connector for ${domain}: MX lookup` } };
   return { kind: 'refuse', code: 554, status: '5.7.1', reason: { text: `relay access denied: ${domain} is not accepted here and no connector allows relaying to it` } };
+}
+
+/**
+ * Google Workspace users that Gmail routing counts as unrecognised (suspended, Gmail off:
+ * "routing rules don't apply to users who are in a suspended state or who have Gmail
+ * service turned off", support.google.com/a/answer/6297084): split delivery sends them to
+ * the secondary server; without it Gmail refuses them. Exchange Online mail users whose
+ * ExternalEmailAddress is their own address leave by their domain's outbound connector.
+ */
+function cloudRecipient(table: RoutingTable, cloud: CloudRouting, r: RecipientKey): Decision | undefined {
+  const why = cloud.unrecognised?.[r.key];
+  if (why) {
+    const what = why === 'suspended' ? 'a suspended user' : 'a user without Gmail';
+    if (table.unresolved) return { kind: 'forward', nextHop: table.unresolved, reason: { text: `split delivery: ${what} is unrecognised by Gmail routing` } };
+    if (why === 'suspended') return { kind: 'refuse', code: 550, status: '5.2.1', reason: { text: `${what}: the account is disabled` } };
+    return { kind: 'refuse', code: 550, status: '5.1.1', reason: { text: `${what} has no mailbox and no split delivery routes it on` } };
+  }
+  if (cloud.routeOut?.includes(r.key)) return exchangeOnlineOut(table, r.domain, `mail user ${r.key} (ExternalEmailAddress is its own address)`);
+  return undefined;
+}
+
+/**
+ * Exchange Online (docs/exchange-online.md): an Authoritative domain has Directory-Based
+ * Edge Blocking, "550 5.4.1 Recipient address rejected: Access denied" for a recipient the
+ * tenant does not know (a cloud user gets 550 5.1.10 RecipientNotFound); an InternalRelay
+ * domain sends it on by the outbound connector for the domain. A domain it does not accept
+ * is relayed only for its own users and the senders of an inbound connector (step() makes
+ * them 'local'); anyone else gets 550 5.7.64 TenantAttribution; Relay Access Denied.
+ */
+function exchangeOnlineDecision(table: RoutingTable, domain: string, origin: Origin): Decision {
+  const dom = table.domains[domain];
+  if (dom?.authority === 'authoritative') {
+    if (origin === 'local') return { kind: 'refuse', code: 550, status: '5.1.10', reason: { text: `accepted domain ${domain} is Authoritative and the tenant has no such recipient (RecipientNotFound)`, policy: dom.policy } };
+    return { kind: 'refuse', code: 550, status: '5.4.1', reason: { text: `accepted domain ${domain} is Authoritative: Directory-Based Edge Blocking rejects recipients the tenant does not know`, policy: dom.policy } };
+  }
+  if (dom) return exchangeOnlineOut(table, domain, `accepted domain ${domain} is InternalRelay (no edge blocking)`);
+  if (origin !== 'local') return { kind: 'refuse', code: 550, status: '5.7.64', reason: { text: `TenantAttribution; Relay Access Denied: ${domain} is not an accepted domain and the sender came through no inbound connector` } };
+  return exchangeOnlineOut(table, domain, `${domain} is not an accepted domain`);
+}
+
+/** The outbound connector for a domain, else delivery by its MX (which may be the tenant itself). */
+function exchangeOnlineOut(table: RoutingTable, domain: string, why: string): Decision {
+  const c = selectConnector(table, domain, false);
+  if (c) return { kind: 'forward', nextHop: c.nextHop, reason: { text: `${why}: outbound connector "${c.name}"`, connector: c.name } };
+  const mx = table.cloud?.mx?.[domain];
+  const host = { host: domain, port: 25, mx: true, display: domain };
+  if (mx !== undefined) return { kind: 'forward', nextHop: { system: mx, hosts: [host] }, reason: { text: `${why} and no outbound connector carries it: delivered by the domain's MX` } };
+  return { kind: 'external', host: domain, reason: { text: `${why}: no outbound connector for it, MX lookup` } };
 }

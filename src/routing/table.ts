@@ -44,6 +44,36 @@ export interface RoutingTable {
   readonly hosted?: Readonly<Record<string, string>>;
   /** How this system reaches each system named in `hosted`. */
   readonly peers?: Readonly<Record<string, NextHop>>;
+  /** What the cloud kinds add (docs/exchange-online.md, docs/google-workspace.md); absent for the others. */
+  readonly cloud?: CloudRouting;
+}
+
+/**
+ * The routing of the cloud kinds beyond accepted domains and connectors.
+ *
+ * @public
+ */
+export interface CloudRouting {
+  /**
+   * exchange-online: the systems whose mail arrives through an inbound connector. The tenant
+   * takes it as its own (it may relay it to the internet); from anyone else a domain it
+   * does not accept is 550 5.7.64 TenantAttribution; Relay Access Denied.
+   */
+  readonly relayFrom?: readonly string[];
+  /**
+   * exchange-online: mail users whose ExternalEmailAddress is their own address (hybrid: the
+   * on-premises mailboxes). Known, so Directory-Based Edge Blocking passes them; routed by
+   * their domain's outbound connector. Sorted keys.
+   */
+  readonly routeOut?: readonly string[];
+  /** exchange-online: where an InternalRelay domain without a connector goes by MX: the system its MX reaches. */
+  readonly mx?: Readonly<Record<string, string>>;
+  /** google-workspace: users that Gmail routing counts as unrecognised, by key: suspended, or without Gmail. */
+  readonly unrecognised?: Readonly<Record<string, 'suspended' | 'no-gmail'>>;
+  /** google-workspace: split delivery routes every recipient (which: all), not only the unrecognised ones. */
+  readonly splitAll?: boolean;
+  /** google-workspace: dual delivery copies every delivered message to this system or host. */
+  readonly dualDelivery?: string;
 }
 
 /**

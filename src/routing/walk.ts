@@ -115,13 +115,19 @@ export function step(tables: ReadonlyMap<string, RoutingTable>, state: MessageSt
   // an unroutable address goes in as the string: resolve() refuses it (501 5.1.3)
   const decision = resolve(state.table, state.key ?? state.address, { origin: state.origin, received: state.received });
   if (decision.kind === 'rewrite') {
-    return { decision, next: { table: state.table, address: decision.to, key: recipientKey(decision.to), origin: state.origin, received: state.received } };
+    // Exchange Online sends a resolved recipient (a mail user's ExternalEmailAddress) on as
+    // the tenant's own mail, whoever sent it: it may leave for a domain it does not accept
+    const origin = state.table.kind === 'exchange-online' ? 'local' : state.origin;
+    return { decision, next: { table: state.table, address: decision.to, key: recipientKey(decision.to), origin, received: state.received } };
   }
   if (decision.kind !== 'forward') return { decision };
   const next = decision.nextHop.system !== undefined ? tables.get(decision.nextHop.system) : undefined;
   if (!next) return { decision };
   if (next === state.table) return { decision, self: true };
-  return { decision, next: { table: next, address: state.address, key: state.key, origin: 'peer', received: state.received + 1 } };
+  // Exchange Online takes mail that arrives through an inbound connector as its own (it may
+  // relay it on); from any other system it is anonymous, like the internet
+  const origin = next.cloud?.relayFrom?.includes(state.table.system) ? 'local' : 'peer';
+  return { decision, next: { table: next, address: state.address, key: state.key, origin, received: state.received + 1 } };
 }
 
 /**

@@ -5,20 +5,20 @@ import { createRequire } from 'node:module';
 // the standalone code requires ajv runtime helpers (ucs2length, formats)
 const require = createRequire(import.meta.url);
 /** sha256 of JSON.stringify(schema) this validator was generated from. */
-export const SCHEMA_SHA256 = 'b2da0f017e0e123c119c830c6b6ec6c892504bf819a7acb5fc6d41d15c038166';
+export const SCHEMA_SHA256 = 'a2a5ee2ddec971c7199ea92d58481bd29eee89caa7d5a68c5c5ba1a9b470c371';
 
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://chainmail.dev/schemas/chainmail.schema.json","title":"ChainmailFile","description":"A chainmail file: the mail systems of one organisation that share SMTP address spaces (Microsoft KB 321721), their recipient policies, connectors, contacts, chains and route tests.","type":"object","additionalProperties":false,"properties":{"version":{"description":"Version of the chainmail file format. Only 1 exists. Required in the main file, optional in included files.","const":1},"name":{"description":"A name for the organisation, used in reports.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"include":{"description":"Other chainmail files (paths relative to this file) whose domains, systems, policies, connectors, chains, contacts and tests are merged into this one.","type":"array","items":{"type":"string","minLength":1,"description":"Path of a YAML file to include, relative to this file."}},"directory":{"description":"The Active Directory that holds the contacts (method 2).","type":"object","additionalProperties":false,"required":["baseDn"],"properties":{"baseDn":{"description":"Distinguished name under which contacts are created, e.g. dc=xo,dc=one.","type":"string","minLength":1,"pattern":"^[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*(?:,[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*)*$"}}},"domains":{"description":"Every address space (domain) mentioned anywhere in the file, declared once. Unicode (IDN) names are allowed and normalised to A-labels.","type":"object","propertyNames":{"minLength":1,"maxLength":253},"additionalProperties":{"$ref":"#/$defs/domain"}},"systems":{"description":"Every mail system that takes part, by name.","type":"object","propertyNames":{"pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"},"additionalProperties":{"$ref":"#/$defs/system"}},"policies":{"description":"Recipient policies: which address spaces a system accepts, and whether it is authoritative for them.","type":"array","items":{"$ref":"#/$defs/policy"}},"connectors":{"description":"SMTP connectors: where a system sends mail for an address space it does not deliver itself.","type":"array","items":{"$ref":"#/$defs/connector"}},"chains":{"description":"The intent: which systems share which domains, in which order. The first forwards unresolved recipients to the second, and so on; the last is authoritative and bounces.","type":"array","items":{"$ref":"#/$defs/chain"}},"contacts":{"description":"Method 2: mail-enabled contacts in the directory of an Exchange system, each forwarding to its targetAddress.","type":"array","items":{"$ref":"#/$defs/contact"}},"tests":{"description":"Route assertions, run by `chainmail test` and reported by lint as test-failed.","type":"array","items":{"$ref":"#/$defs/routeTest"}},"lint":{"description":"Per-file lint settings.","type":"object","additionalProperties":false,"properties":{"rules":{"description":"Severity per rule id: off, warning or error.","type":"object","propertyNames":{"pattern":"^[a-z][a-z0-9-]*$"},"additionalProperties":{"$ref":"#/$defs/severitySetting"}}}}},"$defs":{"severitySetting":{"description":"off, warning or error.","enum":["off","warning","error"]},"domain":{"description":"An address space declaration.","type":"object","additionalProperties":false,"properties":{"description":{"description":"Free text shown in reports.","type":"string","maxLength":1000,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"remote":{"description":"true when the domain is hosted outside the organisation (method 2): it must never be authoritative here.","type":"boolean","default":false},"mx":{"description":"The MX records to publish for the domain (chainmail build --target dns), most preferred first: host names, or objects with host and preference. Default: the host names of the gateways where internet mail for the domain enters, preference 10. Each must be a gateway of the file that accepts the domain (mx-not-at-gateway).","type":"array","minItems":1,"items":{"$ref":"#/$defs/mxEntry"}},"spf":{"$ref":"#/$defs/spfPolicy"},"dmarc":{"$ref":"#/$defs/dmarcPolicy"},"published":{"$ref":"#/$defs/publishedRecords"}}},"hostSpec":{"description":"How to reach a host: a name (MX lookup), or \"[name-or-ip]\" (no MX lookup), optionally followed by :port.","type":"string","minLength":1,"maxLength":300},"mailboxEntry":{"description":"A recipient this system delivers itself: an address, or an object with aliases.","oneOf":[{"type":"string","minLength":1,"maxLength":512,"description":"The mailbox address."},{"type":"object","additionalProperties":false,"required":["address"],"properties":{"address":{"description":"The mailbox's primary address.","type":"string","minLength":1,"maxLength":512},"aliases":{"description":"Further addresses that deliver to this mailbox.","type":"array","items":{"type":"string","minLength":1,"maxLength":512,"description":"An alias address."}}}}]},"system":{"description":"A mail system of the organisation.","type":"object","additionalProperties":false,"required":["kind","host"],"properties":{"kind":{"description":"What software runs it: exchange, postfix, relay (chainmail's embedded relay) or other.","enum":["exchange","postfix","relay","other"]},"host":{"$ref":"#/$defs/hostSpec","description":"How other systems reach it: a name (MX lookup) or \"[ip-or-name]\" (no MX lookup)."},"port":{"description":"SMTP port, default 25.","type":"integer","minimum":1,"maximum":65535},"gateway":{"description":"true when this system receives mail from the internet (an MX) for the domains it accepts.","type":"boolean"},"hopLimit":{"description":"Maximum number of Received: headers before the system stops a message as looping. Default: exchange 20, postfix 50, relay 50, other 30.","type":"integer","minimum":1,"maximum":1000},"maxMessageSize":{"description":"The largest message in bytes this system accepts (Postfix message_size_limit, Exchange MaxReceiveSize, the relay's --max-size). A later system of a chain with a smaller limit than an earlier one bounces what the earlier one accepted (message-size-shrinks).","type":"integer","minimum":1024,"maximum":4294967295},"nullSender":{"description":"What the system does with the null sender (the empty reverse-path of bounces and DSNs): accept (default; RFC 5321 section 4.5.5 requires it) or refuse (it refuses it, or treats it differently, e.g. a gateway that refuses bounces to addresses that never sent mail). chainmail probe probes a system marked refuse with a normal sender (--sender) instead, and reports a system not marked refuse that refuses the null sender (docs/probe.md).","enum":["accept","refuse"]},"routingDomain":{"description":"The routing domain of this system: a domain declared under domains that routes to it (the other systems have a connector or chain for it) and in which each of its recipients has an address, e.g. contoso.local in a cross-forest merger or tenant.mail.onmicrosoft.com in hybrid. An Exchange system that is authoritative for a domain in which this system hosts recipients reaches them through mail contacts whose targetAddress is local@routingDomain (chainmail build writes them: contacts.ldif, contacts.csv, setup.ps1). docs/routing.md","type":"string","minLength":1,"maxLength":253,"pattern":"^[^@\\s\\[\\]]+$"},"forwardUnresolvedTo":{"description":"Exchange \"Forward all mail with unresolved recipients to host\" (Postfix fallback_transport): a system name or host. Must be null on systems in a chain.","type":["string","null"],"minLength":1},"localTransport":{"description":"Postfix only: the transport(5) entry that delivers this system's own mailboxes, e.g. \"local:\" (default), \"lmtp:unix:private/dovecot-lmtp\", \"virtual:\".","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"mynetworks":{"description":"Postfix only: the networks whose SMTP clients may relay through this system (local users and applications), as Postfix mynetworks entries: \"127.0.0.0/8\", \"192.0.2.10\", \"[::1]/128\", \"[2001:db8::]/32\". When given, main.cf sets mynetworks to exactly this list and puts permit_mynetworks before reject_unauth_destination; when absent, no client relays by its address.","type":"array","maxItems":1000,"items":{"type":"string","description":"An IPv4 address or network, or an IPv6 address or network in brackets.","maxLength":64,"pattern":"^(?:[0-9]{1,3}(?:\\.[0-9]{1,3}){3}(?:/[0-9]{1,2})?|\\[[0-9A-Fa-f:.]+\\](?:/[0-9]{1,3})?)$"}},"sasl":{"description":"Postfix only: true when clients that authenticate with SASL (smtpd_sasl_auth_enable, after STARTTLS) may relay through this system (permit_sasl_authenticated before reject_unauth_destination). Default false.","type":"boolean"},"mydestination":{"description":"Postfix only: the domains this system delivers as local UNIX accounts (Postfix mydestination), e.g. [\"$myhostname\", \"localhost\"]. When given, main.cf sets it; it must not contain a domain that a policy of this system accepts or a chain shares.","type":"array","maxItems":1000,"items":{"type":"string","description":"A domain name, or $myhostname, $mydomain, localhost.$mydomain.","maxLength":253,"pattern":"^(?:\\$myhostname|\\$mydomain|localhost\\.\\$mydomain|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)$"}},"mailboxes":{"description":"Recipients this system delivers itself. Having this key (even empty) means the system lists its recipients.","type":"array","items":{"$ref":"#/$defs/mailboxEntry"}},"mailboxFiles":{"description":"Files (relative to the YAML file) with one mailbox address per line; '#' starts a comment.","type":"array","items":{"type":"string","minLength":1,"description":"Path of a mailbox file."}},"sends":{"$ref":"#/$defs/sending"},"srs":{"description":"true when this system rewrites the envelope sender of mail it forwards out of the organisation (SRS, e.g. postsrsd; Exchange Online does it for forwarded mail), so SPF still passes at the receiver. Matters for systems that forward: contacts (method 2) and connectors to hosts outside the file.","type":"boolean"},"directory":{"$ref":"#/$defs/directorySource","description":"Where this system's recipients come from: a directory read into a snapshot by `chainmail import ldap`, or looked up live by a Postfix gateway (docs/directory.md)."}}},"policyAddress":{"description":"One SMTP address space of a recipient policy.","type":"object","additionalProperties":false,"required":["space"],"properties":{"space":{"description":"The address space with a leading @, e.g. \"@example.com\".","type":"string","pattern":"^@","minLength":2},"primary":{"description":"Whether this is the policy's primary SMTP address space (the reply address it stamps).","type":"boolean"},"authoritative":{"description":"The check box \"This Exchange Organization is responsible for all mail delivery to this address\": true = unknown recipients are bounced here.","type":"boolean"}}},"policy":{"description":"A recipient policy of one system.","type":"object","additionalProperties":false,"required":["name","system","addresses"],"properties":{"name":{"description":"Policy name, unique per system.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The system the policy belongs to.","type":"string","minLength":1},"default":{"description":"true for the system's Default Policy (at most one per system).","type":"boolean"},"filter":{"description":"LDAP filter selecting the recipients the policy stamps; null is the NULL filter (no recipient types).","type":["string","null"],"maxLength":2000,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"addresses":{"description":"The SMTP address spaces of the policy.","type":"array","minItems":1,"items":{"$ref":"#/$defs/policyAddress"}}}},"connector":{"description":"An SMTP connector (Exchange) or transport route (Postfix).","type":"object","additionalProperties":false,"required":["name","system","addressSpaces"],"properties":{"name":{"description":"Connector name.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The bridgehead system(s) that use the connector.","oneOf":[{"type":"string","minLength":1,"description":"One bridgehead system."},{"type":"array","minItems":1,"items":{"type":"string","minLength":1,"description":"A bridgehead system."},"description":"Several bridgehead systems."}]},"addressSpaces":{"description":"Domains (without @) the connector carries; \"*\" means every other domain.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"maxLength":253,"description":"A domain, or *."}},"to":{"description":"The system of this file that the connector delivers to.","type":"string","minLength":1},"smartHosts":{"description":"Hosts outside this file to deliver to, tried in order: \"[192.168.1.10]\", \"backup.example.net:2525\".","type":"array","minItems":1,"items":{"$ref":"#/$defs/hostSpec"}},"allowRelay":{"description":"\"Allow messages to be relayed to these domains\": required for shared and remote domains.","type":"boolean"}},"if":{"not":{"required":["to"]}},"then":{"required":["smartHosts"]},"dependentSchemas":{"to":{"not":{"required":["smartHosts"]}}}},"chain":{"description":"Systems that share domains, in forwarding order.","type":"object","additionalProperties":false,"required":["name","domains","order"],"properties":{"name":{"description":"Chain name.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"domains":{"description":"The shared domains.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"maxLength":253,"description":"A shared domain."}},"order":{"description":"The systems in forwarding order; the last one is authoritative and bounces unknown recipients.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"description":"A system name."}},"rejectUnknownAtGateway":{"description":"Reject unknown recipients at RCPT time on the first system (no backscatter). Default: true when every system in the chain lists its recipients.","type":"boolean"}}},"contact":{"description":"A mail-enabled contact (method 2).","type":"object","additionalProperties":false,"required":["cn","targetAddress"],"properties":{"cn":{"description":"Common name; the contact's RDN.","type":"string","minLength":1,"maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"ou":{"description":"Organisational unit (below directory.baseDn) the contact is created in; nested OUs as \"sub,top\".","type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The Exchange system whose directory holds the contact; optional when there is one exchange system.","type":"string","minLength":1},"givenName":{"description":"First name.","type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"sn":{"description":"Surname.","type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"displayName":{"description":"Display name; defaults to cn.","type":"string","maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"mailNickname":{"description":"Exchange alias; required (without it the E-mail Addresses tab does not appear).","type":"string","minLength":1,"maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"targetAddress":{"description":"Where mail to the contact really goes; also its primary SMTP address.","type":"string","minLength":1,"maxLength":512},"proxyAddresses":{"description":"The contact's secondary (smtp:) addresses in the organisation's own domains. A value with an SMTP: prefix is a primary.","type":"array","items":{"type":"string","minLength":1,"maxLength":520,"description":"An address, optionally prefixed smtp: or SMTP:."}}}},"routeTest":{"description":"A route assertion: where mail to an address must end up.","type":"object","additionalProperties":false,"required":["to","expect"],"properties":{"to":{"description":"The recipient address.","type":"string","minLength":1,"maxLength":512},"from":{"description":"Where the message enters: internet (default) or a system name.","type":"string","minLength":1},"expect":{"$ref":"#/$defs/expectation"}}},"expectation":{"description":"Exactly one outcome kind, and optionally the status.","type":"object","additionalProperties":false,"minProperties":1,"properties":{"delivered":{"description":"The system that delivers to a local mailbox.","type":"string","minLength":1},"bounced":{"description":"The system that bounces (NDR).","type":"string","minLength":1},"refused":{"description":"The system that refuses at RCPT time.","type":"string","minLength":1},"looped":{"description":"The message is stopped as a loop.","const":true},"external":{"description":"The host outside the organisation the message leaves to.","type":"string","minLength":1},"status":{"description":"Enhanced status code (RFC 3463), e.g. 5.1.1.","type":"string","pattern":"^[245]\\.[0-9]{1,3}\\.[0-9]{1,3}$"}},"maxProperties":2,"if":{"required":["status"]},"then":{"minProperties":2},"dependentSchemas":{"delivered":{"not":{"anyOf":[{"required":["bounced"]},{"required":["refused"]},{"required":["looped"]},{"required":["external"]}]}},"bounced":{"not":{"anyOf":[{"required":["delivered"]},{"required":["refused"]},{"required":["looped"]},{"required":["external"]}]}},"refused":{"not":{"anyOf":[{"required":["delivered"]},{"required":["bounced"]},{"required":["looped"]},{"required":["external"]}]}},"looped":{"not":{"anyOf":[{"required":["delivered"]},{"required":["bounced"]},{"required":["refused"]},{"required":["external"]}]}},"external":{"not":{"anyOf":[{"required":["delivered"]},{"required":["bounced"]},{"required":["refused"]},{"required":["looped"]}]}}}},"mxEntry":{"description":"An MX host: a host name (an A-label for an IDN), or an object with host and preference.","anyOf":[{"type":"string","pattern":"^(?=.{1,254}$)(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.?$","description":"The MX host name; its preference follows from its place in the list (10, 20, ...)."},{"type":"object","additionalProperties":false,"required":["host"],"properties":{"host":{"type":"string","pattern":"^(?=.{1,254}$)(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.?$","description":"The MX host name."},"preference":{"type":"integer","minimum":0,"maximum":65535,"description":"The MX preference (RFC 5321 5.1: lower is tried first)."}}}]},"spfPolicy":{"description":"How chainmail builds the domain's SPF record (RFC 7208) from the systems that send as it (systems.*.sends).","type":"object","additionalProperties":false,"properties":{"all":{"description":"What the record says about every other host: fail (-all, the default), softfail (~all) or neutral (?all).","enum":["fail","softfail","neutral"]},"flatten":{"description":"true: the file's own systems appear only as ip4:/ip6: mechanisms (no a: lookups; give every sending system its sends.ip). Providers' include: mechanisms stay: flattening them needs DNS at build time, which build never does.","type":"boolean"}}},"dmarcPolicy":{"description":"The DMARC policy wanted for the domain (RFC 7489 6.3): chainmail build --target dns publishes it at _dmarc.<domain>.","type":"object","additionalProperties":false,"required":["policy"],"properties":{"policy":{"description":"p=: what receivers do with mail that fails DMARC: none (monitor), quarantine or reject.","enum":["none","quarantine","reject"]},"subdomainPolicy":{"description":"sp=: the policy for subdomains; default: the same as policy.","enum":["none","quarantine","reject"]},"percent":{"description":"pct=: the percentage of failing mail the policy applies to (default 100).","type":"integer","minimum":0,"maximum":100},"rua":{"description":"rua=: where aggregate reports go (mailto: URIs).","type":"array","items":{"$ref":"#/$defs/dmarcUri"}},"ruf":{"description":"ruf=: where failure reports go (mailto: URIs).","type":"array","items":{"$ref":"#/$defs/dmarcUri"}},"adkim":{"description":"adkim=: DKIM identifier alignment, relaxed (default) or strict.","enum":["relaxed","strict"]},"aspf":{"description":"aspf=: SPF identifier alignment, relaxed (default) or strict.","enum":["relaxed","strict"]}}},"dmarcUri":{"description":"A DMARC report URI, e.g. mailto:dmarc@example.com: ASCII, without spaces, '\"', ',', ';', '!' or '\\' (',' separates URIs and ';' tags, RFC 7489 6.4; '!' starts a size limit).","type":"string","minLength":8,"maxLength":320,"pattern":"^mailto:(?:(?![\",;!\\\\])[!-~])+$"},"publishedRecords":{"description":"The records as published in DNS today, as you believe them (copy them from dig). Optional: the lint rules check them against the systems of the file; chainmail dns-check compares the real ones.","type":"object","additionalProperties":false,"properties":{"mx":{"description":"The MX hosts published today.","type":"array","items":{"type":"string","pattern":"^(?=.{1,254}$)(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.?$","description":"An MX host name."}},"spf":{"description":"The SPF record published today (it starts with v=spf1), e.g. \"v=spf1 ip4:192.0.2.10 include:spf.protection.outlook.com -all\".","type":"string","minLength":6,"maxLength":4000,"pattern":"^[vV]=[sS][pP][fF]1(?: [ -~]*)?$"},"dmarc":{"description":"The DMARC record published today at _dmarc.<domain> (it starts with v=DMARC1), e.g. \"v=DMARC1; p=reject\".","type":"string","minLength":8,"maxLength":4000,"pattern":"^[vV]=[dD][mM][aA][rR][cC]1 *(?:;[ -~]*)?$"}}},"sending":{"description":"The mail this system sends to the internet as the organisation's domains: what SPF, DKIM and DMARC must allow (docs/dns.md).","type":"object","additionalProperties":false,"required":["domains"],"properties":{"domains":{"description":"The domains it sends as (envelope sender and From:).","type":"array","minItems":1,"items":{"type":"string","minLength":1,"maxLength":253,"description":"A domain declared under domains.","pattern":"^[^\\s@\\[\\]/:]+$"}},"ip":{"description":"Its outbound IP addresses or networks (ip4:/ip6: in SPF), e.g. 203.0.113.10, 2001:db8::/64. Without ip and spf, SPF names its host (a:host, or ip4: for an IP).","type":"array","items":{"type":"string","minLength":2,"maxLength":49,"pattern":"^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}(?:/(?:3[0-2]|[12]?[0-9]))?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:/(?:12[0-8]|1[01][0-9]|[1-9]?[0-9]))?)$","description":"An IPv4 or IPv6 address, optionally with a /prefix."}},"spf":{"description":"SPF mechanisms of a provider that sends for it, e.g. include:spf.protection.outlook.com (Exchange Online), copied into the domain's record as written.","type":"array","items":{"type":"string","minLength":2,"maxLength":255,"pattern":"^[+?~-]?(?:include|exists|ip4|ip6|a|mx|ptr)(?:[:/][!-~]+)?$","description":"One SPF mechanism (RFC 7208 5)."}},"dkim":{"description":"The DKIM selectors it signs with (s= of the signature; the key is published at <selector>._domainkey.<domain>).","type":"array","items":{"type":"string","minLength":1,"maxLength":63,"pattern":"^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,62})$","description":"A DKIM selector."}}}},"directorySource":{"description":"Where a system's recipients come from: an Active Directory or other LDAP directory. `chainmail import ldap --system NAME` reads it into the snapshot file (users and groups become mailboxes, entries with a target address become contacts); a Postfix gateway can also look them up live (docs/directory.md). The password is never in this file: name an environment variable or a file.","type":"object","additionalProperties":false,"required":["url","baseDn"],"properties":{"url":{"description":"The directory server: ldap://host[:port] or ldaps://host[:port] (no path, no credentials).","type":"string","minLength":1,"maxLength":300,"pattern":"^ldaps?://[A-Za-z0-9._\\[\\]:-]+(?::[0-9]{1,5})?/?$"},"baseDn":{"description":"Where the search starts, e.g. dc=xo,dc=one (subtree search).","type":"string","minLength":1,"pattern":"^[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*(?:,[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*)*$"},"filter":{"description":"RFC 4515 search filter selecting the recipients. Default (proxyAddresses=smtp:*).","type":"string","minLength":1,"maxLength":2000,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"addressAttribute":{"description":"The multi-valued attribute holding the addresses, SMTP: primary and smtp: secondary. Default proxyAddresses.","type":"string","pattern":"^[A-Za-z][A-Za-z0-9-]{0,63}$"},"targetAttribute":{"description":"The attribute that makes an entry a contact or mail user whose mail is rewritten to it. Default targetAddress.","type":"string","pattern":"^[A-Za-z][A-Za-z0-9-]{0,63}$"},"bindDn":{"description":"The DN to bind as (simple bind); without it the search is anonymous.","type":"string","minLength":1,"maxLength":1000,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"passwordEnv":{"description":"The environment variable that holds the bind password; its name starts with CHAINMAIL_ so that a changed file cannot send another secret of the environment to the directory.","type":"string","pattern":"^CHAINMAIL_[A-Za-z0-9_]{1,100}$"},"passwordFile":{"description":"A file (relative to the chainmail file, inside its directory) whose first line is the bind password.","type":"string","minLength":1,"maxLength":1000},"ca":{"description":"PEM file (relative to the chainmail file, inside its directory) with the CA certificate(s) that sign the server's certificate, for ldaps:// and startTls.","type":"string","minLength":1,"maxLength":1000},"startTls":{"description":"Upgrade an ldap:// connection with StartTLS (RFC 4511 section 4.14) before binding.","type":"boolean"},"snapshot":{"description":"The file (relative to the chainmail file, inside its directory) that `chainmail import ldap` writes and the chainmail file includes.","type":"string","minLength":1,"maxLength":1000},"lookups":{"description":"How a Postfix gateway checks this system's recipients: static (default: compiled maps from the snapshot) or ldap (ldap_table(5) files that query the directory live).","enum":["static","ldap"]}}}},"required":["version"]};
-const schema48 = {"description":"Systems that share domains, in forwarding order.","type":"object","additionalProperties":false,"required":["name","domains","order"],"properties":{"name":{"description":"Chain name.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"domains":{"description":"The shared domains.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"maxLength":253,"description":"A shared domain."}},"order":{"description":"The systems in forwarding order; the last one is authoritative and bounces unknown recipients.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"description":"A system name."}},"rejectUnknownAtGateway":{"description":"Reject unknown recipients at RCPT time on the first system (no backscatter). Default: true when every system in the chain lists its recipients.","type":"boolean"}}};
-const schema49 = {"description":"A mail-enabled contact (method 2).","type":"object","additionalProperties":false,"required":["cn","targetAddress"],"properties":{"cn":{"description":"Common name; the contact's RDN.","type":"string","minLength":1,"maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"ou":{"description":"Organisational unit (below directory.baseDn) the contact is created in; nested OUs as \"sub,top\".","type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The Exchange system whose directory holds the contact; optional when there is one exchange system.","type":"string","minLength":1},"givenName":{"description":"First name.","type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"sn":{"description":"Surname.","type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"displayName":{"description":"Display name; defaults to cn.","type":"string","maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"mailNickname":{"description":"Exchange alias; required (without it the E-mail Addresses tab does not appear).","type":"string","minLength":1,"maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"targetAddress":{"description":"Where mail to the contact really goes; also its primary SMTP address.","type":"string","minLength":1,"maxLength":512},"proxyAddresses":{"description":"The contact's secondary (smtp:) addresses in the organisation's own domains. A value with an SMTP: prefix is a primary.","type":"array","items":{"type":"string","minLength":1,"maxLength":520,"description":"An address, optionally prefixed smtp: or SMTP:."}}}};
-const schema52 = {"description":"off, warning or error.","enum":["off","warning","error"]};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://chainmail.dev/schemas/chainmail.schema.json","title":"ChainmailFile","description":"A chainmail file: the mail systems of one organisation that share SMTP address spaces (Microsoft KB 321721), their recipient policies, connectors, contacts, chains and route tests.","type":"object","additionalProperties":false,"properties":{"version":{"description":"Version of the chainmail file format. Only 1 exists. Required in the main file, optional in included files.","const":1},"name":{"description":"A name for the organisation, used in reports.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"include":{"description":"Other chainmail files (paths relative to this file) whose domains, systems, policies, connectors, chains, contacts and tests are merged into this one.","type":"array","items":{"type":"string","minLength":1,"description":"Path of a YAML file to include, relative to this file."}},"directory":{"description":"The Active Directory that holds the contacts (method 2).","type":"object","additionalProperties":false,"required":["baseDn"],"properties":{"baseDn":{"description":"Distinguished name under which contacts are created, e.g. dc=xo,dc=one.","type":"string","minLength":1,"pattern":"^[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*(?:,[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*)*$"}}},"domains":{"description":"Every address space (domain) mentioned anywhere in the file, declared once. Unicode (IDN) names are allowed and normalised to A-labels.","type":"object","propertyNames":{"minLength":1,"maxLength":253},"additionalProperties":{"$ref":"#/$defs/domain"}},"systems":{"description":"Every mail system that takes part, by name.","type":"object","propertyNames":{"pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"},"additionalProperties":{"$ref":"#/$defs/system"}},"policies":{"description":"Recipient policies: which address spaces a system accepts, and whether it is authoritative for them.","type":"array","items":{"$ref":"#/$defs/policy"}},"connectors":{"description":"SMTP connectors: where a system sends mail for an address space it does not deliver itself.","type":"array","items":{"$ref":"#/$defs/connector"}},"chains":{"description":"The intent: which systems share which domains, in which order. The first forwards unresolved recipients to the second, and so on; the last is authoritative and bounces.","type":"array","items":{"$ref":"#/$defs/chain"}},"contacts":{"description":"Method 2: mail-enabled contacts in the directory of an Exchange system, each forwarding to its targetAddress.","type":"array","items":{"$ref":"#/$defs/contact"}},"tests":{"description":"Route assertions, run by `chainmail test` and reported by lint as test-failed.","type":"array","items":{"$ref":"#/$defs/routeTest"}},"lint":{"description":"Per-file lint settings.","type":"object","additionalProperties":false,"properties":{"rules":{"description":"Severity per rule id: off, warning or error.","type":"object","propertyNames":{"pattern":"^[a-z][a-z0-9-]*$"},"additionalProperties":{"$ref":"#/$defs/severitySetting"}}}}},"$defs":{"severitySetting":{"description":"off, warning or error.","enum":["off","warning","error"]},"domain":{"description":"An address space declaration.","type":"object","additionalProperties":false,"properties":{"description":{"description":"Free text shown in reports.","type":"string","maxLength":1000,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"remote":{"description":"true when the domain is hosted outside the organisation (method 2): it must never be authoritative here.","type":"boolean","default":false},"mx":{"description":"The MX records to publish for the domain (chainmail build --target dns), most preferred first: host names, or objects with host and preference. Default: the host names of the gateways where internet mail for the domain enters, preference 10. Each must be a gateway of the file that accepts the domain (mx-not-at-gateway).","type":"array","minItems":1,"items":{"$ref":"#/$defs/mxEntry"}},"spf":{"$ref":"#/$defs/spfPolicy"},"dmarc":{"$ref":"#/$defs/dmarcPolicy"},"published":{"$ref":"#/$defs/publishedRecords"}}},"hostSpec":{"description":"How to reach a host: a name (MX lookup), or \"[name-or-ip]\" (no MX lookup), optionally followed by :port.","type":"string","minLength":1,"maxLength":300},"mailboxEntry":{"description":"A recipient this system delivers itself: an address, or an object with aliases.","oneOf":[{"type":"string","minLength":1,"maxLength":512,"description":"The mailbox address."},{"type":"object","additionalProperties":false,"required":["address"],"properties":{"address":{"description":"The mailbox's primary address.","type":"string","minLength":1,"maxLength":512},"aliases":{"description":"Further addresses that deliver to this mailbox.","type":"array","items":{"type":"string","minLength":1,"maxLength":512,"description":"An alias address."}}}}]},"system":{"description":"A mail system of the organisation.","type":"object","additionalProperties":false,"required":["kind","host"],"properties":{"kind":{"description":"What software runs it: exchange, postfix, relay (chainmail's embedded relay), exchange-online (Microsoft 365, docs/exchange-online.md), google-workspace (Gmail, docs/google-workspace.md) or other.","enum":["exchange","postfix","relay","exchange-online","google-workspace","other"]},"host":{"$ref":"#/$defs/hostSpec","description":"How other systems reach it: a name (MX lookup) or \"[ip-or-name]\" (no MX lookup)."},"port":{"description":"SMTP port, default 25.","type":"integer","minimum":1,"maximum":65535},"gateway":{"description":"true when this system receives mail from the internet (an MX) for the domains it accepts.","type":"boolean"},"hopLimit":{"description":"Maximum number of Received: headers before the system stops a message as looping. Default: exchange and exchange-online 20, postfix 50, relay 50, google-workspace 25, other 30.","type":"integer","minimum":1,"maximum":1000},"maxMessageSize":{"description":"The largest message in bytes this system accepts (Postfix message_size_limit, Exchange MaxReceiveSize, the relay's --max-size). A later system of a chain with a smaller limit than an earlier one bounces what the earlier one accepted (message-size-shrinks).","type":"integer","minimum":1024,"maximum":4294967295},"nullSender":{"description":"What the system does with the null sender (the empty reverse-path of bounces and DSNs): accept (default; RFC 5321 section 4.5.5 requires it) or refuse (it refuses it, or treats it differently, e.g. a gateway that refuses bounces to addresses that never sent mail). chainmail probe probes a system marked refuse with a normal sender (--sender) instead, and reports a system not marked refuse that refuses the null sender (docs/probe.md).","enum":["accept","refuse"]},"routingDomain":{"description":"The routing domain of this system: a domain declared under domains that routes to it (the other systems have a connector or chain for it) and in which each of its recipients has an address, e.g. contoso.local in a cross-forest merger or tenant.mail.onmicrosoft.com in hybrid. An Exchange system that is authoritative for a domain in which this system hosts recipients reaches them through mail contacts whose targetAddress is local@routingDomain (chainmail build writes them: contacts.ldif, contacts.csv, setup.ps1). docs/routing.md","type":"string","minLength":1,"maxLength":253,"pattern":"^[^@\\s\\[\\]]+$"},"forwardUnresolvedTo":{"description":"Exchange \"Forward all mail with unresolved recipients to host\" (Postfix fallback_transport): a system name or host. Must be null on systems in a chain.","type":["string","null"],"minLength":1},"localTransport":{"description":"Postfix only: the transport(5) entry that delivers this system's own mailboxes, e.g. \"local:\" (default), \"lmtp:unix:private/dovecot-lmtp\", \"virtual:\".","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"mynetworks":{"description":"Postfix only: the networks whose SMTP clients may relay through this system (local users and applications), as Postfix mynetworks entries: \"127.0.0.0/8\", \"192.0.2.10\", \"[::1]/128\", \"[2001:db8::]/32\". When given, main.cf sets mynetworks to exactly this list and puts permit_mynetworks before reject_unauth_destination; when absent, no client relays by its address.","type":"array","maxItems":1000,"items":{"type":"string","description":"An IPv4 address or network, or an IPv6 address or network in brackets.","maxLength":64,"pattern":"^(?:[0-9]{1,3}(?:\\.[0-9]{1,3}){3}(?:/[0-9]{1,2})?|\\[[0-9A-Fa-f:.]+\\](?:/[0-9]{1,3})?)$"}},"sasl":{"description":"Postfix only: true when clients that authenticate with SASL (smtpd_sasl_auth_enable, after STARTTLS) may relay through this system (permit_sasl_authenticated before reject_unauth_destination). Default false.","type":"boolean"},"mydestination":{"description":"Postfix only: the domains this system delivers as local UNIX accounts (Postfix mydestination), e.g. [\"$myhostname\", \"localhost\"]. When given, main.cf sets it; it must not contain a domain that a policy of this system accepts or a chain shares.","type":"array","maxItems":1000,"items":{"type":"string","description":"A domain name, or $myhostname, $mydomain, localhost.$mydomain.","maxLength":253,"pattern":"^(?:\\$myhostname|\\$mydomain|localhost\\.\\$mydomain|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)$"}},"mailboxes":{"description":"Recipients this system delivers itself. Having this key (even empty) means the system lists its recipients.","type":"array","items":{"$ref":"#/$defs/mailboxEntry"}},"mailboxFiles":{"description":"Files (relative to the YAML file) with one mailbox address per line; '#' starts a comment.","type":"array","items":{"type":"string","minLength":1,"description":"Path of a mailbox file."}},"sends":{"$ref":"#/$defs/sending"},"srs":{"description":"true when this system rewrites the envelope sender of mail it forwards out of the organisation (SRS, e.g. postsrsd; Exchange Online does it for forwarded mail), so SPF still passes at the receiver. Matters for systems that forward: contacts (method 2) and connectors to hosts outside the file.","type":"boolean"},"directory":{"$ref":"#/$defs/directorySource","description":"Where this system's recipients come from: a directory read into a snapshot by `chainmail import ldap`, or looked up live by a Postfix gateway (docs/directory.md)."},"acceptedDomains":{"description":"exchange-online only: the tenant's accepted domains and their type (Set-AcceptedDomain -DomainType). Authoritative: Directory-Based Edge Blocking rejects recipients the tenant does not know at RCPT (550 5.4.1). InternalRelay: unknown recipients leave through the outbound connector whose recipientDomains hold the domain (DBEB off). ExternalRelay: every recipient leaves through that connector. docs/exchange-online.md","type":"object","maxProperties":1000,"propertyNames":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[^@\\s\\[\\]]+$","description":"An accepted domain."},"additionalProperties":{"description":"The domain type.","enum":["Authoritative","InternalRelay","ExternalRelay"]}},"outboundConnectors":{"description":"exchange-online only: outbound connectors (New-OutboundConnector), in the order Exchange Online picks them (a specific recipient domain before \"*\").","type":"array","maxItems":100,"items":{"$ref":"#/$defs/outboundConnector"}},"inboundConnectors":{"description":"exchange-online only: inbound connectors (New-InboundConnector): the systems (on-premises or partner) whose mail the tenant accepts as its own and relays to the internet; other senders get 550 5.7.64 TenantAttribution; Relay Access Denied.","type":"array","maxItems":100,"items":{"$ref":"#/$defs/inboundConnector"}},"mailUsers":{"description":"exchange-online only: mail users and mail contacts (New-MailUser, New-MailContact): recipients the tenant knows (so DBEB accepts them) whose mail goes to their externalEmailAddress, as in hybrid and cross-tenant coexistence.","type":"array","maxItems":100000,"items":{"$ref":"#/$defs/mailUser"}},"workspaceDomains":{"description":"google-workspace only: the domains of the Google Workspace account (primary, secondary and alias domains). Gmail rejects unknown recipients of these at RCPT (550 5.1.1) unless split delivery routes them on.","type":"array","maxItems":1000,"items":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[^@\\s\\[\\]]+$","description":"A domain of the account."}},"suspended":{"description":"google-workspace only: users that exist but are suspended. Gmail routing counts them as unrecognised: split delivery sends their mail to the secondary server; without it they are refused (550 5.2.1).","type":"array","maxItems":100000,"items":{"type":"string","minLength":3,"maxLength":320,"pattern":"^[^\\u0000-\\u001f\\u007f]*@[^@\\s]+$","description":"A suspended user."}},"withoutGmail":{"description":"google-workspace only: users whose Gmail service is turned off (a licence without Gmail, or Gmail off for their organizational unit). Counted as unrecognised like suspended users; without split delivery refused (550 5.1.1).","type":"array","maxItems":100000,"items":{"type":"string","minLength":3,"maxLength":320,"pattern":"^[^\\u0000-\\u001f\\u007f]*@[^@\\s]+$","description":"A user without Gmail."}},"splitDelivery":{"description":"google-workspace only: Default routing (Apps > Google Workspace > Gmail > Default routing) that changes the route of unrecognised recipients (which: unrecognized), or of every recipient (which: all), to a secondary server (a route under Gmail > Hosts).","type":"object","additionalProperties":false,"required":["to"],"properties":{"to":{"description":"The secondary server: a system of this file, or a host.","type":"string","minLength":1,"maxLength":300},"which":{"description":"unrecognized (default): users without a Gmail mailbox, suspended users, users without Gmail and unknown addresses; all: every recipient of the account's domains.","enum":["unrecognized","all"]}}},"dualDelivery":{"description":"google-workspace only: Routing with \"Add more recipients\": every message delivered to a Gmail mailbox is also copied to this server (a system of this file, or a host). chainmail shows the copy in the reason of the route; it follows the primary delivery.","type":"object","additionalProperties":false,"required":["to"],"properties":{"to":{"description":"The server that receives the copies.","type":"string","minLength":1,"maxLength":300}}},"inboundGateways":{"description":"google-workspace only: the systems of this file in front of Gmail (the MX is not at Google): Gmail > Spam, Phishing and Malware > Inbound gateway lists their addresses so that Gmail looks past them for the sender's IP.","type":"array","maxItems":100,"items":{"type":"string","minLength":1,"maxLength":300,"description":"A system name or an IP address."}}}},"policyAddress":{"description":"One SMTP address space of a recipient policy.","type":"object","additionalProperties":false,"required":["space"],"properties":{"space":{"description":"The address space with a leading @, e.g. \"@example.com\".","type":"string","pattern":"^@","minLength":2},"primary":{"description":"Whether this is the policy's primary SMTP address space (the reply address it stamps).","type":"boolean"},"authoritative":{"description":"The check box \"This Exchange Organization is responsible for all mail delivery to this address\": true = unknown recipients are bounced here.","type":"boolean"}}},"policy":{"description":"A recipient policy of one system.","type":"object","additionalProperties":false,"required":["name","system","addresses"],"properties":{"name":{"description":"Policy name, unique per system.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The system the policy belongs to.","type":"string","minLength":1},"default":{"description":"true for the system's Default Policy (at most one per system).","type":"boolean"},"filter":{"description":"LDAP filter selecting the recipients the policy stamps; null is the NULL filter (no recipient types).","type":["string","null"],"maxLength":2000,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"addresses":{"description":"The SMTP address spaces of the policy.","type":"array","minItems":1,"items":{"$ref":"#/$defs/policyAddress"}}}},"connector":{"description":"An SMTP connector (Exchange) or transport route (Postfix).","type":"object","additionalProperties":false,"required":["name","system","addressSpaces"],"properties":{"name":{"description":"Connector name.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The bridgehead system(s) that use the connector.","oneOf":[{"type":"string","minLength":1,"description":"One bridgehead system."},{"type":"array","minItems":1,"items":{"type":"string","minLength":1,"description":"A bridgehead system."},"description":"Several bridgehead systems."}]},"addressSpaces":{"description":"Domains (without @) the connector carries; \"*\" means every other domain.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"maxLength":253,"description":"A domain, or *."}},"to":{"description":"The system of this file that the connector delivers to.","type":"string","minLength":1},"smartHosts":{"description":"Hosts outside this file to deliver to, tried in order: \"[192.168.1.10]\", \"backup.example.net:2525\".","type":"array","minItems":1,"items":{"$ref":"#/$defs/hostSpec"}},"allowRelay":{"description":"\"Allow messages to be relayed to these domains\": required for shared and remote domains.","type":"boolean"}},"if":{"not":{"required":["to"]}},"then":{"required":["smartHosts"]},"dependentSchemas":{"to":{"not":{"required":["smartHosts"]}}}},"chain":{"description":"Systems that share domains, in forwarding order.","type":"object","additionalProperties":false,"required":["name","domains","order"],"properties":{"name":{"description":"Chain name.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"domains":{"description":"The shared domains.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"maxLength":253,"description":"A shared domain."}},"order":{"description":"The systems in forwarding order; the last one is authoritative and bounces unknown recipients.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"description":"A system name."}},"rejectUnknownAtGateway":{"description":"Reject unknown recipients at RCPT time on the first system (no backscatter). Default: true when every system in the chain lists its recipients.","type":"boolean"}}},"contact":{"description":"A mail-enabled contact (method 2).","type":"object","additionalProperties":false,"required":["cn","targetAddress"],"properties":{"cn":{"description":"Common name; the contact's RDN.","type":"string","minLength":1,"maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"ou":{"description":"Organisational unit (below directory.baseDn) the contact is created in; nested OUs as \"sub,top\".","type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The Exchange system whose directory holds the contact; optional when there is one exchange system.","type":"string","minLength":1},"givenName":{"description":"First name.","type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"sn":{"description":"Surname.","type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"displayName":{"description":"Display name; defaults to cn.","type":"string","maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"mailNickname":{"description":"Exchange alias; required (without it the E-mail Addresses tab does not appear).","type":"string","minLength":1,"maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"targetAddress":{"description":"Where mail to the contact really goes; also its primary SMTP address.","type":"string","minLength":1,"maxLength":512},"proxyAddresses":{"description":"The contact's secondary (smtp:) addresses in the organisation's own domains. A value with an SMTP: prefix is a primary.","type":"array","items":{"type":"string","minLength":1,"maxLength":520,"description":"An address, optionally prefixed smtp: or SMTP:."}}}},"routeTest":{"description":"A route assertion: where mail to an address must end up.","type":"object","additionalProperties":false,"required":["to","expect"],"properties":{"to":{"description":"The recipient address.","type":"string","minLength":1,"maxLength":512},"from":{"description":"Where the message enters: internet (default) or a system name.","type":"string","minLength":1},"expect":{"$ref":"#/$defs/expectation"}}},"expectation":{"description":"Exactly one outcome kind, and optionally the status.","type":"object","additionalProperties":false,"minProperties":1,"properties":{"delivered":{"description":"The system that delivers to a local mailbox.","type":"string","minLength":1},"bounced":{"description":"The system that bounces (NDR).","type":"string","minLength":1},"refused":{"description":"The system that refuses at RCPT time.","type":"string","minLength":1},"looped":{"description":"The message is stopped as a loop.","const":true},"external":{"description":"The host outside the organisation the message leaves to.","type":"string","minLength":1},"status":{"description":"Enhanced status code (RFC 3463), e.g. 5.1.1.","type":"string","pattern":"^[245]\\.[0-9]{1,3}\\.[0-9]{1,3}$"}},"maxProperties":2,"if":{"required":["status"]},"then":{"minProperties":2},"dependentSchemas":{"delivered":{"not":{"anyOf":[{"required":["bounced"]},{"required":["refused"]},{"required":["looped"]},{"required":["external"]}]}},"bounced":{"not":{"anyOf":[{"required":["delivered"]},{"required":["refused"]},{"required":["looped"]},{"required":["external"]}]}},"refused":{"not":{"anyOf":[{"required":["delivered"]},{"required":["bounced"]},{"required":["looped"]},{"required":["external"]}]}},"looped":{"not":{"anyOf":[{"required":["delivered"]},{"required":["bounced"]},{"required":["refused"]},{"required":["external"]}]}},"external":{"not":{"anyOf":[{"required":["delivered"]},{"required":["bounced"]},{"required":["refused"]},{"required":["looped"]}]}}}},"mxEntry":{"description":"An MX host: a host name (an A-label for an IDN), or an object with host and preference.","anyOf":[{"type":"string","pattern":"^(?=.{1,254}$)(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.?$","description":"The MX host name; its preference follows from its place in the list (10, 20, ...)."},{"type":"object","additionalProperties":false,"required":["host"],"properties":{"host":{"type":"string","pattern":"^(?=.{1,254}$)(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.?$","description":"The MX host name."},"preference":{"type":"integer","minimum":0,"maximum":65535,"description":"The MX preference (RFC 5321 5.1: lower is tried first)."}}}]},"spfPolicy":{"description":"How chainmail builds the domain's SPF record (RFC 7208) from the systems that send as it (systems.*.sends).","type":"object","additionalProperties":false,"properties":{"all":{"description":"What the record says about every other host: fail (-all, the default), softfail (~all) or neutral (?all).","enum":["fail","softfail","neutral"]},"flatten":{"description":"true: the file's own systems appear only as ip4:/ip6: mechanisms (no a: lookups; give every sending system its sends.ip). Providers' include: mechanisms stay: flattening them needs DNS at build time, which build never does.","type":"boolean"}}},"dmarcPolicy":{"description":"The DMARC policy wanted for the domain (RFC 7489 6.3): chainmail build --target dns publishes it at _dmarc.<domain>.","type":"object","additionalProperties":false,"required":["policy"],"properties":{"policy":{"description":"p=: what receivers do with mail that fails DMARC: none (monitor), quarantine or reject.","enum":["none","quarantine","reject"]},"subdomainPolicy":{"description":"sp=: the policy for subdomains; default: the same as policy.","enum":["none","quarantine","reject"]},"percent":{"description":"pct=: the percentage of failing mail the policy applies to (default 100).","type":"integer","minimum":0,"maximum":100},"rua":{"description":"rua=: where aggregate reports go (mailto: URIs).","type":"array","items":{"$ref":"#/$defs/dmarcUri"}},"ruf":{"description":"ruf=: where failure reports go (mailto: URIs).","type":"array","items":{"$ref":"#/$defs/dmarcUri"}},"adkim":{"description":"adkim=: DKIM identifier alignment, relaxed (default) or strict.","enum":["relaxed","strict"]},"aspf":{"description":"aspf=: SPF identifier alignment, relaxed (default) or strict.","enum":["relaxed","strict"]}}},"dmarcUri":{"description":"A DMARC report URI, e.g. mailto:dmarc@example.com: ASCII, without spaces, '\"', ',', ';', '!' or '\\' (',' separates URIs and ';' tags, RFC 7489 6.4; '!' starts a size limit).","type":"string","minLength":8,"maxLength":320,"pattern":"^mailto:(?:(?![\",;!\\\\])[!-~])+$"},"publishedRecords":{"description":"The records as published in DNS today, as you believe them (copy them from dig). Optional: the lint rules check them against the systems of the file; chainmail dns-check compares the real ones.","type":"object","additionalProperties":false,"properties":{"mx":{"description":"The MX hosts published today.","type":"array","items":{"type":"string","pattern":"^(?=.{1,254}$)(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.?$","description":"An MX host name."}},"spf":{"description":"The SPF record published today (it starts with v=spf1), e.g. \"v=spf1 ip4:192.0.2.10 include:spf.protection.outlook.com -all\".","type":"string","minLength":6,"maxLength":4000,"pattern":"^[vV]=[sS][pP][fF]1(?: [ -~]*)?$"},"dmarc":{"description":"The DMARC record published today at _dmarc.<domain> (it starts with v=DMARC1), e.g. \"v=DMARC1; p=reject\".","type":"string","minLength":8,"maxLength":4000,"pattern":"^[vV]=[dD][mM][aA][rR][cC]1 *(?:;[ -~]*)?$"}}},"sending":{"description":"The mail this system sends to the internet as the organisation's domains: what SPF, DKIM and DMARC must allow (docs/dns.md).","type":"object","additionalProperties":false,"required":["domains"],"properties":{"domains":{"description":"The domains it sends as (envelope sender and From:).","type":"array","minItems":1,"items":{"type":"string","minLength":1,"maxLength":253,"description":"A domain declared under domains.","pattern":"^[^\\s@\\[\\]/:]+$"}},"ip":{"description":"Its outbound IP addresses or networks (ip4:/ip6: in SPF), e.g. 203.0.113.10, 2001:db8::/64. Without ip and spf, SPF names its host (a:host, or ip4: for an IP).","type":"array","items":{"type":"string","minLength":2,"maxLength":49,"pattern":"^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}(?:/(?:3[0-2]|[12]?[0-9]))?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:/(?:12[0-8]|1[01][0-9]|[1-9]?[0-9]))?)$","description":"An IPv4 or IPv6 address, optionally with a /prefix."}},"spf":{"description":"SPF mechanisms of a provider that sends for it, e.g. include:spf.protection.outlook.com (Exchange Online), copied into the domain's record as written.","type":"array","items":{"type":"string","minLength":2,"maxLength":255,"pattern":"^[+?~-]?(?:include|exists|ip4|ip6|a|mx|ptr)(?:[:/][!-~]+)?$","description":"One SPF mechanism (RFC 7208 5)."}},"dkim":{"description":"The DKIM selectors it signs with (s= of the signature; the key is published at <selector>._domainkey.<domain>).","type":"array","items":{"type":"string","minLength":1,"maxLength":63,"pattern":"^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,62})$","description":"A DKIM selector."}}}},"directorySource":{"description":"Where a system's recipients come from: an Active Directory or other LDAP directory. `chainmail import ldap --system NAME` reads it into the snapshot file (users and groups become mailboxes, entries with a target address become contacts); a Postfix gateway can also look them up live (docs/directory.md). The password is never in this file: name an environment variable or a file.","type":"object","additionalProperties":false,"required":["url","baseDn"],"properties":{"url":{"description":"The directory server: ldap://host[:port] or ldaps://host[:port] (no path, no credentials).","type":"string","minLength":1,"maxLength":300,"pattern":"^ldaps?://[A-Za-z0-9._\\[\\]:-]+(?::[0-9]{1,5})?/?$"},"baseDn":{"description":"Where the search starts, e.g. dc=xo,dc=one (subtree search).","type":"string","minLength":1,"pattern":"^[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*(?:,[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*)*$"},"filter":{"description":"RFC 4515 search filter selecting the recipients. Default (proxyAddresses=smtp:*).","type":"string","minLength":1,"maxLength":2000,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"addressAttribute":{"description":"The multi-valued attribute holding the addresses, SMTP: primary and smtp: secondary. Default proxyAddresses.","type":"string","pattern":"^[A-Za-z][A-Za-z0-9-]{0,63}$"},"targetAttribute":{"description":"The attribute that makes an entry a contact or mail user whose mail is rewritten to it. Default targetAddress.","type":"string","pattern":"^[A-Za-z][A-Za-z0-9-]{0,63}$"},"bindDn":{"description":"The DN to bind as (simple bind); without it the search is anonymous.","type":"string","minLength":1,"maxLength":1000,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"passwordEnv":{"description":"The environment variable that holds the bind password; its name starts with CHAINMAIL_ so that a changed file cannot send another secret of the environment to the directory.","type":"string","pattern":"^CHAINMAIL_[A-Za-z0-9_]{1,100}$"},"passwordFile":{"description":"A file (relative to the chainmail file, inside its directory) whose first line is the bind password.","type":"string","minLength":1,"maxLength":1000},"ca":{"description":"PEM file (relative to the chainmail file, inside its directory) with the CA certificate(s) that sign the server's certificate, for ldaps:// and startTls.","type":"string","minLength":1,"maxLength":1000},"startTls":{"description":"Upgrade an ldap:// connection with StartTLS (RFC 4511 section 4.14) before binding.","type":"boolean"},"snapshot":{"description":"The file (relative to the chainmail file, inside its directory) that `chainmail import ldap` writes and the chainmail file includes.","type":"string","minLength":1,"maxLength":1000},"lookups":{"description":"How a Postfix gateway checks this system's recipients: static (default: compiled maps from the snapshot) or ldap (ldap_table(5) files that query the directory live).","enum":["static","ldap"]}}},"outboundConnector":{"description":"An Exchange Online outbound connector.","type":"object","additionalProperties":false,"required":["name","recipientDomains"],"properties":{"name":{"type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$","description":"Connector name (its identity in Exchange Online)."},"recipientDomains":{"description":"The recipient domains it carries (RecipientDomains); \"*\" for every domain.","type":"array","minItems":1,"maxItems":1000,"items":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[^@\\s\\[\\]]+$","description":"A domain, or *."}},"to":{"description":"The system of this file it delivers to (its host becomes the smart host).","type":"string","minLength":1},"smartHosts":{"description":"Smart hosts outside this file (SmartHosts), host names or IP addresses, with UseMXRecord $false.","type":"array","minItems":1,"maxItems":20,"items":{"$ref":"#/$defs/hostSpec"}},"useMxRecord":{"description":"true: deliver by the recipient domain's MX (UseMXRecord $true), no smart host. Default false.","type":"boolean"},"tls":{"description":"TlsSettings: EncryptionOnly, CertificateValidation or DomainValidation (with tlsDomain); absent: opportunistic TLS.","enum":["EncryptionOnly","CertificateValidation","DomainValidation"]},"tlsDomain":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[^@\\s\\[\\]]+$","description":"TlsDomain: the name the smart host's certificate must carry (tls: DomainValidation)."},"centralizedMailTransport":{"description":"RouteAllMessagesViaOnPremises $true: every message the tenant sends to the internet goes through this connector (centralized mail transport, hybrid). Needs recipientDomains [\"*\"].","type":"boolean"}}},"inboundConnector":{"description":"An Exchange Online inbound connector (ConnectorType OnPremises or Partner).","type":"object","additionalProperties":false,"required":["name","from"],"properties":{"name":{"type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$","description":"Connector name."},"from":{"description":"The systems of this file whose mail it accepts and relays.","type":"array","minItems":1,"maxItems":100,"items":{"type":"string","minLength":1,"description":"A system name."}},"connectorType":{"description":"OnPremises (default: your own servers, whose mail the tenant relays) or Partner.","enum":["OnPremises","Partner"]},"senderIPAddresses":{"description":"SenderIPAddresses: the IPv4 addresses or networks that identify the sender.","type":"array","maxItems":100,"items":{"type":"string","maxLength":64,"pattern":"^[0-9]{1,3}(?:\\.[0-9]{1,3}){3}(?:/[0-9]{1,2})?$","description":"An IPv4 address or network."}},"tlsSenderCertificateName":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[^@\\s\\[\\]]+$","description":"TlsSenderCertificateName: the name in the sender's certificate (the recommended identification)."}}},"mailUser":{"description":"A mail user or mail contact of Exchange Online.","type":"object","additionalProperties":false,"required":["address","externalEmailAddress"],"properties":{"address":{"type":"string","minLength":3,"maxLength":320,"pattern":"^[^\\u0000-\\u001f\\u007f]*@[^@\\s]+$","description":"Its address in an accepted domain (primary SMTP address)."},"externalEmailAddress":{"type":"string","minLength":3,"maxLength":320,"pattern":"^[^\\u0000-\\u001f\\u007f]*@[^@\\s]+$","description":"Where its mail goes (ExternalEmailAddress), e.g. alias@contoso.mail.onmicrosoft.com or alias@corp.contoso.local."},"name":{"type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$","description":"Display name and identity; default the address."},"type":{"description":"mailUser (default; New-MailUser, a directory user, as directory synchronisation creates) or mailContact (New-MailContact).","enum":["mailUser","mailContact"]}}}},"required":["version"]};
+const schema52 = {"description":"Systems that share domains, in forwarding order.","type":"object","additionalProperties":false,"required":["name","domains","order"],"properties":{"name":{"description":"Chain name.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"domains":{"description":"The shared domains.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"maxLength":253,"description":"A shared domain."}},"order":{"description":"The systems in forwarding order; the last one is authoritative and bounces unknown recipients.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"description":"A system name."}},"rejectUnknownAtGateway":{"description":"Reject unknown recipients at RCPT time on the first system (no backscatter). Default: true when every system in the chain lists its recipients.","type":"boolean"}}};
+const schema53 = {"description":"A mail-enabled contact (method 2).","type":"object","additionalProperties":false,"required":["cn","targetAddress"],"properties":{"cn":{"description":"Common name; the contact's RDN.","type":"string","minLength":1,"maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"ou":{"description":"Organisational unit (below directory.baseDn) the contact is created in; nested OUs as \"sub,top\".","type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The Exchange system whose directory holds the contact; optional when there is one exchange system.","type":"string","minLength":1},"givenName":{"description":"First name.","type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"sn":{"description":"Surname.","type":"string","maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"displayName":{"description":"Display name; defaults to cn.","type":"string","maxLength":256,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"mailNickname":{"description":"Exchange alias; required (without it the E-mail Addresses tab does not appear).","type":"string","minLength":1,"maxLength":64,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"targetAddress":{"description":"Where mail to the contact really goes; also its primary SMTP address.","type":"string","minLength":1,"maxLength":512},"proxyAddresses":{"description":"The contact's secondary (smtp:) addresses in the organisation's own domains. A value with an SMTP: prefix is a primary.","type":"array","items":{"type":"string","minLength":1,"maxLength":520,"description":"An address, optionally prefixed smtp: or SMTP:."}}}};
+const schema56 = {"description":"off, warning or error.","enum":["off","warning","error"]};
 const func1 = Object.prototype.hasOwnProperty;
 const func2 = require("ajv/dist/runtime/ucs2length").default;
 const pattern4 = new RegExp("^[^\\u0000-\\u001f\\u007f]*$", "u");
 const pattern5 = new RegExp("^[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*(?:,[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*)*$", "u");
 const pattern14 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$", "u");
-const pattern42 = new RegExp("^[a-z][a-z0-9-]*$", "u");
+const pattern55 = new RegExp("^[a-z][a-z0-9-]*$", "u");
 const schema32 = {"description":"An address space declaration.","type":"object","additionalProperties":false,"properties":{"description":{"description":"Free text shown in reports.","type":"string","maxLength":1000,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"remote":{"description":"true when the domain is hosted outside the organisation (method 2): it must never be authoritative here.","type":"boolean","default":false},"mx":{"description":"The MX records to publish for the domain (chainmail build --target dns), most preferred first: host names, or objects with host and preference. Default: the host names of the gateways where internet mail for the domain enters, preference 10. Each must be a gateway of the file that accepts the domain (mx-not-at-gateway).","type":"array","minItems":1,"items":{"$ref":"#/$defs/mxEntry"}},"spf":{"$ref":"#/$defs/spfPolicy"},"dmarc":{"$ref":"#/$defs/dmarcPolicy"},"published":{"$ref":"#/$defs/publishedRecords"}}};
 const schema33 = {"description":"An MX host: a host name (an A-label for an IDN), or an object with host and preference.","anyOf":[{"type":"string","pattern":"^(?=.{1,254}$)(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.?$","description":"The MX host name; its preference follows from its place in the list (10, 20, ...)."},{"type":"object","additionalProperties":false,"required":["host"],"properties":{"host":{"type":"string","pattern":"^(?=.{1,254}$)(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.?$","description":"The MX host name."},"preference":{"type":"integer","minimum":0,"maximum":65535,"description":"The MX preference (RFC 5321 5.1: lower is tried first)."}}}]};
 const schema34 = {"description":"How chainmail builds the domain's SPF record (RFC 7208) from the systems that send as it (systems.*.sends).","type":"object","additionalProperties":false,"properties":{"all":{"description":"What the record says about every other host: fail (-all, the default), softfail (~all) or neutral (?all).","enum":["fail","softfail","neutral"]},"flatten":{"description":"true: the file's own systems appear only as ip4:/ip6: mechanisms (no a: lookups; give every sending system its sends.ip). Providers' include: mechanisms stay: flattening them needs DNS at build time, which build never does.","type":"boolean"}}};
@@ -767,11 +767,13 @@ return errors === 0;
 }
 validate21.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema39 = {"description":"A mail system of the organisation.","type":"object","additionalProperties":false,"required":["kind","host"],"properties":{"kind":{"description":"What software runs it: exchange, postfix, relay (chainmail's embedded relay) or other.","enum":["exchange","postfix","relay","other"]},"host":{"$ref":"#/$defs/hostSpec","description":"How other systems reach it: a name (MX lookup) or \"[ip-or-name]\" (no MX lookup)."},"port":{"description":"SMTP port, default 25.","type":"integer","minimum":1,"maximum":65535},"gateway":{"description":"true when this system receives mail from the internet (an MX) for the domains it accepts.","type":"boolean"},"hopLimit":{"description":"Maximum number of Received: headers before the system stops a message as looping. Default: exchange 20, postfix 50, relay 50, other 30.","type":"integer","minimum":1,"maximum":1000},"maxMessageSize":{"description":"The largest message in bytes this system accepts (Postfix message_size_limit, Exchange MaxReceiveSize, the relay's --max-size). A later system of a chain with a smaller limit than an earlier one bounces what the earlier one accepted (message-size-shrinks).","type":"integer","minimum":1024,"maximum":4294967295},"nullSender":{"description":"What the system does with the null sender (the empty reverse-path of bounces and DSNs): accept (default; RFC 5321 section 4.5.5 requires it) or refuse (it refuses it, or treats it differently, e.g. a gateway that refuses bounces to addresses that never sent mail). chainmail probe probes a system marked refuse with a normal sender (--sender) instead, and reports a system not marked refuse that refuses the null sender (docs/probe.md).","enum":["accept","refuse"]},"routingDomain":{"description":"The routing domain of this system: a domain declared under domains that routes to it (the other systems have a connector or chain for it) and in which each of its recipients has an address, e.g. contoso.local in a cross-forest merger or tenant.mail.onmicrosoft.com in hybrid. An Exchange system that is authoritative for a domain in which this system hosts recipients reaches them through mail contacts whose targetAddress is local@routingDomain (chainmail build writes them: contacts.ldif, contacts.csv, setup.ps1). docs/routing.md","type":"string","minLength":1,"maxLength":253,"pattern":"^[^@\\s\\[\\]]+$"},"forwardUnresolvedTo":{"description":"Exchange \"Forward all mail with unresolved recipients to host\" (Postfix fallback_transport): a system name or host. Must be null on systems in a chain.","type":["string","null"],"minLength":1},"localTransport":{"description":"Postfix only: the transport(5) entry that delivers this system's own mailboxes, e.g. \"local:\" (default), \"lmtp:unix:private/dovecot-lmtp\", \"virtual:\".","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"mynetworks":{"description":"Postfix only: the networks whose SMTP clients may relay through this system (local users and applications), as Postfix mynetworks entries: \"127.0.0.0/8\", \"192.0.2.10\", \"[::1]/128\", \"[2001:db8::]/32\". When given, main.cf sets mynetworks to exactly this list and puts permit_mynetworks before reject_unauth_destination; when absent, no client relays by its address.","type":"array","maxItems":1000,"items":{"type":"string","description":"An IPv4 address or network, or an IPv6 address or network in brackets.","maxLength":64,"pattern":"^(?:[0-9]{1,3}(?:\\.[0-9]{1,3}){3}(?:/[0-9]{1,2})?|\\[[0-9A-Fa-f:.]+\\](?:/[0-9]{1,3})?)$"}},"sasl":{"description":"Postfix only: true when clients that authenticate with SASL (smtpd_sasl_auth_enable, after STARTTLS) may relay through this system (permit_sasl_authenticated before reject_unauth_destination). Default false.","type":"boolean"},"mydestination":{"description":"Postfix only: the domains this system delivers as local UNIX accounts (Postfix mydestination), e.g. [\"$myhostname\", \"localhost\"]. When given, main.cf sets it; it must not contain a domain that a policy of this system accepts or a chain shares.","type":"array","maxItems":1000,"items":{"type":"string","description":"A domain name, or $myhostname, $mydomain, localhost.$mydomain.","maxLength":253,"pattern":"^(?:\\$myhostname|\\$mydomain|localhost\\.\\$mydomain|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)$"}},"mailboxes":{"description":"Recipients this system delivers itself. Having this key (even empty) means the system lists its recipients.","type":"array","items":{"$ref":"#/$defs/mailboxEntry"}},"mailboxFiles":{"description":"Files (relative to the YAML file) with one mailbox address per line; '#' starts a comment.","type":"array","items":{"type":"string","minLength":1,"description":"Path of a mailbox file."}},"sends":{"$ref":"#/$defs/sending"},"srs":{"description":"true when this system rewrites the envelope sender of mail it forwards out of the organisation (SRS, e.g. postsrsd; Exchange Online does it for forwarded mail), so SPF still passes at the receiver. Matters for systems that forward: contacts (method 2) and connectors to hosts outside the file.","type":"boolean"},"directory":{"$ref":"#/$defs/directorySource","description":"Where this system's recipients come from: a directory read into a snapshot by `chainmail import ldap`, or looked up live by a Postfix gateway (docs/directory.md)."}}};
+const schema39 = {"description":"A mail system of the organisation.","type":"object","additionalProperties":false,"required":["kind","host"],"properties":{"kind":{"description":"What software runs it: exchange, postfix, relay (chainmail's embedded relay), exchange-online (Microsoft 365, docs/exchange-online.md), google-workspace (Gmail, docs/google-workspace.md) or other.","enum":["exchange","postfix","relay","exchange-online","google-workspace","other"]},"host":{"$ref":"#/$defs/hostSpec","description":"How other systems reach it: a name (MX lookup) or \"[ip-or-name]\" (no MX lookup)."},"port":{"description":"SMTP port, default 25.","type":"integer","minimum":1,"maximum":65535},"gateway":{"description":"true when this system receives mail from the internet (an MX) for the domains it accepts.","type":"boolean"},"hopLimit":{"description":"Maximum number of Received: headers before the system stops a message as looping. Default: exchange and exchange-online 20, postfix 50, relay 50, google-workspace 25, other 30.","type":"integer","minimum":1,"maximum":1000},"maxMessageSize":{"description":"The largest message in bytes this system accepts (Postfix message_size_limit, Exchange MaxReceiveSize, the relay's --max-size). A later system of a chain with a smaller limit than an earlier one bounces what the earlier one accepted (message-size-shrinks).","type":"integer","minimum":1024,"maximum":4294967295},"nullSender":{"description":"What the system does with the null sender (the empty reverse-path of bounces and DSNs): accept (default; RFC 5321 section 4.5.5 requires it) or refuse (it refuses it, or treats it differently, e.g. a gateway that refuses bounces to addresses that never sent mail). chainmail probe probes a system marked refuse with a normal sender (--sender) instead, and reports a system not marked refuse that refuses the null sender (docs/probe.md).","enum":["accept","refuse"]},"routingDomain":{"description":"The routing domain of this system: a domain declared under domains that routes to it (the other systems have a connector or chain for it) and in which each of its recipients has an address, e.g. contoso.local in a cross-forest merger or tenant.mail.onmicrosoft.com in hybrid. An Exchange system that is authoritative for a domain in which this system hosts recipients reaches them through mail contacts whose targetAddress is local@routingDomain (chainmail build writes them: contacts.ldif, contacts.csv, setup.ps1). docs/routing.md","type":"string","minLength":1,"maxLength":253,"pattern":"^[^@\\s\\[\\]]+$"},"forwardUnresolvedTo":{"description":"Exchange \"Forward all mail with unresolved recipients to host\" (Postfix fallback_transport): a system name or host. Must be null on systems in a chain.","type":["string","null"],"minLength":1},"localTransport":{"description":"Postfix only: the transport(5) entry that delivers this system's own mailboxes, e.g. \"local:\" (default), \"lmtp:unix:private/dovecot-lmtp\", \"virtual:\".","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"mynetworks":{"description":"Postfix only: the networks whose SMTP clients may relay through this system (local users and applications), as Postfix mynetworks entries: \"127.0.0.0/8\", \"192.0.2.10\", \"[::1]/128\", \"[2001:db8::]/32\". When given, main.cf sets mynetworks to exactly this list and puts permit_mynetworks before reject_unauth_destination; when absent, no client relays by its address.","type":"array","maxItems":1000,"items":{"type":"string","description":"An IPv4 address or network, or an IPv6 address or network in brackets.","maxLength":64,"pattern":"^(?:[0-9]{1,3}(?:\\.[0-9]{1,3}){3}(?:/[0-9]{1,2})?|\\[[0-9A-Fa-f:.]+\\](?:/[0-9]{1,3})?)$"}},"sasl":{"description":"Postfix only: true when clients that authenticate with SASL (smtpd_sasl_auth_enable, after STARTTLS) may relay through this system (permit_sasl_authenticated before reject_unauth_destination). Default false.","type":"boolean"},"mydestination":{"description":"Postfix only: the domains this system delivers as local UNIX accounts (Postfix mydestination), e.g. [\"$myhostname\", \"localhost\"]. When given, main.cf sets it; it must not contain a domain that a policy of this system accepts or a chain shares.","type":"array","maxItems":1000,"items":{"type":"string","description":"A domain name, or $myhostname, $mydomain, localhost.$mydomain.","maxLength":253,"pattern":"^(?:\\$myhostname|\\$mydomain|localhost\\.\\$mydomain|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)$"}},"mailboxes":{"description":"Recipients this system delivers itself. Having this key (even empty) means the system lists its recipients.","type":"array","items":{"$ref":"#/$defs/mailboxEntry"}},"mailboxFiles":{"description":"Files (relative to the YAML file) with one mailbox address per line; '#' starts a comment.","type":"array","items":{"type":"string","minLength":1,"description":"Path of a mailbox file."}},"sends":{"$ref":"#/$defs/sending"},"srs":{"description":"true when this system rewrites the envelope sender of mail it forwards out of the organisation (SRS, e.g. postsrsd; Exchange Online does it for forwarded mail), so SPF still passes at the receiver. Matters for systems that forward: contacts (method 2) and connectors to hosts outside the file.","type":"boolean"},"directory":{"$ref":"#/$defs/directorySource","description":"Where this system's recipients come from: a directory read into a snapshot by `chainmail import ldap`, or looked up live by a Postfix gateway (docs/directory.md)."},"acceptedDomains":{"description":"exchange-online only: the tenant's accepted domains and their type (Set-AcceptedDomain -DomainType). Authoritative: Directory-Based Edge Blocking rejects recipients the tenant does not know at RCPT (550 5.4.1). InternalRelay: unknown recipients leave through the outbound connector whose recipientDomains hold the domain (DBEB off). ExternalRelay: every recipient leaves through that connector. docs/exchange-online.md","type":"object","maxProperties":1000,"propertyNames":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[^@\\s\\[\\]]+$","description":"An accepted domain."},"additionalProperties":{"description":"The domain type.","enum":["Authoritative","InternalRelay","ExternalRelay"]}},"outboundConnectors":{"description":"exchange-online only: outbound connectors (New-OutboundConnector), in the order Exchange Online picks them (a specific recipient domain before \"*\").","type":"array","maxItems":100,"items":{"$ref":"#/$defs/outboundConnector"}},"inboundConnectors":{"description":"exchange-online only: inbound connectors (New-InboundConnector): the systems (on-premises or partner) whose mail the tenant accepts as its own and relays to the internet; other senders get 550 5.7.64 TenantAttribution; Relay Access Denied.","type":"array","maxItems":100,"items":{"$ref":"#/$defs/inboundConnector"}},"mailUsers":{"description":"exchange-online only: mail users and mail contacts (New-MailUser, New-MailContact): recipients the tenant knows (so DBEB accepts them) whose mail goes to their externalEmailAddress, as in hybrid and cross-tenant coexistence.","type":"array","maxItems":100000,"items":{"$ref":"#/$defs/mailUser"}},"workspaceDomains":{"description":"google-workspace only: the domains of the Google Workspace account (primary, secondary and alias domains). Gmail rejects unknown recipients of these at RCPT (550 5.1.1) unless split delivery routes them on.","type":"array","maxItems":1000,"items":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[^@\\s\\[\\]]+$","description":"A domain of the account."}},"suspended":{"description":"google-workspace only: users that exist but are suspended. Gmail routing counts them as unrecognised: split delivery sends their mail to the secondary server; without it they are refused (550 5.2.1).","type":"array","maxItems":100000,"items":{"type":"string","minLength":3,"maxLength":320,"pattern":"^[^\\u0000-\\u001f\\u007f]*@[^@\\s]+$","description":"A suspended user."}},"withoutGmail":{"description":"google-workspace only: users whose Gmail service is turned off (a licence without Gmail, or Gmail off for their organizational unit). Counted as unrecognised like suspended users; without split delivery refused (550 5.1.1).","type":"array","maxItems":100000,"items":{"type":"string","minLength":3,"maxLength":320,"pattern":"^[^\\u0000-\\u001f\\u007f]*@[^@\\s]+$","description":"A user without Gmail."}},"splitDelivery":{"description":"google-workspace only: Default routing (Apps > Google Workspace > Gmail > Default routing) that changes the route of unrecognised recipients (which: unrecognized), or of every recipient (which: all), to a secondary server (a route under Gmail > Hosts).","type":"object","additionalProperties":false,"required":["to"],"properties":{"to":{"description":"The secondary server: a system of this file, or a host.","type":"string","minLength":1,"maxLength":300},"which":{"description":"unrecognized (default): users without a Gmail mailbox, suspended users, users without Gmail and unknown addresses; all: every recipient of the account's domains.","enum":["unrecognized","all"]}}},"dualDelivery":{"description":"google-workspace only: Routing with \"Add more recipients\": every message delivered to a Gmail mailbox is also copied to this server (a system of this file, or a host). chainmail shows the copy in the reason of the route; it follows the primary delivery.","type":"object","additionalProperties":false,"required":["to"],"properties":{"to":{"description":"The server that receives the copies.","type":"string","minLength":1,"maxLength":300}}},"inboundGateways":{"description":"google-workspace only: the systems of this file in front of Gmail (the MX is not at Google): Gmail > Spam, Phishing and Malware > Inbound gateway lists their addresses so that Gmail looks past them for the sender's IP.","type":"array","maxItems":100,"items":{"type":"string","minLength":1,"maxLength":300,"description":"A system name or an IP address."}}}};
 const schema40 = {"description":"How to reach a host: a name (MX lookup), or \"[name-or-ip]\" (no MX lookup), optionally followed by :port.","type":"string","minLength":1,"maxLength":300};
 const schema41 = {"description":"A recipient this system delivers itself: an address, or an object with aliases.","oneOf":[{"type":"string","minLength":1,"maxLength":512,"description":"The mailbox address."},{"type":"object","additionalProperties":false,"required":["address"],"properties":{"address":{"description":"The mailbox's primary address.","type":"string","minLength":1,"maxLength":512},"aliases":{"description":"Further addresses that deliver to this mailbox.","type":"array","items":{"type":"string","minLength":1,"maxLength":512,"description":"An alias address."}}}}]};
 const schema42 = {"description":"The mail this system sends to the internet as the organisation's domains: what SPF, DKIM and DMARC must allow (docs/dns.md).","type":"object","additionalProperties":false,"required":["domains"],"properties":{"domains":{"description":"The domains it sends as (envelope sender and From:).","type":"array","minItems":1,"items":{"type":"string","minLength":1,"maxLength":253,"description":"A domain declared under domains.","pattern":"^[^\\s@\\[\\]/:]+$"}},"ip":{"description":"Its outbound IP addresses or networks (ip4:/ip6: in SPF), e.g. 203.0.113.10, 2001:db8::/64. Without ip and spf, SPF names its host (a:host, or ip4: for an IP).","type":"array","items":{"type":"string","minLength":2,"maxLength":49,"pattern":"^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:\\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}(?:/(?:3[0-2]|[12]?[0-9]))?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:/(?:12[0-8]|1[01][0-9]|[1-9]?[0-9]))?)$","description":"An IPv4 or IPv6 address, optionally with a /prefix."}},"spf":{"description":"SPF mechanisms of a provider that sends for it, e.g. include:spf.protection.outlook.com (Exchange Online), copied into the domain's record as written.","type":"array","items":{"type":"string","minLength":2,"maxLength":255,"pattern":"^[+?~-]?(?:include|exists|ip4|ip6|a|mx|ptr)(?:[:/][!-~]+)?$","description":"One SPF mechanism (RFC 7208 5)."}},"dkim":{"description":"The DKIM selectors it signs with (s= of the signature; the key is published at <selector>._domainkey.<domain>).","type":"array","items":{"type":"string","minLength":1,"maxLength":63,"pattern":"^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,62})$","description":"A DKIM selector."}}}};
 const schema43 = {"description":"Where a system's recipients come from: an Active Directory or other LDAP directory. `chainmail import ldap --system NAME` reads it into the snapshot file (users and groups become mailboxes, entries with a target address become contacts); a Postfix gateway can also look them up live (docs/directory.md). The password is never in this file: name an environment variable or a file.","type":"object","additionalProperties":false,"required":["url","baseDn"],"properties":{"url":{"description":"The directory server: ldap://host[:port] or ldaps://host[:port] (no path, no credentials).","type":"string","minLength":1,"maxLength":300,"pattern":"^ldaps?://[A-Za-z0-9._\\[\\]:-]+(?::[0-9]{1,5})?/?$"},"baseDn":{"description":"Where the search starts, e.g. dc=xo,dc=one (subtree search).","type":"string","minLength":1,"pattern":"^[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*(?:,[A-Za-z][A-Za-z0-9-]*=(?:[^,=+<>#;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029 ]|\\\\.)(?:[^,=+<>;\\\\\"\\u0000-\\u001f\\u007f\\u00a0\\u2028\\u2029]|\\\\.)*)*$"},"filter":{"description":"RFC 4515 search filter selecting the recipients. Default (proxyAddresses=smtp:*).","type":"string","minLength":1,"maxLength":2000,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"addressAttribute":{"description":"The multi-valued attribute holding the addresses, SMTP: primary and smtp: secondary. Default proxyAddresses.","type":"string","pattern":"^[A-Za-z][A-Za-z0-9-]{0,63}$"},"targetAttribute":{"description":"The attribute that makes an entry a contact or mail user whose mail is rewritten to it. Default targetAddress.","type":"string","pattern":"^[A-Za-z][A-Za-z0-9-]{0,63}$"},"bindDn":{"description":"The DN to bind as (simple bind); without it the search is anonymous.","type":"string","minLength":1,"maxLength":1000,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"passwordEnv":{"description":"The environment variable that holds the bind password; its name starts with CHAINMAIL_ so that a changed file cannot send another secret of the environment to the directory.","type":"string","pattern":"^CHAINMAIL_[A-Za-z0-9_]{1,100}$"},"passwordFile":{"description":"A file (relative to the chainmail file, inside its directory) whose first line is the bind password.","type":"string","minLength":1,"maxLength":1000},"ca":{"description":"PEM file (relative to the chainmail file, inside its directory) with the CA certificate(s) that sign the server's certificate, for ldaps:// and startTls.","type":"string","minLength":1,"maxLength":1000},"startTls":{"description":"Upgrade an ldap:// connection with StartTLS (RFC 4511 section 4.14) before binding.","type":"boolean"},"snapshot":{"description":"The file (relative to the chainmail file, inside its directory) that `chainmail import ldap` writes and the chainmail file includes.","type":"string","minLength":1,"maxLength":1000},"lookups":{"description":"How a Postfix gateway checks this system's recipients: static (default: compiled maps from the snapshot) or ldap (ldap_table(5) files that query the directory live).","enum":["static","ldap"]}}};
+const schema46 = {"description":"An Exchange Online inbound connector (ConnectorType OnPremises or Partner).","type":"object","additionalProperties":false,"required":["name","from"],"properties":{"name":{"type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$","description":"Connector name."},"from":{"description":"The systems of this file whose mail it accepts and relays.","type":"array","minItems":1,"maxItems":100,"items":{"type":"string","minLength":1,"description":"A system name."}},"connectorType":{"description":"OnPremises (default: your own servers, whose mail the tenant relays) or Partner.","enum":["OnPremises","Partner"]},"senderIPAddresses":{"description":"SenderIPAddresses: the IPv4 addresses or networks that identify the sender.","type":"array","maxItems":100,"items":{"type":"string","maxLength":64,"pattern":"^[0-9]{1,3}(?:\\.[0-9]{1,3}){3}(?:/[0-9]{1,2})?$","description":"An IPv4 address or network."}},"tlsSenderCertificateName":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[^@\\s\\[\\]]+$","description":"TlsSenderCertificateName: the name in the sender's certificate (the recommended identification)."}}};
+const schema47 = {"description":"A mail user or mail contact of Exchange Online.","type":"object","additionalProperties":false,"required":["address","externalEmailAddress"],"properties":{"address":{"type":"string","minLength":3,"maxLength":320,"pattern":"^[^\\u0000-\\u001f\\u007f]*@[^@\\s]+$","description":"Its address in an accepted domain (primary SMTP address)."},"externalEmailAddress":{"type":"string","minLength":3,"maxLength":320,"pattern":"^[^\\u0000-\\u001f\\u007f]*@[^@\\s]+$","description":"Where its mail goes (ExternalEmailAddress), e.g. alias@contoso.mail.onmicrosoft.com or alias@corp.contoso.local."},"name":{"type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$","description":"Display name and identity; default the address."},"type":{"description":"mailUser (default; New-MailUser, a directory user, as directory synchronisation creates) or mailContact (New-MailContact).","enum":["mailUser","mailContact"]}}};
 const pattern15 = new RegExp("^[^@\\s\\[\\]]+$", "u");
 const pattern17 = new RegExp("^(?:[0-9]{1,3}(?:\\.[0-9]{1,3}){3}(?:/[0-9]{1,2})?|\\[[0-9A-Fa-f:.]+\\](?:/[0-9]{1,3})?)$", "u");
 const pattern18 = new RegExp("^(?:\\$myhostname|\\$mydomain|localhost\\.\\$mydomain|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)$", "u");
@@ -782,6 +784,375 @@ const pattern22 = new RegExp("^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,62})$", "u");
 const pattern23 = new RegExp("^ldaps?://[A-Za-z0-9._\\[\\]:-]+(?::[0-9]{1,5})?/?$", "u");
 const pattern26 = new RegExp("^[A-Za-z][A-Za-z0-9-]{0,63}$", "u");
 const pattern29 = new RegExp("^CHAINMAIL_[A-Za-z0-9_]{1,100}$", "u");
+const pattern35 = new RegExp("^[0-9]{1,3}(?:\\.[0-9]{1,3}){3}(?:/[0-9]{1,2})?$", "u");
+const pattern37 = new RegExp("^[^\\u0000-\\u001f\\u007f]*@[^@\\s]+$", "u");
+const schema44 = {"description":"An Exchange Online outbound connector.","type":"object","additionalProperties":false,"required":["name","recipientDomains"],"properties":{"name":{"type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$","description":"Connector name (its identity in Exchange Online)."},"recipientDomains":{"description":"The recipient domains it carries (RecipientDomains); \"*\" for every domain.","type":"array","minItems":1,"maxItems":1000,"items":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[^@\\s\\[\\]]+$","description":"A domain, or *."}},"to":{"description":"The system of this file it delivers to (its host becomes the smart host).","type":"string","minLength":1},"smartHosts":{"description":"Smart hosts outside this file (SmartHosts), host names or IP addresses, with UseMXRecord $false.","type":"array","minItems":1,"maxItems":20,"items":{"$ref":"#/$defs/hostSpec"}},"useMxRecord":{"description":"true: deliver by the recipient domain's MX (UseMXRecord $true), no smart host. Default false.","type":"boolean"},"tls":{"description":"TlsSettings: EncryptionOnly, CertificateValidation or DomainValidation (with tlsDomain); absent: opportunistic TLS.","enum":["EncryptionOnly","CertificateValidation","DomainValidation"]},"tlsDomain":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[^@\\s\\[\\]]+$","description":"TlsDomain: the name the smart host's certificate must carry (tls: DomainValidation)."},"centralizedMailTransport":{"description":"RouteAllMessagesViaOnPremises $true: every message the tenant sends to the internet goes through this connector (centralized mail transport, hybrid). Needs recipientDomains [\"*\"].","type":"boolean"}}};
+
+function validate26(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate26.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.name === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema44.required,parentSchema:schema44,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.recipientDomains === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "recipientDomains"},message:"must have required property '"+"recipientDomains"+"'",schema:schema44.required,parentSchema:schema44,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((((((((key0 === "name") || (key0 === "recipientDomains")) || (key0 === "to")) || (key0 === "smartHosts")) || (key0 === "useMxRecord")) || (key0 === "tls")) || (key0 === "tlsDomain")) || (key0 === "centralizedMailTransport"))){
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema44,data};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.name !== undefined){
+let data0 = data.name;
+if(typeof data0 === "string"){
+if(func2(data0) > 200){
+const err3 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters",schema:200,parentSchema:schema44.properties.name,data:data0};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(func2(data0) < 1){
+const err4 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema44.properties.name,data:data0};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if(!pattern4.test(data0)){
+const err5 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema44.properties.name,data:data0};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.name.type,parentSchema:schema44.properties.name,data:data0};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.recipientDomains !== undefined){
+let data1 = data.recipientDomains;
+if(Array.isArray(data1)){
+if(data1.length > 1000){
+const err7 = {instancePath:instancePath+"/recipientDomains",schemaPath:"#/properties/recipientDomains/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items",schema:1000,parentSchema:schema44.properties.recipientDomains,data:data1};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+if(data1.length < 1){
+const err8 = {instancePath:instancePath+"/recipientDomains",schemaPath:"#/properties/recipientDomains/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema44.properties.recipientDomains,data:data1};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+const len0 = data1.length;
+for(let i0=0; i0<len0; i0++){
+let data2 = data1[i0];
+if(typeof data2 === "string"){
+if(func2(data2) > 253){
+const err9 = {instancePath:instancePath+"/recipientDomains/" + i0,schemaPath:"#/properties/recipientDomains/items/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema44.properties.recipientDomains.items,data:data2};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if(func2(data2) < 1){
+const err10 = {instancePath:instancePath+"/recipientDomains/" + i0,schemaPath:"#/properties/recipientDomains/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema44.properties.recipientDomains.items,data:data2};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+if(!pattern15.test(data2)){
+const err11 = {instancePath:instancePath+"/recipientDomains/" + i0,schemaPath:"#/properties/recipientDomains/items/pattern",keyword:"pattern",params:{pattern: "^[^@\\s\\[\\]]+$"},message:"must match pattern \""+"^[^@\\s\\[\\]]+$"+"\"",schema:"^[^@\\s\\[\\]]+$",parentSchema:schema44.properties.recipientDomains.items,data:data2};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+else {
+const err12 = {instancePath:instancePath+"/recipientDomains/" + i0,schemaPath:"#/properties/recipientDomains/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.recipientDomains.items.type,parentSchema:schema44.properties.recipientDomains.items,data:data2};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+}
+else {
+const err13 = {instancePath:instancePath+"/recipientDomains",schemaPath:"#/properties/recipientDomains/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema44.properties.recipientDomains.type,parentSchema:schema44.properties.recipientDomains,data:data1};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+if(data.to !== undefined){
+let data3 = data.to;
+if(typeof data3 === "string"){
+if(func2(data3) < 1){
+const err14 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema44.properties.to,data:data3};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+else {
+const err15 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.to.type,parentSchema:schema44.properties.to,data:data3};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data.smartHosts !== undefined){
+let data4 = data.smartHosts;
+if(Array.isArray(data4)){
+if(data4.length > 20){
+const err16 = {instancePath:instancePath+"/smartHosts",schemaPath:"#/properties/smartHosts/maxItems",keyword:"maxItems",params:{limit: 20},message:"must NOT have more than 20 items",schema:20,parentSchema:schema44.properties.smartHosts,data:data4};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+if(data4.length < 1){
+const err17 = {instancePath:instancePath+"/smartHosts",schemaPath:"#/properties/smartHosts/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema44.properties.smartHosts,data:data4};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+const len1 = data4.length;
+for(let i1=0; i1<len1; i1++){
+let data5 = data4[i1];
+if(typeof data5 === "string"){
+if(func2(data5) > 300){
+const err18 = {instancePath:instancePath+"/smartHosts/" + i1,schemaPath:"#/$defs/hostSpec/maxLength",keyword:"maxLength",params:{limit: 300},message:"must NOT have more than 300 characters",schema:300,parentSchema:schema40,data:data5};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+if(func2(data5) < 1){
+const err19 = {instancePath:instancePath+"/smartHosts/" + i1,schemaPath:"#/$defs/hostSpec/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema40,data:data5};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+else {
+const err20 = {instancePath:instancePath+"/smartHosts/" + i1,schemaPath:"#/$defs/hostSpec/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema40.type,parentSchema:schema40,data:data5};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+}
+else {
+const err21 = {instancePath:instancePath+"/smartHosts",schemaPath:"#/properties/smartHosts/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema44.properties.smartHosts.type,parentSchema:schema44.properties.smartHosts,data:data4};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+if(data.useMxRecord !== undefined){
+let data6 = data.useMxRecord;
+if(typeof data6 !== "boolean"){
+const err22 = {instancePath:instancePath+"/useMxRecord",schemaPath:"#/properties/useMxRecord/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema44.properties.useMxRecord.type,parentSchema:schema44.properties.useMxRecord,data:data6};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+if(data.tls !== undefined){
+let data7 = data.tls;
+if(!(((data7 === "EncryptionOnly") || (data7 === "CertificateValidation")) || (data7 === "DomainValidation"))){
+const err23 = {instancePath:instancePath+"/tls",schemaPath:"#/properties/tls/enum",keyword:"enum",params:{allowedValues: schema44.properties.tls.enum},message:"must be equal to one of the allowed values",schema:schema44.properties.tls.enum,parentSchema:schema44.properties.tls,data:data7};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+if(data.tlsDomain !== undefined){
+let data8 = data.tlsDomain;
+if(typeof data8 === "string"){
+if(func2(data8) > 253){
+const err24 = {instancePath:instancePath+"/tlsDomain",schemaPath:"#/properties/tlsDomain/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema44.properties.tlsDomain,data:data8};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+if(func2(data8) < 1){
+const err25 = {instancePath:instancePath+"/tlsDomain",schemaPath:"#/properties/tlsDomain/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema44.properties.tlsDomain,data:data8};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+if(!pattern15.test(data8)){
+const err26 = {instancePath:instancePath+"/tlsDomain",schemaPath:"#/properties/tlsDomain/pattern",keyword:"pattern",params:{pattern: "^[^@\\s\\[\\]]+$"},message:"must match pattern \""+"^[^@\\s\\[\\]]+$"+"\"",schema:"^[^@\\s\\[\\]]+$",parentSchema:schema44.properties.tlsDomain,data:data8};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+else {
+const err27 = {instancePath:instancePath+"/tlsDomain",schemaPath:"#/properties/tlsDomain/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.tlsDomain.type,parentSchema:schema44.properties.tlsDomain,data:data8};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+if(data.centralizedMailTransport !== undefined){
+let data9 = data.centralizedMailTransport;
+if(typeof data9 !== "boolean"){
+const err28 = {instancePath:instancePath+"/centralizedMailTransport",schemaPath:"#/properties/centralizedMailTransport/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema44.properties.centralizedMailTransport.type,parentSchema:schema44.properties.centralizedMailTransport,data:data9};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+}
+else {
+const err29 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema44.type,parentSchema:schema44,data};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+validate26.errors = vErrors;
+return errors === 0;
+}
+validate26.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
 
 function validate25(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -828,7 +1199,7 @@ errors++;
 }
 if(data.kind !== undefined){
 let data0 = data.kind;
-if(!((((data0 === "exchange") || (data0 === "postfix")) || (data0 === "relay")) || (data0 === "other"))){
+if(!((((((data0 === "exchange") || (data0 === "postfix")) || (data0 === "relay")) || (data0 === "exchange-online")) || (data0 === "google-workspace")) || (data0 === "other"))){
 const err3 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema39.properties.kind.enum},message:"must be equal to one of the allowed values",schema:schema39.properties.kind.enum,parentSchema:schema39.properties.kind,data:data0};
 if(vErrors === null){
 vErrors = [err3];
@@ -2236,9 +2607,11 @@ vErrors.push(err117);
 errors++;
 }
 }
-}
-else {
-const err118 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data};
+if(data.acceptedDomains !== undefined){
+let data45 = data.acceptedDomains;
+if(data45 && typeof data45 == "object" && !Array.isArray(data45)){
+if(Object.keys(data45).length > 1000){
+const err118 = {instancePath:instancePath+"/acceptedDomains",schemaPath:"#/properties/acceptedDomains/maxProperties",keyword:"maxProperties",params:{limit: 1000},message:"must NOT have more than 1000 properties",schema:1000,parentSchema:schema39.properties.acceptedDomains,data:data45};
 if(vErrors === null){
 vErrors = [err118];
 }
@@ -2247,19 +2620,1093 @@ vErrors.push(err118);
 }
 errors++;
 }
+for(const key4 in data45){
+const _errs102 = errors;
+if(typeof key4 === "string"){
+if(func2(key4) > 253){
+const err119 = {instancePath:instancePath+"/acceptedDomains",schemaPath:"#/properties/acceptedDomains/propertyNames/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema39.properties.acceptedDomains.propertyNames,data:key4,propertyName:key4};
+if(vErrors === null){
+vErrors = [err119];
+}
+else {
+vErrors.push(err119);
+}
+errors++;
+}
+if(func2(key4) < 1){
+const err120 = {instancePath:instancePath+"/acceptedDomains",schemaPath:"#/properties/acceptedDomains/propertyNames/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.acceptedDomains.propertyNames,data:key4,propertyName:key4};
+if(vErrors === null){
+vErrors = [err120];
+}
+else {
+vErrors.push(err120);
+}
+errors++;
+}
+if(!pattern15.test(key4)){
+const err121 = {instancePath:instancePath+"/acceptedDomains",schemaPath:"#/properties/acceptedDomains/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[^@\\s\\[\\]]+$"},message:"must match pattern \""+"^[^@\\s\\[\\]]+$"+"\"",schema:"^[^@\\s\\[\\]]+$",parentSchema:schema39.properties.acceptedDomains.propertyNames,data:key4,propertyName:key4};
+if(vErrors === null){
+vErrors = [err121];
+}
+else {
+vErrors.push(err121);
+}
+errors++;
+}
+}
+else {
+const err122 = {instancePath:instancePath+"/acceptedDomains",schemaPath:"#/properties/acceptedDomains/propertyNames/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.acceptedDomains.propertyNames.type,parentSchema:schema39.properties.acceptedDomains.propertyNames,data:key4,propertyName:key4};
+if(vErrors === null){
+vErrors = [err122];
+}
+else {
+vErrors.push(err122);
+}
+errors++;
+}
+var valid27 = _errs102 === errors;
+if(!valid27){
+const err123 = {instancePath:instancePath+"/acceptedDomains",schemaPath:"#/properties/acceptedDomains/propertyNames",keyword:"propertyNames",params:{propertyName: key4},message:"property name must be valid",schema:schema39.properties.acceptedDomains.propertyNames,parentSchema:schema39.properties.acceptedDomains,data:data45};
+if(vErrors === null){
+vErrors = [err123];
+}
+else {
+vErrors.push(err123);
+}
+errors++;
+}
+}
+for(const key5 in data45){
+let data46 = data45[key5];
+if(!(((data46 === "Authoritative") || (data46 === "InternalRelay")) || (data46 === "ExternalRelay"))){
+const err124 = {instancePath:instancePath+"/acceptedDomains/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/acceptedDomains/additionalProperties/enum",keyword:"enum",params:{allowedValues: schema39.properties.acceptedDomains.additionalProperties.enum},message:"must be equal to one of the allowed values",schema:schema39.properties.acceptedDomains.additionalProperties.enum,parentSchema:schema39.properties.acceptedDomains.additionalProperties,data:data46};
+if(vErrors === null){
+vErrors = [err124];
+}
+else {
+vErrors.push(err124);
+}
+errors++;
+}
+}
+}
+else {
+const err125 = {instancePath:instancePath+"/acceptedDomains",schemaPath:"#/properties/acceptedDomains/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.acceptedDomains.type,parentSchema:schema39.properties.acceptedDomains,data:data45};
+if(vErrors === null){
+vErrors = [err125];
+}
+else {
+vErrors.push(err125);
+}
+errors++;
+}
+}
+if(data.outboundConnectors !== undefined){
+let data47 = data.outboundConnectors;
+if(Array.isArray(data47)){
+if(data47.length > 100){
+const err126 = {instancePath:instancePath+"/outboundConnectors",schemaPath:"#/properties/outboundConnectors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items",schema:100,parentSchema:schema39.properties.outboundConnectors,data:data47};
+if(vErrors === null){
+vErrors = [err126];
+}
+else {
+vErrors.push(err126);
+}
+errors++;
+}
+const len9 = data47.length;
+for(let i9=0; i9<len9; i9++){
+if(!(validate26(data47[i9], {instancePath:instancePath+"/outboundConnectors/" + i9,parentData:data47,parentDataProperty:i9,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err127 = {instancePath:instancePath+"/outboundConnectors",schemaPath:"#/properties/outboundConnectors/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.properties.outboundConnectors.type,parentSchema:schema39.properties.outboundConnectors,data:data47};
+if(vErrors === null){
+vErrors = [err127];
+}
+else {
+vErrors.push(err127);
+}
+errors++;
+}
+}
+if(data.inboundConnectors !== undefined){
+let data49 = data.inboundConnectors;
+if(Array.isArray(data49)){
+if(data49.length > 100){
+const err128 = {instancePath:instancePath+"/inboundConnectors",schemaPath:"#/properties/inboundConnectors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items",schema:100,parentSchema:schema39.properties.inboundConnectors,data:data49};
+if(vErrors === null){
+vErrors = [err128];
+}
+else {
+vErrors.push(err128);
+}
+errors++;
+}
+const len10 = data49.length;
+for(let i10=0; i10<len10; i10++){
+let data50 = data49[i10];
+if(data50 && typeof data50 == "object" && !Array.isArray(data50)){
+if(data50.name === undefined){
+const err129 = {instancePath:instancePath+"/inboundConnectors/" + i10,schemaPath:"#/$defs/inboundConnector/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema46.required,parentSchema:schema46,data:data50};
+if(vErrors === null){
+vErrors = [err129];
+}
+else {
+vErrors.push(err129);
+}
+errors++;
+}
+if(data50.from === undefined){
+const err130 = {instancePath:instancePath+"/inboundConnectors/" + i10,schemaPath:"#/$defs/inboundConnector/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema46.required,parentSchema:schema46,data:data50};
+if(vErrors === null){
+vErrors = [err130];
+}
+else {
+vErrors.push(err130);
+}
+errors++;
+}
+for(const key6 in data50){
+if(!(((((key6 === "name") || (key6 === "from")) || (key6 === "connectorType")) || (key6 === "senderIPAddresses")) || (key6 === "tlsSenderCertificateName"))){
+const err131 = {instancePath:instancePath+"/inboundConnectors/" + i10,schemaPath:"#/$defs/inboundConnector/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema46,data:data50};
+if(vErrors === null){
+vErrors = [err131];
+}
+else {
+vErrors.push(err131);
+}
+errors++;
+}
+}
+if(data50.name !== undefined){
+let data51 = data50.name;
+if(typeof data51 === "string"){
+if(func2(data51) > 200){
+const err132 = {instancePath:instancePath+"/inboundConnectors/" + i10+"/name",schemaPath:"#/$defs/inboundConnector/properties/name/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters",schema:200,parentSchema:schema46.properties.name,data:data51};
+if(vErrors === null){
+vErrors = [err132];
+}
+else {
+vErrors.push(err132);
+}
+errors++;
+}
+if(func2(data51) < 1){
+const err133 = {instancePath:instancePath+"/inboundConnectors/" + i10+"/name",schemaPath:"#/$defs/inboundConnector/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema46.properties.name,data:data51};
+if(vErrors === null){
+vErrors = [err133];
+}
+else {
+vErrors.push(err133);
+}
+errors++;
+}
+if(!pattern4.test(data51)){
+const err134 = {instancePath:instancePath+"/inboundConnectors/" + i10+"/name",schemaPath:"#/$defs/inboundConnector/properties/name/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema46.properties.name,data:data51};
+if(vErrors === null){
+vErrors = [err134];
+}
+else {
+vErrors.push(err134);
+}
+errors++;
+}
+}
+else {
+const err135 = {instancePath:instancePath+"/inboundConnectors/" + i10+"/name",schemaPath:"#/$defs/inboundConnector/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.properties.name.type,parentSchema:schema46.properties.name,data:data51};
+if(vErrors === null){
+vErrors = [err135];
+}
+else {
+vErrors.push(err135);
+}
+errors++;
+}
+}
+if(data50.from !== undefined){
+let data52 = data50.from;
+if(Array.isArray(data52)){
+if(data52.length > 100){
+const err136 = {instancePath:instancePath+"/inboundConnectors/" + i10+"/from",schemaPath:"#/$defs/inboundConnector/properties/from/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items",schema:100,parentSchema:schema46.properties.from,data:data52};
+if(vErrors === null){
+vErrors = [err136];
+}
+else {
+vErrors.push(err136);
+}
+errors++;
+}
+if(data52.length < 1){
+const err137 = {instancePath:instancePath+"/inboundConnectors/" + i10+"/from",schemaPath:"#/$defs/inboundConnector/properties/from/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema46.properties.from,data:data52};
+if(vErrors === null){
+vErrors = [err137];
+}
+else {
+vErrors.push(err137);
+}
+errors++;
+}
+const len11 = data52.length;
+for(let i11=0; i11<len11; i11++){
+let data53 = data52[i11];
+if(typeof data53 === "string"){
+if(func2(data53) < 1){
+const err138 = {instancePath:instancePath+"/inboundConnectors/" + i10+"/from/" + i11,schemaPath:"#/$defs/inboundConnector/properties/from/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema46.properties.from.items,data:data53};
+if(vErrors === null){
+vErrors = [err138];
+}
+else {
+vErrors.push(err138);
+}
+errors++;
+}
+}
+else {
+const err139 = {instancePath:instancePath+"/inboundConnectors/" + i10+"/from/" + i11,schemaPath:"#/$defs/inboundConnector/properties/from/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.properties.from.items.type,parentSchema:schema46.properties.from.items,data:data53};
+if(vErrors === null){
+vErrors = [err139];
+}
+else {
+vErrors.push(err139);
+}
+errors++;
+}
+}
+}
+else {
+const err140 = {instancePath:instancePath+"/inboundConnectors/" + i10+"/from",schemaPath:"#/$defs/inboundConnector/properties/from/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema46.properties.from.type,parentSchema:schema46.properties.from,data:data52};
+if(vErrors === null){
+vErrors = [err140];
+}
+else {
+vErrors.push(err140);
+}
+errors++;
+}
+}
+if(data50.connectorType !== undefined){
+let data54 = data50.connectorType;
+if(!((data54 === "OnPremises") || (data54 === "Partner"))){
+const err141 = {instancePath:instancePath+"/inboundConnectors/" + i10+"/connectorType",schemaPath:"#/$defs/inboundConnector/properties/connectorType/enum",keyword:"enum",params:{allowedValues: schema46.properties.connectorType.enum},message:"must be equal to one of the allowed values",schema:schema46.properties.connectorType.enum,parentSchema:schema46.properties.connectorType,data:data54};
+if(vErrors === null){
+vErrors = [err141];
+}
+else {
+vErrors.push(err141);
+}
+errors++;
+}
+}
+if(data50.senderIPAddresses !== undefined){
+let data55 = data50.senderIPAddresses;
+if(Array.isArray(data55)){
+if(data55.length > 100){
+const err142 = {instancePath:instancePath+"/inboundConnectors/" + i10+"/senderIPAddresses",schemaPath:"#/$defs/inboundConnector/properties/senderIPAddresses/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items",schema:100,parentSchema:schema46.properties.senderIPAddresses,data:data55};
+if(vErrors === null){
+vErrors = [err142];
+}
+else {
+vErrors.push(err142);
+}
+errors++;
+}
+const len12 = data55.length;
+for(let i12=0; i12<len12; i12++){
+let data56 = data55[i12];
+if(typeof data56 === "string"){
+if(func2(data56) > 64){
+const err143 = {instancePath:instancePath+"/inboundConnectors/" + i10+"/senderIPAddresses/" + i12,schemaPath:"#/$defs/inboundConnector/properties/senderIPAddresses/items/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema46.properties.senderIPAddresses.items,data:data56};
+if(vErrors === null){
+vErrors = [err143];
+}
+else {
+vErrors.push(err143);
+}
+errors++;
+}
+if(!pattern35.test(data56)){
+const err144 = {instancePath:instancePath+"/inboundConnectors/" + i10+"/senderIPAddresses/" + i12,schemaPath:"#/$defs/inboundConnector/properties/senderIPAddresses/items/pattern",keyword:"pattern",params:{pattern: "^[0-9]{1,3}(?:\\.[0-9]{1,3}){3}(?:/[0-9]{1,2})?$"},message:"must match pattern \""+"^[0-9]{1,3}(?:\\.[0-9]{1,3}){3}(?:/[0-9]{1,2})?$"+"\"",schema:"^[0-9]{1,3}(?:\\.[0-9]{1,3}){3}(?:/[0-9]{1,2})?$",parentSchema:schema46.properties.senderIPAddresses.items,data:data56};
+if(vErrors === null){
+vErrors = [err144];
+}
+else {
+vErrors.push(err144);
+}
+errors++;
+}
+}
+else {
+const err145 = {instancePath:instancePath+"/inboundConnectors/" + i10+"/senderIPAddresses/" + i12,schemaPath:"#/$defs/inboundConnector/properties/senderIPAddresses/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.properties.senderIPAddresses.items.type,parentSchema:schema46.properties.senderIPAddresses.items,data:data56};
+if(vErrors === null){
+vErrors = [err145];
+}
+else {
+vErrors.push(err145);
+}
+errors++;
+}
+}
+}
+else {
+const err146 = {instancePath:instancePath+"/inboundConnectors/" + i10+"/senderIPAddresses",schemaPath:"#/$defs/inboundConnector/properties/senderIPAddresses/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema46.properties.senderIPAddresses.type,parentSchema:schema46.properties.senderIPAddresses,data:data55};
+if(vErrors === null){
+vErrors = [err146];
+}
+else {
+vErrors.push(err146);
+}
+errors++;
+}
+}
+if(data50.tlsSenderCertificateName !== undefined){
+let data57 = data50.tlsSenderCertificateName;
+if(typeof data57 === "string"){
+if(func2(data57) > 253){
+const err147 = {instancePath:instancePath+"/inboundConnectors/" + i10+"/tlsSenderCertificateName",schemaPath:"#/$defs/inboundConnector/properties/tlsSenderCertificateName/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema46.properties.tlsSenderCertificateName,data:data57};
+if(vErrors === null){
+vErrors = [err147];
+}
+else {
+vErrors.push(err147);
+}
+errors++;
+}
+if(func2(data57) < 1){
+const err148 = {instancePath:instancePath+"/inboundConnectors/" + i10+"/tlsSenderCertificateName",schemaPath:"#/$defs/inboundConnector/properties/tlsSenderCertificateName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema46.properties.tlsSenderCertificateName,data:data57};
+if(vErrors === null){
+vErrors = [err148];
+}
+else {
+vErrors.push(err148);
+}
+errors++;
+}
+if(!pattern15.test(data57)){
+const err149 = {instancePath:instancePath+"/inboundConnectors/" + i10+"/tlsSenderCertificateName",schemaPath:"#/$defs/inboundConnector/properties/tlsSenderCertificateName/pattern",keyword:"pattern",params:{pattern: "^[^@\\s\\[\\]]+$"},message:"must match pattern \""+"^[^@\\s\\[\\]]+$"+"\"",schema:"^[^@\\s\\[\\]]+$",parentSchema:schema46.properties.tlsSenderCertificateName,data:data57};
+if(vErrors === null){
+vErrors = [err149];
+}
+else {
+vErrors.push(err149);
+}
+errors++;
+}
+}
+else {
+const err150 = {instancePath:instancePath+"/inboundConnectors/" + i10+"/tlsSenderCertificateName",schemaPath:"#/$defs/inboundConnector/properties/tlsSenderCertificateName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.properties.tlsSenderCertificateName.type,parentSchema:schema46.properties.tlsSenderCertificateName,data:data57};
+if(vErrors === null){
+vErrors = [err150];
+}
+else {
+vErrors.push(err150);
+}
+errors++;
+}
+}
+}
+else {
+const err151 = {instancePath:instancePath+"/inboundConnectors/" + i10,schemaPath:"#/$defs/inboundConnector/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema46.type,parentSchema:schema46,data:data50};
+if(vErrors === null){
+vErrors = [err151];
+}
+else {
+vErrors.push(err151);
+}
+errors++;
+}
+}
+}
+else {
+const err152 = {instancePath:instancePath+"/inboundConnectors",schemaPath:"#/properties/inboundConnectors/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.properties.inboundConnectors.type,parentSchema:schema39.properties.inboundConnectors,data:data49};
+if(vErrors === null){
+vErrors = [err152];
+}
+else {
+vErrors.push(err152);
+}
+errors++;
+}
+}
+if(data.mailUsers !== undefined){
+let data58 = data.mailUsers;
+if(Array.isArray(data58)){
+if(data58.length > 100000){
+const err153 = {instancePath:instancePath+"/mailUsers",schemaPath:"#/properties/mailUsers/maxItems",keyword:"maxItems",params:{limit: 100000},message:"must NOT have more than 100000 items",schema:100000,parentSchema:schema39.properties.mailUsers,data:data58};
+if(vErrors === null){
+vErrors = [err153];
+}
+else {
+vErrors.push(err153);
+}
+errors++;
+}
+const len13 = data58.length;
+for(let i13=0; i13<len13; i13++){
+let data59 = data58[i13];
+if(data59 && typeof data59 == "object" && !Array.isArray(data59)){
+if(data59.address === undefined){
+const err154 = {instancePath:instancePath+"/mailUsers/" + i13,schemaPath:"#/$defs/mailUser/required",keyword:"required",params:{missingProperty: "address"},message:"must have required property '"+"address"+"'",schema:schema47.required,parentSchema:schema47,data:data59};
+if(vErrors === null){
+vErrors = [err154];
+}
+else {
+vErrors.push(err154);
+}
+errors++;
+}
+if(data59.externalEmailAddress === undefined){
+const err155 = {instancePath:instancePath+"/mailUsers/" + i13,schemaPath:"#/$defs/mailUser/required",keyword:"required",params:{missingProperty: "externalEmailAddress"},message:"must have required property '"+"externalEmailAddress"+"'",schema:schema47.required,parentSchema:schema47,data:data59};
+if(vErrors === null){
+vErrors = [err155];
+}
+else {
+vErrors.push(err155);
+}
+errors++;
+}
+for(const key7 in data59){
+if(!((((key7 === "address") || (key7 === "externalEmailAddress")) || (key7 === "name")) || (key7 === "type"))){
+const err156 = {instancePath:instancePath+"/mailUsers/" + i13,schemaPath:"#/$defs/mailUser/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema47,data:data59};
+if(vErrors === null){
+vErrors = [err156];
+}
+else {
+vErrors.push(err156);
+}
+errors++;
+}
+}
+if(data59.address !== undefined){
+let data60 = data59.address;
+if(typeof data60 === "string"){
+if(func2(data60) > 320){
+const err157 = {instancePath:instancePath+"/mailUsers/" + i13+"/address",schemaPath:"#/$defs/mailUser/properties/address/maxLength",keyword:"maxLength",params:{limit: 320},message:"must NOT have more than 320 characters",schema:320,parentSchema:schema47.properties.address,data:data60};
+if(vErrors === null){
+vErrors = [err157];
+}
+else {
+vErrors.push(err157);
+}
+errors++;
+}
+if(func2(data60) < 3){
+const err158 = {instancePath:instancePath+"/mailUsers/" + i13+"/address",schemaPath:"#/$defs/mailUser/properties/address/minLength",keyword:"minLength",params:{limit: 3},message:"must NOT have fewer than 3 characters",schema:3,parentSchema:schema47.properties.address,data:data60};
+if(vErrors === null){
+vErrors = [err158];
+}
+else {
+vErrors.push(err158);
+}
+errors++;
+}
+if(!pattern37.test(data60)){
+const err159 = {instancePath:instancePath+"/mailUsers/" + i13+"/address",schemaPath:"#/$defs/mailUser/properties/address/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*@[^@\\s]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*@[^@\\s]+$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*@[^@\\s]+$",parentSchema:schema47.properties.address,data:data60};
+if(vErrors === null){
+vErrors = [err159];
+}
+else {
+vErrors.push(err159);
+}
+errors++;
+}
+}
+else {
+const err160 = {instancePath:instancePath+"/mailUsers/" + i13+"/address",schemaPath:"#/$defs/mailUser/properties/address/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.properties.address.type,parentSchema:schema47.properties.address,data:data60};
+if(vErrors === null){
+vErrors = [err160];
+}
+else {
+vErrors.push(err160);
+}
+errors++;
+}
+}
+if(data59.externalEmailAddress !== undefined){
+let data61 = data59.externalEmailAddress;
+if(typeof data61 === "string"){
+if(func2(data61) > 320){
+const err161 = {instancePath:instancePath+"/mailUsers/" + i13+"/externalEmailAddress",schemaPath:"#/$defs/mailUser/properties/externalEmailAddress/maxLength",keyword:"maxLength",params:{limit: 320},message:"must NOT have more than 320 characters",schema:320,parentSchema:schema47.properties.externalEmailAddress,data:data61};
+if(vErrors === null){
+vErrors = [err161];
+}
+else {
+vErrors.push(err161);
+}
+errors++;
+}
+if(func2(data61) < 3){
+const err162 = {instancePath:instancePath+"/mailUsers/" + i13+"/externalEmailAddress",schemaPath:"#/$defs/mailUser/properties/externalEmailAddress/minLength",keyword:"minLength",params:{limit: 3},message:"must NOT have fewer than 3 characters",schema:3,parentSchema:schema47.properties.externalEmailAddress,data:data61};
+if(vErrors === null){
+vErrors = [err162];
+}
+else {
+vErrors.push(err162);
+}
+errors++;
+}
+if(!pattern37.test(data61)){
+const err163 = {instancePath:instancePath+"/mailUsers/" + i13+"/externalEmailAddress",schemaPath:"#/$defs/mailUser/properties/externalEmailAddress/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*@[^@\\s]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*@[^@\\s]+$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*@[^@\\s]+$",parentSchema:schema47.properties.externalEmailAddress,data:data61};
+if(vErrors === null){
+vErrors = [err163];
+}
+else {
+vErrors.push(err163);
+}
+errors++;
+}
+}
+else {
+const err164 = {instancePath:instancePath+"/mailUsers/" + i13+"/externalEmailAddress",schemaPath:"#/$defs/mailUser/properties/externalEmailAddress/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.properties.externalEmailAddress.type,parentSchema:schema47.properties.externalEmailAddress,data:data61};
+if(vErrors === null){
+vErrors = [err164];
+}
+else {
+vErrors.push(err164);
+}
+errors++;
+}
+}
+if(data59.name !== undefined){
+let data62 = data59.name;
+if(typeof data62 === "string"){
+if(func2(data62) > 200){
+const err165 = {instancePath:instancePath+"/mailUsers/" + i13+"/name",schemaPath:"#/$defs/mailUser/properties/name/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters",schema:200,parentSchema:schema47.properties.name,data:data62};
+if(vErrors === null){
+vErrors = [err165];
+}
+else {
+vErrors.push(err165);
+}
+errors++;
+}
+if(func2(data62) < 1){
+const err166 = {instancePath:instancePath+"/mailUsers/" + i13+"/name",schemaPath:"#/$defs/mailUser/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema47.properties.name,data:data62};
+if(vErrors === null){
+vErrors = [err166];
+}
+else {
+vErrors.push(err166);
+}
+errors++;
+}
+if(!pattern4.test(data62)){
+const err167 = {instancePath:instancePath+"/mailUsers/" + i13+"/name",schemaPath:"#/$defs/mailUser/properties/name/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema47.properties.name,data:data62};
+if(vErrors === null){
+vErrors = [err167];
+}
+else {
+vErrors.push(err167);
+}
+errors++;
+}
+}
+else {
+const err168 = {instancePath:instancePath+"/mailUsers/" + i13+"/name",schemaPath:"#/$defs/mailUser/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.properties.name.type,parentSchema:schema47.properties.name,data:data62};
+if(vErrors === null){
+vErrors = [err168];
+}
+else {
+vErrors.push(err168);
+}
+errors++;
+}
+}
+if(data59.type !== undefined){
+let data63 = data59.type;
+if(!((data63 === "mailUser") || (data63 === "mailContact"))){
+const err169 = {instancePath:instancePath+"/mailUsers/" + i13+"/type",schemaPath:"#/$defs/mailUser/properties/type/enum",keyword:"enum",params:{allowedValues: schema47.properties.type.enum},message:"must be equal to one of the allowed values",schema:schema47.properties.type.enum,parentSchema:schema47.properties.type,data:data63};
+if(vErrors === null){
+vErrors = [err169];
+}
+else {
+vErrors.push(err169);
+}
+errors++;
+}
+}
+}
+else {
+const err170 = {instancePath:instancePath+"/mailUsers/" + i13,schemaPath:"#/$defs/mailUser/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema47.type,parentSchema:schema47,data:data59};
+if(vErrors === null){
+vErrors = [err170];
+}
+else {
+vErrors.push(err170);
+}
+errors++;
+}
+}
+}
+else {
+const err171 = {instancePath:instancePath+"/mailUsers",schemaPath:"#/properties/mailUsers/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.properties.mailUsers.type,parentSchema:schema39.properties.mailUsers,data:data58};
+if(vErrors === null){
+vErrors = [err171];
+}
+else {
+vErrors.push(err171);
+}
+errors++;
+}
+}
+if(data.workspaceDomains !== undefined){
+let data64 = data.workspaceDomains;
+if(Array.isArray(data64)){
+if(data64.length > 1000){
+const err172 = {instancePath:instancePath+"/workspaceDomains",schemaPath:"#/properties/workspaceDomains/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items",schema:1000,parentSchema:schema39.properties.workspaceDomains,data:data64};
+if(vErrors === null){
+vErrors = [err172];
+}
+else {
+vErrors.push(err172);
+}
+errors++;
+}
+const len14 = data64.length;
+for(let i14=0; i14<len14; i14++){
+let data65 = data64[i14];
+if(typeof data65 === "string"){
+if(func2(data65) > 253){
+const err173 = {instancePath:instancePath+"/workspaceDomains/" + i14,schemaPath:"#/properties/workspaceDomains/items/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema39.properties.workspaceDomains.items,data:data65};
+if(vErrors === null){
+vErrors = [err173];
+}
+else {
+vErrors.push(err173);
+}
+errors++;
+}
+if(func2(data65) < 1){
+const err174 = {instancePath:instancePath+"/workspaceDomains/" + i14,schemaPath:"#/properties/workspaceDomains/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.workspaceDomains.items,data:data65};
+if(vErrors === null){
+vErrors = [err174];
+}
+else {
+vErrors.push(err174);
+}
+errors++;
+}
+if(!pattern15.test(data65)){
+const err175 = {instancePath:instancePath+"/workspaceDomains/" + i14,schemaPath:"#/properties/workspaceDomains/items/pattern",keyword:"pattern",params:{pattern: "^[^@\\s\\[\\]]+$"},message:"must match pattern \""+"^[^@\\s\\[\\]]+$"+"\"",schema:"^[^@\\s\\[\\]]+$",parentSchema:schema39.properties.workspaceDomains.items,data:data65};
+if(vErrors === null){
+vErrors = [err175];
+}
+else {
+vErrors.push(err175);
+}
+errors++;
+}
+}
+else {
+const err176 = {instancePath:instancePath+"/workspaceDomains/" + i14,schemaPath:"#/properties/workspaceDomains/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.workspaceDomains.items.type,parentSchema:schema39.properties.workspaceDomains.items,data:data65};
+if(vErrors === null){
+vErrors = [err176];
+}
+else {
+vErrors.push(err176);
+}
+errors++;
+}
+}
+}
+else {
+const err177 = {instancePath:instancePath+"/workspaceDomains",schemaPath:"#/properties/workspaceDomains/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.properties.workspaceDomains.type,parentSchema:schema39.properties.workspaceDomains,data:data64};
+if(vErrors === null){
+vErrors = [err177];
+}
+else {
+vErrors.push(err177);
+}
+errors++;
+}
+}
+if(data.suspended !== undefined){
+let data66 = data.suspended;
+if(Array.isArray(data66)){
+if(data66.length > 100000){
+const err178 = {instancePath:instancePath+"/suspended",schemaPath:"#/properties/suspended/maxItems",keyword:"maxItems",params:{limit: 100000},message:"must NOT have more than 100000 items",schema:100000,parentSchema:schema39.properties.suspended,data:data66};
+if(vErrors === null){
+vErrors = [err178];
+}
+else {
+vErrors.push(err178);
+}
+errors++;
+}
+const len15 = data66.length;
+for(let i15=0; i15<len15; i15++){
+let data67 = data66[i15];
+if(typeof data67 === "string"){
+if(func2(data67) > 320){
+const err179 = {instancePath:instancePath+"/suspended/" + i15,schemaPath:"#/properties/suspended/items/maxLength",keyword:"maxLength",params:{limit: 320},message:"must NOT have more than 320 characters",schema:320,parentSchema:schema39.properties.suspended.items,data:data67};
+if(vErrors === null){
+vErrors = [err179];
+}
+else {
+vErrors.push(err179);
+}
+errors++;
+}
+if(func2(data67) < 3){
+const err180 = {instancePath:instancePath+"/suspended/" + i15,schemaPath:"#/properties/suspended/items/minLength",keyword:"minLength",params:{limit: 3},message:"must NOT have fewer than 3 characters",schema:3,parentSchema:schema39.properties.suspended.items,data:data67};
+if(vErrors === null){
+vErrors = [err180];
+}
+else {
+vErrors.push(err180);
+}
+errors++;
+}
+if(!pattern37.test(data67)){
+const err181 = {instancePath:instancePath+"/suspended/" + i15,schemaPath:"#/properties/suspended/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*@[^@\\s]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*@[^@\\s]+$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*@[^@\\s]+$",parentSchema:schema39.properties.suspended.items,data:data67};
+if(vErrors === null){
+vErrors = [err181];
+}
+else {
+vErrors.push(err181);
+}
+errors++;
+}
+}
+else {
+const err182 = {instancePath:instancePath+"/suspended/" + i15,schemaPath:"#/properties/suspended/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.suspended.items.type,parentSchema:schema39.properties.suspended.items,data:data67};
+if(vErrors === null){
+vErrors = [err182];
+}
+else {
+vErrors.push(err182);
+}
+errors++;
+}
+}
+}
+else {
+const err183 = {instancePath:instancePath+"/suspended",schemaPath:"#/properties/suspended/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.properties.suspended.type,parentSchema:schema39.properties.suspended,data:data66};
+if(vErrors === null){
+vErrors = [err183];
+}
+else {
+vErrors.push(err183);
+}
+errors++;
+}
+}
+if(data.withoutGmail !== undefined){
+let data68 = data.withoutGmail;
+if(Array.isArray(data68)){
+if(data68.length > 100000){
+const err184 = {instancePath:instancePath+"/withoutGmail",schemaPath:"#/properties/withoutGmail/maxItems",keyword:"maxItems",params:{limit: 100000},message:"must NOT have more than 100000 items",schema:100000,parentSchema:schema39.properties.withoutGmail,data:data68};
+if(vErrors === null){
+vErrors = [err184];
+}
+else {
+vErrors.push(err184);
+}
+errors++;
+}
+const len16 = data68.length;
+for(let i16=0; i16<len16; i16++){
+let data69 = data68[i16];
+if(typeof data69 === "string"){
+if(func2(data69) > 320){
+const err185 = {instancePath:instancePath+"/withoutGmail/" + i16,schemaPath:"#/properties/withoutGmail/items/maxLength",keyword:"maxLength",params:{limit: 320},message:"must NOT have more than 320 characters",schema:320,parentSchema:schema39.properties.withoutGmail.items,data:data69};
+if(vErrors === null){
+vErrors = [err185];
+}
+else {
+vErrors.push(err185);
+}
+errors++;
+}
+if(func2(data69) < 3){
+const err186 = {instancePath:instancePath+"/withoutGmail/" + i16,schemaPath:"#/properties/withoutGmail/items/minLength",keyword:"minLength",params:{limit: 3},message:"must NOT have fewer than 3 characters",schema:3,parentSchema:schema39.properties.withoutGmail.items,data:data69};
+if(vErrors === null){
+vErrors = [err186];
+}
+else {
+vErrors.push(err186);
+}
+errors++;
+}
+if(!pattern37.test(data69)){
+const err187 = {instancePath:instancePath+"/withoutGmail/" + i16,schemaPath:"#/properties/withoutGmail/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*@[^@\\s]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*@[^@\\s]+$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*@[^@\\s]+$",parentSchema:schema39.properties.withoutGmail.items,data:data69};
+if(vErrors === null){
+vErrors = [err187];
+}
+else {
+vErrors.push(err187);
+}
+errors++;
+}
+}
+else {
+const err188 = {instancePath:instancePath+"/withoutGmail/" + i16,schemaPath:"#/properties/withoutGmail/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.withoutGmail.items.type,parentSchema:schema39.properties.withoutGmail.items,data:data69};
+if(vErrors === null){
+vErrors = [err188];
+}
+else {
+vErrors.push(err188);
+}
+errors++;
+}
+}
+}
+else {
+const err189 = {instancePath:instancePath+"/withoutGmail",schemaPath:"#/properties/withoutGmail/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.properties.withoutGmail.type,parentSchema:schema39.properties.withoutGmail,data:data68};
+if(vErrors === null){
+vErrors = [err189];
+}
+else {
+vErrors.push(err189);
+}
+errors++;
+}
+}
+if(data.splitDelivery !== undefined){
+let data70 = data.splitDelivery;
+if(data70 && typeof data70 == "object" && !Array.isArray(data70)){
+if(data70.to === undefined){
+const err190 = {instancePath:instancePath+"/splitDelivery",schemaPath:"#/properties/splitDelivery/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'",schema:schema39.properties.splitDelivery.required,parentSchema:schema39.properties.splitDelivery,data:data70};
+if(vErrors === null){
+vErrors = [err190];
+}
+else {
+vErrors.push(err190);
+}
+errors++;
+}
+for(const key8 in data70){
+if(!((key8 === "to") || (key8 === "which"))){
+const err191 = {instancePath:instancePath+"/splitDelivery",schemaPath:"#/properties/splitDelivery/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.splitDelivery,data:data70};
+if(vErrors === null){
+vErrors = [err191];
+}
+else {
+vErrors.push(err191);
+}
+errors++;
+}
+}
+if(data70.to !== undefined){
+let data71 = data70.to;
+if(typeof data71 === "string"){
+if(func2(data71) > 300){
+const err192 = {instancePath:instancePath+"/splitDelivery/to",schemaPath:"#/properties/splitDelivery/properties/to/maxLength",keyword:"maxLength",params:{limit: 300},message:"must NOT have more than 300 characters",schema:300,parentSchema:schema39.properties.splitDelivery.properties.to,data:data71};
+if(vErrors === null){
+vErrors = [err192];
+}
+else {
+vErrors.push(err192);
+}
+errors++;
+}
+if(func2(data71) < 1){
+const err193 = {instancePath:instancePath+"/splitDelivery/to",schemaPath:"#/properties/splitDelivery/properties/to/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.splitDelivery.properties.to,data:data71};
+if(vErrors === null){
+vErrors = [err193];
+}
+else {
+vErrors.push(err193);
+}
+errors++;
+}
+}
+else {
+const err194 = {instancePath:instancePath+"/splitDelivery/to",schemaPath:"#/properties/splitDelivery/properties/to/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.splitDelivery.properties.to.type,parentSchema:schema39.properties.splitDelivery.properties.to,data:data71};
+if(vErrors === null){
+vErrors = [err194];
+}
+else {
+vErrors.push(err194);
+}
+errors++;
+}
+}
+if(data70.which !== undefined){
+let data72 = data70.which;
+if(!((data72 === "unrecognized") || (data72 === "all"))){
+const err195 = {instancePath:instancePath+"/splitDelivery/which",schemaPath:"#/properties/splitDelivery/properties/which/enum",keyword:"enum",params:{allowedValues: schema39.properties.splitDelivery.properties.which.enum},message:"must be equal to one of the allowed values",schema:schema39.properties.splitDelivery.properties.which.enum,parentSchema:schema39.properties.splitDelivery.properties.which,data:data72};
+if(vErrors === null){
+vErrors = [err195];
+}
+else {
+vErrors.push(err195);
+}
+errors++;
+}
+}
+}
+else {
+const err196 = {instancePath:instancePath+"/splitDelivery",schemaPath:"#/properties/splitDelivery/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.splitDelivery.type,parentSchema:schema39.properties.splitDelivery,data:data70};
+if(vErrors === null){
+vErrors = [err196];
+}
+else {
+vErrors.push(err196);
+}
+errors++;
+}
+}
+if(data.dualDelivery !== undefined){
+let data73 = data.dualDelivery;
+if(data73 && typeof data73 == "object" && !Array.isArray(data73)){
+if(data73.to === undefined){
+const err197 = {instancePath:instancePath+"/dualDelivery",schemaPath:"#/properties/dualDelivery/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'",schema:schema39.properties.dualDelivery.required,parentSchema:schema39.properties.dualDelivery,data:data73};
+if(vErrors === null){
+vErrors = [err197];
+}
+else {
+vErrors.push(err197);
+}
+errors++;
+}
+for(const key9 in data73){
+if(!(key9 === "to")){
+const err198 = {instancePath:instancePath+"/dualDelivery",schemaPath:"#/properties/dualDelivery/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.dualDelivery,data:data73};
+if(vErrors === null){
+vErrors = [err198];
+}
+else {
+vErrors.push(err198);
+}
+errors++;
+}
+}
+if(data73.to !== undefined){
+let data74 = data73.to;
+if(typeof data74 === "string"){
+if(func2(data74) > 300){
+const err199 = {instancePath:instancePath+"/dualDelivery/to",schemaPath:"#/properties/dualDelivery/properties/to/maxLength",keyword:"maxLength",params:{limit: 300},message:"must NOT have more than 300 characters",schema:300,parentSchema:schema39.properties.dualDelivery.properties.to,data:data74};
+if(vErrors === null){
+vErrors = [err199];
+}
+else {
+vErrors.push(err199);
+}
+errors++;
+}
+if(func2(data74) < 1){
+const err200 = {instancePath:instancePath+"/dualDelivery/to",schemaPath:"#/properties/dualDelivery/properties/to/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.dualDelivery.properties.to,data:data74};
+if(vErrors === null){
+vErrors = [err200];
+}
+else {
+vErrors.push(err200);
+}
+errors++;
+}
+}
+else {
+const err201 = {instancePath:instancePath+"/dualDelivery/to",schemaPath:"#/properties/dualDelivery/properties/to/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.dualDelivery.properties.to.type,parentSchema:schema39.properties.dualDelivery.properties.to,data:data74};
+if(vErrors === null){
+vErrors = [err201];
+}
+else {
+vErrors.push(err201);
+}
+errors++;
+}
+}
+}
+else {
+const err202 = {instancePath:instancePath+"/dualDelivery",schemaPath:"#/properties/dualDelivery/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.dualDelivery.type,parentSchema:schema39.properties.dualDelivery,data:data73};
+if(vErrors === null){
+vErrors = [err202];
+}
+else {
+vErrors.push(err202);
+}
+errors++;
+}
+}
+if(data.inboundGateways !== undefined){
+let data75 = data.inboundGateways;
+if(Array.isArray(data75)){
+if(data75.length > 100){
+const err203 = {instancePath:instancePath+"/inboundGateways",schemaPath:"#/properties/inboundGateways/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items",schema:100,parentSchema:schema39.properties.inboundGateways,data:data75};
+if(vErrors === null){
+vErrors = [err203];
+}
+else {
+vErrors.push(err203);
+}
+errors++;
+}
+const len17 = data75.length;
+for(let i17=0; i17<len17; i17++){
+let data76 = data75[i17];
+if(typeof data76 === "string"){
+if(func2(data76) > 300){
+const err204 = {instancePath:instancePath+"/inboundGateways/" + i17,schemaPath:"#/properties/inboundGateways/items/maxLength",keyword:"maxLength",params:{limit: 300},message:"must NOT have more than 300 characters",schema:300,parentSchema:schema39.properties.inboundGateways.items,data:data76};
+if(vErrors === null){
+vErrors = [err204];
+}
+else {
+vErrors.push(err204);
+}
+errors++;
+}
+if(func2(data76) < 1){
+const err205 = {instancePath:instancePath+"/inboundGateways/" + i17,schemaPath:"#/properties/inboundGateways/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.inboundGateways.items,data:data76};
+if(vErrors === null){
+vErrors = [err205];
+}
+else {
+vErrors.push(err205);
+}
+errors++;
+}
+}
+else {
+const err206 = {instancePath:instancePath+"/inboundGateways/" + i17,schemaPath:"#/properties/inboundGateways/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.inboundGateways.items.type,parentSchema:schema39.properties.inboundGateways.items,data:data76};
+if(vErrors === null){
+vErrors = [err206];
+}
+else {
+vErrors.push(err206);
+}
+errors++;
+}
+}
+}
+else {
+const err207 = {instancePath:instancePath+"/inboundGateways",schemaPath:"#/properties/inboundGateways/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.properties.inboundGateways.type,parentSchema:schema39.properties.inboundGateways,data:data75};
+if(vErrors === null){
+vErrors = [err207];
+}
+else {
+vErrors.push(err207);
+}
+errors++;
+}
+}
+}
+else {
+const err208 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data};
+if(vErrors === null){
+vErrors = [err208];
+}
+else {
+vErrors.push(err208);
+}
+errors++;
+}
 validate25.errors = vErrors;
 return errors === 0;
 }
 validate25.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema44 = {"description":"A recipient policy of one system.","type":"object","additionalProperties":false,"required":["name","system","addresses"],"properties":{"name":{"description":"Policy name, unique per system.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The system the policy belongs to.","type":"string","minLength":1},"default":{"description":"true for the system's Default Policy (at most one per system).","type":"boolean"},"filter":{"description":"LDAP filter selecting the recipients the policy stamps; null is the NULL filter (no recipient types).","type":["string","null"],"maxLength":2000,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"addresses":{"description":"The SMTP address spaces of the policy.","type":"array","minItems":1,"items":{"$ref":"#/$defs/policyAddress"}}}};
-const schema45 = {"description":"One SMTP address space of a recipient policy.","type":"object","additionalProperties":false,"required":["space"],"properties":{"space":{"description":"The address space with a leading @, e.g. \"@example.com\".","type":"string","pattern":"^@","minLength":2},"primary":{"description":"Whether this is the policy's primary SMTP address space (the reply address it stamps).","type":"boolean"},"authoritative":{"description":"The check box \"This Exchange Organization is responsible for all mail delivery to this address\": true = unknown recipients are bounced here.","type":"boolean"}}};
-const pattern32 = new RegExp("^@", "u");
+const schema48 = {"description":"A recipient policy of one system.","type":"object","additionalProperties":false,"required":["name","system","addresses"],"properties":{"name":{"description":"Policy name, unique per system.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The system the policy belongs to.","type":"string","minLength":1},"default":{"description":"true for the system's Default Policy (at most one per system).","type":"boolean"},"filter":{"description":"LDAP filter selecting the recipients the policy stamps; null is the NULL filter (no recipient types).","type":["string","null"],"maxLength":2000,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"addresses":{"description":"The SMTP address spaces of the policy.","type":"array","minItems":1,"items":{"$ref":"#/$defs/policyAddress"}}}};
+const schema49 = {"description":"One SMTP address space of a recipient policy.","type":"object","additionalProperties":false,"required":["space"],"properties":{"space":{"description":"The address space with a leading @, e.g. \"@example.com\".","type":"string","pattern":"^@","minLength":2},"primary":{"description":"Whether this is the policy's primary SMTP address space (the reply address it stamps).","type":"boolean"},"authoritative":{"description":"The check box \"This Exchange Organization is responsible for all mail delivery to this address\": true = unknown recipients are bounced here.","type":"boolean"}}};
+const pattern45 = new RegExp("^@", "u");
 
-function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate29(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate27.evaluated;
+const evaluated0 = validate29.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2268,7 +3715,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.name === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema44.required,parentSchema:schema44,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema48.required,parentSchema:schema48,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2278,7 +3725,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.system === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "system"},message:"must have required property '"+"system"+"'",schema:schema44.required,parentSchema:schema44,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "system"},message:"must have required property '"+"system"+"'",schema:schema48.required,parentSchema:schema48,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2288,7 +3735,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.addresses === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "addresses"},message:"must have required property '"+"addresses"+"'",schema:schema44.required,parentSchema:schema44,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "addresses"},message:"must have required property '"+"addresses"+"'",schema:schema48.required,parentSchema:schema48,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2299,7 +3746,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((((key0 === "name") || (key0 === "system")) || (key0 === "default")) || (key0 === "filter")) || (key0 === "addresses"))){
-const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema44,data};
+const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema48,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2313,7 +3760,7 @@ if(data.name !== undefined){
 let data0 = data.name;
 if(typeof data0 === "string"){
 if(func2(data0) > 200){
-const err4 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters",schema:200,parentSchema:schema44.properties.name,data:data0};
+const err4 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters",schema:200,parentSchema:schema48.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2323,7 +3770,7 @@ vErrors.push(err4);
 errors++;
 }
 if(func2(data0) < 1){
-const err5 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema44.properties.name,data:data0};
+const err5 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema48.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2333,7 +3780,7 @@ vErrors.push(err5);
 errors++;
 }
 if(!pattern4.test(data0)){
-const err6 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema44.properties.name,data:data0};
+const err6 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema48.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2344,7 +3791,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.name.type,parentSchema:schema44.properties.name,data:data0};
+const err7 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.name.type,parentSchema:schema48.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2358,7 +3805,7 @@ if(data.system !== undefined){
 let data1 = data.system;
 if(typeof data1 === "string"){
 if(func2(data1) < 1){
-const err8 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema44.properties.system,data:data1};
+const err8 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema48.properties.system,data:data1};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2369,7 +3816,7 @@ errors++;
 }
 }
 else {
-const err9 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.system.type,parentSchema:schema44.properties.system,data:data1};
+const err9 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.system.type,parentSchema:schema48.properties.system,data:data1};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2382,7 +3829,7 @@ errors++;
 if(data.default !== undefined){
 let data2 = data.default;
 if(typeof data2 !== "boolean"){
-const err10 = {instancePath:instancePath+"/default",schemaPath:"#/properties/default/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema44.properties.default.type,parentSchema:schema44.properties.default,data:data2};
+const err10 = {instancePath:instancePath+"/default",schemaPath:"#/properties/default/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema48.properties.default.type,parentSchema:schema48.properties.default,data:data2};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2395,7 +3842,7 @@ errors++;
 if(data.filter !== undefined){
 let data3 = data.filter;
 if((typeof data3 !== "string") && (data3 !== null)){
-const err11 = {instancePath:instancePath+"/filter",schemaPath:"#/properties/filter/type",keyword:"type",params:{type: schema44.properties.filter.type},message:"must be string,null",schema:schema44.properties.filter.type,parentSchema:schema44.properties.filter,data:data3};
+const err11 = {instancePath:instancePath+"/filter",schemaPath:"#/properties/filter/type",keyword:"type",params:{type: schema48.properties.filter.type},message:"must be string,null",schema:schema48.properties.filter.type,parentSchema:schema48.properties.filter,data:data3};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -2406,7 +3853,7 @@ errors++;
 }
 if(typeof data3 === "string"){
 if(func2(data3) > 2000){
-const err12 = {instancePath:instancePath+"/filter",schemaPath:"#/properties/filter/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters",schema:2000,parentSchema:schema44.properties.filter,data:data3};
+const err12 = {instancePath:instancePath+"/filter",schemaPath:"#/properties/filter/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters",schema:2000,parentSchema:schema48.properties.filter,data:data3};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -2416,7 +3863,7 @@ vErrors.push(err12);
 errors++;
 }
 if(!pattern4.test(data3)){
-const err13 = {instancePath:instancePath+"/filter",schemaPath:"#/properties/filter/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema44.properties.filter,data:data3};
+const err13 = {instancePath:instancePath+"/filter",schemaPath:"#/properties/filter/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema48.properties.filter,data:data3};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -2431,7 +3878,7 @@ if(data.addresses !== undefined){
 let data4 = data.addresses;
 if(Array.isArray(data4)){
 if(data4.length < 1){
-const err14 = {instancePath:instancePath+"/addresses",schemaPath:"#/properties/addresses/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema44.properties.addresses,data:data4};
+const err14 = {instancePath:instancePath+"/addresses",schemaPath:"#/properties/addresses/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema48.properties.addresses,data:data4};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -2445,7 +3892,7 @@ for(let i0=0; i0<len0; i0++){
 let data5 = data4[i0];
 if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
 if(data5.space === undefined){
-const err15 = {instancePath:instancePath+"/addresses/" + i0,schemaPath:"#/$defs/policyAddress/required",keyword:"required",params:{missingProperty: "space"},message:"must have required property '"+"space"+"'",schema:schema45.required,parentSchema:schema45,data:data5};
+const err15 = {instancePath:instancePath+"/addresses/" + i0,schemaPath:"#/$defs/policyAddress/required",keyword:"required",params:{missingProperty: "space"},message:"must have required property '"+"space"+"'",schema:schema49.required,parentSchema:schema49,data:data5};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -2456,7 +3903,7 @@ errors++;
 }
 for(const key1 in data5){
 if(!(((key1 === "space") || (key1 === "primary")) || (key1 === "authoritative"))){
-const err16 = {instancePath:instancePath+"/addresses/" + i0,schemaPath:"#/$defs/policyAddress/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema45,data:data5};
+const err16 = {instancePath:instancePath+"/addresses/" + i0,schemaPath:"#/$defs/policyAddress/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema49,data:data5};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -2470,7 +3917,7 @@ if(data5.space !== undefined){
 let data6 = data5.space;
 if(typeof data6 === "string"){
 if(func2(data6) < 2){
-const err17 = {instancePath:instancePath+"/addresses/" + i0+"/space",schemaPath:"#/$defs/policyAddress/properties/space/minLength",keyword:"minLength",params:{limit: 2},message:"must NOT have fewer than 2 characters",schema:2,parentSchema:schema45.properties.space,data:data6};
+const err17 = {instancePath:instancePath+"/addresses/" + i0+"/space",schemaPath:"#/$defs/policyAddress/properties/space/minLength",keyword:"minLength",params:{limit: 2},message:"must NOT have fewer than 2 characters",schema:2,parentSchema:schema49.properties.space,data:data6};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -2479,8 +3926,8 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(!pattern32.test(data6)){
-const err18 = {instancePath:instancePath+"/addresses/" + i0+"/space",schemaPath:"#/$defs/policyAddress/properties/space/pattern",keyword:"pattern",params:{pattern: "^@"},message:"must match pattern \""+"^@"+"\"",schema:"^@",parentSchema:schema45.properties.space,data:data6};
+if(!pattern45.test(data6)){
+const err18 = {instancePath:instancePath+"/addresses/" + i0+"/space",schemaPath:"#/$defs/policyAddress/properties/space/pattern",keyword:"pattern",params:{pattern: "^@"},message:"must match pattern \""+"^@"+"\"",schema:"^@",parentSchema:schema49.properties.space,data:data6};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -2491,7 +3938,7 @@ errors++;
 }
 }
 else {
-const err19 = {instancePath:instancePath+"/addresses/" + i0+"/space",schemaPath:"#/$defs/policyAddress/properties/space/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.properties.space.type,parentSchema:schema45.properties.space,data:data6};
+const err19 = {instancePath:instancePath+"/addresses/" + i0+"/space",schemaPath:"#/$defs/policyAddress/properties/space/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.space.type,parentSchema:schema49.properties.space,data:data6};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -2504,7 +3951,7 @@ errors++;
 if(data5.primary !== undefined){
 let data7 = data5.primary;
 if(typeof data7 !== "boolean"){
-const err20 = {instancePath:instancePath+"/addresses/" + i0+"/primary",schemaPath:"#/$defs/policyAddress/properties/primary/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema45.properties.primary.type,parentSchema:schema45.properties.primary,data:data7};
+const err20 = {instancePath:instancePath+"/addresses/" + i0+"/primary",schemaPath:"#/$defs/policyAddress/properties/primary/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema49.properties.primary.type,parentSchema:schema49.properties.primary,data:data7};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -2517,7 +3964,7 @@ errors++;
 if(data5.authoritative !== undefined){
 let data8 = data5.authoritative;
 if(typeof data8 !== "boolean"){
-const err21 = {instancePath:instancePath+"/addresses/" + i0+"/authoritative",schemaPath:"#/$defs/policyAddress/properties/authoritative/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema45.properties.authoritative.type,parentSchema:schema45.properties.authoritative,data:data8};
+const err21 = {instancePath:instancePath+"/addresses/" + i0+"/authoritative",schemaPath:"#/$defs/policyAddress/properties/authoritative/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema49.properties.authoritative.type,parentSchema:schema49.properties.authoritative,data:data8};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -2529,7 +3976,7 @@ errors++;
 }
 }
 else {
-const err22 = {instancePath:instancePath+"/addresses/" + i0,schemaPath:"#/$defs/policyAddress/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema45.type,parentSchema:schema45,data:data5};
+const err22 = {instancePath:instancePath+"/addresses/" + i0,schemaPath:"#/$defs/policyAddress/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema49.type,parentSchema:schema49,data:data5};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -2541,7 +3988,7 @@ errors++;
 }
 }
 else {
-const err23 = {instancePath:instancePath+"/addresses",schemaPath:"#/properties/addresses/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema44.properties.addresses.type,parentSchema:schema44.properties.addresses,data:data4};
+const err23 = {instancePath:instancePath+"/addresses",schemaPath:"#/properties/addresses/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema48.properties.addresses.type,parentSchema:schema48.properties.addresses,data:data4};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -2553,7 +4000,7 @@ errors++;
 }
 }
 else {
-const err24 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema44.type,parentSchema:schema44,data};
+const err24 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema48.type,parentSchema:schema48,data};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -2562,17 +4009,17 @@ vErrors.push(err24);
 }
 errors++;
 }
-validate27.errors = vErrors;
+validate29.errors = vErrors;
 return errors === 0;
 }
-validate27.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate29.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema46 = {"description":"An SMTP connector (Exchange) or transport route (Postfix).","type":"object","additionalProperties":false,"required":["name","system","addressSpaces"],"properties":{"name":{"description":"Connector name.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The bridgehead system(s) that use the connector.","oneOf":[{"type":"string","minLength":1,"description":"One bridgehead system."},{"type":"array","minItems":1,"items":{"type":"string","minLength":1,"description":"A bridgehead system."},"description":"Several bridgehead systems."}]},"addressSpaces":{"description":"Domains (without @) the connector carries; \"*\" means every other domain.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"maxLength":253,"description":"A domain, or *."}},"to":{"description":"The system of this file that the connector delivers to.","type":"string","minLength":1},"smartHosts":{"description":"Hosts outside this file to deliver to, tried in order: \"[192.168.1.10]\", \"backup.example.net:2525\".","type":"array","minItems":1,"items":{"$ref":"#/$defs/hostSpec"}},"allowRelay":{"description":"\"Allow messages to be relayed to these domains\": required for shared and remote domains.","type":"boolean"}},"if":{"not":{"required":["to"]}},"then":{"required":["smartHosts"]},"dependentSchemas":{"to":{"not":{"required":["smartHosts"]}}}};
+const schema50 = {"description":"An SMTP connector (Exchange) or transport route (Postfix).","type":"object","additionalProperties":false,"required":["name","system","addressSpaces"],"properties":{"name":{"description":"Connector name.","type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"system":{"description":"The bridgehead system(s) that use the connector.","oneOf":[{"type":"string","minLength":1,"description":"One bridgehead system."},{"type":"array","minItems":1,"items":{"type":"string","minLength":1,"description":"A bridgehead system."},"description":"Several bridgehead systems."}]},"addressSpaces":{"description":"Domains (without @) the connector carries; \"*\" means every other domain.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"maxLength":253,"description":"A domain, or *."}},"to":{"description":"The system of this file that the connector delivers to.","type":"string","minLength":1},"smartHosts":{"description":"Hosts outside this file to deliver to, tried in order: \"[192.168.1.10]\", \"backup.example.net:2525\".","type":"array","minItems":1,"items":{"$ref":"#/$defs/hostSpec"}},"allowRelay":{"description":"\"Allow messages to be relayed to these domains\": required for shared and remote domains.","type":"boolean"}},"if":{"not":{"required":["to"]}},"then":{"required":["smartHosts"]},"dependentSchemas":{"to":{"not":{"required":["smartHosts"]}}}};
 
-function validate29(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate31(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate29.evaluated;
+const evaluated0 = validate31.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2633,7 +4080,7 @@ if(_valid0){
 const _errs5 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.smartHosts === undefined){
-const err2 = {instancePath,schemaPath:"#/then/required",keyword:"required",params:{missingProperty: "smartHosts"},message:"must have required property '"+"smartHosts"+"'",schema:schema46.then.required,parentSchema:schema46.then,data};
+const err2 = {instancePath,schemaPath:"#/then/required",keyword:"required",params:{missingProperty: "smartHosts"},message:"must have required property '"+"smartHosts"+"'",schema:schema50.then.required,parentSchema:schema50.then,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2647,7 +4094,7 @@ var _valid0 = _errs5 === errors;
 valid0 = _valid0;
 }
 if(!valid0){
-const err3 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema46.if,parentSchema:schema46,data};
+const err3 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema50.if,parentSchema:schema50,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2658,7 +4105,7 @@ errors++;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.name === undefined){
-const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema46.required,parentSchema:schema46,data};
+const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema50.required,parentSchema:schema50,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2668,7 +4115,7 @@ vErrors.push(err4);
 errors++;
 }
 if(data.system === undefined){
-const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "system"},message:"must have required property '"+"system"+"'",schema:schema46.required,parentSchema:schema46,data};
+const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "system"},message:"must have required property '"+"system"+"'",schema:schema50.required,parentSchema:schema50,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2678,7 +4125,7 @@ vErrors.push(err5);
 errors++;
 }
 if(data.addressSpaces === undefined){
-const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "addressSpaces"},message:"must have required property '"+"addressSpaces"+"'",schema:schema46.required,parentSchema:schema46,data};
+const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "addressSpaces"},message:"must have required property '"+"addressSpaces"+"'",schema:schema50.required,parentSchema:schema50,data};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2689,7 +4136,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((((key0 === "name") || (key0 === "system")) || (key0 === "addressSpaces")) || (key0 === "to")) || (key0 === "smartHosts")) || (key0 === "allowRelay"))){
-const err7 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema46,data};
+const err7 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema50,data};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2703,7 +4150,7 @@ if(data.name !== undefined){
 let data0 = data.name;
 if(typeof data0 === "string"){
 if(func2(data0) > 200){
-const err8 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters",schema:200,parentSchema:schema46.properties.name,data:data0};
+const err8 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters",schema:200,parentSchema:schema50.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2713,7 +4160,7 @@ vErrors.push(err8);
 errors++;
 }
 if(func2(data0) < 1){
-const err9 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema46.properties.name,data:data0};
+const err9 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2723,7 +4170,7 @@ vErrors.push(err9);
 errors++;
 }
 if(!pattern4.test(data0)){
-const err10 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema46.properties.name,data:data0};
+const err10 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema50.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2734,7 +4181,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.properties.name.type,parentSchema:schema46.properties.name,data:data0};
+const err11 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.name.type,parentSchema:schema50.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -2752,7 +4199,7 @@ let passing0 = null;
 const _errs11 = errors;
 if(typeof data1 === "string"){
 if(func2(data1) < 1){
-const err12 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema46.properties.system.oneOf[0],data:data1};
+const err12 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.properties.system.oneOf[0],data:data1};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -2763,7 +4210,7 @@ errors++;
 }
 }
 else {
-const err13 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.properties.system.oneOf[0].type,parentSchema:schema46.properties.system.oneOf[0],data:data1};
+const err13 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.system.oneOf[0].type,parentSchema:schema50.properties.system.oneOf[0],data:data1};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -2780,7 +4227,7 @@ passing0 = 0;
 const _errs13 = errors;
 if(Array.isArray(data1)){
 if(data1.length < 1){
-const err14 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema46.properties.system.oneOf[1],data:data1};
+const err14 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema50.properties.system.oneOf[1],data:data1};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -2794,7 +4241,7 @@ for(let i0=0; i0<len0; i0++){
 let data2 = data1[i0];
 if(typeof data2 === "string"){
 if(func2(data2) < 1){
-const err15 = {instancePath:instancePath+"/system/" + i0,schemaPath:"#/properties/system/oneOf/1/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema46.properties.system.oneOf[1].items,data:data2};
+const err15 = {instancePath:instancePath+"/system/" + i0,schemaPath:"#/properties/system/oneOf/1/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.properties.system.oneOf[1].items,data:data2};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -2805,7 +4252,7 @@ errors++;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/system/" + i0,schemaPath:"#/properties/system/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.properties.system.oneOf[1].items.type,parentSchema:schema46.properties.system.oneOf[1].items,data:data2};
+const err16 = {instancePath:instancePath+"/system/" + i0,schemaPath:"#/properties/system/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.system.oneOf[1].items.type,parentSchema:schema50.properties.system.oneOf[1].items,data:data2};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -2817,7 +4264,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema46.properties.system.oneOf[1].type,parentSchema:schema46.properties.system.oneOf[1],data:data1};
+const err17 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema50.properties.system.oneOf[1].type,parentSchema:schema50.properties.system.oneOf[1],data:data1};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -2838,7 +4285,7 @@ passing0 = 1;
 }
 }
 if(!valid3){
-const err18 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema46.properties.system.oneOf,parentSchema:schema46.properties.system,data:data1};
+const err18 = {instancePath:instancePath+"/system",schemaPath:"#/properties/system/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema50.properties.system.oneOf,parentSchema:schema50.properties.system,data:data1};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -2863,7 +4310,7 @@ if(data.addressSpaces !== undefined){
 let data3 = data.addressSpaces;
 if(Array.isArray(data3)){
 if(data3.length < 1){
-const err19 = {instancePath:instancePath+"/addressSpaces",schemaPath:"#/properties/addressSpaces/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema46.properties.addressSpaces,data:data3};
+const err19 = {instancePath:instancePath+"/addressSpaces",schemaPath:"#/properties/addressSpaces/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema50.properties.addressSpaces,data:data3};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -2877,7 +4324,7 @@ for(let i1=0; i1<len1; i1++){
 let data4 = data3[i1];
 if(typeof data4 === "string"){
 if(func2(data4) > 253){
-const err20 = {instancePath:instancePath+"/addressSpaces/" + i1,schemaPath:"#/properties/addressSpaces/items/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema46.properties.addressSpaces.items,data:data4};
+const err20 = {instancePath:instancePath+"/addressSpaces/" + i1,schemaPath:"#/properties/addressSpaces/items/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema50.properties.addressSpaces.items,data:data4};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -2887,7 +4334,7 @@ vErrors.push(err20);
 errors++;
 }
 if(func2(data4) < 1){
-const err21 = {instancePath:instancePath+"/addressSpaces/" + i1,schemaPath:"#/properties/addressSpaces/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema46.properties.addressSpaces.items,data:data4};
+const err21 = {instancePath:instancePath+"/addressSpaces/" + i1,schemaPath:"#/properties/addressSpaces/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.properties.addressSpaces.items,data:data4};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -2898,7 +4345,7 @@ errors++;
 }
 }
 else {
-const err22 = {instancePath:instancePath+"/addressSpaces/" + i1,schemaPath:"#/properties/addressSpaces/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.properties.addressSpaces.items.type,parentSchema:schema46.properties.addressSpaces.items,data:data4};
+const err22 = {instancePath:instancePath+"/addressSpaces/" + i1,schemaPath:"#/properties/addressSpaces/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.addressSpaces.items.type,parentSchema:schema50.properties.addressSpaces.items,data:data4};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -2910,7 +4357,7 @@ errors++;
 }
 }
 else {
-const err23 = {instancePath:instancePath+"/addressSpaces",schemaPath:"#/properties/addressSpaces/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema46.properties.addressSpaces.type,parentSchema:schema46.properties.addressSpaces,data:data3};
+const err23 = {instancePath:instancePath+"/addressSpaces",schemaPath:"#/properties/addressSpaces/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema50.properties.addressSpaces.type,parentSchema:schema50.properties.addressSpaces,data:data3};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -2924,7 +4371,7 @@ if(data.to !== undefined){
 let data5 = data.to;
 if(typeof data5 === "string"){
 if(func2(data5) < 1){
-const err24 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema46.properties.to,data:data5};
+const err24 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.properties.to,data:data5};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -2935,7 +4382,7 @@ errors++;
 }
 }
 else {
-const err25 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.properties.to.type,parentSchema:schema46.properties.to,data:data5};
+const err25 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.to.type,parentSchema:schema50.properties.to,data:data5};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -2949,7 +4396,7 @@ if(data.smartHosts !== undefined){
 let data6 = data.smartHosts;
 if(Array.isArray(data6)){
 if(data6.length < 1){
-const err26 = {instancePath:instancePath+"/smartHosts",schemaPath:"#/properties/smartHosts/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema46.properties.smartHosts,data:data6};
+const err26 = {instancePath:instancePath+"/smartHosts",schemaPath:"#/properties/smartHosts/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema50.properties.smartHosts,data:data6};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -2996,7 +4443,7 @@ errors++;
 }
 }
 else {
-const err30 = {instancePath:instancePath+"/smartHosts",schemaPath:"#/properties/smartHosts/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema46.properties.smartHosts.type,parentSchema:schema46.properties.smartHosts,data:data6};
+const err30 = {instancePath:instancePath+"/smartHosts",schemaPath:"#/properties/smartHosts/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema50.properties.smartHosts.type,parentSchema:schema50.properties.smartHosts,data:data6};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -3009,7 +4456,7 @@ errors++;
 if(data.allowRelay !== undefined){
 let data8 = data.allowRelay;
 if(typeof data8 !== "boolean"){
-const err31 = {instancePath:instancePath+"/allowRelay",schemaPath:"#/properties/allowRelay/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema46.properties.allowRelay.type,parentSchema:schema46.properties.allowRelay,data:data8};
+const err31 = {instancePath:instancePath+"/allowRelay",schemaPath:"#/properties/allowRelay/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema50.properties.allowRelay.type,parentSchema:schema50.properties.allowRelay,data:data8};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -3037,7 +4484,7 @@ errors++;
 }
 var valid12 = _errs32 === errors;
 if(valid12){
-const err33 = {instancePath,schemaPath:"#/dependentSchemas/to/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema46.dependentSchemas.to.not,parentSchema:schema46.dependentSchemas.to,data};
+const err33 = {instancePath,schemaPath:"#/dependentSchemas/to/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema50.dependentSchemas.to.not,parentSchema:schema50.dependentSchemas.to,data};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -3060,7 +4507,7 @@ vErrors = null;
 }
 }
 else {
-const err34 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema46.type,parentSchema:schema46,data};
+const err34 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema50.type,parentSchema:schema50,data};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -3069,19 +4516,19 @@ vErrors.push(err34);
 }
 errors++;
 }
-validate29.errors = vErrors;
+validate31.errors = vErrors;
 return errors === 0;
 }
-validate29.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate31.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema50 = {"description":"A route assertion: where mail to an address must end up.","type":"object","additionalProperties":false,"required":["to","expect"],"properties":{"to":{"description":"The recipient address.","type":"string","minLength":1,"maxLength":512},"from":{"description":"Where the message enters: internet (default) or a system name.","type":"string","minLength":1},"expect":{"$ref":"#/$defs/expectation"}}};
-const schema51 = {"description":"Exactly one outcome kind, and optionally the status.","type":"object","additionalProperties":false,"minProperties":1,"properties":{"delivered":{"description":"The system that delivers to a local mailbox.","type":"string","minLength":1},"bounced":{"description":"The system that bounces (NDR).","type":"string","minLength":1},"refused":{"description":"The system that refuses at RCPT time.","type":"string","minLength":1},"looped":{"description":"The message is stopped as a loop.","const":true},"external":{"description":"The host outside the organisation the message leaves to.","type":"string","minLength":1},"status":{"description":"Enhanced status code (RFC 3463), e.g. 5.1.1.","type":"string","pattern":"^[245]\\.[0-9]{1,3}\\.[0-9]{1,3}$"}},"maxProperties":2,"if":{"required":["status"]},"then":{"minProperties":2},"dependentSchemas":{"delivered":{"not":{"anyOf":[{"required":["bounced"]},{"required":["refused"]},{"required":["looped"]},{"required":["external"]}]}},"bounced":{"not":{"anyOf":[{"required":["delivered"]},{"required":["refused"]},{"required":["looped"]},{"required":["external"]}]}},"refused":{"not":{"anyOf":[{"required":["delivered"]},{"required":["bounced"]},{"required":["looped"]},{"required":["external"]}]}},"looped":{"not":{"anyOf":[{"required":["delivered"]},{"required":["bounced"]},{"required":["refused"]},{"required":["external"]}]}},"external":{"not":{"anyOf":[{"required":["delivered"]},{"required":["bounced"]},{"required":["refused"]},{"required":["looped"]}]}}}};
-const pattern41 = new RegExp("^[245]\\.[0-9]{1,3}\\.[0-9]{1,3}$", "u");
+const schema54 = {"description":"A route assertion: where mail to an address must end up.","type":"object","additionalProperties":false,"required":["to","expect"],"properties":{"to":{"description":"The recipient address.","type":"string","minLength":1,"maxLength":512},"from":{"description":"Where the message enters: internet (default) or a system name.","type":"string","minLength":1},"expect":{"$ref":"#/$defs/expectation"}}};
+const schema55 = {"description":"Exactly one outcome kind, and optionally the status.","type":"object","additionalProperties":false,"minProperties":1,"properties":{"delivered":{"description":"The system that delivers to a local mailbox.","type":"string","minLength":1},"bounced":{"description":"The system that bounces (NDR).","type":"string","minLength":1},"refused":{"description":"The system that refuses at RCPT time.","type":"string","minLength":1},"looped":{"description":"The message is stopped as a loop.","const":true},"external":{"description":"The host outside the organisation the message leaves to.","type":"string","minLength":1},"status":{"description":"Enhanced status code (RFC 3463), e.g. 5.1.1.","type":"string","pattern":"^[245]\\.[0-9]{1,3}\\.[0-9]{1,3}$"}},"maxProperties":2,"if":{"required":["status"]},"then":{"minProperties":2},"dependentSchemas":{"delivered":{"not":{"anyOf":[{"required":["bounced"]},{"required":["refused"]},{"required":["looped"]},{"required":["external"]}]}},"bounced":{"not":{"anyOf":[{"required":["delivered"]},{"required":["refused"]},{"required":["looped"]},{"required":["external"]}]}},"refused":{"not":{"anyOf":[{"required":["delivered"]},{"required":["bounced"]},{"required":["looped"]},{"required":["external"]}]}},"looped":{"not":{"anyOf":[{"required":["delivered"]},{"required":["bounced"]},{"required":["refused"]},{"required":["external"]}]}},"external":{"not":{"anyOf":[{"required":["delivered"]},{"required":["bounced"]},{"required":["refused"]},{"required":["looped"]}]}}}};
+const pattern54 = new RegExp("^[245]\\.[0-9]{1,3}\\.[0-9]{1,3}$", "u");
 
-function validate31(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate33(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate31.evaluated;
+const evaluated0 = validate33.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -3090,7 +4537,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.to === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'",schema:schema50.required,parentSchema:schema50,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'",schema:schema54.required,parentSchema:schema54,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -3100,7 +4547,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.expect === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "expect"},message:"must have required property '"+"expect"+"'",schema:schema50.required,parentSchema:schema50,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "expect"},message:"must have required property '"+"expect"+"'",schema:schema54.required,parentSchema:schema54,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -3111,7 +4558,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((key0 === "to") || (key0 === "from")) || (key0 === "expect"))){
-const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema50,data};
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema54,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -3125,7 +4572,7 @@ if(data.to !== undefined){
 let data0 = data.to;
 if(typeof data0 === "string"){
 if(func2(data0) > 512){
-const err3 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters",schema:512,parentSchema:schema50.properties.to,data:data0};
+const err3 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters",schema:512,parentSchema:schema54.properties.to,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -3135,7 +4582,7 @@ vErrors.push(err3);
 errors++;
 }
 if(func2(data0) < 1){
-const err4 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.properties.to,data:data0};
+const err4 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema54.properties.to,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -3146,7 +4593,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.to.type,parentSchema:schema50.properties.to,data:data0};
+const err5 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema54.properties.to.type,parentSchema:schema54.properties.to,data:data0};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -3160,7 +4607,7 @@ if(data.from !== undefined){
 let data1 = data.from;
 if(typeof data1 === "string"){
 if(func2(data1) < 1){
-const err6 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.properties.from,data:data1};
+const err6 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema54.properties.from,data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -3171,7 +4618,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.from.type,parentSchema:schema50.properties.from,data:data1};
+const err7 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema54.properties.from.type,parentSchema:schema54.properties.from,data:data1};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -3213,7 +4660,7 @@ if(_valid0){
 const _errs11 = errors;
 if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
 if(Object.keys(data2).length < 2){
-const err9 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/then/minProperties",keyword:"minProperties",params:{limit: 2},message:"must NOT have fewer than 2 properties",schema:2,parentSchema:schema51.then,data:data2};
+const err9 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/then/minProperties",keyword:"minProperties",params:{limit: 2},message:"must NOT have fewer than 2 properties",schema:2,parentSchema:schema55.then,data:data2};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -3227,7 +4674,7 @@ var _valid0 = _errs11 === errors;
 valid2 = _valid0;
 }
 if(!valid2){
-const err10 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema51.if,parentSchema:schema51,data:data2};
+const err10 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema55.if,parentSchema:schema55,data:data2};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -3238,7 +4685,7 @@ errors++;
 }
 if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
 if(Object.keys(data2).length > 2){
-const err11 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/maxProperties",keyword:"maxProperties",params:{limit: 2},message:"must NOT have more than 2 properties",schema:2,parentSchema:schema51,data:data2};
+const err11 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/maxProperties",keyword:"maxProperties",params:{limit: 2},message:"must NOT have more than 2 properties",schema:2,parentSchema:schema55,data:data2};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -3248,7 +4695,7 @@ vErrors.push(err11);
 errors++;
 }
 if(Object.keys(data2).length < 1){
-const err12 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema51,data:data2};
+const err12 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema55,data:data2};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -3259,7 +4706,7 @@ errors++;
 }
 for(const key1 in data2){
 if(!((((((key1 === "delivered") || (key1 === "bounced")) || (key1 === "refused")) || (key1 === "looped")) || (key1 === "external")) || (key1 === "status"))){
-const err13 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema51,data:data2};
+const err13 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema55,data:data2};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -3273,7 +4720,7 @@ if(data2.delivered !== undefined){
 let data3 = data2.delivered;
 if(typeof data3 === "string"){
 if(func2(data3) < 1){
-const err14 = {instancePath:instancePath+"/expect/delivered",schemaPath:"#/$defs/expectation/properties/delivered/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema51.properties.delivered,data:data3};
+const err14 = {instancePath:instancePath+"/expect/delivered",schemaPath:"#/$defs/expectation/properties/delivered/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema55.properties.delivered,data:data3};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -3284,7 +4731,7 @@ errors++;
 }
 }
 else {
-const err15 = {instancePath:instancePath+"/expect/delivered",schemaPath:"#/$defs/expectation/properties/delivered/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.properties.delivered.type,parentSchema:schema51.properties.delivered,data:data3};
+const err15 = {instancePath:instancePath+"/expect/delivered",schemaPath:"#/$defs/expectation/properties/delivered/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema55.properties.delivered.type,parentSchema:schema55.properties.delivered,data:data3};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -3298,7 +4745,7 @@ if(data2.bounced !== undefined){
 let data4 = data2.bounced;
 if(typeof data4 === "string"){
 if(func2(data4) < 1){
-const err16 = {instancePath:instancePath+"/expect/bounced",schemaPath:"#/$defs/expectation/properties/bounced/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema51.properties.bounced,data:data4};
+const err16 = {instancePath:instancePath+"/expect/bounced",schemaPath:"#/$defs/expectation/properties/bounced/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema55.properties.bounced,data:data4};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -3309,7 +4756,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath:instancePath+"/expect/bounced",schemaPath:"#/$defs/expectation/properties/bounced/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.properties.bounced.type,parentSchema:schema51.properties.bounced,data:data4};
+const err17 = {instancePath:instancePath+"/expect/bounced",schemaPath:"#/$defs/expectation/properties/bounced/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema55.properties.bounced.type,parentSchema:schema55.properties.bounced,data:data4};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -3323,7 +4770,7 @@ if(data2.refused !== undefined){
 let data5 = data2.refused;
 if(typeof data5 === "string"){
 if(func2(data5) < 1){
-const err18 = {instancePath:instancePath+"/expect/refused",schemaPath:"#/$defs/expectation/properties/refused/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema51.properties.refused,data:data5};
+const err18 = {instancePath:instancePath+"/expect/refused",schemaPath:"#/$defs/expectation/properties/refused/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema55.properties.refused,data:data5};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -3334,7 +4781,7 @@ errors++;
 }
 }
 else {
-const err19 = {instancePath:instancePath+"/expect/refused",schemaPath:"#/$defs/expectation/properties/refused/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.properties.refused.type,parentSchema:schema51.properties.refused,data:data5};
+const err19 = {instancePath:instancePath+"/expect/refused",schemaPath:"#/$defs/expectation/properties/refused/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema55.properties.refused.type,parentSchema:schema55.properties.refused,data:data5};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -3347,7 +4794,7 @@ errors++;
 if(data2.looped !== undefined){
 let data6 = data2.looped;
 if(true !== data6){
-const err20 = {instancePath:instancePath+"/expect/looped",schemaPath:"#/$defs/expectation/properties/looped/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema51.properties.looped,data:data6};
+const err20 = {instancePath:instancePath+"/expect/looped",schemaPath:"#/$defs/expectation/properties/looped/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema55.properties.looped,data:data6};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -3361,7 +4808,7 @@ if(data2.external !== undefined){
 let data7 = data2.external;
 if(typeof data7 === "string"){
 if(func2(data7) < 1){
-const err21 = {instancePath:instancePath+"/expect/external",schemaPath:"#/$defs/expectation/properties/external/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema51.properties.external,data:data7};
+const err21 = {instancePath:instancePath+"/expect/external",schemaPath:"#/$defs/expectation/properties/external/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema55.properties.external,data:data7};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -3372,7 +4819,7 @@ errors++;
 }
 }
 else {
-const err22 = {instancePath:instancePath+"/expect/external",schemaPath:"#/$defs/expectation/properties/external/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.properties.external.type,parentSchema:schema51.properties.external,data:data7};
+const err22 = {instancePath:instancePath+"/expect/external",schemaPath:"#/$defs/expectation/properties/external/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema55.properties.external.type,parentSchema:schema55.properties.external,data:data7};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -3385,8 +4832,8 @@ errors++;
 if(data2.status !== undefined){
 let data8 = data2.status;
 if(typeof data8 === "string"){
-if(!pattern41.test(data8)){
-const err23 = {instancePath:instancePath+"/expect/status",schemaPath:"#/$defs/expectation/properties/status/pattern",keyword:"pattern",params:{pattern: "^[245]\\.[0-9]{1,3}\\.[0-9]{1,3}$"},message:"must match pattern \""+"^[245]\\.[0-9]{1,3}\\.[0-9]{1,3}$"+"\"",schema:"^[245]\\.[0-9]{1,3}\\.[0-9]{1,3}$",parentSchema:schema51.properties.status,data:data8};
+if(!pattern54.test(data8)){
+const err23 = {instancePath:instancePath+"/expect/status",schemaPath:"#/$defs/expectation/properties/status/pattern",keyword:"pattern",params:{pattern: "^[245]\\.[0-9]{1,3}\\.[0-9]{1,3}$"},message:"must match pattern \""+"^[245]\\.[0-9]{1,3}\\.[0-9]{1,3}$"+"\"",schema:"^[245]\\.[0-9]{1,3}\\.[0-9]{1,3}$",parentSchema:schema55.properties.status,data:data8};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -3397,7 +4844,7 @@ errors++;
 }
 }
 else {
-const err24 = {instancePath:instancePath+"/expect/status",schemaPath:"#/$defs/expectation/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.properties.status.type,parentSchema:schema51.properties.status,data:data8};
+const err24 = {instancePath:instancePath+"/expect/status",schemaPath:"#/$defs/expectation/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema55.properties.status.type,parentSchema:schema55.properties.status,data:data8};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -3499,7 +4946,7 @@ vErrors = null;
 }
 var valid5 = _errs26 === errors;
 if(valid5){
-const err30 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/dependentSchemas/delivered/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema51.dependentSchemas.delivered.not,parentSchema:schema51.dependentSchemas.delivered,data:data2};
+const err30 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/dependentSchemas/delivered/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema55.dependentSchemas.delivered.not,parentSchema:schema55.dependentSchemas.delivered,data:data2};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -3612,7 +5059,7 @@ vErrors = null;
 }
 var valid7 = _errs34 === errors;
 if(valid7){
-const err36 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/dependentSchemas/bounced/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema51.dependentSchemas.bounced.not,parentSchema:schema51.dependentSchemas.bounced,data:data2};
+const err36 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/dependentSchemas/bounced/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema55.dependentSchemas.bounced.not,parentSchema:schema55.dependentSchemas.bounced,data:data2};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -3725,7 +5172,7 @@ vErrors = null;
 }
 var valid9 = _errs42 === errors;
 if(valid9){
-const err42 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/dependentSchemas/refused/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema51.dependentSchemas.refused.not,parentSchema:schema51.dependentSchemas.refused,data:data2};
+const err42 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/dependentSchemas/refused/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema55.dependentSchemas.refused.not,parentSchema:schema55.dependentSchemas.refused,data:data2};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -3838,7 +5285,7 @@ vErrors = null;
 }
 var valid11 = _errs50 === errors;
 if(valid11){
-const err48 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/dependentSchemas/looped/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema51.dependentSchemas.looped.not,parentSchema:schema51.dependentSchemas.looped,data:data2};
+const err48 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/dependentSchemas/looped/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema55.dependentSchemas.looped.not,parentSchema:schema55.dependentSchemas.looped,data:data2};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -3951,7 +5398,7 @@ vErrors = null;
 }
 var valid13 = _errs58 === errors;
 if(valid13){
-const err54 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/dependentSchemas/external/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema51.dependentSchemas.external.not,parentSchema:schema51.dependentSchemas.external,data:data2};
+const err54 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/dependentSchemas/external/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema55.dependentSchemas.external.not,parentSchema:schema55.dependentSchemas.external,data:data2};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -3974,7 +5421,7 @@ vErrors = null;
 }
 }
 else {
-const err55 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema51.type,parentSchema:schema51,data:data2};
+const err55 = {instancePath:instancePath+"/expect",schemaPath:"#/$defs/expectation/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema55.type,parentSchema:schema55,data:data2};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -3986,7 +5433,7 @@ errors++;
 }
 }
 else {
-const err56 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema50.type,parentSchema:schema50,data};
+const err56 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema54.type,parentSchema:schema54,data};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -3995,10 +5442,10 @@ vErrors.push(err56);
 }
 errors++;
 }
-validate31.errors = vErrors;
+validate33.errors = vErrors;
 return errors === 0;
 }
-validate31.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate33.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
 function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -4315,8 +5762,8 @@ let data10 = data.policies;
 if(Array.isArray(data10)){
 const len1 = data10.length;
 for(let i1=0; i1<len1; i1++){
-if(!(validate27(data10[i1], {instancePath:instancePath+"/policies/" + i1,parentData:data10,parentDataProperty:i1,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+if(!(validate29(data10[i1], {instancePath:instancePath+"/policies/" + i1,parentData:data10,parentDataProperty:i1,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
 errors = vErrors.length;
 }
 }
@@ -4337,8 +5784,8 @@ let data12 = data.connectors;
 if(Array.isArray(data12)){
 const len2 = data12.length;
 for(let i2=0; i2<len2; i2++){
-if(!(validate29(data12[i2], {instancePath:instancePath+"/connectors/" + i2,parentData:data12,parentDataProperty:i2,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
+if(!(validate31(data12[i2], {instancePath:instancePath+"/connectors/" + i2,parentData:data12,parentDataProperty:i2,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
 errors = vErrors.length;
 }
 }
@@ -4362,7 +5809,7 @@ for(let i3=0; i3<len3; i3++){
 let data15 = data14[i3];
 if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
 if(data15.name === undefined){
-const err25 = {instancePath:instancePath+"/chains/" + i3,schemaPath:"#/$defs/chain/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema48.required,parentSchema:schema48,data:data15};
+const err25 = {instancePath:instancePath+"/chains/" + i3,schemaPath:"#/$defs/chain/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema52.required,parentSchema:schema52,data:data15};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -4372,7 +5819,7 @@ vErrors.push(err25);
 errors++;
 }
 if(data15.domains === undefined){
-const err26 = {instancePath:instancePath+"/chains/" + i3,schemaPath:"#/$defs/chain/required",keyword:"required",params:{missingProperty: "domains"},message:"must have required property '"+"domains"+"'",schema:schema48.required,parentSchema:schema48,data:data15};
+const err26 = {instancePath:instancePath+"/chains/" + i3,schemaPath:"#/$defs/chain/required",keyword:"required",params:{missingProperty: "domains"},message:"must have required property '"+"domains"+"'",schema:schema52.required,parentSchema:schema52,data:data15};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -4382,7 +5829,7 @@ vErrors.push(err26);
 errors++;
 }
 if(data15.order === undefined){
-const err27 = {instancePath:instancePath+"/chains/" + i3,schemaPath:"#/$defs/chain/required",keyword:"required",params:{missingProperty: "order"},message:"must have required property '"+"order"+"'",schema:schema48.required,parentSchema:schema48,data:data15};
+const err27 = {instancePath:instancePath+"/chains/" + i3,schemaPath:"#/$defs/chain/required",keyword:"required",params:{missingProperty: "order"},message:"must have required property '"+"order"+"'",schema:schema52.required,parentSchema:schema52,data:data15};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -4393,7 +5840,7 @@ errors++;
 }
 for(const key6 in data15){
 if(!((((key6 === "name") || (key6 === "domains")) || (key6 === "order")) || (key6 === "rejectUnknownAtGateway"))){
-const err28 = {instancePath:instancePath+"/chains/" + i3,schemaPath:"#/$defs/chain/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema48,data:data15};
+const err28 = {instancePath:instancePath+"/chains/" + i3,schemaPath:"#/$defs/chain/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema52,data:data15};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -4407,7 +5854,7 @@ if(data15.name !== undefined){
 let data16 = data15.name;
 if(typeof data16 === "string"){
 if(func2(data16) > 200){
-const err29 = {instancePath:instancePath+"/chains/" + i3+"/name",schemaPath:"#/$defs/chain/properties/name/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters",schema:200,parentSchema:schema48.properties.name,data:data16};
+const err29 = {instancePath:instancePath+"/chains/" + i3+"/name",schemaPath:"#/$defs/chain/properties/name/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters",schema:200,parentSchema:schema52.properties.name,data:data16};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -4417,7 +5864,7 @@ vErrors.push(err29);
 errors++;
 }
 if(func2(data16) < 1){
-const err30 = {instancePath:instancePath+"/chains/" + i3+"/name",schemaPath:"#/$defs/chain/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema48.properties.name,data:data16};
+const err30 = {instancePath:instancePath+"/chains/" + i3+"/name",schemaPath:"#/$defs/chain/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema52.properties.name,data:data16};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -4427,7 +5874,7 @@ vErrors.push(err30);
 errors++;
 }
 if(!pattern4.test(data16)){
-const err31 = {instancePath:instancePath+"/chains/" + i3+"/name",schemaPath:"#/$defs/chain/properties/name/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema48.properties.name,data:data16};
+const err31 = {instancePath:instancePath+"/chains/" + i3+"/name",schemaPath:"#/$defs/chain/properties/name/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema52.properties.name,data:data16};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -4438,7 +5885,7 @@ errors++;
 }
 }
 else {
-const err32 = {instancePath:instancePath+"/chains/" + i3+"/name",schemaPath:"#/$defs/chain/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.name.type,parentSchema:schema48.properties.name,data:data16};
+const err32 = {instancePath:instancePath+"/chains/" + i3+"/name",schemaPath:"#/$defs/chain/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.name.type,parentSchema:schema52.properties.name,data:data16};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -4452,7 +5899,7 @@ if(data15.domains !== undefined){
 let data17 = data15.domains;
 if(Array.isArray(data17)){
 if(data17.length < 1){
-const err33 = {instancePath:instancePath+"/chains/" + i3+"/domains",schemaPath:"#/$defs/chain/properties/domains/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema48.properties.domains,data:data17};
+const err33 = {instancePath:instancePath+"/chains/" + i3+"/domains",schemaPath:"#/$defs/chain/properties/domains/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema52.properties.domains,data:data17};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -4466,7 +5913,7 @@ for(let i4=0; i4<len4; i4++){
 let data18 = data17[i4];
 if(typeof data18 === "string"){
 if(func2(data18) > 253){
-const err34 = {instancePath:instancePath+"/chains/" + i3+"/domains/" + i4,schemaPath:"#/$defs/chain/properties/domains/items/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema48.properties.domains.items,data:data18};
+const err34 = {instancePath:instancePath+"/chains/" + i3+"/domains/" + i4,schemaPath:"#/$defs/chain/properties/domains/items/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema52.properties.domains.items,data:data18};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -4476,7 +5923,7 @@ vErrors.push(err34);
 errors++;
 }
 if(func2(data18) < 1){
-const err35 = {instancePath:instancePath+"/chains/" + i3+"/domains/" + i4,schemaPath:"#/$defs/chain/properties/domains/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema48.properties.domains.items,data:data18};
+const err35 = {instancePath:instancePath+"/chains/" + i3+"/domains/" + i4,schemaPath:"#/$defs/chain/properties/domains/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema52.properties.domains.items,data:data18};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -4487,7 +5934,7 @@ errors++;
 }
 }
 else {
-const err36 = {instancePath:instancePath+"/chains/" + i3+"/domains/" + i4,schemaPath:"#/$defs/chain/properties/domains/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.domains.items.type,parentSchema:schema48.properties.domains.items,data:data18};
+const err36 = {instancePath:instancePath+"/chains/" + i3+"/domains/" + i4,schemaPath:"#/$defs/chain/properties/domains/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.domains.items.type,parentSchema:schema52.properties.domains.items,data:data18};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -4499,7 +5946,7 @@ errors++;
 }
 }
 else {
-const err37 = {instancePath:instancePath+"/chains/" + i3+"/domains",schemaPath:"#/$defs/chain/properties/domains/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema48.properties.domains.type,parentSchema:schema48.properties.domains,data:data17};
+const err37 = {instancePath:instancePath+"/chains/" + i3+"/domains",schemaPath:"#/$defs/chain/properties/domains/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema52.properties.domains.type,parentSchema:schema52.properties.domains,data:data17};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -4513,7 +5960,7 @@ if(data15.order !== undefined){
 let data19 = data15.order;
 if(Array.isArray(data19)){
 if(data19.length < 1){
-const err38 = {instancePath:instancePath+"/chains/" + i3+"/order",schemaPath:"#/$defs/chain/properties/order/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema48.properties.order,data:data19};
+const err38 = {instancePath:instancePath+"/chains/" + i3+"/order",schemaPath:"#/$defs/chain/properties/order/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema52.properties.order,data:data19};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -4527,7 +5974,7 @@ for(let i5=0; i5<len5; i5++){
 let data20 = data19[i5];
 if(typeof data20 === "string"){
 if(func2(data20) < 1){
-const err39 = {instancePath:instancePath+"/chains/" + i3+"/order/" + i5,schemaPath:"#/$defs/chain/properties/order/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema48.properties.order.items,data:data20};
+const err39 = {instancePath:instancePath+"/chains/" + i3+"/order/" + i5,schemaPath:"#/$defs/chain/properties/order/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema52.properties.order.items,data:data20};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -4538,7 +5985,7 @@ errors++;
 }
 }
 else {
-const err40 = {instancePath:instancePath+"/chains/" + i3+"/order/" + i5,schemaPath:"#/$defs/chain/properties/order/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.order.items.type,parentSchema:schema48.properties.order.items,data:data20};
+const err40 = {instancePath:instancePath+"/chains/" + i3+"/order/" + i5,schemaPath:"#/$defs/chain/properties/order/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.order.items.type,parentSchema:schema52.properties.order.items,data:data20};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -4550,7 +5997,7 @@ errors++;
 }
 }
 else {
-const err41 = {instancePath:instancePath+"/chains/" + i3+"/order",schemaPath:"#/$defs/chain/properties/order/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema48.properties.order.type,parentSchema:schema48.properties.order,data:data19};
+const err41 = {instancePath:instancePath+"/chains/" + i3+"/order",schemaPath:"#/$defs/chain/properties/order/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema52.properties.order.type,parentSchema:schema52.properties.order,data:data19};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -4563,7 +6010,7 @@ errors++;
 if(data15.rejectUnknownAtGateway !== undefined){
 let data21 = data15.rejectUnknownAtGateway;
 if(typeof data21 !== "boolean"){
-const err42 = {instancePath:instancePath+"/chains/" + i3+"/rejectUnknownAtGateway",schemaPath:"#/$defs/chain/properties/rejectUnknownAtGateway/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema48.properties.rejectUnknownAtGateway.type,parentSchema:schema48.properties.rejectUnknownAtGateway,data:data21};
+const err42 = {instancePath:instancePath+"/chains/" + i3+"/rejectUnknownAtGateway",schemaPath:"#/$defs/chain/properties/rejectUnknownAtGateway/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema52.properties.rejectUnknownAtGateway.type,parentSchema:schema52.properties.rejectUnknownAtGateway,data:data21};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -4575,7 +6022,7 @@ errors++;
 }
 }
 else {
-const err43 = {instancePath:instancePath+"/chains/" + i3,schemaPath:"#/$defs/chain/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema48.type,parentSchema:schema48,data:data15};
+const err43 = {instancePath:instancePath+"/chains/" + i3,schemaPath:"#/$defs/chain/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema52.type,parentSchema:schema52,data:data15};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -4605,7 +6052,7 @@ for(let i6=0; i6<len6; i6++){
 let data23 = data22[i6];
 if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
 if(data23.cn === undefined){
-const err45 = {instancePath:instancePath+"/contacts/" + i6,schemaPath:"#/$defs/contact/required",keyword:"required",params:{missingProperty: "cn"},message:"must have required property '"+"cn"+"'",schema:schema49.required,parentSchema:schema49,data:data23};
+const err45 = {instancePath:instancePath+"/contacts/" + i6,schemaPath:"#/$defs/contact/required",keyword:"required",params:{missingProperty: "cn"},message:"must have required property '"+"cn"+"'",schema:schema53.required,parentSchema:schema53,data:data23};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -4615,7 +6062,7 @@ vErrors.push(err45);
 errors++;
 }
 if(data23.targetAddress === undefined){
-const err46 = {instancePath:instancePath+"/contacts/" + i6,schemaPath:"#/$defs/contact/required",keyword:"required",params:{missingProperty: "targetAddress"},message:"must have required property '"+"targetAddress"+"'",schema:schema49.required,parentSchema:schema49,data:data23};
+const err46 = {instancePath:instancePath+"/contacts/" + i6,schemaPath:"#/$defs/contact/required",keyword:"required",params:{missingProperty: "targetAddress"},message:"must have required property '"+"targetAddress"+"'",schema:schema53.required,parentSchema:schema53,data:data23};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -4625,8 +6072,8 @@ vErrors.push(err46);
 errors++;
 }
 for(const key7 in data23){
-if(!(func1.call(schema49.properties, key7))){
-const err47 = {instancePath:instancePath+"/contacts/" + i6,schemaPath:"#/$defs/contact/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema49,data:data23};
+if(!(func1.call(schema53.properties, key7))){
+const err47 = {instancePath:instancePath+"/contacts/" + i6,schemaPath:"#/$defs/contact/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema53,data:data23};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -4640,7 +6087,7 @@ if(data23.cn !== undefined){
 let data24 = data23.cn;
 if(typeof data24 === "string"){
 if(func2(data24) > 64){
-const err48 = {instancePath:instancePath+"/contacts/" + i6+"/cn",schemaPath:"#/$defs/contact/properties/cn/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema49.properties.cn,data:data24};
+const err48 = {instancePath:instancePath+"/contacts/" + i6+"/cn",schemaPath:"#/$defs/contact/properties/cn/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema53.properties.cn,data:data24};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -4650,7 +6097,7 @@ vErrors.push(err48);
 errors++;
 }
 if(func2(data24) < 1){
-const err49 = {instancePath:instancePath+"/contacts/" + i6+"/cn",schemaPath:"#/$defs/contact/properties/cn/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema49.properties.cn,data:data24};
+const err49 = {instancePath:instancePath+"/contacts/" + i6+"/cn",schemaPath:"#/$defs/contact/properties/cn/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema53.properties.cn,data:data24};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -4660,7 +6107,7 @@ vErrors.push(err49);
 errors++;
 }
 if(!pattern4.test(data24)){
-const err50 = {instancePath:instancePath+"/contacts/" + i6+"/cn",schemaPath:"#/$defs/contact/properties/cn/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema49.properties.cn,data:data24};
+const err50 = {instancePath:instancePath+"/contacts/" + i6+"/cn",schemaPath:"#/$defs/contact/properties/cn/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema53.properties.cn,data:data24};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -4671,7 +6118,7 @@ errors++;
 }
 }
 else {
-const err51 = {instancePath:instancePath+"/contacts/" + i6+"/cn",schemaPath:"#/$defs/contact/properties/cn/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.cn.type,parentSchema:schema49.properties.cn,data:data24};
+const err51 = {instancePath:instancePath+"/contacts/" + i6+"/cn",schemaPath:"#/$defs/contact/properties/cn/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.cn.type,parentSchema:schema53.properties.cn,data:data24};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -4685,7 +6132,7 @@ if(data23.ou !== undefined){
 let data25 = data23.ou;
 if(typeof data25 === "string"){
 if(func2(data25) > 256){
-const err52 = {instancePath:instancePath+"/contacts/" + i6+"/ou",schemaPath:"#/$defs/contact/properties/ou/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",schema:256,parentSchema:schema49.properties.ou,data:data25};
+const err52 = {instancePath:instancePath+"/contacts/" + i6+"/ou",schemaPath:"#/$defs/contact/properties/ou/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",schema:256,parentSchema:schema53.properties.ou,data:data25};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -4695,7 +6142,7 @@ vErrors.push(err52);
 errors++;
 }
 if(func2(data25) < 1){
-const err53 = {instancePath:instancePath+"/contacts/" + i6+"/ou",schemaPath:"#/$defs/contact/properties/ou/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema49.properties.ou,data:data25};
+const err53 = {instancePath:instancePath+"/contacts/" + i6+"/ou",schemaPath:"#/$defs/contact/properties/ou/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema53.properties.ou,data:data25};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -4705,7 +6152,7 @@ vErrors.push(err53);
 errors++;
 }
 if(!pattern4.test(data25)){
-const err54 = {instancePath:instancePath+"/contacts/" + i6+"/ou",schemaPath:"#/$defs/contact/properties/ou/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema49.properties.ou,data:data25};
+const err54 = {instancePath:instancePath+"/contacts/" + i6+"/ou",schemaPath:"#/$defs/contact/properties/ou/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema53.properties.ou,data:data25};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -4716,7 +6163,7 @@ errors++;
 }
 }
 else {
-const err55 = {instancePath:instancePath+"/contacts/" + i6+"/ou",schemaPath:"#/$defs/contact/properties/ou/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.ou.type,parentSchema:schema49.properties.ou,data:data25};
+const err55 = {instancePath:instancePath+"/contacts/" + i6+"/ou",schemaPath:"#/$defs/contact/properties/ou/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.ou.type,parentSchema:schema53.properties.ou,data:data25};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -4730,7 +6177,7 @@ if(data23.system !== undefined){
 let data26 = data23.system;
 if(typeof data26 === "string"){
 if(func2(data26) < 1){
-const err56 = {instancePath:instancePath+"/contacts/" + i6+"/system",schemaPath:"#/$defs/contact/properties/system/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema49.properties.system,data:data26};
+const err56 = {instancePath:instancePath+"/contacts/" + i6+"/system",schemaPath:"#/$defs/contact/properties/system/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema53.properties.system,data:data26};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -4741,7 +6188,7 @@ errors++;
 }
 }
 else {
-const err57 = {instancePath:instancePath+"/contacts/" + i6+"/system",schemaPath:"#/$defs/contact/properties/system/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.system.type,parentSchema:schema49.properties.system,data:data26};
+const err57 = {instancePath:instancePath+"/contacts/" + i6+"/system",schemaPath:"#/$defs/contact/properties/system/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.system.type,parentSchema:schema53.properties.system,data:data26};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -4755,7 +6202,7 @@ if(data23.givenName !== undefined){
 let data27 = data23.givenName;
 if(typeof data27 === "string"){
 if(func2(data27) > 64){
-const err58 = {instancePath:instancePath+"/contacts/" + i6+"/givenName",schemaPath:"#/$defs/contact/properties/givenName/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema49.properties.givenName,data:data27};
+const err58 = {instancePath:instancePath+"/contacts/" + i6+"/givenName",schemaPath:"#/$defs/contact/properties/givenName/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema53.properties.givenName,data:data27};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -4765,7 +6212,7 @@ vErrors.push(err58);
 errors++;
 }
 if(!pattern4.test(data27)){
-const err59 = {instancePath:instancePath+"/contacts/" + i6+"/givenName",schemaPath:"#/$defs/contact/properties/givenName/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema49.properties.givenName,data:data27};
+const err59 = {instancePath:instancePath+"/contacts/" + i6+"/givenName",schemaPath:"#/$defs/contact/properties/givenName/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema53.properties.givenName,data:data27};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -4776,7 +6223,7 @@ errors++;
 }
 }
 else {
-const err60 = {instancePath:instancePath+"/contacts/" + i6+"/givenName",schemaPath:"#/$defs/contact/properties/givenName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.givenName.type,parentSchema:schema49.properties.givenName,data:data27};
+const err60 = {instancePath:instancePath+"/contacts/" + i6+"/givenName",schemaPath:"#/$defs/contact/properties/givenName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.givenName.type,parentSchema:schema53.properties.givenName,data:data27};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -4790,7 +6237,7 @@ if(data23.sn !== undefined){
 let data28 = data23.sn;
 if(typeof data28 === "string"){
 if(func2(data28) > 64){
-const err61 = {instancePath:instancePath+"/contacts/" + i6+"/sn",schemaPath:"#/$defs/contact/properties/sn/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema49.properties.sn,data:data28};
+const err61 = {instancePath:instancePath+"/contacts/" + i6+"/sn",schemaPath:"#/$defs/contact/properties/sn/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema53.properties.sn,data:data28};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -4800,7 +6247,7 @@ vErrors.push(err61);
 errors++;
 }
 if(!pattern4.test(data28)){
-const err62 = {instancePath:instancePath+"/contacts/" + i6+"/sn",schemaPath:"#/$defs/contact/properties/sn/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema49.properties.sn,data:data28};
+const err62 = {instancePath:instancePath+"/contacts/" + i6+"/sn",schemaPath:"#/$defs/contact/properties/sn/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema53.properties.sn,data:data28};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -4811,7 +6258,7 @@ errors++;
 }
 }
 else {
-const err63 = {instancePath:instancePath+"/contacts/" + i6+"/sn",schemaPath:"#/$defs/contact/properties/sn/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.sn.type,parentSchema:schema49.properties.sn,data:data28};
+const err63 = {instancePath:instancePath+"/contacts/" + i6+"/sn",schemaPath:"#/$defs/contact/properties/sn/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.sn.type,parentSchema:schema53.properties.sn,data:data28};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -4825,7 +6272,7 @@ if(data23.displayName !== undefined){
 let data29 = data23.displayName;
 if(typeof data29 === "string"){
 if(func2(data29) > 256){
-const err64 = {instancePath:instancePath+"/contacts/" + i6+"/displayName",schemaPath:"#/$defs/contact/properties/displayName/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",schema:256,parentSchema:schema49.properties.displayName,data:data29};
+const err64 = {instancePath:instancePath+"/contacts/" + i6+"/displayName",schemaPath:"#/$defs/contact/properties/displayName/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",schema:256,parentSchema:schema53.properties.displayName,data:data29};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -4835,7 +6282,7 @@ vErrors.push(err64);
 errors++;
 }
 if(!pattern4.test(data29)){
-const err65 = {instancePath:instancePath+"/contacts/" + i6+"/displayName",schemaPath:"#/$defs/contact/properties/displayName/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema49.properties.displayName,data:data29};
+const err65 = {instancePath:instancePath+"/contacts/" + i6+"/displayName",schemaPath:"#/$defs/contact/properties/displayName/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema53.properties.displayName,data:data29};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -4846,7 +6293,7 @@ errors++;
 }
 }
 else {
-const err66 = {instancePath:instancePath+"/contacts/" + i6+"/displayName",schemaPath:"#/$defs/contact/properties/displayName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.displayName.type,parentSchema:schema49.properties.displayName,data:data29};
+const err66 = {instancePath:instancePath+"/contacts/" + i6+"/displayName",schemaPath:"#/$defs/contact/properties/displayName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.displayName.type,parentSchema:schema53.properties.displayName,data:data29};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -4860,7 +6307,7 @@ if(data23.mailNickname !== undefined){
 let data30 = data23.mailNickname;
 if(typeof data30 === "string"){
 if(func2(data30) > 64){
-const err67 = {instancePath:instancePath+"/contacts/" + i6+"/mailNickname",schemaPath:"#/$defs/contact/properties/mailNickname/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema49.properties.mailNickname,data:data30};
+const err67 = {instancePath:instancePath+"/contacts/" + i6+"/mailNickname",schemaPath:"#/$defs/contact/properties/mailNickname/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema53.properties.mailNickname,data:data30};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -4870,7 +6317,7 @@ vErrors.push(err67);
 errors++;
 }
 if(func2(data30) < 1){
-const err68 = {instancePath:instancePath+"/contacts/" + i6+"/mailNickname",schemaPath:"#/$defs/contact/properties/mailNickname/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema49.properties.mailNickname,data:data30};
+const err68 = {instancePath:instancePath+"/contacts/" + i6+"/mailNickname",schemaPath:"#/$defs/contact/properties/mailNickname/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema53.properties.mailNickname,data:data30};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -4880,7 +6327,7 @@ vErrors.push(err68);
 errors++;
 }
 if(!pattern4.test(data30)){
-const err69 = {instancePath:instancePath+"/contacts/" + i6+"/mailNickname",schemaPath:"#/$defs/contact/properties/mailNickname/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema49.properties.mailNickname,data:data30};
+const err69 = {instancePath:instancePath+"/contacts/" + i6+"/mailNickname",schemaPath:"#/$defs/contact/properties/mailNickname/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema53.properties.mailNickname,data:data30};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -4891,7 +6338,7 @@ errors++;
 }
 }
 else {
-const err70 = {instancePath:instancePath+"/contacts/" + i6+"/mailNickname",schemaPath:"#/$defs/contact/properties/mailNickname/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.mailNickname.type,parentSchema:schema49.properties.mailNickname,data:data30};
+const err70 = {instancePath:instancePath+"/contacts/" + i6+"/mailNickname",schemaPath:"#/$defs/contact/properties/mailNickname/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.mailNickname.type,parentSchema:schema53.properties.mailNickname,data:data30};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -4905,7 +6352,7 @@ if(data23.targetAddress !== undefined){
 let data31 = data23.targetAddress;
 if(typeof data31 === "string"){
 if(func2(data31) > 512){
-const err71 = {instancePath:instancePath+"/contacts/" + i6+"/targetAddress",schemaPath:"#/$defs/contact/properties/targetAddress/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters",schema:512,parentSchema:schema49.properties.targetAddress,data:data31};
+const err71 = {instancePath:instancePath+"/contacts/" + i6+"/targetAddress",schemaPath:"#/$defs/contact/properties/targetAddress/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters",schema:512,parentSchema:schema53.properties.targetAddress,data:data31};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -4915,7 +6362,7 @@ vErrors.push(err71);
 errors++;
 }
 if(func2(data31) < 1){
-const err72 = {instancePath:instancePath+"/contacts/" + i6+"/targetAddress",schemaPath:"#/$defs/contact/properties/targetAddress/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema49.properties.targetAddress,data:data31};
+const err72 = {instancePath:instancePath+"/contacts/" + i6+"/targetAddress",schemaPath:"#/$defs/contact/properties/targetAddress/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema53.properties.targetAddress,data:data31};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -4926,7 +6373,7 @@ errors++;
 }
 }
 else {
-const err73 = {instancePath:instancePath+"/contacts/" + i6+"/targetAddress",schemaPath:"#/$defs/contact/properties/targetAddress/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.targetAddress.type,parentSchema:schema49.properties.targetAddress,data:data31};
+const err73 = {instancePath:instancePath+"/contacts/" + i6+"/targetAddress",schemaPath:"#/$defs/contact/properties/targetAddress/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.targetAddress.type,parentSchema:schema53.properties.targetAddress,data:data31};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -4944,7 +6391,7 @@ for(let i7=0; i7<len7; i7++){
 let data33 = data32[i7];
 if(typeof data33 === "string"){
 if(func2(data33) > 520){
-const err74 = {instancePath:instancePath+"/contacts/" + i6+"/proxyAddresses/" + i7,schemaPath:"#/$defs/contact/properties/proxyAddresses/items/maxLength",keyword:"maxLength",params:{limit: 520},message:"must NOT have more than 520 characters",schema:520,parentSchema:schema49.properties.proxyAddresses.items,data:data33};
+const err74 = {instancePath:instancePath+"/contacts/" + i6+"/proxyAddresses/" + i7,schemaPath:"#/$defs/contact/properties/proxyAddresses/items/maxLength",keyword:"maxLength",params:{limit: 520},message:"must NOT have more than 520 characters",schema:520,parentSchema:schema53.properties.proxyAddresses.items,data:data33};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -4954,7 +6401,7 @@ vErrors.push(err74);
 errors++;
 }
 if(func2(data33) < 1){
-const err75 = {instancePath:instancePath+"/contacts/" + i6+"/proxyAddresses/" + i7,schemaPath:"#/$defs/contact/properties/proxyAddresses/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema49.properties.proxyAddresses.items,data:data33};
+const err75 = {instancePath:instancePath+"/contacts/" + i6+"/proxyAddresses/" + i7,schemaPath:"#/$defs/contact/properties/proxyAddresses/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema53.properties.proxyAddresses.items,data:data33};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -4965,7 +6412,7 @@ errors++;
 }
 }
 else {
-const err76 = {instancePath:instancePath+"/contacts/" + i6+"/proxyAddresses/" + i7,schemaPath:"#/$defs/contact/properties/proxyAddresses/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.proxyAddresses.items.type,parentSchema:schema49.properties.proxyAddresses.items,data:data33};
+const err76 = {instancePath:instancePath+"/contacts/" + i6+"/proxyAddresses/" + i7,schemaPath:"#/$defs/contact/properties/proxyAddresses/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.proxyAddresses.items.type,parentSchema:schema53.properties.proxyAddresses.items,data:data33};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -4977,7 +6424,7 @@ errors++;
 }
 }
 else {
-const err77 = {instancePath:instancePath+"/contacts/" + i6+"/proxyAddresses",schemaPath:"#/$defs/contact/properties/proxyAddresses/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema49.properties.proxyAddresses.type,parentSchema:schema49.properties.proxyAddresses,data:data32};
+const err77 = {instancePath:instancePath+"/contacts/" + i6+"/proxyAddresses",schemaPath:"#/$defs/contact/properties/proxyAddresses/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema53.properties.proxyAddresses.type,parentSchema:schema53.properties.proxyAddresses,data:data32};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -4989,7 +6436,7 @@ errors++;
 }
 }
 else {
-const err78 = {instancePath:instancePath+"/contacts/" + i6,schemaPath:"#/$defs/contact/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema49.type,parentSchema:schema49,data:data23};
+const err78 = {instancePath:instancePath+"/contacts/" + i6,schemaPath:"#/$defs/contact/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema53.type,parentSchema:schema53,data:data23};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -5016,8 +6463,8 @@ let data34 = data.tests;
 if(Array.isArray(data34)){
 const len8 = data34.length;
 for(let i8=0; i8<len8; i8++){
-if(!(validate31(data34[i8], {instancePath:instancePath+"/tests/" + i8,parentData:data34,parentDataProperty:i8,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
+if(!(validate33(data34[i8], {instancePath:instancePath+"/tests/" + i8,parentData:data34,parentDataProperty:i8,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
 errors = vErrors.length;
 }
 }
@@ -5054,7 +6501,7 @@ if(data37 && typeof data37 == "object" && !Array.isArray(data37)){
 for(const key9 in data37){
 const _errs82 = errors;
 if(typeof key9 === "string"){
-if(!pattern42.test(key9)){
+if(!pattern55.test(key9)){
 const err82 = {instancePath:instancePath+"/lint/rules",schemaPath:"#/properties/lint/properties/rules/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9-]*$"},message:"must match pattern \""+"^[a-z][a-z0-9-]*$"+"\"",schema:"^[a-z][a-z0-9-]*$",parentSchema:schema31.properties.lint.properties.rules.propertyNames,data:key9,propertyName:key9};
 if(vErrors === null){
 vErrors = [err82];
@@ -5080,7 +6527,7 @@ errors++;
 for(const key10 in data37){
 let data38 = data37[key10];
 if(!(((data38 === "off") || (data38 === "warning")) || (data38 === "error"))){
-const err84 = {instancePath:instancePath+"/lint/rules/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/severitySetting/enum",keyword:"enum",params:{allowedValues: schema52.enum},message:"must be equal to one of the allowed values",schema:schema52.enum,parentSchema:schema52,data:data38};
+const err84 = {instancePath:instancePath+"/lint/rules/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/severitySetting/enum",keyword:"enum",params:{allowedValues: schema56.enum},message:"must be equal to one of the allowed values",schema:schema56.enum,parentSchema:schema56,data:data38};
 if(vErrors === null){
 vErrors = [err84];
 }

@@ -20,7 +20,7 @@ describe('compile', () => {
     // the registry as written (TARGET_IDS is sorted at run time, so it cannot show the order)
     const written = Object.keys(targets);
     expect(written).toEqual([...written].sort());
-    expect(TARGET_IDS).toEqual(['csv', 'dns', 'exchange', 'ldif', 'postfix', 'routes']);
+    expect(TARGET_IDS).toEqual(['cloud', 'csv', 'dns', 'exchange', 'ldif', 'postfix', 'routes']);
   });
 
   it('is pure and deterministic: twice the same files, sorted by path', () => {

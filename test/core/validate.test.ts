@@ -18,7 +18,7 @@ const HEAD = 'version: 1\ndomains:\n  example.com: {}\n';
 describe('schema findings are sentences at the offending key or value', () => {
   it.each([
     ['unknown key with did-you-mean', `${HEAD}systems:\n  a:\n    kind: postfix\n    hots: x.example.com\n    host: a.example.com\n`, 7, 5, 'unknown key "hots" in systems.a: did you mean "host"?'],
-    ['wrong enum with did-you-mean', `${HEAD}systems:\n  a:\n    kind: exchang\n    host: a.example.com\n`, 6, 11, 'systems.a.kind is "exchang": must be one of "exchange", "postfix", "relay", "other" (did you mean "exchange"?)'],
+    ['wrong enum with did-you-mean', `${HEAD}systems:\n  a:\n    kind: exchang\n    host: a.example.com\n`, 6, 11, 'systems.a.kind is "exchang": must be one of "exchange", "postfix", "relay", "exchange-online", "google-workspace", "other" (did you mean "exchange"?)'],
     ['missing required key', `${HEAD}systems:\n  a:\n    kind: postfix\n`, 5, 3, 'systems.a is missing the required key "host"'],
     ['wrong type', `${HEAD}systems:\n  a:\n    kind: postfix\n    host: a.example.com\n    gateway: "yes"\n`, 8, 14, 'systems.a.gateway must be a boolean, not "yes"'],
     ['space without @', `${HEAD}policies:\n  - name: p\n    system: a\n    addresses: [{ space: example.com }]\n`, 7, 26, 'policies[0].addresses[0].space "example.com" must start with "@", e.g. "@example.com"'],

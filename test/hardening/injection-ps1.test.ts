@@ -4,6 +4,7 @@ import { psString } from '../../src/compile/targets/exchange/escape.js';
 import type { Model } from '../../src/model/model.js';
 import { baseConfig, cleanup, loadConfig } from './support/org.js';
 import { psCommandArgs, psSkeleton, psTokenize } from './support/parsers.js';
+import { PS_NASTY } from './support/ps-nasty.js';
 import { roundTrip, summary } from './support/roundtrip.js';
 
 /**
@@ -17,29 +18,6 @@ import { roundTrip, summary } from './support/roundtrip.js';
 
 afterAll(cleanup);
 
-export const PS_NASTY: string[] = [
-  "O'Brien",
-  "''",
-  '\u2018typographic\u2019',
-  'a\u201ab\u201bc',
-  "'\u2019",
-  '"double" \u201ccurly\u201d \u201elow\u201d',
-  '$env:COMPUTERNAME',
-  '$(Remove-Item C:\\ -Recurse)',
-  '@(1,2)',
-  '`n`r`0 `$x',
-  "x'; Remove-Item C:\\ -Recurse; '",
-  "x\u2019; Stop-Computer; \u2018",
-  '#> Write-Host pwned <#',
-  '<# block',
-  '| Out-Null; Get-Process',
-  '& calc.exe',
-  '\u2013Name evil',
-  '\u2028 line separator',
-  '\u0085 next line',
-  'C:\\Users\\x',
-  '山田 太郎',
-];
 
 describe('setup.ps1: values through the whole pipeline', () => {
   describe.each(['cn', 'givenName', 'sn', 'displayName', 'mailNickname', 'policy name', 'connector name', 'chain name', 'policy filter', 'ou'])('%s', (field) => {

@@ -235,7 +235,7 @@ describe(`protocol fuzzer (seed ${SEED}, FUZZ_SEED to replay)`, () => {
     ];
     const fuzz = delivered.filter((f) => f.data.includes('X-Fuzz: '));
     const ids = new Map<string, number>();
-    for (const { where, data } of fuzz) {
+    for (const { data } of fuzz) {
       const text = data.toString('latin1');
       const markers = [...text.matchAll(/^X-Fuzz: (\S+)\r$/gm)].map((m) => m[1]);
       expect(markers, text.slice(0, 300)).toHaveLength(1);

@@ -31,6 +31,8 @@ describe('chainmail init: the starter lints clean through the real lint pipeline
     ['method 1, an explicit private space and port', ['--share', 'example.com', '--private', 'corp.example.net', '--with', 'unix=[192.168.1.10]:2525']],
     ['method 2, the seed (one remote domain)', SEED_METHOD2],
     ['method 2, two remote domains', ['--method', '2', '--domain', 'xo.one', '--remote', 'remote.domain=[10.1.1.1]', '--remote', 'partner.example=mx.partner.example:2525']],
+    ['hybrid: Exchange Online, on-premises Exchange and Postfix', ['--method', 'hybrid', '--domain', 'contoso.com']],
+    ['google: Google Workspace with split delivery to Postfix', ['--method', 'google', '--domain', 'example.org']],
   ])('%s', async (_name, args) => {
     const file = await initFile(args);
     const lint = await run(['lint', '--format', 'json', file]);
@@ -114,7 +116,8 @@ describe('chainmail init: usage errors (exit 2, one line)', () => {
     [['--method', '2', '--remote', 'example.com=[10.0.0.1]'], /is the own --domain/],
     [['--method', '2', '--gateway', 'mx:postfix', '--remote', 'r.example=[10.0.0.1]'], /method 2 needs an Exchange gateway/],
     [['--method', '2', '--share', 'example.com', '--remote', 'r.example=[10.0.0.1]'], /are for --method 1/],
-    [['--method', '3'], /--method "3": use 1 \(a shared domain\) or 2 \(contacts\)/],
+    [['--method', 'hybrid', '--share', 'example.com'], /--method hybrid takes --domain and --name only/],
+    [['--method', '3'], /--method "3": use 1 \(a shared domain\), 2 \(contacts\), hybrid \(Exchange Online\) or google \(Google Workspace\)/],
     [['stray.yaml'], /takes no FILE argument/],
   ])('%j', async (args, message) => {
     const r = await run(['init', ...args]);

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { baseDnFor, checkDomain, parseRemoteSpec, parseSystemSpec, privateSpaceFor, StarterOptionError } from '../../init/options.js';
+import { cloudStarter, type CloudStarterOptions } from '../../init/cloud-starter.js';
 import { starter, type StarterOptions } from '../../init/starter.js';
 import { parse, type Command } from '../command.js';
 import { UsageError, type CliIo } from '../io.js';
@@ -21,9 +22,14 @@ method 1 (default): systems that share one domain, forwarding unresolved recipie
   chainmail init --gateway exchange --share example.com --with unix=[192.168.1.10]
 method 2: Exchange as a mail switch with contacts for remote domains
   chainmail init --method 2 --domain xo.one --remote remote.domain=[10.1.1.1]
+hybrid: Exchange Online (MX), on-premises Exchange and Postfix share a domain
+  chainmail init --method hybrid --domain contoso.com
+google: Google Workspace (MX) with split delivery to a Postfix server
+  chainmail init --method google --domain example.org
 
 options:
-  --method 1|2        which method of the seed (default 1)
+  --method 1|2|hybrid|google
+                      which starter (default 1: the seed's method 1)
   --gateway SPEC      the internet gateway, NAME[:KIND][=HOST] (default "exchange",
                       kind exchange, host mail.DOMAIN)
   --share DOMAIN      method 1: the shared domain
@@ -32,7 +38,8 @@ options:
                       last one is authoritative)
   --private DOMAIN    method 1: the gateway's private default space (default: the shared
                       domain with its last label replaced by "local", seed step 1)
-  --domain DOMAIN     method 2: the organisation's own domain (default example.com)
+  --domain DOMAIN     method 2, hybrid, google: the organisation's own domain (default
+                      example.com)
   --remote SPEC       method 2: a remote domain and its smart host, DOMAIN=HOST (repeat it
                       for several)
   --base-dn DN        method 2: where contacts are created (default dc=... of --domain)
@@ -63,14 +70,14 @@ options:
     const out = values.out === undefined ? undefined : resolve(io.cwd, values.out);
     // the modeline points at the installed package's schema, relative to the written file
     const schemaRef = relative(out ? dirname(out) : io.cwd, SCHEMA).split('\\').join('/');
-    let options: StarterOptions;
+    let options: StarterOptions | CloudStarterOptions;
     try {
-      options = starterOptions(values, schemaRef);
+      options = values.method === 'hybrid' || values.method === 'google' ? cloudOptions(values, values.method, schemaRef) : starterOptions(values, schemaRef);
     } catch (e) {
       if (e instanceof StarterOptionError) throw new UsageError(e.message);
       throw e;
     }
-    const text = starter(options);
+    const text = 'gateway' in options ? starter(options) : cloudStarter(options);
     if (!out) {
       io.stdout(text);
       return 0;
@@ -80,7 +87,7 @@ options:
     } catch (e) {
       return writeError(e, values.out ?? out, io);
     }
-    io.stdout(`wrote ${values.out}: a KB 321721 method ${options.method} starter; next: chainmail lint ${values.out}\n`);
+    io.stdout(`wrote ${values.out}: ${typeof options.method === 'number' ? `a KB 321721 method ${options.method}` : `a ${options.method}`} starter; next: chainmail lint ${values.out}\n`);
     return 0;
   },
 };
@@ -95,6 +102,15 @@ interface InitValues {
   remote?: string[];
   'base-dn'?: string;
   name?: string;
+}
+
+/** The cloud starters take --domain (and --name) only. */
+function cloudOptions(v: InitValues, method: 'hybrid' | 'google', schemaRef: string): CloudStarterOptions {
+  if (v.share !== undefined || v.with?.length || v.private !== undefined || v.remote?.length || v['base-dn'] !== undefined) {
+    throw new StarterOptionError(`--method ${method} takes --domain and --name only`);
+  }
+  const domain = checkDomain(v.domain ?? 'example.com', '--domain');
+  return { method, domain, schemaRef, ...(v.name !== undefined ? { name: v.name } : {}) };
 }
 
 function starterOptions(v: InitValues, schemaRef: string): StarterOptions {
@@ -129,7 +145,7 @@ function starterOptions(v: InitValues, schemaRef: string): StarterOptions {
     if (new Set(remotes.map((r) => r.domain)).size !== remotes.length) throw new StarterOptionError('a --remote domain is given twice');
     return { method: 2, gateway, domain, remotes, baseDn: v['base-dn'] ?? baseDnFor(domain), schemaRef, ...name };
   }
-  throw new StarterOptionError(`--method ${JSON.stringify(v.method)}: use 1 (a shared domain) or 2 (contacts)`);
+  throw new StarterOptionError(`--method ${JSON.stringify(v.method)}: use 1 (a shared domain), 2 (contacts), hybrid (Exchange Online) or google (Google Workspace)`);
 }
 
 function writeError(e: unknown, file: string, io: CliIo): number {

@@ -4,12 +4,12 @@
  * when it runs).
  */
 export const SYNOPSES = {
-  build: 'build FILE --out DIR [--target postfix,exchange,ldif,csv,routes,dns] [--check]',
+  build: 'build FILE --out DIR [--target postfix,exchange,cloud,ldif,csv,routes,dns] [--check]',
   deploy: 'deploy postfix DIR [--system NAME] [-c CONFIG_DIR] [--map-dir D] [--map-type hash|lmdb] [--dry-run]',
   'dns-check': 'dns-check FILE --resolver HOST:PORT [--domain D] [--format text|json]   compare published MX, SPF, DMARC with the model',
   graph: 'graph FILE     [--format mermaid|dot]',
   import: 'import postfix DIR|main.cf [--out FILE] | import csvde FILE [--out FILE] | import ldap URL --base DN --system NAME',
-  init: 'init (--share DOMAIN --with NAME=HOST ... | --method 2 --remote DOMAIN=HOST ...) [--gateway SPEC] [--out FILE]',
+  init: 'init (--share DOMAIN --with NAME=HOST ... | --method 2 --remote DOMAIN=HOST ... | --method hybrid|google --domain DOMAIN) [--gateway SPEC] [--out FILE]',
   lint: 'lint FILE...   [--format text|json|sarif|github|gitlab|markdown|junit] [--max-warnings N] [--quiet]',
   plan: 'plan FILE (--out DIR | --base FILE|REF[:PATH] [--out DIR]) [--format text|markdown|json] [--detailed-exitcode]',
   probe: 'probe FILE     [--system NAME]... [--host NAME=HOST:PORT]... [--resolver HOST:PORT] [--recipients all|sample] [--rate N] [--format F]   compare live systems with the file',

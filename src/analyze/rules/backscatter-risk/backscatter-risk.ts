@@ -45,8 +45,12 @@ export const backscatterRisk = defineRule({
       const unlisted = chain.order.filter((s) => tables.get(s)?.listsRecipients === false);
       const explicit = chain.rejectUnknownAtGateway === false;
       const at: Target = explicit ? { path: [...chain.path, 'rejectUnknownAtGateway'] } : { path: [...chain.path, 'order'] };
-      const why =
-        unlisted.length > 0
+      // a cloud gateway has no rejectUnknownAtGateway to turn on (its table never rejects for the chain)
+      const kind = tables.get(first.gateway)?.kind;
+      const cloud = kind === 'exchange-online' || kind === 'google-workspace';
+      const why = cloud
+        ? `${q(first.gateway)} is a cloud service (${kind}): it knows its own directory only and cannot reject the chain's unknown recipients at RCPT`
+        : unlisted.length > 0
           ? `${listText(unlisted)} ${unlisted.length === 1 ? 'does' : 'do'} not list ${unlisted.length === 1 ? 'its' : 'their'} recipients (mailboxes or mailboxFiles), so the gateway cannot tell unknown ones`
           : 'rejectUnknownAtGateway is false';
       const domains = risky.map((r) => domainText(model, r.domain)).join(', ');
@@ -55,7 +59,7 @@ export const backscatterRisk = defineRule({
           `gateway ${q(first.gateway)} accepts mail for unknown recipients of ${domains} and ${q(first.system)} bounces it later ` +
           `(${first.status}): non-delivery reports go to forged senders (backscatter); ${why}`,
         at,
-        ...(unlisted.length === 0
+        ...(unlisted.length === 0 && !cloud
           ? {
               fix: {
                 description: `reject unknown recipients at the gateway ${q(first.gateway)} at RCPT time (Postfix relay_recipient_maps)`,

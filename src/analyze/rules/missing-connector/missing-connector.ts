@@ -16,7 +16,8 @@ import { addressesOf, chainPosition, connectorFor, isRemote, tableOf } from '../
  * not count there), a domain that no system owns and no chain or `remote: true` explains
  * (no-authority: a connector alone would not make it right), and systems with a connector
  * for the domain that other rules already reject (unknown `to`, invalid smart hosts or
- * address spaces).
+ * address spaces). Not the cloud kinds either: Exchange Online delivers by MX where no
+ * connector carries the domain (internal-relay-without-connector).
  */
 export const missingConnector = defineRule({
   id: 'missing-connector',
@@ -28,6 +29,8 @@ export const missingConnector = defineRule({
     const owned = new Set(tables.flatMap((t) => Object.keys(t.domains).filter((d) => t.domains[d]?.authority === 'authoritative')));
     for (const table of tables) {
       const system = table.system;
+      // the cloud kinds route an unknown recipient by MX, not refuse it: internal-relay-without-connector
+      if (table.kind === 'exchange-online' || table.kind === 'google-workspace') continue;
       for (const [domain, accepted] of Object.entries(table.domains)) {
         if (accepted.authority !== 'internal-relay') continue;
         const pos = chainPosition(ctx, system, domain);

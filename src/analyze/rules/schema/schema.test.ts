@@ -32,7 +32,7 @@ describe('schema', () => {
   it('reports a wrong enum value with the allowed values', () => {
     const [f] = load(`${SYSTEMS}  exchange: { kind: exchang, host: mail.example.com }\n`).findings;
     expect(f).toMatchObject({ ruleId: RULE, at: { path: ['systems', 'exchange', 'kind'] } });
-    expect(f?.message).toBe('systems.exchange.kind is "exchang": must be one of "exchange", "postfix", "relay", "other" (did you mean "exchange"?)');
+    expect(f?.message).toBe('systems.exchange.kind is "exchang": must be one of "exchange", "postfix", "relay", "exchange-online", "google-workspace", "other" (did you mean "exchange"?)');
   });
 
   it('leaves the object that fails out of the model and keeps the rest', () => {

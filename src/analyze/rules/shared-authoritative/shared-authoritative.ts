@@ -11,7 +11,10 @@ import { addressesOf, addressWith, chainPosition, isDefaultPrimary, validChains 
  * authoritative one bounces them (5.1.1) before the later systems see them.
  *
  * The primary space of a default policy is left to default-policy-shared: unchecking the
- * box there would break seed rule 5, the fix is step 1 a-g.
+ * box there would break seed rule 5, the fix is step 1 a-g. An Authoritative domain of
+ * Exchange Online is left to cloud-authoritative-shared: with every recipient of the chain
+ * known in the tenant (mail users) it is the recommended hybrid set-up (Directory-Based
+ * Edge Blocking), and that rule reports the recipients the tenant does not know.
  */
 export const sharedAuthoritative = defineRule({
   id: 'shared-authoritative',
@@ -23,6 +26,7 @@ export const sharedAuthoritative = defineRule({
       const last = chain.order[chain.order.length - 1] ?? '';
       for (const [domain, name] of ref.domains) {
         for (const system of chain.order.slice(0, -1)) {
+          if (ctx.model.systems.get(system)?.kind === 'exchange-online') continue;
           // a system shares a domain in the first chain that lists both (as the routing tables do)
           if (chainPosition(ctx, system, domain)?.ref !== ref) continue;
           for (const r of addressesOf(ctx, system, domain)) {
