@@ -1,5 +1,6 @@
 import { domainToASCII } from 'node:url';
 import { comparisonKey } from '../normalize/address.js';
+import { isFolded } from '../normalize/casefold.js';
 import { tableIndex, selectConnector, type AcceptedDomain, type NextHop, type RecipientEntry, type RoutingTable } from './table.js';
 
 export { selectConnector } from './table.js';
@@ -57,7 +58,8 @@ export type Decision =
   | { readonly kind: 'loop'; readonly code: number; readonly status: string; readonly reason: Reason };
 
 /**
- * A recipient split for routing; `key` is the comparison form (lower-case local@A-label).
+ * A recipient split for routing; `key` is the comparison form (local@A-label, case-folded
+ * as Postfix folds table keys: src/normalize/casefold.ts).
  *
  * @public
  */
@@ -92,7 +94,7 @@ export function recipientKey(address: string): RecipientKey | undefined {
   if (domain === null) return undefined;
   const local = address.slice(0, at);
   // an address already in comparison form is its own key (no new string to build and hash)
-  const plain = domain === raw && local.toLowerCase() === local;
+  const plain = domain === raw && isFolded(local);
   return { key: plain ? address : comparisonKey(local, domain), local, domain };
 }
 
