@@ -93,6 +93,10 @@ export function recipientKey(address: string): RecipientKey | undefined {
   }
   if (domain === null) return undefined;
   const local = address.slice(0, at);
+  // an "@" in an unquoted local part (`bad@@example.com`) is a syntax error, not an address
+  // with an odd local part: SMTP servers answer 501 5.1.3 (Postfix smtpd "Bad recipient
+  // address syntax"; RFC 5321 section 4.1.2 allows "@" only in a Quoted-string)
+  if (local.includes('@') && !(local.startsWith('"') && local.endsWith('"') && local.length > 1)) return undefined;
   // an address already in comparison form is its own key (no new string to build and hash)
   const plain = domain === raw && isFolded(local);
   return { key: plain ? address : comparisonKey(local, domain), local, domain };
