@@ -131,6 +131,8 @@ interface TableCache {
   readonly recipients: ReadonlyMap<string, RecipientEntry>;
   readonly known: ReadonlySet<string>;
   readonly hosted: ReadonlyMap<string, NextHop>;
+  /** Domains no policy accepts here that hold recipients of this system (made when first asked for). */
+  listed?: ReadonlySet<string>;
   /** By origin (0: from a client or peer, 1: submitted locally), then domain. */
   readonly byDomain: readonly [Map<string, Decision>, Map<string, Decision>];
 }
@@ -175,7 +177,9 @@ export function resolve(table: RoutingTable, recipient: string | RecipientKey, c
   const hosted = cache.hosted.get(r.key);
   if (hosted) return { kind: 'forward', nextHop: hosted, reason: { text: `recipient hosted by system "${hosted.system ?? ''}" of the organisation`, ...(hosted.system !== undefined ? { hostedBy: hosted.system } : {}) } };
   const dom = cache.domains.get(r.domain);
-  if (dom) {
+  // RCPT validation is smtpd's: mail submitted locally (sendmail, pickup) is never checked
+  // against relay_recipient_maps (postconf(5)) and follows the domain's route
+  if (dom && ctx.origin !== 'local') {
     if (dom.rejectUnknown && !cache.known.has(r.key)) {
       return { kind: 'refuse', code: 550, status: '5.1.1', reason: { text: `no system of chain "${dom.chain ?? ''}" knows this recipient (rejected at the gateway)`, ...(dom.chain !== undefined ? { chain: dom.chain } : {}) } };
     }
@@ -208,6 +212,20 @@ export function resolveUnlisted(table: RoutingTable, r: RecipientKey, origin: Or
   return d;
 }
 
+/** The domains of a table's own recipients that no policy of it accepts. */
+function listedDomains(table: RoutingTable): ReadonlySet<string> {
+  const cache = cacheOf(table);
+  if (!cache.listed) {
+    const listed = new Set<string>();
+    for (const key of cache.recipients.keys()) {
+      const d = key.slice(key.lastIndexOf('@') + 1);
+      if (!cache.domains.has(d)) listed.add(d);
+    }
+    cache.listed = listed;
+  }
+  return cache.listed;
+}
+
 /** What `table`'s system does with a recipient of `domain` that it does not resolve itself. */
 function domainDecision(table: RoutingTable, domain: string, origin: Origin): Decision {
   const dom = table.domains[domain];
@@ -230,5 +248,11 @@ function domainDecision(table: RoutingTable, domain: string, origin: Origin): De
   const c = selectConnector(table, domain, origin !== 'local', false);
   if (c) return { kind: 'forward', nextHop: c.nextHop, reason: { text: `connector "${c.name}" carries ${domain}`, connector: c.name } };
   if (origin === 'local') return { kind: 'external', host: domain, reason: { text: `no connector for ${domain}: MX lookup` } };
+  // a domain no policy accepts that holds a recipient of this system: accepted for exactly
+  // its listed recipients, the rest is unknown (Postfix: the domain in relay_domains, the
+  // recipients in relay_recipient_maps, so 550 5.1.1 and not 554 5.7.1)
+  if (listedDomains(table).has(domain)) {
+    return { kind: 'refuse', code: 550, status: '5.1.1', reason: { text: `${domain} is accepted here only for the recipients this system lists, and this is none of them` } };
+  }
   return { kind: 'refuse', code: 554, status: '5.7.1', reason: { text: `relay access denied: ${domain} is not accepted here and no connector allows relaying to it` } };
 }

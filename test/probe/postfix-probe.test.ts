@@ -94,12 +94,14 @@ describe.skipIf(!tools)('probe a Postfix gateway built by chainmail (real postfi
     expect(code).toBe(1);
   });
 
+  // example.net, authoritative on gw, keeps refusing: its transport entry is error:5.1.1
+  // (what mail submitted locally gets), and smtpd refuses a recipient that resolves to the
+  // error(8) transport at RCPT time
   it('relay_recipient_maps removed from main.cf: backscatter for the unknown recipient of each checked domain', async () => {
     expect((await postconf('-X', 'relay_recipient_maps')).code).toBe(0);
     await reload();
     const { code, json } = await probe();
     expect(json.differences.map((d) => [d.ruleId, d.address.replace(/-[0-9a-f]+@/, '-X@'), d.line])).toEqual([
-      ['probe-backscatter', 'chainmail-probe-X@example.net', lineOf('space: "@example.net"')],
       ['probe-backscatter', 'chainmail-probe-X@example.com', lineOf('{ space: "@example.com", authoritative: false }')],
       ['probe-backscatter', 'chainmail-probe-X@xn--r8jz45g.jp', lineOf('{ space: "@例え.jp", authoritative: false }')],
     ]);
