@@ -94,8 +94,9 @@ export function recipientKey(address: string): RecipientKey | undefined {
   if (domain === null) return undefined;
   const local = address.slice(0, at);
   // an "@" in an unquoted local part (`bad@@example.com`) is a syntax error, not an address
-  // with an odd local part: SMTP servers answer 501 5.1.3 (Postfix smtpd "Bad recipient
-  // address syntax"; RFC 5321 section 4.1.2 allows "@" only in a Quoted-string)
+  // with an odd local part (RFC 5321 section 4.1.2 allows "@" only in a Quoted-string): 501
+  // 5.1.3, as the relay's smtp-server answers it. Postfix's smtpd refuses it too, with 554
+  // 5.7.1 (test/build/postfix-differential.test.ts lists that difference)
   if (local.includes('@') && !(local.startsWith('"') && local.endsWith('"') && local.length > 1)) return undefined;
   // an address already in comparison form is its own key (no new string to build and hash)
   const plain = domain === raw && isFolded(local);
