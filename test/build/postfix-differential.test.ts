@@ -61,7 +61,12 @@ function withPostfix(spec: OrgSpec, place: Place): { spec: OrgSpec; system: numb
   if (!order || order.length < 2) return undefined;
   const at = place === 'first' ? 0 : place === 'last' ? order.length - 1 : Math.min(1, order.length - 2);
   const system = order[at] ?? 0;
-  return { spec: { ...spec, systems: spec.systems.map((s, i) => (i === system ? { ...s, kind: 'postfix' as const } : s)) }, system };
+  // a gateway that validates recipients at RCPT (every system of the chain lists its own):
+  // the case where SMTP and local submission differ
+  const validate = place === 'first';
+  const chains = spec.chains.map((c, i) => (i === 0 && validate ? { ...c, reject: true } : c));
+  const systems = spec.systems.map((s, i) => ({ ...s, ...(i === system ? { kind: 'postfix' as const } : {}), ...(validate && order.includes(i) ? { lists: true } : {}) }));
+  return { spec: { ...spec, chains, systems }, system };
 }
 
 /** What the engine says a sendmail submission at `table` becomes (rewrites followed there). */
@@ -152,6 +157,9 @@ describe.skipIf(!ready)('Postfix built from the artifacts agrees with the engine
           // test-only: no error pauses or limits for a burst of refused RCPTs, and a default
           // route on loopback instead of an MX lookup
           content += 'smtpd_error_sleep_time = 0\nsmtpd_soft_error_limit = 10000\nsmtpd_hard_error_limit = 10000\n';
+          // (relay_domains without a transport entry use relay_transport, the rest
+          // default_transport, each by the domain's MX: "default" in both engine and here)
+          content += `relay_transport = relay:[127.0.0.1]:${defaultPort}\n`;
           if (!/^relayhost = /m.test(content)) content += `default_transport = smtp:[127.0.0.1]:${defaultPort}\n`;
         }
         writeFileSync(join(artifacts, f.path.slice(f.path.lastIndexOf('/') + 1)), content);
@@ -189,7 +197,8 @@ describe.skipIf(!ready)('Postfix built from the artifacts agrees with the engine
           const want = engineLocal(table, rcpt);
           const got = postfixLocal(pf.log(), rcpt, defaultPort);
           probes++;
-          if (want !== got) disagreements.push(`${where} sendmail ${rcpt}: engine ${want}, postfix ${got ?? (settled ? 'nothing' : 'not settled')}`);
+          const line = pf.log().split('\n').findLast((l) => l.includes(`<${rcpt}>`) && l.includes('status=')) ?? '';
+          if (want !== got) disagreements.push(`${where} sendmail ${rcpt}: engine ${want}, postfix ${got ?? (settled ? 'nothing' : 'not settled')}: ${line.slice(line.indexOf('to=<'))}`);
         }
       } finally {
         await postfix?.stop();
