@@ -65,7 +65,8 @@ function withPostfix(spec: OrgSpec, place: Place): { spec: OrgSpec; system: numb
   // the case where SMTP and local submission differ
   const validate = place === 'first';
   const chains = spec.chains.map((c, i) => (i === 0 && validate ? { ...c, reject: true } : c));
-  const systems = spec.systems.map((s, i) => ({ ...s, ...(i === system ? { kind: 'postfix' as const } : {}), ...(validate && order.includes(i) ? { lists: true } : {}) }));
+  // hopLimit left at its default on the Postfix system: a listed difference (docs/postfix.md)
+  const systems = spec.systems.map((s, i) => ({ ...s, ...(i === system ? { kind: 'postfix' as const, hopLimit: null } : {}), ...(validate && order.includes(i) ? { lists: true } : {}) }));
   return { spec: { ...spec, chains, systems }, system };
 }
 
