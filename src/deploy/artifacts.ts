@@ -28,6 +28,7 @@ export const DEPLOYABLE_PARAMETERS: ReadonlySet<string> = new Set([
   'smtpd_relay_restrictions',
   'smtpd_sasl_auth_enable',
   'smtpd_tls_auth_only',
+  'smtputf8_enable',
   'transport_maps',
   'unknown_relay_recipient_reject_code',
   'virtual_alias_maps',

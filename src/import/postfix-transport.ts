@@ -15,7 +15,8 @@ export type Route =
   | { readonly kind: 'forward'; readonly hosts: readonly string[] }
   /** smtp/relay without a next hop: the MX of the recipient's domain. */
   | { readonly kind: 'mx' }
-  | { readonly kind: 'unsupported'; readonly why: string };
+  /** `authoritative`: error:5.1.1, what chainmail build writes for a domain whose unknown recipients are refused here. */
+  | { readonly kind: 'unsupported'; readonly why: string; readonly authoritative?: true };
 
 const SMTP_TRANSPORTS = new Set(['smtp', 'relay', '']);
 const LOCAL_TRANSPORTS = new Set(['local', 'virtual', 'lmtp']);
@@ -28,6 +29,7 @@ export function transportRoute(value: string, localTransports: readonly string[]
   const colon = value.indexOf(':');
   const name = colon === -1 ? value : value.slice(0, colon);
   const nexthop = colon === -1 ? '' : value.slice(colon + 1).trim();
+  if (name === 'error' && /^5\.1\.1(\s|$)/.test(nexthop)) return { kind: 'unsupported', why: 'transport "error:5.1.1" (unknown recipients are refused here)', authoritative: true };
   if (FINAL_TRANSPORTS.has(name)) return { kind: 'unsupported', why: `transport "${name}:" (mail is ${name === 'discard' ? 'dropped' : name === 'retry' || name === 'hold' ? 'deferred' : 'refused'} here)` };
   if (LOCAL_TRANSPORTS.has(name)) return { kind: 'local', transport: value };
   if (SMTP_TRANSPORTS.has(name) || nexthop.startsWith('[')) {

@@ -118,12 +118,15 @@ export function importPostfix(input: PostfixInput, options: PostfixImportOptions
       }
       const key = addressKey(e.key, e, 'transport key');
       if (key === undefined) continue;
+      // the U-label twin of an A-label entry with the same value is one entry (both label forms are listed)
+      if (recipientRoute.get(key)?.value === e.value) continue;
       if (recipientRoute.has(key)) warn(e, `duplicate entry ${JSON.stringify(key)}: the first one (line ${recipientRoute.get(key)?.at.line}) counts, as in postmap`);
       else recipientRoute.set(key, { route, value: e.value, at: e });
       continue;
     }
     const d = domainKey(e.key, e, 'transport key');
     if (d === undefined) continue;
+    if (domainRoute.get(d)?.value === e.value) continue;
     if (domainRoute.has(d)) warn(e, `duplicate entry ${JSON.stringify(d)}: the first one (line ${domainRoute.get(d)?.at.line}) counts, as in postmap`);
     else domainRoute.set(d, { route, value: e.value, at: e });
   }
@@ -240,7 +243,8 @@ export function importPostfix(input: PostfixInput, options: PostfixImportOptions
     const known = [...listed.keys()].filter((k) => domainOf(k) === d && !resolvedHere(k)).sort(cmp);
     const where = own ? at(own.at) : byStar && star ? `the "*" route (${at(star.at)})` : 'no transport entry';
     if (r?.route.kind === 'unsupported') {
-      warn(r.at, `${d}: ${r.route.why} cannot be expressed; the domain is imported as authoritative`);
+      // error:5.1.1 (chainmail build's entry for mail submitted locally) is what authoritative means
+      if (!r.route.authoritative) warn(r.at, `${d}: ${r.route.why} cannot be expressed; the domain is imported as authoritative`);
       r = undefined;
     }
     if (r === undefined || r.route.kind === 'mx') {

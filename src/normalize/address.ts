@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { domainToASCII, domainToUnicode } from 'node:url';
 import type { Address, DomainName, HostSpec } from '../model/model.js';
+import { foldCase } from './casefold.js';
 
 // RFC 5322 atext, extended by RFC 6531 with any non-ASCII UTF-8 character, and ".": with no
 // leading, trailing or double dot this is an RFC 5321 Dot-string (checked before).
@@ -114,14 +115,16 @@ export function parseAddress(input: string): Address {
 }
 
 /**
- * `local@domain` in lower case (the domain is an A-label, already lower case). Lowered as one
+ * `local@domain` case-folded as Postfix folds table keys (casefold.ts: Unicode full case
+ * folding, so `Straße@` and `STRASSE@` are one recipient; ASCII is lower case; the domain is
+ * an A-label, already lower case). Folded as one
  * string, not joined after lowering the local part: a joined string is a rope (V8's
  * ConsString), and every map of the linter, the compiled tables and the routing engine
  * compares keys; a flat key made the routing engine's first lookups of 100,000 addresses
  * read from a file several times faster.
  */
 export function comparisonKey(local: string, asciiDomain: string): string {
-  return `${local}@${asciiDomain}`.toLowerCase();
+  return foldCase(`${local}@${asciiDomain}`);
 }
 
 /** The comparison key of an address, or '' when invalid. Fast path for mailbox files. */

@@ -5,7 +5,7 @@ import { receivedHeader, scanMessage } from './message.js';
 import type { DeliveryQueue } from './queue.js';
 import { queueId } from './queue-id.js';
 import { routeRecipient, type SelfCheck } from './route.js';
-import type { RelayServer } from './smtp-listener.js';
+import { writtenAddress, type RelayServer } from './smtp-listener.js';
 import type { Spool } from './spool/spool.js';
 import type { RelayLimits } from './types.js';
 
@@ -79,7 +79,7 @@ export class SessionHandlers {
   onMailFrom = (address: SMTPServerAddress, session: SMTPServerSession, cb: Callback): void => {
     const args = address.args || {};
     // RFC 6531 section 3.4: a non-ASCII address needs the SMTPUTF8 parameter
-    if (NON_ASCII.test(address.address) && !args['SMTPUTF8']) {
+    if (NON_ASCII.test(writtenAddress(address)) && !args['SMTPUTF8']) {
       cb(this.#refuse(session, 'MAIL', address.address, reply(553, '5.6.7', 'a non-ASCII sender address needs the SMTPUTF8 parameter')));
       return;
     }
@@ -106,7 +106,7 @@ export class SessionHandlers {
 
   onRcptTo = (address: SMTPServerAddress, session: SMTPServerSession, cb: Callback): void => {
     const mailArgs = (session.envelope.mailFrom && session.envelope.mailFrom.args) || {};
-    if (NON_ASCII.test(address.address) && !mailArgs['SMTPUTF8']) {
+    if (NON_ASCII.test(writtenAddress(address)) && !mailArgs['SMTPUTF8']) {
       cb(this.#refuse(session, 'RCPT', address.address, reply(553, '5.6.7', 'a non-ASCII recipient address needs SMTPUTF8 on MAIL FROM')));
       return;
     }

@@ -89,6 +89,22 @@ export class RelayConnection extends SMTPConnection {
     return parser;
   }
 
+  /**
+   * smtp-server hands MAIL FROM/RCPT TO addresses over with the domain converted to Unicode
+   * (punycode.toUnicode), so `x@xn--r8jz45g.jp` would look like a non-ASCII address and need
+   * SMTPUTF8. An A-label is ASCII (RFC 5890 section 2.3.2.1; RFC 6531 section 3.4 asks
+   * SMTPUTF8 only for non-ASCII): the address as the client wrote it is kept beside it
+   * ({@link writtenAddress}), and the session checks that one.
+   */
+  override _parseAddressCommand(rawName: string, rawCommand: Buffer | string): ReturnType<SMTPConnection['_parseAddressCommand']> {
+    const parsed = super._parseAddressCommand(rawName, rawCommand);
+    if (parsed) {
+      const m = /^[^:]*:\s*<([^<>]*)>/.exec(rawCommand.toString());
+      if (m?.[1] !== undefined) Object.defineProperty(parsed, WRITTEN, { value: m[1], enumerable: false });
+    }
+    return parsed;
+  }
+
   /** Called by the base init()'s fixed timer: superseded by the start in init() above. */
   override connectionReady(): void {
     // intentionally empty
@@ -106,6 +122,17 @@ export class RelayConnection extends SMTPConnection {
     }
     super.send(code, data, context);
   }
+}
+
+const WRITTEN = Symbol('written address');
+
+/**
+ * The address of a MAIL FROM or RCPT TO as the client wrote it (between the angle brackets,
+ * a source route included), or smtp-server's form when it was not parsed by a RelayConnection.
+ */
+export function writtenAddress(address: { readonly address: string }): string {
+  const w = (address as { [WRITTEN]?: unknown })[WRITTEN];
+  return typeof w === 'string' ? w : address.address;
 }
 
 /** An SMTPServer whose connections are RelayConnections with our greeting delay. */

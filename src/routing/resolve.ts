@@ -1,5 +1,6 @@
 import { domainToASCII } from 'node:url';
 import { comparisonKey } from '../normalize/address.js';
+import { isFolded } from '../normalize/casefold.js';
 import { tableIndex, selectConnector, type AcceptedDomain, type CloudRouting, type NextHop, type RecipientEntry, type RoutingTable } from './table.js';
 
 export { selectConnector } from './table.js';
@@ -57,7 +58,8 @@ export type Decision =
   | { readonly kind: 'loop'; readonly code: number; readonly status: string; readonly reason: Reason };
 
 /**
- * A recipient split for routing; `key` is the comparison form (lower-case local@A-label).
+ * A recipient split for routing; `key` is the comparison form (local@A-label, case-folded
+ * as Postfix folds table keys: src/normalize/casefold.ts).
  *
  * @public
  */
@@ -91,8 +93,13 @@ export function recipientKey(address: string): RecipientKey | undefined {
   }
   if (domain === null) return undefined;
   const local = address.slice(0, at);
+  // an "@" in an unquoted local part (`bad@@example.com`) is a syntax error, not an address
+  // with an odd local part (RFC 5321 section 4.1.2 allows "@" only in a Quoted-string): 501
+  // 5.1.3, as the relay's smtp-server answers it. Postfix's smtpd refuses it too, with 554
+  // 5.7.1 (test/build/postfix-differential.test.ts lists that difference)
+  if (local.includes('@') && !(local.startsWith('"') && local.endsWith('"') && local.length > 1)) return undefined;
   // an address already in comparison form is its own key (no new string to build and hash)
-  const plain = domain === raw && local.toLowerCase() === local;
+  const plain = domain === raw && isFolded(local);
   return { key: plain ? address : comparisonKey(local, domain), local, domain };
 }
 
@@ -125,6 +132,8 @@ interface TableCache {
   readonly recipients: ReadonlyMap<string, RecipientEntry>;
   readonly known: ReadonlySet<string>;
   readonly hosted: ReadonlyMap<string, NextHop>;
+  /** Domains no policy accepts here that hold recipients of this system (made when first asked for). */
+  listed?: ReadonlySet<string>;
   /** By origin (0: from a client or peer, 1: submitted locally), then domain. */
   readonly byDomain: readonly [Map<string, Decision>, Map<string, Decision>];
 }
@@ -175,7 +184,9 @@ export function resolve(table: RoutingTable, recipient: string | RecipientKey, c
   const hosted = cache.hosted.get(r.key);
   if (hosted) return { kind: 'forward', nextHop: hosted, reason: { text: `recipient hosted by system "${hosted.system ?? ''}" of the organisation`, ...(hosted.system !== undefined ? { hostedBy: hosted.system } : {}) } };
   const dom = cache.domains.get(r.domain);
-  if (dom) {
+  // RCPT validation is smtpd's: mail submitted locally (sendmail, pickup) is never checked
+  // against relay_recipient_maps (postconf(5)) and follows the domain's route
+  if (dom && ctx.origin !== 'local') {
     if (dom.rejectUnknown && !cache.known.has(r.key)) {
       return { kind: 'refuse', code: 550, status: '5.1.1', reason: { text: `no system of chain "${dom.chain ?? ''}" knows this recipient (rejected at the gateway)`, ...(dom.chain !== undefined ? { chain: dom.chain } : {}) } };
     }
@@ -208,6 +219,20 @@ export function resolveUnlisted(table: RoutingTable, r: RecipientKey, origin: Or
   return d;
 }
 
+/** The domains of a table's own recipients that no policy of it accepts. */
+function listedDomains(table: RoutingTable): ReadonlySet<string> {
+  const cache = cacheOf(table);
+  if (!cache.listed) {
+    const listed = new Set<string>();
+    for (const key of cache.recipients.keys()) {
+      const d = key.slice(key.lastIndexOf('@') + 1);
+      if (!cache.domains.has(d)) listed.add(d);
+    }
+    cache.listed = listed;
+  }
+  return cache.listed;
+}
+
 /** What `table`'s system does with a recipient of `domain` that it does not resolve itself. */
 function domainDecision(table: RoutingTable, domain: string, origin: Origin): Decision {
   if (table.kind === 'exchange-online') return exchangeOnlineDecision(table, domain, origin);
@@ -232,6 +257,12 @@ function domainDecision(table: RoutingTable, domain: string, origin: Origin): De
   const c = selectConnector(table, domain, origin !== 'local', false);
   if (c) return { kind: 'forward', nextHop: c.nextHop, reason: { text: `connector "${c.name}" carries ${domain}`, connector: c.name } };
   if (origin === 'local') return { kind: 'external', host: domain, reason: { text: `no connector for ${domain}: MX lookup` } };
+  // a domain no policy accepts that holds a recipient of this system: accepted for exactly
+  // its listed recipients, the rest is unknown (Postfix: the domain in relay_domains, the
+  // recipients in relay_recipient_maps, so 550 5.1.1 and not 554 5.7.1)
+  if (listedDomains(table).has(domain)) {
+    return { kind: 'refuse', code: 550, status: '5.1.1', reason: { text: `${domain} is accepted here only for the recipients this system lists, and this is none of them` } };
+  }
   return { kind: 'refuse', code: 554, status: '5.7.1', reason: { text: `relay access denied: ${domain} is not accepted here and no connector allows relaying to it` } };
 }
 

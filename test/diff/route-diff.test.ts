@@ -15,6 +15,9 @@ describe('routeDiff on the corpus', () => {
     [
       '001-connector-moved',
       [
+        // submitted at exchange, an unknown recipient is not validated at RCPT (local
+        // submission) and now reaches a system that assumes it is a local mailbox
+        ['now-delivered', `${UNKNOWN_LOCAL}@example.com`, ['exchange']],
         ['delivery-moved', 'carol@example.com', ['internet', 'exchange']],
         ['delivery-moved', 'dave@example.com', ['internet', 'exchange']],
       ],
@@ -22,7 +25,8 @@ describe('routeDiff on the corpus', () => {
     [
       '002-mailbox-removed',
       [
-        ['recipient-removed', 'dave@example.com', ['internet', 'exchange']],
+        ['recipient-removed', 'dave@example.com', ['internet']],
+        ['recipient-removed', 'dave@example.com', ['exchange']],
         ['recipient-removed', 'dave@example.com', ['unix']],
       ],
     ],
@@ -45,6 +49,7 @@ describe('routeDiff on the corpus', () => {
       [
         ['next-hop-changed', 'carol@example.com', ['internet', 'exchange']],
         ['next-hop-changed', 'dave@example.com', ['internet', 'exchange']],
+        ['next-hop-changed', `${UNKNOWN_LOCAL}@example.com`, ['exchange']],
       ],
     ],
   ])('%s', (id, expected) => {

@@ -72,7 +72,8 @@ describe('transport(5) values', () => {
     ['lmtp:unix:private/dovecot-lmtp', { kind: 'local', transport: 'lmtp:unix:private/dovecot-lmtp' }],
     ['dovecot:', { kind: 'local', transport: 'dovecot:' }],
     ['discard:', { kind: 'unsupported', why: 'transport "discard:" (mail is dropped here)' }],
-    ['error:5.1.1 gone', { kind: 'unsupported', why: 'transport "error:" (mail is refused here)' }],
+    ['error:5.1.1 gone', { kind: 'unsupported', why: 'transport "error:5.1.1" (unknown recipients are refused here)', authoritative: true }],
+    ['error:5.7.1 no', { kind: 'unsupported', why: 'transport "error:" (mail is refused here)' }],
   ])('%s', (value, route) => {
     expect(transportRoute(value)).toEqual(route);
   });

@@ -14,17 +14,6 @@ import { cli } from './support.js';
 const tools = requireTools('postfix', 'postmap', 'postconf');
 const FIXTURE = new URL('../../testdata/compile/003-postfix-gateway/chainmail.yaml', import.meta.url).pathname;
 
-/**
- * The one difference the instance has as built, a real one: Postfix looks up the U-label
- * form of an SMTPUTF8 recipient as it is, and relay_domains lists the A-label
- * xn--r8jz45g.jp only, so RCPT TO:<yamada@例え.jp> gets 554 5.7.1 where the engine predicts
- * acceptance. Filtered out of the edit tests (each edit must add exactly its own difference);
- * asserted as built below, so that the fix (in the Postfix target or the engine) shows here.
- */
-function isKnownDrift(d: { class: string; address: string; ruleId: string }): boolean {
-  return d.ruleId === 'probe-mail-loss' && d.class === 'u-label' && d.address === 'yamada@例え.jp';
-}
-
 interface Json {
   systems: { system: string; probes: number; drift: number; inconclusive: number; results: { address: string; class: string; verdict: string }[] }[];
   differences: { ruleId: string; address: string; class: string; line: number; file: string }[];
@@ -50,7 +39,7 @@ describe.skipIf(!tools)('probe a Postfix gateway built by chainmail (real postfi
   const probe = async (): Promise<{ code: number; json: Json; stderr: string }> => {
     const r = await cli(['probe', 'chainmail.yaml', '--system', 'gw', '--recipients', 'all', '--rate', '0', '--host', `gw=127.0.0.1:${postfix?.port ?? 0}`, '--format', 'json'], work);
     const json = JSON.parse(r.stdout) as Json;
-    return { code: r.code, json: { ...json, differences: json.differences.filter((d) => !isKnownDrift(d)) }, stderr: r.stderr };
+    return { code: r.code, json, stderr: r.stderr };
   };
   const mapFile = (name: string): string => join(postfix?.dirs.maps ?? '', name);
 
@@ -80,13 +69,16 @@ describe.skipIf(!tools)('probe a Postfix gateway built by chainmail (real postfi
     await reload();
   });
 
-  it('reports no drift for every class of recipient as built (but the U-label one)', async () => {
+  // the U-label recipient too: the maps list 例え.jp beside xn--r8jz45g.jp, since Postfix
+  // looks a UTF-8 domain up as the client wrote it
+  it('reports no drift for every class of recipient as built', async () => {
     const { code, json, stderr } = await probe();
     expect(json.differences, stderr).toEqual([]);
     const gw = json.systems[0];
-    expect(gw?.results.filter((r) => r.verdict !== 'ok').map((r) => [r.address, r.class, r.verdict])).toEqual([['yamada@例え.jp', 'u-label', 'mail-loss']]);
-    expect(code).toBe(1);
-    expect(gw?.drift).toBe(1);
+    expect(gw?.results.filter((r) => r.verdict !== 'ok').map((r) => [r.address, r.class, r.verdict])).toEqual([]);
+    expect(gw?.results.some((r) => r.class === 'u-label' && r.address === 'yamada@例え.jp')).toBe(true);
+    expect(code).toBe(0);
+    expect(gw?.drift).toBe(0);
     expect(gw?.inconclusive).toBe(0);
     const classes = new Set(gw?.results.map((r) => r.class));
     expect([...classes].sort()).toEqual(['alias', 'case-variant', 'contact', 'foreign', 'mailbox', 'other-domain', 'other-system', 'subdomain', 'u-label', 'unknown']);
@@ -118,12 +110,16 @@ describe.skipIf(!tools)('probe a Postfix gateway built by chainmail (real postfi
     expect(code).toBe(1);
   });
 
+  // example.net, authoritative on gw, keeps refusing: its transport entry is error:5.1.1
+  // (what mail submitted locally gets), and smtpd refuses a recipient that resolves to the
+  // error(8) transport at RCPT time
   it('relay_recipient_maps removed from main.cf: backscatter for the unknown recipient of each checked domain', async () => {
     expect((await postconf('-X', 'relay_recipient_maps')).code).toBe(0);
     await reload();
     const { code, json } = await probe();
+    // example.net is not among them: its transport entry bounces unknown recipients
+    // (error:5.1.1, for local submission), which smtpd also applies at RCPT
     expect(json.differences.map((d) => [d.ruleId, d.class, d.address.replace(/-[0-9a-f]+@/, '-X@'), d.line])).toEqual([
-      ['probe-backscatter', 'unknown', 'chainmail-probe-X@example.net', lineOf('space: "@example.net"')],
       ['probe-backscatter', 'unknown', 'chainmail-probe-X@example.com', lineOf('{ space: "@example.com", authoritative: false }')],
       ['probe-backscatter', 'unknown', 'chainmail-probe-X@xn--r8jz45g.jp', lineOf('{ space: "@例え.jp", authoritative: false }')],
     ]);

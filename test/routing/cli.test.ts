@@ -129,6 +129,18 @@ describe('chainmail route --recipients', () => {
     expect(doc.routes.map((x) => x.recipient)).toEqual(['alice@example.com', 'carol@example.com', 'nobody@example.com']);
   });
 
+  // as an SMTP server answers RCPT TO:<bad@@example.com> (Postfix smtpd, the relay): 501 5.1.3
+  it('refuses an address with two "@" as bad syntax, 501 5.1.3, not as an unknown recipient', async () => {
+    const file = join(tmp, 'bad.txt');
+    writeFileSync(file, 'bad@@example.com\ncarol@example.com\n');
+    const r = await run(['route', METHOD1, '--recipients', file, '--json']);
+    const doc = JSON.parse(r.stdout) as { routes: { recipient: string; outcome: { kind: string; status?: string } }[] };
+    expect(doc.routes.map((x) => [x.recipient, x.outcome.kind, x.outcome.status])).toEqual([
+      ['bad@@example.com', 'refused', '5.1.3'],
+      ['carol@example.com', 'delivered', undefined],
+    ]);
+  });
+
   it('reads standard input for "-"', async () => {
     const r = await run(['route', METHOD1, '--recipients', '-'], { stdin: 'carol@example.com\n' });
     expect(r.code).toBe(0);

@@ -64,6 +64,8 @@ const rows: Row[] = [
   ['2. address literal', shared, 'user@[192.0.2.1]', 'internet', 0, { kind: 'refuse', code: 501, status: '5.1.3' }],
   ['2. invalid domain', shared, 'user@exa mple.com', 'internet', 0, { kind: 'refuse', code: 501, status: '5.1.3' }],
   ['2. empty domain', shared, 'user@', 'internet', 0, { kind: 'refuse', code: 501, status: '5.1.3' }],
+  ['2. "@" in an unquoted local part', shared, 'bad@@example.com', 'internet', 0, { kind: 'refuse', code: 501, status: '5.1.3' }],
+  ['2. "@" in a quoted local part is an address of its domain', lister, '"alice@x"@example.com', 'internet', 0, { kind: 'refuse', code: 550, status: '5.1.1' }],
   ['3. mailbox', shared, 'alice@example.com', 'internet', 0, { kind: 'deliver', mailbox: 'alice@example.com' }],
   ['3. mailbox, case-insensitive', shared, 'ALICE@Example.COM', 'internet', 0, { kind: 'deliver', mailbox: 'alice@example.com' }],
   ['3. alias', shared, 'al@example.local', 'internet', 0, { kind: 'deliver', mailbox: 'alice@example.com' }],

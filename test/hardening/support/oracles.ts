@@ -3,6 +3,7 @@ import { domainToASCII } from 'node:url';
 import { ouNames } from '../../../src/compile/targets/ldif/contact-entries.js';
 import type { OutputFile } from '../../../src/compile/output.js';
 import { parseHost } from '../../../src/normalize/address.js';
+import { foldCase } from '../../../src/normalize/casefold.js';
 import type { Cfg } from './org.js';
 import {
   decodeCsvde,
@@ -58,10 +59,14 @@ export function directoryAddress(address: string): string {
   return `${address.slice(0, at)}@${ascii(address.slice(at + 1))}`;
 }
 
-/** The comparison key (and Postfix map key): lower-case local part, A-label domain. */
+/**
+ * The comparison key (and Postfix map key): the local part case-folded as Postfix folds
+ * table keys (foldCase, checked against the real postmap in test/build/casefold.test.ts),
+ * A-label domain.
+ */
 export function addressKey(address: string): string {
   const at = address.lastIndexOf('@');
-  return `${address.slice(0, at).toLowerCase()}@${ascii(address.slice(at + 1))}`;
+  return `${foldCase(address.slice(0, at))}@${ascii(address.slice(at + 1))}`;
 }
 
 /** A contact address without its optional `smtp:`/`SMTP:` prefix (the file format allows one on targetAddress too). */

@@ -174,6 +174,18 @@ export function postfixRoutes(table: RoutingTable, localTransport: string): Post
     if (dom.authority === 'internal-relay' && !domainEntries.has(d) && !g?.wildcard && (g?.keys.length ?? 0) === 0) relayDomains.delete(d);
   }
 
+  // Local submission (sendmail, pickup) skips smtpd's checks and goes by the transport map
+  // alone: an accepted domain without a route of its own gets the route the engine gives
+  // mail submitted here (origin 'local'), and where that is a refusal an error(8) entry, so
+  // that Postfix bounces with the engine's status instead of sending the mail to the
+  // domain's MX or the relayhost. Its known recipients have entries of their own above.
+  for (const d of Object.keys(table.domains)) {
+    if (domainEntries.has(d)) continue;
+    const local = unlisted(d, 'local');
+    if (local.kind === 'refuse') domainEntries.set(d, { key: d, value: errorTransport(local), why: `mail submitted here for an unknown recipient is refused: ${local.reason.text}` });
+    else if (local.kind === 'forward') domainEntries.set(d, { key: d, value: relayTransport(local.nextHop), why: `${forwardWhy(local)} (mail submitted here)` });
+  }
+
   const star = table.connectors.find((c) => c.addressSpaces.includes('*'));
   return {
     relayDomains: [...relayDomains.values()].sort((a, b) => cmp(a.domain, b.domain)),
@@ -185,6 +197,15 @@ export function postfixRoutes(table: RoutingTable, localTransport: string): Post
     virtual: { aliases, contacts },
     ...(star ? { relayhost: { value: relayhostValue(star.nextHop), connector: star.name } } : {}),
   };
+}
+
+/**
+ * The error(8) transport of a refusal: error(8) bounces with the next-hop text as the reason,
+ * its first word an enhanced status code (transport(5) "error:5.1.1 ..."). Written without
+ * the user's names (a value is one line and may not end in blanks).
+ */
+function errorTransport(d: Decision & { kind: 'refuse' }): string {
+  return d.status === '5.1.1' ? `error:${d.status} unknown recipient (chainmail: no such recipient here)` : `error:${d.status} relay access denied (chainmail: no route for this domain)`;
 }
 
 /** The union of two lists sorted by UTF-16 code units, sorted, each key once. */
