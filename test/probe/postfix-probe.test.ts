@@ -92,7 +92,8 @@ describe.skipIf(!tools)('probe a Postfix gateway built by chainmail (real postfi
       expect(json.differences).toEqual([]);
       const gw = json.systems[0];
       expect(gw?.inconclusive).toBe(0);
-      expect(gw?.results.filter((r) => r.verdict !== 'ok').map((r) => r.address)).toEqual(['yamada@例え.jp']);
+      // every probe answered as predicted (the U-label domain too, since the maps list both forms)
+      expect(gw?.results.filter((r) => r.verdict !== 'ok').map((r) => r.address)).toEqual([]);
       // more recipients than one transaction may hold, so the limit was met
       expect(gw?.probes).toBeGreaterThan(8);
     } finally {
