@@ -267,7 +267,7 @@ export class RouteWalk {
     } else if (d.kind === 'rewrite' && s.next) {
       const to = s.next.key;
       // an unroutable target: the next step at the same system refuses it (501 5.1.3)
-      edge = to ? { kind: 'rewrite', decision: d, next: this.#state(n.table, to, n.local) } : { kind: 'end', decision: step(this.tables, s.next).decision };
+      edge = to ? { kind: 'rewrite', decision: d, next: this.#state(n.table, to, s.next.origin === 'local') } : { kind: 'end', decision: step(this.tables, s.next).decision };
     } else {
       edge = { kind: 'end', decision: d };
     }

@@ -171,11 +171,11 @@ function method1(o: Method1Options): string[] {
   for (const s of routed) {
     out.push(
       `  # the way back: ${last.name}'s mail contacts for ${s.name}'s recipients point into its routing domain`,
+      '  # (no allowRelay: a contact\'s target is routed after the message was accepted, without a relay check)',
       `  - name: ${scalar(`To ${s.name} (routing domain)`)}`,
       `    system: ${scalar(last.name)}`,
       `    addressSpaces: ${flow([privateSpaceOf(s, o)])}`,
       `    to: ${scalar(s.name)}`,
-      '    allowRelay: true                  # mail accepted for a contact leaves by it, from any sender',
     );
   }
   out.push(

@@ -211,3 +211,24 @@ describe('open-relay tricks never leave the organisation', () => {
     }
   });
 });
+
+describe('issue 14: a contact reaches its target without a relay right to its domain', () => {
+  // the remote-domain-relay fixture with the relay right taken away: the gateway relays
+  // nothing for partner.example, and the contact's mail still leaves for the partner
+  const { sim } = open('src/analyze/rules/remote-domain-relay/fixtures/valid/contact-without-relay.yaml');
+
+  it("forwards the contact's address to the partner", () => {
+    const r = sim.route('user@xo.one');
+    expect(steps(r)).toEqual(['exchange:rewrite', 'exchange:forward']);
+    expect(r.outcome).toEqual({ kind: 'external', host: '[192.0.2.25]:25' });
+  });
+
+  it('refuses a foreign sender another address of the partner: 554 5.7.1', () => {
+    expect(sim.route('other@partner.example').outcome).toMatchObject({ kind: 'refused', system: 'exchange', status: '5.7.1', code: 554 });
+  });
+
+  it('the contact of the forests example leaves forest B by a connector without allowRelay', () => {
+    const forests = open(FORESTS).sim;
+    expect(forests.route('alice@contoso.com', 'forest-b').outcome).toMatchObject({ kind: 'delivered', system: 'forest-a' });
+  });
+});
