@@ -156,7 +156,12 @@ function table(model: Model, s: SystemDecl, own: Map<string, Map<string, Recipie
   }
   for (const [d, c] of [...candidates].sort(([a], [b]) => cmp(a, b))) {
     const chain = model.chains.find((ch) => ch.order.includes(s.name) && ch.domains.some((x) => x.domain.ascii === d));
-    const rejectUnknown = chain !== undefined && chain.order[0] === s.name && chainRejectsUnknown(model, chain);
+    // Exchange cannot reject unknown recipients of an InternalRelay domain at RCPT: the
+    // Recipient Filter agent looks recipients up for authoritative domains only
+    // (docs/exchange.md, "Recipient validation"); it accepts them, the last system of the
+    // chain bounces them, and backscatter-risk says so
+    const validates = s.kind !== 'exchange' || c.authoritative;
+    const rejectUnknown = validates && chain !== undefined && chain.order[0] === s.name && chainRejectsUnknown(model, chain);
     if (rejectUnknown && chain) {
       for (const other of chain.order) {
         if (other === s.name) continue;

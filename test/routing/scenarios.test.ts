@@ -42,10 +42,10 @@ describe('method 1: Exchange shares example.com with a UNIX server', () => {
     expect(sim.route('bob@example.local').outcome).toMatchObject({ kind: 'delivered', system: 'exchange', mailbox: 'bob@example.com' });
   });
 
-  it('refuses an unknown recipient at the gateway (every system lists its recipients)', () => {
+  it('forwards an unknown recipient: Exchange cannot validate an InternalRelay domain, unix bounces it', () => {
     const r = sim.route('nobody@example.com');
-    expect(steps(r)).toEqual(['exchange:refuse']);
-    expect(r.outcome).toEqual({ kind: 'refused', system: 'exchange', status: '5.1.1', code: 550 });
+    expect(steps(r)).toEqual(['exchange:forward', 'unix:bounce']);
+    expect(r.outcome).toEqual({ kind: 'bounced', system: 'unix', status: '5.1.1', code: 550 });
   });
 
   it('refuses a foreign domain as relaying (5.7.1)', () => {
@@ -133,10 +133,10 @@ describe('two Exchange forests after a merger', () => {
     expect(r.hops[0]?.by.connector).toBe('Cross-forest to Fabrikam');
   });
 
-  it('forwards Fabrikam\'s old domain too, and refuses unknown recipients at forest A', () => {
+  it('forwards Fabrikam\'s old domain too, and unknown recipients, which forest B bounces', () => {
     expect(sim.route('beatriz@fabrikam.com').outcome).toMatchObject({ kind: 'delivered', system: 'forest-b', mailbox: 'beatriz@contoso.com' });
-    expect(sim.route('nobody@contoso.com').outcome).toMatchObject({ kind: 'refused', system: 'forest-a', status: '5.1.1' });
-    expect(sim.route('nobody@fabrikam.com').outcome).toMatchObject({ kind: 'refused', system: 'forest-a', status: '5.1.1' });
+    expect(sim.route('nobody@contoso.com').outcome).toMatchObject({ kind: 'bounced', system: 'forest-b', status: '5.1.1' });
+    expect(sim.route('nobody@fabrikam.com').outcome).toMatchObject({ kind: 'bounced', system: 'forest-b', status: '5.1.1' });
   });
 
   it('routes forest B mail to forest A\'s private space over the cross-forest connector', () => {
@@ -160,8 +160,8 @@ describe('three-system chain for an IDN domain (exchange -> relay -> postfix)', 
     expect(r.outcome).toEqual({ kind: 'delivered', system: 'postfix', mailbox: 'sato@xn--r8jz45g.jp' });
   });
 
-  it.each(['nobody@例え.jp', 'nobody@xn--r8jz45g.jp'])('%s is refused at the gateway (5.1.1)', (address) => {
-    expect(sim.route(address).outcome).toMatchObject({ kind: 'refused', system: 'exchange', status: '5.1.1' });
+  it.each(['nobody@例え.jp', 'nobody@xn--r8jz45g.jp'])('%s is bounced by the last system (5.1.1): the Exchange gateway cannot validate', (address) => {
+    expect(sim.route(address).outcome).toMatchObject({ kind: 'bounced', system: 'postfix', status: '5.1.1' });
   });
 
   it.each(['yamada@例え.jp', 'yamada@xn--r8jz45g.jp'])('%s resolves to a contact with a Japanese name and leaves for the partner', (address) => {
