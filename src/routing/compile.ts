@@ -201,9 +201,10 @@ function table(model: Model, s: SystemDecl, own: Map<string, Map<string, Recipie
     if (spaces.length === 0) continue;
     connectors.push({ name: c.name, addressSpaces: spaces, allowRelay: c.allowRelay, nextHop: hop });
   }
-  // selection order: connectors with specific spaces first, then by name (Exchange picks
-  // the most specific address space, then the lowest cost; we have no cost)
-  connectors.sort((a, b) => Number(a.addressSpaces.includes('*')) - Number(b.addressSpaces.includes('*')) || cmp(a.name, b.name));
+  // by name: selectConnector() takes the first connector that names the domain itself, else
+  // the first "*" (Exchange picks the most specific address space, then the lowest cost, and
+  // we have no cost; a connector that also lists "*" still names its other domains exactly)
+  connectors.sort((a, b) => cmp(a.name, b.name));
 
   const compiled: RoutingTable = {
     version: 1,
