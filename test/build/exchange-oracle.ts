@@ -92,8 +92,8 @@ export function readSetupPs1(script: string): ExchangeState {
   let lastMailbox: string | undefined;
   let lastConnector: string | undefined;
   let lastContactIdentity: string | undefined;
-  const contactsByIdentity = new Map<string, string>();
-  const contactAddresses = new Map<string, string[]>();
+  /** Contacts by the identity the script names them with: target and proxy addresses. */
+  const contacts = new Map<string, { target: string; addresses: string[] }>();
   for (const items of lines(script)) {
     items.forEach((it, i) => {
       if (!('w' in it)) return;
@@ -144,22 +144,21 @@ export function readSetupPs1(script: string): ExchangeState {
           break;
         case 'New-MailContact': {
           const target = strip(one(p(), 'ExternalEmailAddress'));
-          if (lastContactIdentity !== undefined) contactsByIdentity.set(lastContactIdentity, target);
           // a new contact's primary address is its external address
-          contactAddresses.set(target, [`SMTP:${target}`]);
+          contacts.set(lastContactIdentity ?? target, { target, addresses: [`SMTP:${target}`] });
           break;
         }
         case 'Set-MailContact': {
           const m = p();
-          const target = contactsByIdentity.get(one(m, 'Identity'));
-          if (target === undefined) throw new Error(`Set-MailContact ${one(m, 'Identity')}: no such contact`);
-          contactAddresses.set(target, m.get('EmailAddresses') ?? []);
+          const contact = contacts.get(one(m, 'Identity'));
+          if (contact === undefined) throw new Error(`Set-MailContact ${one(m, 'Identity')}: no such contact`);
+          contact.addresses = m.get('EmailAddresses') ?? [];
           break;
         }
       }
     });
   }
-  for (const [target, addresses] of contactAddresses) {
+  for (const { target, addresses } of contacts.values()) {
     for (const a of addresses) {
       const key = strip(a).toLowerCase();
       if (!st.recipients.has(key)) st.recipients.set(key, { kind: 'contact', target });
@@ -173,7 +172,7 @@ export type ExchangeAnswer =
   | { readonly rcpt: 'reject'; readonly status: '5.1.1' | '5.7.1' }
   | { readonly rcpt: 'accept'; readonly then: 'deliver'; readonly mailbox: string }
   | { readonly rcpt: 'accept'; readonly then: 'send'; readonly hosts: readonly string[] }
-  | { readonly rcpt: 'accept'; readonly then: 'ndr' | 'unreachable' };
+  | { readonly rcpt: 'accept'; readonly then: 'ndr' | 'mx' };
 
 export function exchangeAnswer(st: ExchangeState, address: string): ExchangeAnswer {
   const key = address.toLowerCase();
@@ -197,11 +196,14 @@ function route(st: ExchangeState, key: string, depth: number): Record<string, un
   }
   const domain = key.slice(key.lastIndexOf('@') + 1);
   const accepted = st.domains.get(domain);
-  if (!found && accepted?.type === 'Authoritative') return { then: 'ndr' };
+  // Exchange is responsible for the NDRs of an Authoritative domain: an address there that
+  // is no mailbox (or a contact that points at itself) is not sent on
+  if (accepted?.type === 'Authoritative') return { then: 'ndr' };
   let best: { spaces: string[]; hosts: string[] } | undefined;
   for (const [, c] of [...st.connectors].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     if (c.spaces.includes(domain)) return { then: 'send', hosts: c.hosts };
     if (!best && c.spaces.includes('*')) best = c;
   }
-  return best ? { then: 'send', hosts: best.hosts } : { then: 'unreachable' };
+  // no send connector: the Unreachable queue, and an NDR when the message expires
+  return best ? { then: 'send', hosts: best.hosts } : { then: 'ndr' };
 }
