@@ -44,7 +44,8 @@ describe.skipIf(!hasGit)('plan --base from git', () => {
   });
 
   const summary = (stdout: string): string => stdout.trim().split('\n').at(-1) ?? '';
-  const expected = 'Routes change for 3 addresses (recipient added: 1, recipient removed: 1, next hop changed: 1); 10 addresses probed from internet, exchange, unix.';
+  // the unknown recipient's next hop changes too: the Exchange gateway forwards it (InternalRelay, issue 14)
+  const expected = 'Routes change for 4 addresses (recipient added: 1, recipient removed: 1, next hop changed: 2); 10 addresses probed from internet, exchange, unix.';
 
   it.each([
     ['REF:path from the top of the repository', '.', ['mail/mail.yaml', '--base', 'HEAD:mail/mail.yaml'], 'HEAD:mail/mail.yaml'],
@@ -74,7 +75,7 @@ describe.skipIf(!hasGit)('plan --base from git', () => {
     const doc = JSON.parse(r.stdout) as { version: number; routes: { base: string; summary: { addresses: number } }; changes?: unknown };
     expect(doc.version).toBe(1);
     expect(doc.routes.base).toBe('HEAD:mail/mail.yaml');
-    expect(doc.routes.summary.addresses).toBe(3);
+    expect(doc.routes.summary.addresses).toBe(4);
     expect(doc.changes).toBeUndefined(); // no --out: no artifact diff
   });
 

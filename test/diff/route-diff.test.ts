@@ -15,6 +15,8 @@ describe('routeDiff on the corpus', () => {
     [
       '001-connector-moved',
       [
+        // the Exchange gateway no longer refuses unknown recipients (InternalRelay, issue 14)
+        ['now-delivered', 'chainmail-unknown-recipient@example.com', ['internet', 'exchange']],
         ['delivery-moved', 'carol@example.com', ['internet', 'exchange']],
         ['delivery-moved', 'dave@example.com', ['internet', 'exchange']],
       ],
@@ -45,6 +47,7 @@ describe('routeDiff on the corpus', () => {
       [
         ['next-hop-changed', 'carol@example.com', ['internet', 'exchange']],
         ['next-hop-changed', 'dave@example.com', ['internet', 'exchange']],
+        ['next-hop-changed', 'chainmail-unknown-recipient@example.com', ['internet', 'exchange']],
       ],
     ],
   ])('%s', (id, expected) => {
