@@ -28,6 +28,7 @@ import { mydestinationConflict } from './rules/mydestination-conflict/mydestinat
 import { noAuthority } from './rules/no-authority/no-authority.js';
 import { pathOutsideRepository } from './rules/path-outside-repository/path-outside-repository.js';
 import { relayNotAllowed } from './rules/relay-not-allowed/relay-not-allowed.js';
+import { remoteDomainRelay } from './rules/remote-domain-relay/remote-domain-relay.js';
 import { remotePolicyAuthoritative } from './rules/remote-policy-authoritative/remote-policy-authoritative.js';
 import { remotePolicyFilter } from './rules/remote-policy-filter/remote-policy-filter.js';
 import { schema } from './rules/schema/schema.js';
@@ -83,6 +84,7 @@ export const rules: readonly Rule[] = [
   noAuthority,
   pathOutsideRepository,
   relayNotAllowed,
+  remoteDomainRelay,
   remotePolicyAuthoritative,
   remotePolicyFilter,
   schema,

@@ -19,8 +19,9 @@ export type SelfCheck = (host: string, port: number) => boolean;
  * only the running relay can make: a next hop that is its own listening address loops
  * back to itself (Postfix smtp: "mail for %s loops back to myself", 5.4.6).
  */
-export function routeRecipient(table: RoutingTable, recipient: string, origin: Origin, received: number, isSelf: SelfCheck): RecipientRoute {
+export function routeRecipient(table: RoutingTable, recipient: string, entryOrigin: Origin, received: number, isSelf: SelfCheck): RecipientRoute {
   let address = recipient;
+  let origin = entryOrigin;
   const seen = new Set<string>();
   for (let i = 0; ; i++) {
     const rk = recipientKey(address);
@@ -35,6 +36,8 @@ export function routeRecipient(table: RoutingTable, recipient: string, origin: O
         }
         seen.add(key);
         address = d.to;
+        // accepted for the original recipient: the target is routed without a relay check (step())
+        origin = 'local';
         continue;
       }
       case 'refuse':

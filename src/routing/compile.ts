@@ -158,8 +158,13 @@ function table(model: Model, s: SystemDecl, own: Map<string, Map<string, Recipie
   }
   for (const [d, c] of [...candidates].sort(([a], [b]) => cmp(a, b))) {
     const chain = model.chains.find((ch) => ch.order.includes(s.name) && ch.domains.some((x) => x.domain.ascii === d));
-    // a cloud service knows its own directory only: it cannot reject the chain's other unknown recipients
-    const rejectUnknown = chain !== undefined && chain.order[0] === s.name && validatesChain(s) && chainRejectsUnknown(model, chain);
+    // a cloud service knows its own directory only: it cannot reject the chain's other unknown
+    // recipients; Exchange cannot reject unknown recipients of an InternalRelay domain at RCPT:
+    // the Recipient Filter agent looks recipients up for authoritative domains only
+    // (docs/exchange.md, "Recipient validation"); it accepts them, the last system of the
+    // chain bounces them, and backscatter-risk says so
+    const validates = validatesChain(s) && (s.kind !== 'exchange' || c.authoritative);
+    const rejectUnknown = validates && chain !== undefined && chain.order[0] === s.name && chainRejectsUnknown(model, chain);
     if (rejectUnknown && chain) {
       for (const other of chain.order) {
         if (other === s.name) continue;
@@ -199,9 +204,10 @@ function table(model: Model, s: SystemDecl, own: Map<string, Map<string, Recipie
     if (spaces.length === 0) continue;
     connectors.push({ name: c.name, addressSpaces: spaces, allowRelay: c.allowRelay, nextHop: hop });
   }
-  // selection order: connectors with specific spaces first, then by name (Exchange picks
-  // the most specific address space, then the lowest cost; we have no cost)
-  connectors.sort((a, b) => Number(a.addressSpaces.includes('*')) - Number(b.addressSpaces.includes('*')) || cmp(a.name, b.name));
+  // by name: selectConnector() takes the first connector that names the domain itself, else
+  // the first "*" (Exchange picks the most specific address space, then the lowest cost, and
+  // we have no cost; a connector that also lists "*" still names its other domains exactly)
+  connectors.sort((a, b) => cmp(a.name, b.name));
 
   const compiled: RoutingTable = {
     version: 1,

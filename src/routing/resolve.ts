@@ -167,6 +167,14 @@ export function resolve(table: RoutingTable, recipient: string | RecipientKey, c
   const cache = cacheOf(table);
   const entry = cache.recipients.get(r.key);
   if (entry) {
+    // Exchange checks relay on the receive connector before it resolves the recipient: an
+    // anonymous client may send only to an accepted domain (550 5.7.54 "Unable to relay"),
+    // whatever proxy address a recipient has; setup.ps1 accepts a domain without authority
+    // only where a connector relays it (accepted-domains.ts, test/build/exchange-oracle.ts)
+    if (table.kind === 'exchange' && ctx.origin !== 'local' && cache.domains.get(r.domain)?.authority !== 'authoritative') {
+      const relay = resolveUnlisted(table, r, ctx.origin);
+      if (relay.kind === 'refuse') return relay;
+    }
     if (entry.action === 'deliver') {
       const text = entry.alias ? `alias of mailbox ${entry.mailbox}` : 'local mailbox';
       // Google dual delivery: the copy is a second delivery the route does not follow
@@ -248,19 +256,20 @@ function domainDecision(table: RoutingTable, domain: string, origin: Origin): De
     }
     // seed step 4: the connector must "allow messages to be relayed to these domains";
     // without such a connector the shared space is treated as a relay attempt (5.7.1)
-    const c = selectConnector(table, domain, origin !== 'local');
+    const c = routeFor(table, domain, origin, true);
     if (c) return { kind: 'forward', nextHop: c.nextHop, reason: { text: `policy "${dom.policy}" is not authoritative for ${domain}: connector "${c.name}"`, connector: c.name, policy: dom.policy, ...chain } };
     const blocked = selectConnector(table, domain, false);
     const why = blocked ? `connector "${blocked.name}" does not allow relaying to it` : 'no connector carries it';
     return { kind: 'refuse', code: 554, status: '5.7.1', reason: { text: `policy "${dom.policy}" accepts ${domain} without authority but ${why}`, policy: dom.policy } };
   }
-  const c = selectConnector(table, domain, origin !== 'local', false);
+  const c = routeFor(table, domain, origin, false);
   if (c) return { kind: 'forward', nextHop: c.nextHop, reason: { text: `connector "${c.name}" carries ${domain}`, connector: c.name } };
   if (origin === 'local') return { kind: 'external', host: domain, reason: { text: `no connector for ${domain}: MX lookup` } };
   // a domain no policy accepts that holds a recipient of this system: accepted for exactly
   // its listed recipients, the rest is unknown (Postfix: the domain in relay_domains, the
-  // recipients in relay_recipient_maps, so 550 5.1.1 and not 554 5.7.1)
-  if (listedDomains(table).has(domain)) {
+  // recipients in relay_recipient_maps, so 550 5.1.1 and not 554 5.7.1; the relay serves
+  // the same table). Exchange has no address outside its accepted domains: relay denied.
+  if ((table.kind === 'postfix' || table.kind === 'relay') && listedDomains(table).has(domain)) {
     return { kind: 'refuse', code: 550, status: '5.1.1', reason: { text: `${domain} is accepted here only for the recipients this system lists, and this is none of them` } };
   }
   return { kind: 'refuse', code: 554, status: '5.7.1', reason: { text: `relay access denied: ${domain} is not accepted here and no connector allows relaying to it` } };
@@ -312,4 +321,18 @@ function exchangeOnlineOut(table: RoutingTable, domain: string, why: string): De
   const host = { host: domain, port: 25, mx: true, display: domain };
   if (mx !== undefined) return { kind: 'forward', nextHop: { system: mx, hosts: [host] }, reason: { text: `${why} and no outbound connector carries it: delivered by the domain's MX` } };
   return { kind: 'external', host: domain, reason: { text: `${why}: no outbound connector for it, MX lookup` } };
+}
+
+/**
+ * The connector that carries `domain`, when the origin may use one. Anonymous mail may be
+ * relayed only where a connector for the domain allows it. On Exchange 2007 and later that
+ * right belongs to the domain (an accepted domain, setup.ps1), not to one send connector:
+ * the message then takes the connector that Exchange selects for the domain whatever
+ * its relay setting (the most specific address space, then by name); elsewhere (Postfix,
+ * the relay, Exchange 2003's per-connector check box) the relaying connector carries it.
+ */
+function routeFor(table: RoutingTable, domain: string, origin: Origin, accepted: boolean): ReturnType<typeof selectConnector> {
+  const relayed = selectConnector(table, domain, origin !== 'local', accepted);
+  if (!relayed || table.kind !== 'exchange') return relayed;
+  return selectConnector(table, domain, false, accepted) ?? relayed;
 }

@@ -30,7 +30,7 @@ export interface RoutingTable {
    * recipients it rejects at RCPT time (`rejectUnknown`); sorted keys.
    */
   readonly knownRecipients: readonly string[];
-  /** Connectors this system is a bridgehead of, in selection order (specific before "*"). */
+  /** Connectors this system is a bridgehead of, by name (selectConnector: one naming the domain before "*"). */
   readonly connectors: readonly ConnectorEntry[];
   /** "Forward all mail with unresolved recipients to host" / fallback_transport. */
   readonly unresolved: NextHop | null;

@@ -89,8 +89,8 @@ export interface MessageState {
 export interface Step {
   readonly decision: Decision;
   /**
-   * The next state: a rewrite stays at the system with the new address (same origin and
-   * Received: count); a forward to a system of the organisation arrives there from a peer
+   * The next state: a rewrite stays at the system with the new address (same Received:
+   * count), routed as mail the system accepted (origin 'local': no relay check); a forward to a system of the organisation arrives there from a peer
    * with one more Received: header. Absent where the route ends here or leaves the
    * organisation.
    */
@@ -115,10 +115,15 @@ export function step(tables: ReadonlyMap<string, RoutingTable>, state: MessageSt
   // an unroutable address goes in as the string: resolve() refuses it (501 5.1.3)
   const decision = resolve(state.table, state.key ?? state.address, { origin: state.origin, received: state.received });
   if (decision.kind === 'rewrite') {
-    // Exchange Online sends a resolved recipient (a mail user's ExternalEmailAddress) on as
-    // the tenant's own mail, whoever sent it: it may leave for a domain it does not accept
-    const origin = state.table.kind === 'exchange-online' ? 'local' : state.origin;
-    return { decision, next: { table: state.table, address: decision.to, key: recipientKey(decision.to), origin, received: state.received } };
+    // The system has accepted the message for the original recipient (the relay check is
+    // made once, at RCPT, on that address): the rewritten address is routed as the system
+    // routes its own mail, by any connector, else MX. Postfix checks relay permission in
+    // smtpd on the envelope recipient (smtpd_relay_restrictions) and resolves a
+    // virtual_alias_maps result after acceptance (cleanup, trivial-rewrite); Exchange
+    // checks relay on the receive connector and routes a contact's targetAddress in
+    // categorisation; Exchange Online sends a mail user's ExternalEmailAddress on as the
+    // tenant's own mail. So a contact needs no relay right to its target's domain.
+    return { decision, next: { table: state.table, address: decision.to, key: recipientKey(decision.to), origin: 'local', received: state.received } };
   }
   if (decision.kind !== 'forward') return { decision };
   const next = decision.nextHop.system !== undefined ? tables.get(decision.nextHop.system) : undefined;

@@ -18,7 +18,7 @@ describe('the README library example', () => {
       writeFileSync(file, (code ?? '').replace("from 'chainmail'", `from ${JSON.stringify(dist)}`));
       const out = execFileSync(process.execPath, [file], { cwd: root, encoding: 'utf8' });
       expect(out).toContain('carol@example.com delivered unix');
-      expect(out).toContain('nobody@example.com refused exchange 5.1.1');
+      expect(out).toContain('nobody@example.com bounced unix 5.1.1');
       expect(out).toContain('unix/postfix/transport');
     } finally {
       rmSync(dir, { recursive: true, force: true });

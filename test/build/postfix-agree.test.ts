@@ -63,13 +63,16 @@ function postfixSubmitted(maps: Maps, rcpt: string): Outcome {
 }
 
 /** The same recipient through the routing engine, as Postfix would see the outcome. */
-function engine(table: RoutingTable, local: string, rcpt: string, origin: 'internet' | 'local' = 'internet'): Outcome {
+function engine(table: RoutingTable, local: string, rcpt: string, entry: 'internet' | 'local' = 'internet'): Outcome {
   let address = rcpt;
+  let origin = entry;
   for (let i = 0; i < 5; i++) {
     const d = resolve(table, address, { origin, received: 0 });
     if (d.kind === 'refuse' || d.kind === 'loop') return { refuse: d.code };
     if (d.kind === 'rewrite') {
+      // accepted for the original recipient: the target is routed without a relay check (step())
       address = d.to;
+      origin = 'local';
       continue;
     }
     const key = recipientKey(address)?.key ?? address;

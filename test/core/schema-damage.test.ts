@@ -143,7 +143,8 @@ describe('a required value that later stages cannot use leaves out its object, a
     const loaded = loadEdited((c) => (c.domains['example.com'] = 'shared'));
     expect(loaded.model?.domains.has('example.com')).toBe(false);
     expect([...(loaded.model?.rejected.domains ?? [])]).toEqual(['example.com']);
-    expect(findings(loaded).filter((f) => !f.startsWith('schema '))).toEqual([]);
+    // backscatter-risk: the Exchange gateway cannot validate the shared domain (issue 14)
+    expect(findings(loaded).filter((f) => !f.startsWith('schema ') && !f.startsWith('backscatter-risk '))).toEqual([]);
   });
 
   it('a system left out is named in model.rejected, so references to it are not "unknown"', () => {

@@ -21,7 +21,7 @@ describe('chainmail route (text)', () => {
   });
 
   it('prints the status code of a refusal and of a bounce', async () => {
-    expect((await run(['route', METHOD1, 'nobody@example.com'])).stdout).toContain('=> refused by exchange: 550 5.1.1');
+    expect((await run(['route', METHOD1, 'someone@foreign.test'])).stdout).toContain('=> refused by exchange: 554 5.7.1');
     const bounced = await run(['route', METHOD1_OPEN, 'nobody@example.com']);
     expect(bounced.stdout).toContain('  unix      bounce   policy "UNIX domains" is authoritative for example.com and there is no such recipient');
     expect(bounced.stdout).toContain('=> bounced by unix: 550 5.1.1 (exchange returns the NDR to the sender)');
@@ -159,7 +159,7 @@ describe('chainmail route --recipients', () => {
     const doc = JSON.parse(r.stdout) as { routes: { recipient: string; outcome: { kind: string; system?: string; status?: string } }[] };
     expect(doc.routes).toHaveLength(n);
     expect(doc.routes[0]?.outcome).toMatchObject({ kind: 'delivered', system: 'unix' });
-    expect(doc.routes[1]).toMatchObject({ recipient: 'user1@example.com', outcome: { kind: 'refused', status: '5.1.1' } });
+    expect(doc.routes[1]).toMatchObject({ recipient: 'user1@example.com', outcome: { kind: 'bounced', system: 'unix', status: '5.1.1' } });
     expect(doc.routes[n - 2]?.outcome).toMatchObject({ kind: 'refused', status: '5.7.1' });
     expect(doc.routes[n - 1]?.outcome).toMatchObject({ kind: 'delivered', system: 'exchange' });
   }, 120_000);

@@ -27,7 +27,7 @@ describe('chainmail test', () => {
         '  PASS carol@example.com: delivered by "unix"',
         '  FAIL carol@example.com: expected delivered by "exchange", got delivered by "unix"',
         `       at ${FAILING}:60`,
-        '  FAIL nobody@example.com: expected refused by "exchange" (5.7.1), got refused by "exchange" (5.1.1)',
+        '  FAIL nobody@example.com: expected refused by "exchange" (5.7.1), got bounced by "unix" (5.1.1)',
         `       at ${FAILING}:62`,
         '  FAIL carol@example.com: unknown system "unixx" in from; did you mean "unix"?',
         `       at ${FAILING}:64`,
@@ -59,8 +59,8 @@ describe('chainmail test', () => {
       from: 'internet',
       expect: { refused: 'exchange', status: '5.7.1' },
       passed: false,
-      outcome: { kind: 'refused', system: 'exchange', status: '5.1.1', code: 550 },
-      message: 'nobody@example.com: expected refused by "exchange" (5.7.1), got refused by "exchange" (5.1.1)',
+      outcome: { kind: 'bounced', system: 'unix', status: '5.1.1', code: 550 },
+      message: 'nobody@example.com: expected refused by "exchange" (5.7.1), got bounced by "unix" (5.1.1)',
     });
     expect(doc.results[3]).toMatchObject({ from: 'unixx', passed: false, outcome: null });
   });

@@ -42,10 +42,10 @@ describe('method 1: Exchange shares example.com with a UNIX server', () => {
     expect(sim.route('bob@example.local').outcome).toMatchObject({ kind: 'delivered', system: 'exchange', mailbox: 'bob@example.com' });
   });
 
-  it('refuses an unknown recipient at the gateway (every system lists its recipients)', () => {
+  it('forwards an unknown recipient: Exchange cannot validate an InternalRelay domain, unix bounces it', () => {
     const r = sim.route('nobody@example.com');
-    expect(steps(r)).toEqual(['exchange:refuse']);
-    expect(r.outcome).toEqual({ kind: 'refused', system: 'exchange', status: '5.1.1', code: 550 });
+    expect(steps(r)).toEqual(['exchange:forward', 'unix:bounce']);
+    expect(r.outcome).toEqual({ kind: 'bounced', system: 'unix', status: '5.1.1', code: 550 });
   });
 
   it('refuses a foreign domain as relaying (5.7.1)', () => {
@@ -133,10 +133,10 @@ describe('two Exchange forests after a merger', () => {
     expect(r.hops[0]?.by.connector).toBe('Cross-forest to Fabrikam');
   });
 
-  it('forwards Fabrikam\'s old domain too, and refuses unknown recipients at forest A', () => {
+  it('forwards Fabrikam\'s old domain too, and unknown recipients, which forest B bounces', () => {
     expect(sim.route('beatriz@fabrikam.com').outcome).toMatchObject({ kind: 'delivered', system: 'forest-b', mailbox: 'beatriz@contoso.com' });
-    expect(sim.route('nobody@contoso.com').outcome).toMatchObject({ kind: 'refused', system: 'forest-a', status: '5.1.1' });
-    expect(sim.route('nobody@fabrikam.com').outcome).toMatchObject({ kind: 'refused', system: 'forest-a', status: '5.1.1' });
+    expect(sim.route('nobody@contoso.com').outcome).toMatchObject({ kind: 'bounced', system: 'forest-b', status: '5.1.1' });
+    expect(sim.route('nobody@fabrikam.com').outcome).toMatchObject({ kind: 'bounced', system: 'forest-b', status: '5.1.1' });
   });
 
   it('routes forest B mail to forest A\'s private space over the cross-forest connector', () => {
@@ -160,8 +160,8 @@ describe('three-system chain for an IDN domain (exchange -> relay -> postfix)', 
     expect(r.outcome).toEqual({ kind: 'delivered', system: 'postfix', mailbox: 'sato@xn--r8jz45g.jp' });
   });
 
-  it.each(['nobody@例え.jp', 'nobody@xn--r8jz45g.jp'])('%s is refused at the gateway (5.1.1)', (address) => {
-    expect(sim.route(address).outcome).toMatchObject({ kind: 'refused', system: 'exchange', status: '5.1.1' });
+  it.each(['nobody@例え.jp', 'nobody@xn--r8jz45g.jp'])('%s is bounced by the last system (5.1.1): the Exchange gateway cannot validate', (address) => {
+    expect(sim.route(address).outcome).toMatchObject({ kind: 'bounced', system: 'postfix', status: '5.1.1' });
   });
 
   it.each(['yamada@例え.jp', 'yamada@xn--r8jz45g.jp'])('%s resolves to a contact with a Japanese name and leaves for the partner', (address) => {
@@ -209,5 +209,26 @@ describe('open-relay tricks never leave the organisation', () => {
       }
       if (address.endsWith('@victim.test') || address.includes('@[')) expect(r.outcome, address).toMatchObject({ kind: 'refused' });
     }
+  });
+});
+
+describe('issue 14: a contact reaches its target without a relay right to its domain', () => {
+  // the remote-domain-relay fixture with the relay right taken away: the gateway relays
+  // nothing for partner.example, and the contact's mail still leaves for the partner
+  const { sim } = open('src/analyze/rules/remote-domain-relay/fixtures/valid/contact-without-relay.yaml');
+
+  it("forwards the contact's address to the partner", () => {
+    const r = sim.route('user@xo.one');
+    expect(steps(r)).toEqual(['exchange:rewrite', 'exchange:forward']);
+    expect(r.outcome).toEqual({ kind: 'external', host: '[192.0.2.25]:25' });
+  });
+
+  it('refuses a foreign sender another address of the partner: 554 5.7.1', () => {
+    expect(sim.route('other@partner.example').outcome).toMatchObject({ kind: 'refused', system: 'exchange', status: '5.7.1', code: 554 });
+  });
+
+  it('the contact of the forests example leaves forest B by a connector without allowRelay', () => {
+    const forests = open(FORESTS).sim;
+    expect(forests.route('alice@contoso.com', 'forest-b').outcome).toMatchObject({ kind: 'delivered', system: 'forest-a' });
   });
 });

@@ -36,6 +36,13 @@ describe('backscatter-risk', () => {
       { chain: 'example.com shared', gateway: 'exchange', system: 'unix', domains: 'example.com', unlisted: '' },
       'rejectUnknownAtGateway: true',
     ],
+    [
+      'the gateway is Exchange, which cannot validate an InternalRelay domain (issue 14)',
+      (c) => (c.systems.exchange.kind = 'exchange'),
+      ['chains', 0, 'order'],
+      { chain: 'example.com shared', gateway: 'exchange', system: 'unix', domains: 'example.com', unlisted: '', exchange: 'internal-relay' },
+      undefined,
+    ],
   ])('%s', (_, edit, path, data, fix) => {
     const f = run(edit);
     expect(f).toHaveLength(1);
@@ -52,6 +59,13 @@ describe('backscatter-risk', () => {
     expect(f?.message).toBe(
       'gateway "exchange" accepts mail for unknown recipients of "example.com" and "unix" bounces it later (5.1.1): non-delivery reports go to forged senders (backscatter); "exchange", "unix" do not list their recipients (mailboxes or mailboxFiles), so the gateway cannot tell unknown ones',
     );
+  });
+
+  it('says why an Exchange gateway cannot reject them, and what to do', () => {
+    const [f] = run((c) => (c.systems.exchange.kind = 'exchange'));
+    expect(f?.message).toContain('Exchange cannot reject unknown recipients of an InternalRelay domain at RCPT');
+    expect(f?.message).toContain('put a gateway that does (Postfix relay_recipient_maps, the chainmail relay) in front of it');
+    expect(f?.fix).toBeUndefined();
   });
 
   it.each<[string, (c: Cfg) => void]>([

@@ -14,7 +14,9 @@ import { defineRule } from '../../rule.js';
  * sends non-delivery reports to forged senders. Where every system of the chain lists its
  * recipients the gateway can reject unknown ones at RCPT time (Postfix
  * relay_recipient_maps; `rejectUnknownAtGateway`, the default then); where some do not,
- * the finding names them. Decided by the routing engine: an unknown recipient from the
+ * the finding names them. An Exchange gateway cannot for an InternalRelay domain (its
+ * Recipient Filter agent validates authoritative domains only), so the engine predicts
+ * that it accepts and forwards them, and the finding says so. Decided by the routing engine: an unknown recipient from the
  * internet, at every gateway that accepts the domain, that is accepted there and bounced
  * (or taken on trust by a system that does not list its recipients) further on.
  */
@@ -45,21 +47,28 @@ export const backscatterRisk = defineRule({
       const unlisted = chain.order.filter((s) => tables.get(s)?.listsRecipients === false);
       const explicit = chain.rejectUnknownAtGateway === false;
       const at: Target = explicit ? { path: [...chain.path, 'rejectUnknownAtGateway'] } : { path: [...chain.path, 'order'] };
-      // a cloud gateway has no rejectUnknownAtGateway to turn on (its table never rejects for the chain)
-      const kind = tables.get(first.gateway)?.kind;
+      // a cloud gateway has no rejectUnknownAtGateway to turn on (its table never rejects for
+      // the chain); Exchange's Recipient Filter agent looks recipients up for authoritative
+      // domains only (docs/exchange.md, "Recipient validation"): an InternalRelay gateway accepts them all
+      const gw = tables.get(first.gateway);
+      const kind = gw?.kind;
       const cloud = kind === 'exchange-online' || kind === 'google-workspace';
+      const exchange = !cloud && unlisted.length === 0 && kind === 'exchange' && gw?.domains[first.domain]?.authority === 'internal-relay';
       const why = cloud
         ? `${q(first.gateway)} is a cloud service (${kind}): it knows its own directory only and cannot reject the chain's unknown recipients at RCPT`
         : unlisted.length > 0
           ? `${listText(unlisted)} ${unlisted.length === 1 ? 'does' : 'do'} not list ${unlisted.length === 1 ? 'its' : 'their'} recipients (mailboxes or mailboxFiles), so the gateway cannot tell unknown ones`
-          : 'rejectUnknownAtGateway is false';
+          : exchange
+            ? 'Exchange cannot reject unknown recipients of an InternalRelay domain at RCPT (its Recipient Filter agent looks up recipients of authoritative domains only): ' +
+              'put a gateway that does (Postfix relay_recipient_maps, the chainmail relay) in front of it, or make Exchange the last system of the chain'
+            : 'rejectUnknownAtGateway is false';
       const domains = risky.map((r) => domainText(model, r.domain)).join(', ');
       ctx.report({
         message:
           `gateway ${q(first.gateway)} accepts mail for unknown recipients of ${domains} and ${q(first.system)} bounces it later ` +
           `(${first.status}): non-delivery reports go to forged senders (backscatter); ${why}`,
         at,
-        ...(unlisted.length === 0 && !cloud
+        ...(!exchange && !cloud && unlisted.length === 0
           ? {
               fix: {
                 description: `reject unknown recipients at the gateway ${q(first.gateway)} at RCPT time (Postfix relay_recipient_maps)`,
@@ -73,6 +82,7 @@ export const backscatterRisk = defineRule({
           system: first.system,
           domains: risky.map((r) => r.domain).join(', '),
           unlisted: unlisted.join(', '),
+          ...(exchange ? { exchange: 'internal-relay' } : {}),
         },
       });
     }

@@ -10,9 +10,11 @@ import { addressSpacePath, chainDomains, chainPosition, connectorFor, isRemote }
  * be relayed to these domains" on the connector for a shared or remote space. "Because
  * Exchange must also accept mail for the shared space, you must let Exchange relay to
  * this domain": with it, every virtual server of the connector's bridgeheads accepts
- * mail for the space. resolve() enforces it for a domain the system does not accept
- * (step 5: only relay connectors carry mail from other servers); for an accepted shared
- * domain the seed requires it all the same.
+ * mail for the space. resolve() enforces it for an accepted domain without authority
+ * (step 4: only relay connectors carry mail from other servers). A remote domain the
+ * system does not accept needs none: its contacts' targets are routed after the message
+ * was accepted for the contact's own address (issue 14; remote-domain-relay warns about
+ * the opposite, a connector that relays a remote domain for anyone).
  *
  * Checked: the connector resolve() selects for the domain at a bridgehead that accepts a
  * chained domain or routes a remote one, when it names the domain itself. A "*" connector
@@ -32,7 +34,9 @@ export const relayNotAllowed = defineRule({
       const candidates = new Set([...Object.keys(table.domains), ...table.connectors.flatMap((c) => c.addressSpaces)]);
       for (const domain of candidates) {
         const remote = isRemote(ctx.model, domain);
-        if (!remote && !(chained.has(domain) && table.domains[domain])) continue;
+        // only a domain the system accepts from other servers needs the relay right: a
+        // remote domain reached only through contacts is routed after acceptance (step())
+        if (!table.domains[domain] || !(remote || chained.has(domain))) continue;
         if (chainPosition(ctx, system, domain)?.last) continue;
         const c = connectorFor(ctx, system, domain);
         if (!c || c.entry.allowRelay || reported.has(c.decl)) continue;

@@ -19,7 +19,7 @@ function run(tests: Cfg[], edit: (c: Cfg) => void = () => {}): Finding[] {
 describe('test-failed', () => {
   it.each<[string, Cfg, string, string]>([
     ['another system', { to: 'carol@example.com', expect: { delivered: 'exchange' } }, 'delivered by "exchange"', 'delivered by "unix"'],
-    ['another outcome', { to: 'nobody@example.com', expect: { bounced: 'unix' } }, 'bounced by "unix"', 'refused by "exchange" (5.1.1)'],
+    ['another outcome', { to: 'nobody@example.com', expect: { refused: 'exchange' } }, 'refused by "exchange"', 'bounced by "unix" (5.1.1)'],
     ['another status', { to: 'someone@foreign.test', expect: { refused: 'exchange', status: '5.1.1' } }, 'refused by "exchange" (5.1.1)', 'refused by "exchange" (5.7.1)'],
     ['a loop that is none', { to: 'alice@example.com', expect: { looped: true } }, 'looped', 'delivered by "exchange"'],
     ['another external host', { to: 'internetuser@xo.one', expect: { external: '[10.1.1.2]' } }, 'external to "[10.1.1.2]"', 'external to "[10.1.1.1]:25"'],

@@ -1,10 +1,9 @@
 import type { ContactEntry } from '../ldif/contact-entries.js';
+import { acceptedDomainPlan, type AcceptedDomainPlan } from './accepted-domains.js';
 import { psComment, psList, psString } from './escape.js';
-import type { ConnectorView, ExchangeView, PolicyView } from './exchange-view.js';
+import type { ConnectorView, ExchangeView } from './exchange-view.js';
+import { mailboxAddresses, policyWarnings, recipientValidation } from './setup-recipients.js';
 import { connectorPort, smartHost2007 } from './smart-host.js';
-
-/** LDAP filters that mean "every recipient with an alias": AllRecipients in Exchange 2007+. */
-const ALL_RECIPIENTS = new Set(['(mailnickname=*)']);
 
 /**
  * setup.ps1: the same changes as runbook.md for Exchange 2010 and later, in the Exchange
@@ -15,14 +14,15 @@ const ALL_RECIPIENTS = new Set(['(mailnickname=*)']);
  */
 export function setupPs1(v: ExchangeView): string {
   const s = v.system;
+  const plan = acceptedDomainPlan(v.table);
   const out: string[] = [
     '<#',
     '.SYNOPSIS',
     `KB 321721 for Exchange 2010 and later: system ${JSON.stringify(s.name)} of ${JSON.stringify(v.source)}.`.replace(/#>/g, '# >'),
     '.DESCRIPTION',
-    'Accepted domains (the authority of the recipient policies, steps 1-2), email address',
-    'policies, send connectors (step 4) and mail contacts (method 2). Idempotent: each object is',
-    'looked up first, created only when it is missing, and otherwise set to the values below.',
+    'Accepted domains (steps 1-2), recipient validation, the addresses of the mailboxes, send',
+    'connectors (step 4) and mail contacts (method 2). Idempotent: each object is looked up',
+    'first, created only when it is missing, and otherwise set to the values below.',
     'Run it in the Exchange Management Shell. runbook.md has the same steps for Exchange 2000/2003.',
     '.PARAMETER SourceTransportServers',
     "The servers that send through the send connectors (the seed's bridgeheads). Default: this one.",
@@ -37,8 +37,11 @@ export function setupPs1(v: ExchangeView): string {
     '    try { & $Lookup } catch { $null }',
     '}',
     '',
-    ...acceptedDomains(v),
-    ...policies(v),
+    ...acceptedDomains(plan),
+    ...recipientValidation(plan),
+    ...defaultPolicy(v),
+    ...policyWarnings(plan),
+    ...mailboxAddresses(s, v.table),
     ...connectors(v),
     ...contacts(v),
     '# Step 3: Exchange 2007 and later have no "Forward all mail with unresolved recipients to host";',
@@ -51,89 +54,57 @@ export function setupPs1(v: ExchangeView): string {
   return /[^\x00-\x7f]/.test(text) ? `\uFEFF${text}` : text;
 }
 
-function acceptedDomains(v: ExchangeView): string[] {
-  const entries = Object.entries(v.table.domains);
-  if (entries.length === 0) return [];
+function acceptedDomains(plan: readonly AcceptedDomainPlan[]): string[] {
+  if (plan.length === 0) return [];
   const out = [
-    '# Steps 1-2: accepted domains. A checked box ("responsible for all mail delivery") is Authoritative:',
-    '# Exchange returns the NDR. A cleared box is InternalRelay: unknown recipients go on through a send connector.',
+    '# Steps 1-2: accepted domains, as the routing engine routes them (accepted-domains.ts). Authoritative:',
+    '# Exchange returns the NDR. InternalRelay: unknown recipients go on through a send connector; Exchange',
+    '# cannot validate them (AddressBookEnabled $false). Exchange 2007+ relays anonymous mail to accepted domains only.',
   ];
-  for (const [d, dom] of entries) {
-    const type = dom.authority === 'authoritative' ? 'Authoritative' : 'InternalRelay';
-    const chain = dom.chain !== undefined ? `, chain ${JSON.stringify(dom.chain)}` : '';
+  for (const p of plan) {
+    out.push(psComment(`${p.domain}: ${p.why}`));
+    if (p.type === null) {
+      out.push(
+        `if (Get-AcceptedDomain | Where-Object { $_.DomainName.ToString() -eq ${psString(p.domain)} }) {`,
+        `    Write-Warning ${psString(`${p.domain} is an accepted domain here: Exchange relays it for anyone, chainmail route refuses it (5.7.1)`)}`,
+        '}',
+      );
+      continue;
+    }
+    const book = p.type === 'Authoritative' ? '$true' : '$false';
     out.push(
-      psComment(`${d}: policy ${JSON.stringify(dom.policy)}${chain}${dom.remote ? ', remote domain' : ''}`),
-      `$existing = Get-AcceptedDomain | Where-Object { $_.DomainName.ToString() -eq ${psString(d)} }`,
+      `$existing = Get-AcceptedDomain | Where-Object { $_.DomainName.ToString() -eq ${psString(p.domain)} }`,
       'if (-not $existing) {',
-      `    New-AcceptedDomain -Name ${psString(d)} -DomainName ${psString(d)} -DomainType ${type} | Out-Null`,
-      `} elseif ("$($existing.DomainType)" -ne '${type}') {`,
-      `    Set-AcceptedDomain -Identity $existing.Identity -DomainType ${type}`,
+      `    New-AcceptedDomain -Name ${psString(p.domain)} -DomainName ${psString(p.domain)} -DomainType ${p.type} | Out-Null`,
       '}',
+      `Set-AcceptedDomain -Identity ${psString(p.domain)} -DomainType ${p.type} -AddressBookEnabled ${book}`,
     );
   }
   out.push('');
   return out;
 }
 
-function templates(p: PolicyView): string[] {
-  const hasPrimary = p.addresses.some((a) => a.primary);
-  return p.addresses.map((a, i) => `${a.primary || (!hasPrimary && i === 0) ? 'SMTP' : 'smtp'}:@${a.domain}`);
-}
-
-function policies(v: ExchangeView): string[] {
-  const out: string[] = [];
+function defaultPolicy(v: ExchangeView): string[] {
   const def = v.policies.find((p) => p.decl.default);
   const primary = def?.addresses.find((a) => a.primary);
-  if (primary) {
-    out.push(
-      `# Step 1: the primary address of the default email address policy must be in an Authoritative domain: @${primary.domain}`,
-      "$default = Get-EmailAddressPolicy | Where-Object { \"$($_.Priority)\" -eq 'Lowest' }",
-      `if ($default -and "$($default.EnabledPrimarySMTPAddressTemplate)" -notlike ${psString(`*@${primary.domain}`)}) {`,
-      `    Write-Warning ('the default email address policy uses ' + $default.EnabledPrimarySMTPAddressTemplate + ${psString(`, not @${primary.domain} (KB 321721 step 1)`)})`,
-      '}',
-      '',
-    );
-  }
-  for (const p of v.policies) {
-    if (p.decl.default || p.addresses.length === 0) continue;
-    if (p.decl.filter === null) {
-      out.push(
-        psComment(`Step 2: policy ${JSON.stringify(p.decl.name)} has the NULL filter: no email address policy, it stamps nothing;`),
-        '# its accepted domain above is enough for Exchange to accept the mail.',
-        '',
-      );
-      continue;
-    }
-    const name = psString(p.decl.name);
-    const create = `New-EmailAddressPolicy -Name ${name} -IncludedRecipients AllRecipients -EnabledEmailAddressTemplates ${psList(templates(p))} | Out-Null`;
-    out.push(psComment(`Step 2: policy ${JSON.stringify(p.decl.name)} stamps ${p.addresses.map((a) => `@${a.domain}`).join(', ')}`));
-    if (p.decl.filter === undefined || ALL_RECIPIENTS.has(p.decl.filter.toLowerCase())) {
-      out.push(
-        `if (-not (Get-EmailAddressPolicy | Where-Object { $_.Name -eq ${name} })) {`,
-        `    ${create}`,
-        '    # the seed answers Yes to "update all corresponding recipient e-mail addresses"',
-        `    Update-EmailAddressPolicy -Identity ${name}`,
-        '}',
-      );
-    } else {
-      out.push(
-        psComment(`its LDAP filter ${p.decl.filter} needs an OPATH -RecipientFilter in Exchange 2007+:`),
-        '# translate it, then run (and Update-EmailAddressPolicy):',
-        psComment(create.replace('-IncludedRecipients AllRecipients', "-RecipientFilter '...'")),
-      );
-    }
-    out.push('');
-  }
-  return out;
+  if (!primary) return [];
+  return [
+    `# Step 1: the primary address of the default email address policy must be in an Authoritative domain: @${primary.domain}`,
+    "$default = Get-EmailAddressPolicy | Where-Object { \"$($_.Priority)\" -eq 'Lowest' }",
+    `if ($default -and "$($default.EnabledPrimarySMTPAddressTemplate)" -notlike ${psString(`*@${primary.domain}`)}) {`,
+    `    Write-Warning ('the default email address policy uses ' + $default.EnabledPrimarySMTPAddressTemplate + ${psString(`, not @${primary.domain} (KB 321721 step 1)`)})`,
+    '}',
+    '',
+  ];
 }
 
 function connectors(v: ExchangeView): string[] {
   const out: string[] = [];
-  for (const c of v.connectors) out.push(...connector(v, c));
+  for (const c of v.connectors) out.push(...connector(c));
   return out;
 }
 
-function connector(v: ExchangeView, c: ConnectorView): string[] {
+function connector(c: ConnectorView): string[] {
   const e = c.entry;
   const { port, mixed } = connectorPort(e.nextHop.hosts);
   const smartHosts = psList(e.nextHop.hosts.map(smartHost2007));
@@ -141,10 +112,6 @@ function connector(v: ExchangeView, c: ConnectorView): string[] {
   const to = e.nextHop.system !== undefined ? ` (system ${JSON.stringify(e.nextHop.system)})` : '';
   const out = [psComment(`Step 4: connector ${JSON.stringify(e.name)}: ${e.addressSpaces.join(', ')} -> ${e.nextHop.hosts.map((h) => h.display).join(', ')}${to}`)];
   if (mixed) out.push(`# the smart hosts listen on different ports (${e.nextHop.hosts.map((h) => h.port).join(', ')}); a send connector has one: ${port}`);
-  const notAccepted = e.addressSpaces.filter((d) => d !== '*' && !v.table.domains[d]);
-  if (e.allowRelay && notAccepted.length > 0) {
-    out.push(psComment(`relaying allowed: Exchange 2007+ relays only for accepted domains; add ${notAccepted.join(', ')} as InternalRelay to let others send to it here`));
-  }
   out.push(
     `$connector = Get-SendConnector | Where-Object { $_.Name -eq ${psString(e.name)} }`,
     'if (-not $connector) {',

@@ -4,9 +4,9 @@
 .SYNOPSIS
 KB 321721 for Exchange 2010 and later: system "exchange" of "chainmail.yaml".
 .DESCRIPTION
-Accepted domains (the authority of the recipient policies, steps 1-2), email address
-policies, send connectors (step 4) and mail contacts (method 2). Idempotent: each object is
-looked up first, created only when it is missing, and otherwise set to the values below.
+Accepted domains (steps 1-2), recipient validation, the addresses of the mailboxes, send
+connectors (step 4) and mail contacts (method 2). Idempotent: each object is looked up
+first, created only when it is missing, and otherwise set to the values below.
 Run it in the Exchange Management Shell. runbook.md has the same steps for Exchange 2000/2003.
 .PARAMETER SourceTransportServers
 The servers that send through the send connectors (the seed's bridgeheads). Default: this one.
@@ -21,21 +21,29 @@ function Find-ExchangeObject([scriptblock] $Lookup) {
     try { & $Lookup } catch { $null }
 }
 
-# Steps 1-2: accepted domains. A checked box ("responsible for all mail delivery") is Authoritative:
-# Exchange returns the NDR. A cleared box is InternalRelay: unknown recipients go on through a send connector.
-# remote.domain: policy "remote.domain", remote domain
+# Steps 1-2: accepted domains, as the routing engine routes them (accepted-domains.ts). Authoritative:
+# Exchange returns the NDR. InternalRelay: unknown recipients go on through a send connector; Exchange
+# cannot validate them (AddressBookEnabled $false). Exchange 2007+ relays anonymous mail to accepted domains only.
+# remote.domain: policy "remote.domain" without authority; connector "To remote.domain" relays it
 $existing = Get-AcceptedDomain | Where-Object { $_.DomainName.ToString() -eq 'remote.domain' }
 if (-not $existing) {
     New-AcceptedDomain -Name 'remote.domain' -DomainName 'remote.domain' -DomainType InternalRelay | Out-Null
-} elseif ("$($existing.DomainType)" -ne 'InternalRelay') {
-    Set-AcceptedDomain -Identity $existing.Identity -DomainType InternalRelay
 }
-# xo.one: policy "Default Policy"
+Set-AcceptedDomain -Identity 'remote.domain' -DomainType InternalRelay -AddressBookEnabled $false
+# xo.one: policy "Default Policy" is responsible for all mail delivery
 $existing = Get-AcceptedDomain | Where-Object { $_.DomainName.ToString() -eq 'xo.one' }
 if (-not $existing) {
     New-AcceptedDomain -Name 'xo.one' -DomainName 'xo.one' -DomainType Authoritative | Out-Null
-} elseif ("$($existing.DomainType)" -ne 'Authoritative') {
-    Set-AcceptedDomain -Identity $existing.Identity -DomainType Authoritative
+}
+Set-AcceptedDomain -Identity 'xo.one' -DomainType Authoritative -AddressBookEnabled $true
+
+# Recipient validation: unknown recipients of the Authoritative domains get 550 5.1.1 at RCPT, as
+# chainmail route says. Done by the Recipient Filter agent (an Edge Transport server, or the antispam
+# agents of a Mailbox server: Install-AntispamAgents.ps1); it looks up Authoritative domains only.
+if (Get-TransportAgent | Where-Object { "$($_.Identity)" -eq 'Recipient Filter Agent' }) {
+    Set-RecipientFilterConfig -Enabled $true -RecipientValidationEnabled $true
+} else {
+    Write-Warning 'no Recipient Filter agent: Exchange accepts unknown recipients and sends NDRs (backscatter); install the antispam agents or an Edge Transport server'
 }
 
 # Step 1: the primary address of the default email address policy must be in an Authoritative domain: @xo.one
@@ -44,8 +52,21 @@ if ($default -and "$($default.EnabledPrimarySMTPAddressTemplate)" -notlike '*@xo
     Write-Warning ('the default email address policy uses ' + $default.EnabledPrimarySMTPAddressTemplate + ', not @xo.one (KB 321721 step 1)')
 }
 
-# Step 2: policy "remote.domain" has the NULL filter: no email address policy, it stamps nothing;
-# its accepted domain above is enough for Exchange to accept the mail.
+# Email address policies: chainmail generates none; it names those that stamp an accepted domain here.
+$chainmailDomains = @('remote.domain', 'xo.one')
+foreach ($policy in Get-EmailAddressPolicy) {
+    foreach ($template in $policy.EnabledEmailAddressTemplates) {
+        $domain = ("$template" -split '@')[-1]
+        if ($chainmailDomains -contains $domain) {
+            Write-Warning ('email address policy ' + $policy.Name + ' stamps ' + $template + ': add those addresses to chainmail.yaml or they are unknown to chainmail route')
+        }
+    }
+}
+
+# Mailboxes: every address chainmail routes to a mailbox here, aliases included (found by its address).
+# No email address policy is generated: a policy stamps addresses on every recipient it matches,
+# which chainmail would not know (docs/exchange.md, "Email address policies").
+if (-not (Find-ExchangeObject { Get-Mailbox -Identity 'administrator@xo.one' -ErrorAction Stop })) { Write-Warning 'mailbox administrator@xo.one not found: create it (chainmail routes its mail here)' }
 
 # Step 4: connector "To remote.domain": remote.domain -> [192.0.2.25]
 $connector = Get-SendConnector | Where-Object { $_.Name -eq 'To remote.domain' }

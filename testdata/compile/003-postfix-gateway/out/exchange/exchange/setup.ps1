@@ -4,9 +4,9 @@
 .SYNOPSIS
 KB 321721 for Exchange 2010 and later: system "exchange" of "chainmail.yaml".
 .DESCRIPTION
-Accepted domains (the authority of the recipient policies, steps 1-2), email address
-policies, send connectors (step 4) and mail contacts (method 2). Idempotent: each object is
-looked up first, created only when it is missing, and otherwise set to the values below.
+Accepted domains (steps 1-2), recipient validation, the addresses of the mailboxes, send
+connectors (step 4) and mail contacts (method 2). Idempotent: each object is looked up
+first, created only when it is missing, and otherwise set to the values below.
 Run it in the Exchange Management Shell. runbook.md has the same steps for Exchange 2000/2003.
 .PARAMETER SourceTransportServers
 The servers that send through the send connectors (the seed's bridgeheads). Default: this one.
@@ -21,21 +21,29 @@ function Find-ExchangeObject([scriptblock] $Lookup) {
     try { & $Lookup } catch { $null }
 }
 
-# Steps 1-2: accepted domains. A checked box ("responsible for all mail delivery") is Authoritative:
-# Exchange returns the NDR. A cleared box is InternalRelay: unknown recipients go on through a send connector.
-# example.com: policy "Shared example.com", chain "example.com shared"
+# Steps 1-2: accepted domains, as the routing engine routes them (accepted-domains.ts). Authoritative:
+# Exchange returns the NDR. InternalRelay: unknown recipients go on through a send connector; Exchange
+# cannot validate them (AddressBookEnabled $false). Exchange 2007+ relays anonymous mail to accepted domains only.
+# example.com: policy "Shared example.com" without authority; connector "To UNIX" relays it
 $existing = Get-AcceptedDomain | Where-Object { $_.DomainName.ToString() -eq 'example.com' }
 if (-not $existing) {
     New-AcceptedDomain -Name 'example.com' -DomainName 'example.com' -DomainType InternalRelay | Out-Null
-} elseif ("$($existing.DomainType)" -ne 'InternalRelay') {
-    Set-AcceptedDomain -Identity $existing.Identity -DomainType InternalRelay
 }
-# example.local: policy "Default Policy"
+Set-AcceptedDomain -Identity 'example.com' -DomainType InternalRelay -AddressBookEnabled $false
+# example.local: policy "Default Policy" is responsible for all mail delivery
 $existing = Get-AcceptedDomain | Where-Object { $_.DomainName.ToString() -eq 'example.local' }
 if (-not $existing) {
     New-AcceptedDomain -Name 'example.local' -DomainName 'example.local' -DomainType Authoritative | Out-Null
-} elseif ("$($existing.DomainType)" -ne 'Authoritative') {
-    Set-AcceptedDomain -Identity $existing.Identity -DomainType Authoritative
+}
+Set-AcceptedDomain -Identity 'example.local' -DomainType Authoritative -AddressBookEnabled $true
+
+# Recipient validation: unknown recipients of the Authoritative domains get 550 5.1.1 at RCPT, as
+# chainmail route says. Done by the Recipient Filter agent (an Edge Transport server, or the antispam
+# agents of a Mailbox server: Install-AntispamAgents.ps1); it looks up Authoritative domains only.
+if (Get-TransportAgent | Where-Object { "$($_.Identity)" -eq 'Recipient Filter Agent' }) {
+    Set-RecipientFilterConfig -Enabled $true -RecipientValidationEnabled $true
+} else {
+    Write-Warning 'no Recipient Filter agent: Exchange accepts unknown recipients and sends NDRs (backscatter); install the antispam agents or an Edge Transport server'
 }
 
 # Step 1: the primary address of the default email address policy must be in an Authoritative domain: @example.local
@@ -44,12 +52,22 @@ if ($default -and "$($default.EnabledPrimarySMTPAddressTemplate)" -notlike '*@ex
     Write-Warning ('the default email address policy uses ' + $default.EnabledPrimarySMTPAddressTemplate + ', not @example.local (KB 321721 step 1)')
 }
 
-# Step 2: policy "Shared example.com" stamps @example.com
-if (-not (Get-EmailAddressPolicy | Where-Object { $_.Name -eq 'Shared example.com' })) {
-    New-EmailAddressPolicy -Name 'Shared example.com' -IncludedRecipients AllRecipients -EnabledEmailAddressTemplates 'SMTP:@example.com' | Out-Null
-    # the seed answers Yes to "update all corresponding recipient e-mail addresses"
-    Update-EmailAddressPolicy -Identity 'Shared example.com'
+# Email address policies: chainmail generates none; it names those that stamp an accepted domain here.
+$chainmailDomains = @('example.com', 'example.local')
+foreach ($policy in Get-EmailAddressPolicy) {
+    foreach ($template in $policy.EnabledEmailAddressTemplates) {
+        $domain = ("$template" -split '@')[-1]
+        if ($chainmailDomains -contains $domain) {
+            Write-Warning ('email address policy ' + $policy.Name + ' stamps ' + $template + ': add those addresses to chainmail.yaml or they are unknown to chainmail route')
+        }
+    }
 }
+
+# Mailboxes: every address chainmail routes to a mailbox here, aliases included (found by its address).
+# No email address policy is generated: a policy stamps addresses on every recipient it matches,
+# which chainmail would not know (docs/exchange.md, "Email address policies").
+if ($m = Find-ExchangeObject { Get-Mailbox -Identity 'alice@example.com' -ErrorAction Stop }) { Set-Mailbox -Identity $m.Identity -EmailAddresses @{Add='smtp:a.smith@example.com', 'smtp:alice@example.local'} } else { Write-Warning 'mailbox alice@example.com not found: create it (chainmail routes its mail here)' }
+if (-not (Find-ExchangeObject { Get-Mailbox -Identity 'bob@example.com' -ErrorAction Stop })) { Write-Warning 'mailbox bob@example.com not found: create it (chainmail routes its mail here)' }
 
 # Step 4: connector "To UNIX": example.com -> [127.0.0.1]:2602 (system "unix")
 $connector = Get-SendConnector | Where-Object { $_.Name -eq 'To UNIX' }
