@@ -89,7 +89,12 @@ function oracleRoute(org: Org, address: string, system: string, origin: Origin):
     seen.add(key);
     if (stoppedAt === undefined && received >= table.hopLimit) stoppedAt = table.system;
     const d = resolve(table, addr, { origin: o, received: 0 });
-    if (d.kind === 'rewrite') addr = d.to;
+    if (d.kind === 'rewrite') {
+      // docs/routing.md: a contact's target is routed as the system's own mail (origin local),
+      // the relay check having been made once, at RCPT, on the original recipient
+      addr = d.to;
+      o = 'local';
+    }
     else if (d.kind === 'forward' && d.nextHop.system !== undefined && org.tables.has(d.nextHop.system)) {
       if (d.nextHop.system === table.system) return { kind: 'cycle' };
       table = org.tables.get(d.nextHop.system);

@@ -68,6 +68,9 @@ describe.skipIf(!built)('stopping with deliveries in flight to a slow next hop',
   it('SIGTERM waits for the replies, records them, exits 0; the restart sends nothing again', async () => {
     sink = await startCountingSink({ port: hopPort, hold: true });
     const spool = join(org.dir, 'spool-graceful');
+    // a port chosen now, not in beforeAll: on a busy machine another test file can take a
+    // port freed that long ago before this relay binds it (EADDRINUSE seen under load)
+    port = await freePort();
     const first = relay(spool);
     await first.event((e) => e['event'] === 'listen');
     const ids = await send('graceful', 20);
@@ -101,6 +104,7 @@ describe.skipIf(!built)('stopping with deliveries in flight to a slow next hop',
   it('a second SIGTERM stops at once; the log says how many may repeat, and exactly those are sent again', async () => {
     sink = await startCountingSink({ port: hopPort, hold: true });
     const spool = join(org.dir, 'spool-forced');
+    port = await freePort();
     const first = relay(spool);
     await first.event((e) => e['event'] === 'listen');
     const ids = await send('forced', 10);
