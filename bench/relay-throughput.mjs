@@ -9,7 +9,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { baseMainCf, deployArtifacts, masterCf, postfixIds } from '../test/support/postfix-config.mjs';
+import { baseMainCf, deployArtifacts, ensureLogQueue, masterCf, postfixIds } from '../test/support/postfix-config.mjs';
 import { CLI, findTool, fmt, freePort, onCleanup, runBounded, table, tempDir, track } from './lib.mjs';
 
 const SENDER = 'loadtest@client.test';
@@ -277,6 +277,7 @@ async function startPostfixGateway(sinkPort, tools) {
   // no DNS: the next hop is a bracketed IP already; no client name lookups either
   const main = [...baseMainCf(base, 'gw.bench.test'), 'smtp_dns_support_level = disabled', 'smtpd_peername_lookup = no'];
   writeFileSync(join(conf, 'main.cf'), `${main.join('\n')}\n`);
+  ensureLogQueue();
   writeFileSync(join(conf, 'master.cf'), masterCf(port));
   deployArtifacts({ artifacts, config: conf, maps, postmap: tools.postmap, postconf: tools.postconf });
   // Postfix programs wait until a just-written main.cf is in the past: date it back

@@ -4,8 +4,11 @@ import { attempt } from './attempt.js';
 import type { DsnRecipient } from './dsn.js';
 import type { RelayLog } from './log.js';
 import type { NextHops } from './next-hop.js';
-import { backoff, dsnFor, orig, type Outcome, type Queued } from './outcome.js';
+import { backoff, orig, type Outcome, type Queued } from './outcome.js';
+import { recordOutcomes } from './record-outcomes.js';
+import { RetrySchedule } from './retry-schedule.js';
 import { routeRecipient, type RecipientRoute, type SelfCheck } from './route.js';
+import { SpoolProbe } from './spool-probe.js';
 import type { Maildirs } from './spool/maildir.js';
 import type { Spool, SpoolEntry } from './spool/spool.js';
 import type { RetryPolicy } from './types.js';
@@ -51,29 +54,31 @@ export interface QueueStop {
 export class DeliveryQueue {
   readonly #d: QueueDeps;
   readonly #ready: Queued[] = [];
-  readonly #deferred = new Set<Queued>();
+  readonly #deferred: RetrySchedule;
   readonly #active = new Set<Queued>();
   #cached = 0;
-  #timer: NodeJS.Timeout | undefined;
-  #timerAt = Infinity;
   #closing = false;
   /** close() has returned: what settles later (a forced stop) is not logged after the close line. */
   #stopped = false;
   #idleWaiters: (() => void)[] = [];
   #drained: (() => void) | undefined;
-  #probing: NodeJS.Timeout | undefined;
-  #probeFailures = 0;
+  readonly #probe: SpoolProbe;
 
   constructor(deps: QueueDeps) {
     this.#d = deps;
+    this.#probe = new SpoolProbe(deps.spool, deps.retry);
+    this.#deferred = new RetrySchedule((due) => {
+      this.#ready.push(...due);
+      this.#pump();
+    });
     deps.spool.onState((writable) => {
       if (!writable) {
-        this.#probeLater();
+        this.#probe.later();
         return;
       }
-      this.#probeFailures = 0;
+      this.#probe.reset();
       // outcomes waiting for the spool are recorded first, at once
-      for (const q of this.#deferred) {
+      for (const q of this.#deferred.values()) {
         if (q.final || [...q.unrecorded.values()].some((o) => o.kind === 'done')) {
           this.#deferred.delete(q);
           this.#ready.unshift(q);
@@ -108,7 +113,7 @@ export class DeliveryQueue {
   /** Retries every deferred message now, next hops that were down included (tests, and a reload that may have fixed a route). */
   flush(): void {
     this.#d.hops.revive();
-    for (const q of this.#deferred) {
+    for (const q of this.#deferred.values()) {
       this.#deferred.delete(q);
       this.#ready.push(q);
     }
@@ -127,8 +132,8 @@ export class DeliveryQueue {
    */
   async close(bound: number, abort: Promise<void>): Promise<QueueStop> {
     this.#closing = true;
-    if (this.#timer) clearTimeout(this.#timer);
-    if (this.#probing) clearTimeout(this.#probing);
+    this.#deferred.close();
+    this.#probe.close();
     let forced = false;
     if (!this.#drainedNow()) {
       let timer: NodeJS.Timeout | undefined;
@@ -149,9 +154,9 @@ export class DeliveryQueue {
       clearTimeout(timer);
     }
     // a write the full disk refused, tried once more before the spool is closed
-    for (const q of [...this.#deferred, ...this.#ready]) if (q.unrecorded.size > 0 && !this.#active.has(q)) await this.#record(q).catch(() => undefined);
+    for (const q of [...this.#deferred.values(), ...this.#ready]) if (q.unrecorded.size > 0 && !this.#active.has(q)) await this.#record(q).catch(() => undefined);
     let mayRepeat = 0;
-    for (const q of [...this.#active, ...this.#deferred, ...this.#ready]) mayRepeat += q.exposed.size;
+    for (const q of [...this.#active, ...this.#deferred.values(), ...this.#ready]) mayRepeat += q.exposed.size;
     this.#stopped = true;
     return { forced, mayRepeat };
   }
@@ -168,7 +173,7 @@ export class DeliveryQueue {
     while (!this.#closing && this.#active.size < this.#d.concurrency && this.#ready.length > 0) {
       if (!this.#d.spool.writable) {
         // nothing is delivered that could not be recorded; a probe finds out when it can
-        this.#probeLater();
+        this.#probe.later();
         break;
       }
       const next = this.#ready[0]!;
@@ -197,24 +202,6 @@ export class DeliveryQueue {
 
   #checkIdle(): void {
     if (this.#isIdle()) for (const r of this.#idleWaiters.splice(0)) r();
-  }
-
-  /**
-   * Waits and tries a tiny write, doubling the wait from 1 s (or the minimal backoff, when
-   * shorter) to 1 min: a full disk is found free again soon, without a write a second.
-   */
-  #probeLater(): void {
-    if (this.#probing || this.#closing) return;
-    const { minBackoff, maxBackoff } = this.#d.retry;
-    const wait = backoff({ ...this.#d.retry, minBackoff: Math.min(minBackoff, 1000), maxBackoff: Math.min(maxBackoff, 60_000) }, ++this.#probeFailures);
-    this.#probing = setTimeout(() => {
-      this.#probing = undefined;
-      if (this.#d.spool.writable) return;
-      void this.#d.spool.probe().then((ok) => {
-        if (!ok) this.#probeLater();
-      });
-    }, wait);
-    this.#probing.unref();
   }
 
   async #deliver(q: Queued): Promise<void> {
@@ -272,47 +259,13 @@ export class DeliveryQueue {
       const o = outcomes.get(i) as Extract<Outcome, { kind: 'deferred' }>;
       this.#d.log({ event: 'defer', id: meta.id, to: meta.rcpt[i], status: o.status, diagnostic: o.diagnostic, ...(o.remote ? { remote: o.remote } : {}), ...(o.rfc1047 ? { window: 'RFC 1047' } : {}), retryIn: Math.round(wait / 1000) });
     }
-    this.#defer(q, now + wait);
+    this.#deferred.add(q, now + wait);
   }
 
-  /** Writes what can be recorded of `q` (throws when the spool cannot); logs it after the write. */
+  /** Writes what can be recorded of `q` (throws when the spool cannot), and queues the DSN it wrote. */
   async #record(q: Queued): Promise<void> {
-    const { meta } = q.entry;
-    const done: number[] = [];
-    const failed: { i: number; dsn: DsnRecipient }[] = [];
-    for (const [i, o] of q.unrecorded) {
-      if (o.kind === 'done') done.push(i);
-      else if (o.kind === 'failed' && q.final) failed.push({ i, dsn: o.dsn });
-    }
-    if (done.length === 0 && failed.length === 0) return;
-    const bounceable = meta.from !== '' && !meta.dsn;
-    if (failed.length > 0 && bounceable && !q.dsn) {
-      // built once: a retried write sends the same DSN, never a second one
-      const body = await this.#body(q).catch(() => Buffer.alloc(0));
-      q.dsn = dsnFor(this.#d.hostname, meta, failed.map((f) => f.dsn), body);
-    }
-    const dsn = failed.length > 0 && bounceable ? q.dsn : undefined;
-    const dsnEntry = await this.#d.spool.markDone(q.entry, [...done, ...failed.map((f) => f.i)], dsn);
-    // logged after the spool write: a "deliver" line means it will not be delivered again
-    for (const i of done) {
-      q.exposed.delete(i);
-      this.#d.log((q.unrecorded.get(i) as Extract<Outcome, { kind: 'done' }>).event);
-      q.unrecorded.delete(i);
-    }
-    for (const f of failed) {
-      q.unrecorded.delete(f.i);
-      this.#d.log({
-        event: 'bounce',
-        id: meta.id,
-        to: meta.rcpt[f.i],
-        status: f.dsn.status,
-        diagnostic: f.dsn.diagnostic,
-        ...(f.dsn.remoteMta ? { remote: f.dsn.remoteMta } : {}),
-        // never a DSN about a DSN or to the null sender (RFC 3464 section 2; RFC 5321 section 4.5.5)
-        dsn: dsn ? dsn.meta.id : 'none (null sender)',
-      });
-    }
-    if (dsn && dsnEntry) this.enqueue(dsnEntry, dsn.body);
+    const dsn = await recordOutcomes(this.#d, q, () => this.#body(q));
+    if (dsn) this.enqueue(dsn.entry, dsn.body);
   }
 
   /**
@@ -330,45 +283,16 @@ export class DeliveryQueue {
       for (let i = 0; i < meta.rcpt.length; i++) {
         if (!q.entry.done.has(i) && !q.unrecorded.has(i)) outcomes.set(i, { kind: 'deferred', status: '4.3.0', diagnostic: `local error: ${e.message}` });
       }
-      await this.#settle(q, new Map(), outcomes).catch(() => this.#defer(q, Date.now() + backoff(this.#d.retry, ++q.attempts)));
+      await this.#settle(q, new Map(), outcomes).catch(() => this.#deferred.add(q, Date.now() + backoff(this.#d.retry, ++q.attempts)));
       return;
     }
     q.attempts++;
-    this.#defer(q, Date.now() + wait);
+    this.#deferred.add(q, Date.now() + wait);
   }
 
   #release(q: Queued): void {
     if (q.body && !q.reading) this.#cached -= q.body.length;
     q.body = undefined;
     q.reading = false;
-  }
-
-  #defer(q: Queued, at: number): void {
-    q.nextAttempt = at;
-    this.#deferred.add(q);
-    if (at < this.#timerAt) this.#arm(at);
-  }
-
-  #arm(at: number): void {
-    if (this.#closing) return;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timerAt = at;
-    this.#timer = setTimeout(() => this.#due(), Math.max(0, at - Date.now()));
-    this.#timer.unref();
-  }
-
-  #due(): void {
-    this.#timer = undefined;
-    this.#timerAt = Infinity;
-    const now = Date.now();
-    let next = Infinity;
-    for (const q of this.#deferred) {
-      if (q.nextAttempt <= now) {
-        this.#deferred.delete(q);
-        this.#ready.push(q);
-      } else next = Math.min(next, q.nextAttempt);
-    }
-    if (next < Infinity) this.#arm(next);
-    this.#pump();
   }
 }

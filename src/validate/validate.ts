@@ -6,6 +6,7 @@ import { q } from '../diagnostics/diagnostic.js';
 import type { Model } from '../model/model.js';
 import { SCHEMA_SHA256, validate as precompiled } from './chainmail-validator.generated.js';
 import { didYouMean } from './did-you-mean.js';
+import { keysForKind } from './kind-keys.js';
 import { pointerToPath, prune, target } from './prune.js';
 
 const require = createRequire(import.meta.url);
@@ -152,7 +153,9 @@ function describe(e: ErrorObject, path: Path, root: unknown): Finding {
       const key = String(p['additionalProperty']);
       const known = Object.keys(schemaNode?.properties ?? {});
       const guess = didYouMean(key, known);
-      const hint = guess ? `did you mean ${q(guess)}?` : known.length ? `allowed keys: ${known.join(', ')}` : 'remove it';
+      // on a system, the keys of its own kind: the others are allowed but do nothing there
+      const listed = (path.length === 2 && path[0] === 'systems' ? keysForKind(schemaNode, (valueAt(root, path) as { kind?: unknown } | undefined)?.kind) : undefined) ?? known;
+      const hint = guess ? `did you mean ${q(guess)}?` : listed.length ? `allowed keys: ${listed.join(', ')}` : 'remove it';
       return { ruleId: 'schema', message: `unknown key ${q(key)} in ${here}: ${hint}`, at: { path: [...path, key], key: true }, data: { key, ...(guess ? { suggestion: guess } : {}) } };
     }
     case 'required': {

@@ -45,6 +45,25 @@ describe('schema findings are sentences at the offending key or value', () => {
   });
 });
 
+describe('an unknown key of a system lists the keys of its kind', () => {
+  const COMMON = 'kind, host, port, gateway, hopLimit, maxMessageSize, nullSender, routingDomain, forwardUnresolvedTo';
+  const LISTS = 'mailboxes, mailboxFiles, sends, srs, directory';
+  it.each([
+    ['postfix', `allowed keys: ${COMMON}, localTransport, mynetworks, sasl, mydestination, ${LISTS}`],
+    ['exchange', `allowed keys: ${COMMON}, ${LISTS}`],
+    ['exchange-online', `allowed keys: ${COMMON}, ${LISTS}, acceptedDomains, outboundConnectors, inboundConnectors, mailUsers`],
+    ['google-workspace', `allowed keys: ${COMMON}, ${LISTS}, workspaceDomains, suspended, withoutGmail, splitDelivery, dualDelivery, inboundGateways`],
+  ])('kind %s', (kind, hint) => {
+    const found = lintText(`${HEAD}systems:\n  a:\n    kind: ${kind}\n    host: a.example.com\n    zzz: 1\n`).filter((d) => d.ruleId === 'schema');
+    expect(found.map((d) => d.message)).toEqual([`unknown key "zzz" in systems.a: ${hint}`]);
+  });
+
+  it('a kind the schema does not know: every key', () => {
+    const found = lintText(`${HEAD}systems:\n  a:\n    kind: sendmail\n    host: a.example.com\n    zzz: 1\n`).filter((d) => d.ruleId === 'schema' && d.message.startsWith('unknown key'));
+    expect(found[0]?.message).toMatch(/allowed keys: kind, .*, mydestination, .*, acceptedDomains, .*, inboundGateways$/);
+  });
+});
+
 describe('free text that reaches artifacts stays on one line', () => {
   it.each(['cn', 'displayName', 'ou', 'mailNickname'])('a line break in a contact %s is a schema finding', (key) => {
     const text = `${HEAD}contacts:\n  - cn: x\n    targetAddress: x@example.com\n    ${key === 'cn' ? 'sn' : key}: "a\\nb"\n`;

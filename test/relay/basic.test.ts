@@ -1,33 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../support/tools.js';
-import { makeOrg, maildir, message, splitDelivered, startSystem, waitFor, type Org, type TestRelay } from './support/org.js';
+import { maildir, message, splitDelivered, startLocalGateway, waitFor, type Org, type TestRelay } from './support/org.js';
 import { RawSmtp, sendOnce } from './support/smtp-client.js';
 
 let org: Org;
 let gw: TestRelay;
 
 beforeAll(async () => {
-  const port = await freePort();
-  org = makeOrg(`
-version: 1
-name: basic
-domains:
-  example.test: {}
-systems:
-  gw:
-    kind: relay
-    host: "[127.0.0.1]:${port}"
-    gateway: true
-    mailboxes:
-      - alice@example.test
-      - { address: bob@example.test, aliases: [robert@example.test] }
-policies:
-  - name: local
-    system: gw
-    addresses:
-      - { space: "@example.test", primary: true, authoritative: true }
-`);
-  gw = await startSystem(org, 'gw');
+  ({ org, gw } = await startLocalGateway('basic', ['example.test'], ['alice@example.test', '{ address: bob@example.test, aliases: [robert@example.test] }']));
 });
 
 afterAll(async () => {

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../support/tools.js';
-import { makeOrg, maildir, message, startSystem, type Org, type TestRelay } from './support/org.js';
+import { maildir, message, startLocalGateway, type Org, type TestRelay } from './support/org.js';
 import { RawSmtp, sendOnce } from './support/smtp-client.js';
 
 /**
@@ -12,30 +11,7 @@ let org: Org;
 let gw: TestRelay;
 
 beforeAll(async () => {
-  const port = await freePort();
-  org = makeOrg(`
-version: 1
-name: idn
-domains:
-  例え.jp: {}
-  example.test: {}
-systems:
-  gw:
-    kind: relay
-    host: "[127.0.0.1]:${port}"
-    gateway: true
-    mailboxes:
-      - 佐藤@例え.jp
-      - sato@例え.jp
-      - straße@example.test
-policies:
-  - name: local
-    system: gw
-    addresses:
-      - { space: "@例え.jp", primary: true, authoritative: true }
-      - { space: "@example.test", authoritative: true }
-`);
-  gw = await startSystem(org, 'gw');
+  ({ org, gw } = await startLocalGateway('idn', ['例え.jp', 'example.test'], ['佐藤@例え.jp', 'sato@例え.jp', 'straße@example.test']));
 });
 
 afterAll(async () => {

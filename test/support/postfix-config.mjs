@@ -29,7 +29,9 @@ let queueChecked = false;
  * it logs its own start-up to that same socket before it switches to writing the file
  * (postlogd.c pre_jail_init), and the master logs the restart: both block, and so does
  * every smtpd before its greeting and `postfix stop`. Seen on CI with both cores busy.
- * The instances need root anyway; the setting is per network namespace. Once per process.
+ * The instances need root anyway; the setting is per network namespace. Once per process:
+ * every caller that starts a private instance calls it first (postfix-instance.ts,
+ * postfix-gateway.ts, bench/relay-throughput.mjs).
  */
 export function ensureLogQueue() {
   if (queueChecked) return;
@@ -44,11 +46,10 @@ export function ensureLogQueue() {
 
 /**
  * A master.cf with the services Postfix needs, chroot off, and smtpd on 127.0.0.1:port only.
- * Every private instance is configured through here, so this also makes room in the log
- * socket's queue (ensureLogQueue) before the instance starts.
+ * Text only: the caller makes room in the log socket's queue (ensureLogQueue) before it
+ * starts the instance.
  */
 export function masterCf(port) {
-  ensureLogQueue();
   const rows = [
     [`127.0.0.1:${port}`, 'inet', 'n', '-', 'n', '-', '-'],
     ['pickup', 'unix', 'n', '-', 'n', '60', '1'],

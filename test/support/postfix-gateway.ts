@@ -3,7 +3,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, 
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { baseMainCf, deployArtifacts, masterCf, postfixIds, stopPostfix } from './postfix-config.mjs';
+import { baseMainCf, deployArtifacts, ensureLogQueue, masterCf, postfixIds, stopPostfix } from './postfix-config.mjs';
 import { findTool, run } from './tools.js';
 
 /**
@@ -56,6 +56,7 @@ export interface PostfixInstance {
 export async function startPostfix(dirs: PostfixDirs, artifacts: string, port: number, mapType = 'hash'): Promise<PostfixInstance> {
   const { base, config, maps } = dirs;
   const log = join(base, 'maillog');
+  ensureLogQueue();
   // deliver at once; a test never waits for a retry
   writeFileSync(join(config, 'main.cf'), `${[...baseMainCf(base, 'gw.chainmail.test'), 'smtp_connect_timeout = 5s'].join('\n')}\n`);
   writeFileSync(join(config, 'master.cf'), masterCf(port));

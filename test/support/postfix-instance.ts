@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { agePostfixConfig, type MapType } from './postfix.js';
-import { baseMainCf, masterCf, postfixIds, stopPostfix } from './postfix-config.mjs';
+import { baseMainCf, ensureLogQueue, masterCf, postfixIds, stopPostfix } from './postfix-config.mjs';
 import { findTool, freePort, requireTool, run } from './tools.js';
 
 /**
@@ -99,6 +99,7 @@ export async function startPostfix(options: PostfixInstanceOptions = {}): Promis
       const built = await run(postmap, ['-c', etc, `${options.mapType ?? 'hash'}:${join(etc, name)}`]);
       if (built.code !== 0) throw new Error(`postmap ${name} failed: ${built.stderr.trim()}`);
     }
+    ensureLogQueue();
     let last = '';
     for (let attempt = 0; attempt < 3; attempt++) {
       const port = await freePort();

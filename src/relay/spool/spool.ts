@@ -1,11 +1,12 @@
-import { constants, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { open, statfs, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RelayLog } from '../log.js';
-import { DirSyncer, syncDir, writeAll } from './fsutil.js';
-import { encodeRecord, type MessageMeta, type RecordType } from './record.js';
+import { DirSyncer, syncDir } from './fsutil.js';
+import type { MessageMeta } from './record.js';
 import { readSpool } from './recover.js';
 import type { Segment, SpoolEntry } from './segment.js';
+import { SegmentWriter, type NewRecord, type Written } from './writer.js';
 
 export type { SpoolEntry } from './segment.js';
 
@@ -22,25 +23,10 @@ const PROBE_ROOM = 16 * 1024;
 
 export const DEFAULT_SPOOL_TUNING: SpoolTuning = { segmentSize: 64 * 1024 * 1024, compactAfter: 60_000 };
 
-/** Where a record was written. */
-interface Written {
-  readonly seg: Segment;
-  readonly offset: number;
-  readonly bodyOffset: number;
-}
-
-interface Pending {
-  readonly bufs: Buffer[];
-  /** Per record: total length and length before the body (header + meta). */
-  readonly sizes: { total: number; head: number }[];
-  readonly resolve: (offsets: Written[]) => void;
-  readonly reject: (e: Error) => void;
-}
-
 /**
  * The append-only segment spool (docs/relay.md "Spool format"). Accepted messages are
  * appended as M records, finished recipients as D records, to the newest segment file;
- * concurrent appends share one write and one fdatasync (group commit), so durability costs
+ * concurrent appends share one write and one fdatasync (group commit, writer.ts), so durability costs
  * one disk flush per batch, not per message. Segments are never rewritten: the oldest one
  * is removed once none of its messages is pending (after copying the few that still are to
  * the newest segment). No file is created or removed per message, which matters on ext4
@@ -53,11 +39,7 @@ export class Spool {
   readonly #tuning: SpoolTuning;
   readonly #segments: Segment[] = [];
   readonly #entries = new Map<string, SpoolEntry>();
-  #head: Segment | undefined;
-  #nextSeq = 1;
-  #pending: Pending[] = [];
-  #flushing: Promise<void> | undefined;
-  #lastAppend = 0;
+  readonly #writer: SegmentWriter;
   #compacting = false;
   #closed = false;
   /** Whether the last write succeeded (the queue pauses and the SMTP side refuses mail while not). */
@@ -65,13 +47,15 @@ export class Spool {
   readonly #stateListeners: ((writable: boolean) => void)[] = [];
   readonly dirs = new DirSyncer();
   /** Records appended and fdatasyncs done: with group commit, syncs < records under load. */
-  readonly stats = { records: 0, syncs: 0 };
+  readonly stats: SegmentWriter['stats'];
 
   private constructor(dir: string, log: RelayLog, tuning: SpoolTuning) {
     this.dir = dir;
     this.queueDir = join(dir, 'queue');
     this.#log = log;
     this.#tuning = tuning;
+    this.#writer = new SegmentWriter(this.queueDir, tuning.segmentSize, this.#segments, (e: Error) => this.#setWritable(false, e));
+    this.stats = this.#writer.stats;
   }
 
   /** Opens (creating) a spool, takes its lock and reads back every pending message. */
@@ -81,7 +65,7 @@ export class Spool {
     s.#lock();
     const found = await readSpool(s.queueDir, join(dir, 'quarantine'), log);
     s.#segments.push(...found.segments);
-    s.#nextSeq = found.nextSeq;
+    s.#writer.nextSeq = found.nextSeq;
     for (const e of found.entries) s.#entries.set(e.meta.id, e);
     return { spool: s, pending: [...s.#entries.values()].filter((e) => e.done.size < e.meta.rcpt.length) };
   }
@@ -114,7 +98,7 @@ export class Spool {
       // fits; the spool counts as writable again only with some room (16 KiB, a few
       // hundred D records), else it would say "writable", "unwritable" for every record
       if ((await this.freeBytes()) < PROBE_ROOM) return false;
-      await this.#append([{ type: 'D', meta: { id: '', done: [] } }]);
+      await this.#writer.append([{ type: 'D', meta: { id: '', done: [] } }]);
       this.#setWritable(true, undefined, true);
       return true;
     } catch {
@@ -131,7 +115,7 @@ export class Spool {
 
   /** Appends an accepted message; resolves once it is on disk (fdatasync). */
   async addMessage(meta: MessageMeta, body: Buffer): Promise<SpoolEntry> {
-    const [loc] = await this.#append([{ type: 'M', meta, body }]);
+    const [loc] = await this.#writer.append([{ type: 'M', meta, body }]);
     return this.#track(meta, body.length, loc!);
   }
 
@@ -140,10 +124,10 @@ export class Spool {
    * write, so a crash cannot keep the one without the other.
    */
   async markDone(entry: SpoolEntry, indexes: readonly number[], dsn?: { meta: MessageMeta; body: Buffer }): Promise<SpoolEntry | undefined> {
-    const recs: { type: RecordType; meta: object; body?: Buffer }[] = [];
+    const recs: NewRecord[] = [];
     if (dsn) recs.push({ type: 'M', meta: dsn.meta, body: dsn.body });
     recs.push({ type: 'D', meta: { id: entry.meta.id, done: indexes } });
-    const locs = await this.#append(recs);
+    const locs = await this.#writer.append(recs);
     const dsnEntry = dsn ? this.#track(dsn.meta, dsn.body.length, locs[0]!) : undefined;
     for (const i of indexes) entry.done.add(i);
     if (entry.done.size >= entry.meta.rcpt.length) {
@@ -192,12 +176,10 @@ export class Spool {
       for (;;) {
         const oldest = this.#segments[0];
         if (!oldest) return;
-        if (oldest === this.#head) {
+        if (oldest === this.#writer.head) {
           // the head goes too when it is all done and nothing was appended for a while
-          if (oldest.live.size > 0 || this.#pending.length > 0 || this.#flushing || now - this.#lastAppend < 2000) return;
-          this.#head = undefined;
-          await oldest.fh?.close();
-          oldest.fh = undefined;
+          if (oldest.live.size > 0 || !this.#writer.quiet(now, 2000)) return;
+          await this.#writer.retireHead();
         } else if (oldest.live.size > 0) {
           if (now - (oldest.closedAt ?? now) < this.#tuning.compactAfter) return;
           await this.#compact(oldest);
@@ -218,8 +200,9 @@ export class Spool {
 
   /** Waits for pending writes and closes the files (the lock stays until close of the process). */
   async close(): Promise<void> {
-    await this.#flushing;
+    await this.#writer.flushing;
     this.#closed = true;
+    this.#writer.close();
     for (const s of this.#segments) {
       await s.fh?.close();
       s.fh = undefined;
@@ -248,92 +231,13 @@ export class Spool {
       }
       const body = await this.readBody(entry);
       const meta: MessageMeta = { ...entry.meta, done: [...entry.done].sort((a, b) => a - b) };
-      const [loc] = await this.#append([{ type: 'M', meta, body }]);
+      const [loc] = await this.#writer.append([{ type: 'M', meta, body }]);
       seg.live.delete(id);
       if (entry.done.size >= entry.meta.rcpt.length) continue;
       entry.meta = meta;
       entry.seg = loc!.seg;
       entry.bodyOffset = loc!.bodyOffset;
       loc!.seg.live.add(id);
-    }
-  }
-
-  #append(recs: readonly { type: RecordType; meta: object; body?: Buffer }[]): Promise<Written[]> {
-    if (this.#closed) return Promise.reject(new Error('spool closed'));
-    const bufs: Buffer[] = [];
-    const sizes: { total: number; head: number }[] = [];
-    for (const r of recs) {
-      const b = encodeRecord(r.type, r.meta, r.body);
-      bufs.push(...b);
-      sizes.push({ total: b.reduce((n, x) => n + x.length, 0), head: b[0]!.length });
-    }
-    return new Promise((resolve, reject) => {
-      this.#pending.push({ bufs, sizes, resolve, reject });
-      this.#flushing ??= this.#flush();
-    });
-  }
-
-  /**
-   * The group commit: everything queued while the last write ran goes out in one write and
-   * one fdatasync. It stops counting as flushing in the same job in which it finds nothing
-   * pending, before the writers it resolved run on, so an append one of them makes starts
-   * the next flush. (Cleared in a later job, by a `.finally`, such appends stayed pending
-   * with no flush to write them: in the storm test, 200 deliveries whose records had waited
-   * for a full disk waited forever once it had room again.)
-   */
-  async #flush(): Promise<void> {
-    try {
-      while (this.#pending.length > 0) {
-        // yield once so appends of the same event-loop turn join the batch
-        await new Promise<void>((r) => setImmediate(r));
-        const batch: Pending[] = [];
-        let bytes = 0;
-        while (this.#pending.length > 0 && (batch.length === 0 || bytes < 32 * 1024 * 1024)) {
-          const p = this.#pending.shift()!;
-          batch.push(p);
-          bytes += p.sizes.reduce((a, b) => a + b.total, 0);
-        }
-        let head: Segment;
-        try {
-          head = await this.#writableHead();
-        } catch (e) {
-          this.#setWritable(false, e as Error);
-          for (const p of batch) p.reject(e as Error);
-          continue;
-        }
-        const start = head.size;
-        try {
-          const bufs = batch.flatMap((p) => p.bufs);
-          await writeAll(head.fh!, bufs, start);
-          await head.fh!.datasync();
-          this.stats.syncs++;
-          this.stats.records += batch.reduce((n, p) => n + p.sizes.length, 0);
-          head.size = start + bytes;
-          this.#lastAppend = Date.now();
-        } catch (e) {
-          this.#setWritable(false, e as Error);
-          // leave no torn record behind for the next batch to follow; if even that fails,
-          // continue in a new segment (recovery quarantines the torn tail)
-          try {
-            await head.fh!.truncate(start);
-          } catch {
-            this.#closeHead();
-          }
-          for (const p of batch) p.reject(e as Error);
-          continue;
-        }
-        let pos = start;
-        for (const p of batch) {
-          const offsets = p.sizes.map((n) => {
-            const o: Written = { seg: head, offset: pos, bodyOffset: pos + n.head };
-            pos += n.total;
-            return o;
-          });
-          p.resolve(offsets);
-        }
-      }
-    } finally {
-      this.#flushing = undefined;
     }
   }
 
@@ -351,30 +255,6 @@ export class Spool {
         : { event: 'spool', state: 'unwritable', error: code ?? error?.message ?? 'error', action: 'refusing mail (452 4.3.1) and pausing deliveries until a write succeeds' },
     );
     for (const fn of this.#stateListeners) fn(writable);
-  }
-
-  async #writableHead(): Promise<Segment> {
-    if (this.#head && this.#head.size >= this.#tuning.segmentSize) this.#closeHead();
-    if (this.#head) return this.#head;
-    const seq = this.#nextSeq++;
-    const path = join(this.queueDir, `${seq.toString(16).padStart(12, '0')}.seg`);
-    const fh = await open(path, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL, 0o600);
-    // the new file's name must survive a crash before any record in it is acknowledged
-    await syncDir(this.queueDir);
-    const seg: Segment = { seq, path, live: new Set(), size: 0, fh };
-    this.#segments.push(seg);
-    this.#head = seg;
-    return seg;
-  }
-
-  #closeHead(): void {
-    const h = this.#head;
-    if (!h) return;
-    this.#head = undefined;
-    h.closedAt = Date.now();
-    const fh = h.fh;
-    h.fh = undefined;
-    void fh?.close().catch(() => undefined);
   }
 
   #lock(): void {

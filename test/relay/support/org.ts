@@ -9,6 +9,7 @@ import { startRelayWith } from '../../../src/relay/relay.js';
 import { mailboxFolder } from '../../../src/relay/spool/maildir.js';
 import type { RelayEvent, RelayOptions } from '../../../src/relay/types.js';
 import { Simulator } from '../../../src/route/simulate.js';
+import { freePort } from '../../support/tools.js';
 
 /** A chainmail file compiled into routes.json files in a temporary directory. */
 export interface Org {
@@ -165,4 +166,35 @@ policies:
 connectors:
   - { name: to inner, system: gw, addressSpaces: [any.test], to: inner, allowRelay: true }
 `;
+}
+
+/**
+ * A one-system organisation: `gw`, a relay gateway on `port` that is authoritative for each of
+ * `domains` (the first one primary) and holds `mailboxes` (YAML list items, flow style allowed).
+ */
+export function localGatewayYaml(name: string, port: number, domains: readonly string[], mailboxes: readonly string[]): string {
+  return `
+version: 1
+name: ${name}
+domains:
+${domains.map((d) => `  ${d}: {}`).join('\n')}
+systems:
+  gw:
+    kind: relay
+    host: "[127.0.0.1]:${port}"
+    gateway: true
+    mailboxes:
+${mailboxes.map((m) => `      - ${m}`).join('\n')}
+policies:
+  - name: local
+    system: gw
+    addresses:
+${domains.map((d, i) => `      - { space: "@${d}",${i === 0 ? ' primary: true,' : ''} authoritative: true }`).join('\n')}
+`;
+}
+
+/** Compiles localGatewayYaml on a free port and starts its gateway. */
+export async function startLocalGateway(name: string, domains: readonly string[], mailboxes: readonly string[]): Promise<{ org: Org; gw: TestRelay }> {
+  const org = makeOrg(localGatewayYaml(name, await freePort(), domains, mailboxes));
+  return { org, gw: await startSystem(org, 'gw') };
 }

@@ -1,4 +1,5 @@
 import { q } from '../../../diagnostics/diagnostic.js';
+import { cloudDomains } from '../../cloud-domains.js';
 import { yamlSnippet } from '../../indexes.js';
 import { routeWalk } from '../../route-walk.js';
 import { defineRule } from '../../rule.js';
@@ -19,29 +20,26 @@ export const dbebOffBackscatter = defineRule({
   description: 'Exchange Online without edge blocking in front of a next hop that does not reject unknown recipients at RCPT (backscatter)',
   check(ctx) {
     const walk = routeWalk(ctx);
-    for (const s of ctx.model.systems.values()) {
-      if (!s.exchangeOnline || !s.gateway) continue;
-      for (const a of s.exchangeOnline.acceptedDomains) {
-        if (a.type === 'Authoritative' || !a.domain.ascii) continue;
-        const start = walk.state(s.name, walk.unknownRecipient(a.domain.ascii), false);
-        const edge = start && walk.step(start);
-        if (edge?.kind !== 'forward') continue;
-        const next = edge.next;
-        const then = walk.step(next);
-        if (then.decision.kind === 'refuse' || then.kind === 'self') continue;
-        const what = then.decision.kind === 'forward' || then.kind === 'forward' ? 'passes them on' : then.decision.kind === 'deliver' ? 'takes them as local mailboxes' : 'does not refuse them';
-        ctx.report({
-          message:
-            `accepted domain ${q(a.domain.display)} of ${q(s.name)} is ${a.type} (no Directory-Based Edge Blocking) and its next hop ${q(next.system)} ${what} ` +
-            `instead of rejecting unknown recipients at RCPT: non-delivery reports go to forged senders (backscatter)`,
-          at: { path: a.path },
-          fix: {
-            description: `make ${q(a.domain.display)} Authoritative and list the recipients of the other systems as mail users, or have ${q(next.system)} reject unknown recipients at RCPT`,
-            yaml: yamlSnippet({ [a.domain.display]: 'Authoritative' }),
-          },
-          data: { system: s.name, domain: a.domain.ascii, next: next.system },
-        });
-      }
+    for (const { system: s, accepted: a, ascii } of cloudDomains(ctx, 'relay')) {
+      if (!s.gateway) continue;
+      const start = walk.state(s.name, walk.unknownRecipient(ascii), false);
+      const edge = start && walk.step(start);
+      if (edge?.kind !== 'forward') continue;
+      const next = edge.next;
+      const then = walk.step(next);
+      if (then.decision.kind === 'refuse' || then.kind === 'self') continue;
+      const what = then.decision.kind === 'forward' || then.kind === 'forward' ? 'passes them on' : then.decision.kind === 'deliver' ? 'takes them as local mailboxes' : 'does not refuse them';
+      ctx.report({
+        message:
+          `accepted domain ${q(a.domain.display)} of ${q(s.name)} is ${a.type} (no Directory-Based Edge Blocking) and its next hop ${q(next.system)} ${what} ` +
+          `instead of rejecting unknown recipients at RCPT: non-delivery reports go to forged senders (backscatter)`,
+        at: { path: a.path },
+        fix: {
+          description: `make ${q(a.domain.display)} Authoritative and list the recipients of the other systems as mail users, or have ${q(next.system)} reject unknown recipients at RCPT`,
+          yaml: yamlSnippet({ [a.domain.display]: 'Authoritative' }),
+        },
+        data: { system: s.name, domain: a.domain.ascii, next: next.system },
+      });
     }
   },
 });

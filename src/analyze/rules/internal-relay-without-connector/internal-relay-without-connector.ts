@@ -1,6 +1,6 @@
 import { q } from '../../../diagnostics/diagnostic.js';
+import { cloudDomains } from '../../cloud-domains.js';
 import { yamlSnippet } from '../../indexes.js';
-import { routing } from '../../routing-index.js';
 import { defineRule } from '../../rule.js';
 import { selectConnector } from '../../../routing/table.js';
 
@@ -16,25 +16,19 @@ export const internalRelayWithoutConnector = defineRule({
   defaultSeverity: 'error',
   description: 'an Exchange Online InternalRelay domain has no outbound connector for it',
   check(ctx) {
-    const { tables } = routing(ctx);
-    for (const s of ctx.model.systems.values()) {
-      const table = tables.get(s.name);
-      if (!s.exchangeOnline || !table) continue;
-      for (const a of s.exchangeOnline.acceptedDomains) {
-        if (a.type === 'Authoritative' || !a.domain.ascii) continue;
-        if (selectConnector(table, a.domain.ascii, false)) continue;
-        const mx = table.cloud?.mx?.[a.domain.ascii];
-        const where = mx === undefined ? 'the MX of the domain, outside the file' : mx === s.name ? `its MX, which is ${q(s.name)} itself (a loop)` : `its MX, ${q(mx)}`;
-        ctx.report({
-          message: `accepted domain ${q(a.domain.display)} of ${q(s.name)} is ${a.type} but no outbound connector has it in recipientDomains: unknown recipients go to ${where}`,
-          at: { path: a.path },
-          fix: {
-            description: `add an outbound connector for ${q(a.domain.display)} to the system that holds its other recipients`,
-            yaml: yamlSnippet({ outboundConnectors: [{ name: `To ${a.domain.display}`, recipientDomains: [a.domain.display], to: 'SYSTEM' }] }),
-          },
-          data: { system: s.name, domain: a.domain.ascii, type: a.type, mx: mx ?? '' },
-        });
-      }
+    for (const { system: s, table, accepted: a, ascii } of cloudDomains(ctx, 'relay')) {
+      if (selectConnector(table, ascii, false)) continue;
+      const mx = table.cloud?.mx?.[a.domain.ascii];
+      const where = mx === undefined ? 'the MX of the domain, outside the file' : mx === s.name ? `its MX, which is ${q(s.name)} itself (a loop)` : `its MX, ${q(mx)}`;
+      ctx.report({
+        message: `accepted domain ${q(a.domain.display)} of ${q(s.name)} is ${a.type} but no outbound connector has it in recipientDomains: unknown recipients go to ${where}`,
+        at: { path: a.path },
+        fix: {
+          description: `add an outbound connector for ${q(a.domain.display)} to the system that holds its other recipients`,
+          yaml: yamlSnippet({ outboundConnectors: [{ name: `To ${a.domain.display}`, recipientDomains: [a.domain.display], to: 'SYSTEM' }] }),
+        },
+        data: { system: s.name, domain: a.domain.ascii, type: a.type, mx: mx ?? '' },
+      });
     }
   },
 });
