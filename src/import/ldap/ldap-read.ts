@@ -135,8 +135,21 @@ function failure(e: unknown, stage: string, seen: number, q: DirectoryQuery): st
   if (e instanceof NoSuchObjectError) return `the base DN ${JSON.stringify(q.baseDn)} does not exist on ${q.url}; check --base`;
   if (e instanceof SizeLimitExceededError)
     return `the server's size limit stopped the search after ${seen} entries although it was paged; raise the limit for paged searches (OpenLDAP size.prtotal) or narrow --filter`;
-  if (e instanceof ResultCodeError) return `the search was refused (${text}); check --filter and --base`;
+  if (e instanceof ResultCodeError) return `the directory refused the search: ${resultOf(e, text)}; check --filter and --base`;
   return `the connection to ${q.url} failed during the search after ${seen} entries (${text}); nothing was written, run the import again`;
+}
+
+/**
+ * The LDAP result code by its RFC 4511 name (section 4.1.9; ldapts names its error classes
+ * after them) and the server's diagnostic message, if it sent one. adminLimitExceeded is
+ * what OpenLDAP answers a filter that would check too many unindexed entries (slapd.conf(5)
+ * limits size.unchecked).
+ */
+function resultOf(e: ResultCodeError, text: string): string {
+  const name = e.name.replace(/Error$/, '');
+  const said = text.replace(/\s*Code: 0x[0-9a-f]+$/i, '').trim();
+  const hint = e.code === 11 ? ', e.g. a filter on attributes the server does not index' : '';
+  return `${name.charAt(0).toLowerCase()}${name.slice(1)} (${e.code}${said !== '' ? `: ${said}` : ''})${hint}`;
 }
 
 function errorText(e: unknown): string {
