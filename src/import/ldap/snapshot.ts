@@ -55,6 +55,8 @@ export class SnapshotBuilder {
   // the valid SMTP addresses of the entry being added, in the directory's order, and their keys
   private readonly addresses: string[] = [];
   private readonly keys: string[] = [];
+  // the base DN's RDNs in lower case, split once for every contact's `ou`
+  private baseRdns: readonly string[] | undefined;
 
   constructor(
     private readonly system: string,
@@ -113,7 +115,7 @@ export class SnapshotBuilder {
       this.problems.push({ dn: e.dn, message: `target ${JSON.stringify(e.target)} ${t.error}: entry left out` });
       return;
     }
-    const ou = ouBelow(e.dn, this.baseDn);
+    const ou = ouBelow(e.dn, (this.baseRdns ??= rdns(this.baseDn).map((r) => r.toLowerCase())));
     // every field present (undefined when absent): one object shape for all contacts
     this.contacts.push({
       dn: e.dn,
@@ -280,10 +282,9 @@ function firstRdnValue(dn: string): string {
   return first.slice(first.indexOf('=') + 1).replace(/\\(.)/g, '$1');
 }
 
-/** `cn=x,ou=a,ou=b,BASE` -> `a,b` (the contact's `ou`); undefined when not only OUs lie between. */
-function ouBelow(dn: string, baseDn: string): string | undefined {
+/** `cn=x,ou=a,ou=b,BASE` -> `a,b` (the contact's `ou`; `base`: the RDNs of BASE in lower case); undefined when not only OUs lie between. */
+function ouBelow(dn: string, base: readonly string[]): string | undefined {
   const all = rdns(dn);
-  const base = rdns(baseDn).map((r) => r.toLowerCase());
   const tail = all.slice(all.length - base.length).map((r) => r.toLowerCase());
   if (base.length === 0 || tail.join(',') !== base.join(',')) return undefined;
   const between = all.slice(1, all.length - base.length);
