@@ -258,3 +258,32 @@ describe.skipIf(!tools)('import ldap: a directory that cannot be reached', () =>
     writeFileSync(out, '');
   });
 });
+
+describe.skipIf(!tools)('import ldap: a filter the server refuses', () => {
+  // slapd evaluates a filter it cannot apply (an unknown attribute or matching rule, a bad
+  // assertion value) as Undefined, i.e. no match, not as an error (RFC 4511 section 4.5.1.7);
+  // what it refuses is a search whose unindexed filter would make it check more candidate
+  // entries than size.unchecked allows (slapd.conf(5) limits): adminLimitExceeded (11)
+  let slapd: Slapd;
+  beforeAll(async () => {
+    slapd = await startAdSlapd(adPopulation(20, 5, 0), {}, 1000, ' size.unchecked=10');
+  }, 120_000);
+  afterAll(async () => slapd?.stop());
+
+  const importWith = (filter: string, out: string): ReturnType<typeof cli> =>
+    cli(['import', 'ldap', slapd.url, '--base', AD_SUFFIX, '--system', 'exchange', '--bind-dn', SERVICE_DN, '--password-env', 'CHAINMAIL_LDAP_PASSWORD', '--filter', filter, '--out', out], tree.dir, { env: ENV });
+
+  it('an unindexed filter over more entries than size.unchecked: one line, exit 2, the old snapshot untouched', async () => {
+    const old = '# chainmail directory snapshot of system "exchange": old\nsystems:\n  exchange:\n    mailboxes: [old@example.com]\n';
+    const out = tree.write('refused.yaml', old);
+    const r = await importWith('(mailNickname=user1)', out);
+    expect(r).toMatchObject({ code: 2, stdout: '' });
+    expect(r.stderr).toMatch(/^chainmail import: the directory refused the search: adminLimitExceeded \(11(: [^)]*)?\), e\.g\. a filter on attributes the server does not index; check --filter and --base\n$/);
+    expect(r.stderr).not.toContain(SERVICE_PASSWORD);
+    expect(readFileSync(out, 'utf8')).toBe(old);
+    // the same server answers an indexed filter (proxyAddresses eq): the refusal is the filter's
+    const indexed = await importWith('(proxyAddresses=SMTP:user1@example.com)', out);
+    expect(indexed.code).toBe(3);
+    expect(readFileSync(out, 'utf8')).toContain('      - user1@example.com\n');
+  }, 120_000);
+});

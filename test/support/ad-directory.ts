@@ -79,8 +79,9 @@ export function adLdif(recipients: readonly AdRecipient[]): string {
  * (AD's MaxPageSize is 1,000), so an unpaged search of more fails with sizeLimitExceeded,
  * while a paged search may return pages of up to that size without a total limit
  * (slapd.conf(5) limits: size.pr, size.prtotal). Users read, anonymous only binds.
+ * `userLimits`: more of the bound users' limits (` size.unchecked=10`).
  */
-export async function startAdSlapd(recipients: readonly AdRecipient[], extra: Partial<SlapdOptions> = {}, sizeLimit = 1000): Promise<Slapd> {
+export async function startAdSlapd(recipients: readonly AdRecipient[], extra: Partial<SlapdOptions> = {}, sizeLimit = 1000, userLimits = ''): Promise<Slapd> {
   return startSlapd({
     suffix: AD_SUFFIX,
     schemas: [AD_DIRECTORY_SCHEMA],
@@ -89,7 +90,7 @@ export async function startAdSlapd(recipients: readonly AdRecipient[], extra: Pa
       'index objectClass eq',
       'index proxyAddresses eq,sub',
       'index mail eq',
-      `limits users size.soft=${sizeLimit} size.hard=${sizeLimit} size.pr=${sizeLimit} size.prtotal=unlimited`,
+      `limits users size.soft=${sizeLimit} size.hard=${sizeLimit} size.pr=${sizeLimit} size.prtotal=unlimited${userLimits}`,
       `limits anonymous size.soft=${sizeLimit} size.hard=${sizeLimit} size.pr=${sizeLimit} size.prtotal=unlimited`,
       'access to attrs=userPassword by anonymous auth by * none',
       'access to * by users read by * none',

@@ -92,8 +92,8 @@ export async function importLdap(args: readonly string[], io: CliIo): Promise<nu
   const settings = resolveSettings(flags, io.cwd, io.env, fromFile);
   if (typeof settings === 'string') return fail(say, settings);
   const { query, out, outShown } = settings;
-  const old = out !== undefined && existsSync(out) ? readFileSync(out, 'utf8') : undefined;
-  if (old !== undefined && !old.startsWith(SNAPSHOT_MARK) && !values.force) return fail(say, `${outShown ?? out} exists and is not a chainmail directory snapshot; use --force to replace it`);
+  const old = out !== undefined && existsSync(out) ? readFileSync(out) : undefined;
+  if (old !== undefined && !old.subarray(0, SNAPSHOT_MARK.length).equals(Buffer.from(SNAPSHOT_MARK)) && !values.force) return fail(say, `${outShown ?? out} exists and is not a chainmail directory snapshot; use --force to replace it`);
   if (query.password !== undefined && query.url.startsWith('ldap://') && !query.startTls && !isLoopback(query.url)) say('warning: the bind password crosses the network in clear text; use ldaps:// or --starttls');
 
   const builder = new SnapshotBuilder(system, query.baseDn);
@@ -118,10 +118,11 @@ export async function importLdap(args: readonly string[], io: CliIo): Promise<nu
     generator: `chainmail ${VERSION}`,
   });
   if (out === undefined) {
-    io.stdout(text);
+    io.stdout(text.toString('utf8'));
     return 0;
   }
-  if (old === text) {
+  // bytes, as the file holds them: compared and written without a string of 100,000 lines
+  if (old?.equals(text) === true) {
     io.stdout(`${outShown ?? out}: unchanged (${count} entries read)\n`);
     return 0;
   }
@@ -132,7 +133,7 @@ export async function importLdap(args: readonly string[], io: CliIo): Promise<nu
     return 3;
   }
   const { changeLine, diffSnapshots } = await import('../../import/ldap/snapshot-diff.js');
-  const changes = diffSnapshots(old, builder.document(system));
+  const changes = diffSnapshots(old.toString('utf8'), builder.document(system));
   if (changes.length === 0 && sameHeader(old, text)) {
     io.stdout(`${outShown ?? out}: unchanged (${count} entries read)\n`);
     return 0;
@@ -149,9 +150,9 @@ function fail(say: (line: string) => void, message: string): number {
   return 2;
 }
 
-function sameHeader(a: string, b: string): boolean {
-  const head = (t: string): string => t.slice(0, t.indexOf('\nsystems:'));
-  return head(a) === head(b);
+function sameHeader(a: Buffer, b: Buffer): boolean {
+  const head = (t: Buffer): Buffer => t.subarray(0, t.indexOf('\nsystems:'));
+  return head(a).equals(head(b));
 }
 
 function isLoopback(url: string): boolean {
@@ -159,7 +160,7 @@ function isLoopback(url: string): boolean {
 }
 
 /** A temp file beside the target, then rename(2): a reader sees the old or the new snapshot, never half of one. */
-function writeAtomically(file: string, text: string): void {
+function writeAtomically(file: string, text: Buffer): void {
   const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
   try {
     writeFileSync(tmp, text);

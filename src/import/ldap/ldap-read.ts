@@ -1,5 +1,8 @@
 import { isIP } from 'node:net';
 import { Client, FilterParser, InvalidCredentialsError, NoSuchObjectError, ResultCodeError, SizeLimitExceededError, type Entry } from 'ldapts';
+import { decodeSearchEntries, type DirectoryEntry, type EntryFields } from './search-entry.js';
+
+export type { DirectoryEntry } from './search-entry.js';
 
 /** What to read from the directory: everything `import ldap` needs, the password resolved. */
 export interface DirectoryQuery {
@@ -17,18 +20,6 @@ export interface DirectoryQuery {
   readonly startTls: boolean;
   /** Entries per page of the simple paged results control (RFC 2696); AD's MaxPageSize is 1,000. */
   readonly pageSize: number;
-}
-
-/** One directory entry, only the attributes a recipient needs (values as the server sent them). */
-export interface DirectoryEntry {
-  readonly dn: string;
-  readonly addresses: readonly string[];
-  readonly target?: string;
-  readonly cn?: string;
-  readonly mailNickname?: string;
-  readonly givenName?: string;
-  readonly sn?: string;
-  readonly displayName?: string;
 }
 
 /** A failure that ends the import: one line, exit 2, nothing written. */
@@ -68,12 +59,13 @@ export async function readDirectory(q: DirectoryQuery, onEntry: (e: DirectoryEnt
       await client.bind(q.bindDn, q.password ?? '');
     }
     stage = 'search';
-    const fields = new Map<string, keyof Omit<DirectoryEntry, 'dn'>>([
-      [q.addressAttribute.toLowerCase(), 'addresses'],
-      [q.targetAttribute.toLowerCase(), 'target'],
-      ...(['cn', 'mailNickname', 'givenName', 'sn', 'displayName'] as const).map((a) => [a.toLowerCase(), a] as const),
-    ]);
+    // by the name in lower case, and as asked for (the server's usual spelling: no lower-cased copy per attribute)
+    const asked = [[q.addressAttribute, 'addresses'], [q.targetAttribute, 'target'], ...(['cn', 'mailNickname', 'givenName', 'sn', 'displayName'] as const).map((a) => [a, a] as const)] as const;
+    const fields: EntryFields = new Map<string, keyof Omit<DirectoryEntry, 'dn'>>([...asked.map(([a, f]) => [a.toLowerCase(), f] as const), ...asked.map(([a, f]) => [a, f] as const)]);
     const attributes = [q.addressAttribute, q.targetAttribute, 'cn', 'mailNickname', 'givenName', 'sn', 'displayName'];
+    // entries decoded straight into DirectoryEntry objects (search-entry.ts), or, with an
+    // ldapts that does not let us, reduced from its own
+    const decoded = decodeSearchEntries(client, fields);
     const pages = client.searchPaginated(q.baseDn, { scope: 'sub', filter: q.filter, attributes, paged: { pageSize: q.pageSize } });
     // The next page is asked for before this one is reduced: the server prepares it (on
     // another core, or another machine) while this process works, instead of the two
@@ -87,7 +79,7 @@ export async function readDirectory(q: DirectoryQuery, onEntry: (e: DirectoryEnt
       next = pages.next();
       next.catch(() => undefined);
       for (const raw of page.value.searchEntries) {
-        onEntry(entryOf(raw, fields));
+        onEntry(decoded ? (raw as unknown as DirectoryEntry) : entryOf(raw, fields));
         seen++;
       }
     }
@@ -99,7 +91,8 @@ export async function readDirectory(q: DirectoryQuery, onEntry: (e: DirectoryEnt
   }
 }
 
-function entryOf(raw: Entry, wanted: ReadonlyMap<string, keyof Omit<DirectoryEntry, 'dn'>>): DirectoryEntry {
+/** A DirectoryEntry from ldapts' own object for an entry (exported for the test that compares it with decodeEntry). */
+export function entryOf(raw: Entry, wanted: EntryFields): DirectoryEntry {
   // attribute descriptions are case-insensitive (RFC 4512 section 2.5); only the few asked for come back
   const e: { -readonly [K in keyof DirectoryEntry]?: DirectoryEntry[K] } = { dn: raw.dn, addresses: [] };
   for (const name in raw) {
@@ -135,8 +128,21 @@ function failure(e: unknown, stage: string, seen: number, q: DirectoryQuery): st
   if (e instanceof NoSuchObjectError) return `the base DN ${JSON.stringify(q.baseDn)} does not exist on ${q.url}; check --base`;
   if (e instanceof SizeLimitExceededError)
     return `the server's size limit stopped the search after ${seen} entries although it was paged; raise the limit for paged searches (OpenLDAP size.prtotal) or narrow --filter`;
-  if (e instanceof ResultCodeError) return `the search was refused (${text}); check --filter and --base`;
+  if (e instanceof ResultCodeError) return `the directory refused the search: ${resultOf(e, text)}; check --filter and --base`;
   return `the connection to ${q.url} failed during the search after ${seen} entries (${text}); nothing was written, run the import again`;
+}
+
+/**
+ * The LDAP result code by its RFC 4511 name (section 4.1.9; ldapts names its error classes
+ * after them) and the server's diagnostic message, if it sent one. adminLimitExceeded is
+ * what OpenLDAP answers a filter that would check too many unindexed entries (slapd.conf(5)
+ * limits size.unchecked).
+ */
+function resultOf(e: ResultCodeError, text: string): string {
+  const name = e.name.replace(/Error$/, '');
+  const said = text.replace(/\s*Code: 0x[0-9a-f]+$/i, '').trim();
+  const hint = e.code === 11 ? ', e.g. a filter on attributes the server does not index' : '';
+  return `${name.charAt(0).toLowerCase()}${name.slice(1)} (${e.code}${said !== '' ? `: ${said}` : ''})${hint}`;
 }
 
 function errorText(e: unknown): string {

@@ -1,8 +1,9 @@
 import { scalar } from '../../init/yaml-text.js';
-import { parseAddress } from '../../normalize/address.js';
 import type { ImportedContact, ImportedMailbox } from '../imported.js';
 import { commentLine, flow, mailbox } from '../render.js';
+import { addressKey } from './address-key.js';
 import type { DirectoryEntry } from './ldap-read.js';
+import { Utf8Writer } from './utf8-writer.js';
 
 /** The first line of every snapshot: `import ldap` replaces only files that start with it. */
 export const SNAPSHOT_MARK = '# chainmail directory snapshot';
@@ -54,6 +55,8 @@ export class SnapshotBuilder {
   // the valid SMTP addresses of the entry being added, in the directory's order, and their keys
   private readonly addresses: string[] = [];
   private readonly keys: string[] = [];
+  // the base DN's RDNs in lower case, split once for every contact's `ou`
+  private baseRdns: readonly string[] | undefined;
 
   constructor(
     private readonly system: string,
@@ -83,14 +86,14 @@ export class SnapshotBuilder {
         address = v.address;
         isPrimary = v.primary;
       }
-      const a = parseAddress(address);
-      if (a.error !== undefined) {
-        this.problems.push({ dn: e.dn, message: `${JSON.stringify(value)} ${a.error}: left out` });
+      const key = addressKey(address);
+      if (typeof key !== 'string') {
+        this.problems.push({ dn: e.dn, message: `${JSON.stringify(value)} ${key.error}: left out` });
         continue;
       }
       if (isPrimary && primary === -1) primary = addresses.length;
       addresses.push(address);
-      keys.push(a.key);
+      keys.push(key);
     }
     if (e.target !== undefined) {
       this.addContact(e);
@@ -107,12 +110,12 @@ export class SnapshotBuilder {
 
   private addContact(e: DirectoryEntry): void {
     const target = splitProxyValue(e.target ?? '')?.address ?? e.target ?? '';
-    const t = parseAddress(target);
-    if (t.error !== undefined) {
+    const t = addressKey(target);
+    if (typeof t !== 'string') {
       this.problems.push({ dn: e.dn, message: `target ${JSON.stringify(e.target)} ${t.error}: entry left out` });
       return;
     }
-    const ou = ouBelow(e.dn, this.baseDn);
+    const ou = ouBelow(e.dn, (this.baseRdns ??= rdns(this.baseDn).map((r) => r.toLowerCase())));
     // every field present (undefined when absent): one object shape for all contacts
     this.contacts.push({
       dn: e.dn,
@@ -125,7 +128,7 @@ export class SnapshotBuilder {
       displayName: e.displayName,
       mailNickname: e.mailNickname,
       targetAddress: target,
-      proxyAddresses: uniqueSorted(this.addresses, this.keys, t.key),
+      proxyAddresses: uniqueSorted(this.addresses, this.keys, t),
     } as DirectoryContact);
   }
 
@@ -188,39 +191,46 @@ export class SnapshotBuilder {
   }
 
   /**
-   * The snapshot file: header, `systems: { NAME: { mailboxes } }`, `contacts`; sorted, LF.
+   * The snapshot file as UTF-8: header, `systems: { NAME: { mailboxes } }`, `contacts`; sorted, LF.
    * The contacts are written as renderImported() writes them (its `mailbox`, `flow` and
    * comment helpers; test/directory/snapshot-render.test.ts compares the two), without
    * building an ImportedModel and a comment array per contact.
    */
-  render(source: SnapshotSource): string {
+  render(source: SnapshotSource): Buffer {
     const { mailboxes, contacts } = this.sorted();
     const n = (k: number, w: string): string => `${k} ${w}${k === 1 ? '' : 's'}`;
-    const out = [
-      `${SNAPSHOT_MARK} of system ${JSON.stringify(source.system)}: do not edit, run \`chainmail import ldap\` again`,
-      `# source: ${source.url} base ${JSON.stringify(source.baseDn)} filter ${JSON.stringify(source.filter)}${source.bindDn !== undefined ? ` bind ${JSON.stringify(source.bindDn)}` : ''}`,
-      `# ${n(mailboxes.length, 'mailbox').replace('mailboxs', 'mailboxes')}, ${n(contacts.length, 'contact')}, ${n(this.problems.length, 'value')} left out; ${source.generator}`,
-      '',
-      'systems:',
-      `  ${scalar(source.system)}:`,
-    ];
-    if (mailboxes.length === 0) out.push('    mailboxes: []');
+    // about 40 bytes per mailbox line and 250 per contact: one buffer, rarely grown
+    const out = new Utf8Writer(4096 + mailboxes.length * 48 + contacts.length * 320);
+    out.line(`${SNAPSHOT_MARK} of system ${JSON.stringify(source.system)}: do not edit, run \`chainmail import ldap\` again`);
+    out.line(`# source: ${source.url} base ${JSON.stringify(source.baseDn)} filter ${JSON.stringify(source.filter)}${source.bindDn !== undefined ? ` bind ${JSON.stringify(source.bindDn)}` : ''}`);
+    out.line(`# ${n(mailboxes.length, 'mailbox').replace('mailboxs', 'mailboxes')}, ${n(contacts.length, 'contact')}, ${n(this.problems.length, 'value')} left out; ${source.generator}`);
+    out.line('');
+    out.line('systems:');
+    out.line(`  ${scalar(source.system)}:`);
+    if (mailboxes.length === 0) out.line('    mailboxes: []');
     else {
-      out.push('    mailboxes:');
-      for (const m of mailboxes) out.push(`      - ${mailbox(m)}`);
-    }
-    if (contacts.length > 0) {
-      out.push('', 'contacts:');
-      for (const c of contacts) {
-        out.push(commentLine(`dn: ${c.dn}`, '  '), `  - cn: ${scalar(c.cn)}`);
-        for (const k of CONTACT_FIELDS) {
-          const v = c[k];
-          if (v !== undefined) out.push(`    ${k}: ${scalar(v)}`);
-        }
-        out.push(`    targetAddress: ${scalar(c.targetAddress)}`, `    proxyAddresses: ${flow(c.proxyAddresses)}`);
+      out.line('    mailboxes:');
+      for (const m of mailboxes) {
+        out.text('      - ');
+        out.line(mailbox(m));
       }
     }
-    return `${out.join('\n')}\n`;
+    if (contacts.length > 0) {
+      out.line('');
+      out.line('contacts:');
+      for (const c of contacts) {
+        out.line(commentLine(`dn: ${c.dn}`, '  '));
+        out.text('  - cn: ');
+        out.line(scalar(c.cn));
+        for (const k of CONTACT_FIELDS) {
+          const v = c[k];
+          if (v !== undefined) out.line(`    ${k}: ${scalar(v)}`);
+        }
+        out.line(`    targetAddress: ${scalar(c.targetAddress)}`);
+        out.line(`    proxyAddresses: ${flow(c.proxyAddresses)}`);
+      }
+    }
+    return out.bytes();
   }
 }
 
@@ -272,10 +282,9 @@ function firstRdnValue(dn: string): string {
   return first.slice(first.indexOf('=') + 1).replace(/\\(.)/g, '$1');
 }
 
-/** `cn=x,ou=a,ou=b,BASE` -> `a,b` (the contact's `ou`); undefined when not only OUs lie between. */
-function ouBelow(dn: string, baseDn: string): string | undefined {
+/** `cn=x,ou=a,ou=b,BASE` -> `a,b` (the contact's `ou`; `base`: the RDNs of BASE in lower case); undefined when not only OUs lie between. */
+function ouBelow(dn: string, base: readonly string[]): string | undefined {
   const all = rdns(dn);
-  const base = rdns(baseDn).map((r) => r.toLowerCase());
   const tail = all.slice(all.length - base.length).map((r) => r.toLowerCase());
   if (base.length === 0 || tail.join(',') !== base.join(',')) return undefined;
   const between = all.slice(1, all.length - base.length);
