@@ -176,7 +176,7 @@ export function resolve(table: RoutingTable, recipient: string | RecipientKey, c
       if (relay.kind === 'refuse') return relay;
     }
     if (entry.action === 'deliver') return deliverEntry(table, entry.mailbox, entry.alias === true);
-    return { kind: 'rewrite', to: entry.to, reason: { text: `contact "${entry.contact}" forwards to its targetAddress ${entry.to}`, contact: entry.contact } };
+    return rewriteEntry(entry.to, entry.contact);
   }
   if (table.cloud) {
     const d = cloudRecipient(table, table.cloud, r);
@@ -205,6 +205,13 @@ export function deliverEntry(table: RoutingTable, mailbox: string, alias: boolea
   return { kind: 'deliver', mailbox, reason: { text: text + dual, mailbox } };
 }
 
+/** resolve()'s decision for a contact the table lists (also the route memo's). */
+export function rewriteEntry(to: string, contact: string): Decision {
+  return { kind: 'rewrite', to, reason: { text: `contact "${contact}" forwards to its targetAddress ${to}`, contact } };
+}
+
+/** {@link keyAnswer}: the key is a contact of the table (rewrite to its target). */
+export const ANSWER_REWRITE = -2;
 /** {@link keyAnswer}: the key is the table's mailbox (deliver). */
 export const ANSWER_MAILBOX = 2;
 /** {@link keyAnswer}: the key is an alias of a mailbox of the table (deliver). */
@@ -214,11 +221,13 @@ export const ANSWER_ALIAS = 3;
  * Everything {@link resolve} reads of the recipient's key at `table`, as a number (the
  * route memo's class: src/routing/route-memo.ts): 0 no entry, 1 a recipient some system of
  * the chain knows (`known`), ANSWER_MAILBOX / ANSWER_ALIAS the table's own mailbox or alias,
- * 4 + n the n-th system hosting it (the reverse path); -1 where the decision depends on
- * the key in another way (a contact's rewrite to its target; a cloud table's per-user
- * lists). Kept next to resolve(): a lookup added there must be added here. Apart from these
- * answers resolve() reads only the domain, the origin, the Received: count and, for a
- * delivery, the mailbox (entry.mailbox, or the key where a policy assumes a mailbox).
+ * 4 + n the n-th system hosting it (the reverse path), ANSWER_REWRITE a contact (the
+ * decision then depends on its target and name); -1 where the decision depends on the key
+ * in another way (a cloud table's per-user lists). Kept next to resolve(): a lookup added
+ * there must be added here. Apart from these answers resolve() reads only the domain, the
+ * origin, the Received: count and, for a delivery, the mailbox (entry.mailbox, or the key
+ * where a policy assumes a mailbox). `known` is read only where the domain rejects unknown
+ * recipients, as resolve() reads it (elsewhere the answer is 0 either way).
  *
  * @public
  */
@@ -226,8 +235,8 @@ export function keyAnswer(table: RoutingTable, r: RecipientKey): number {
   if (table.cloud) return -1;
   const cache = cacheOf(table);
   const entry = cache.recipients.get(r.key);
-  if (entry) return entry.action === 'deliver' ? (entry.alias ? ANSWER_ALIAS : ANSWER_MAILBOX) : -1;
-  const hosted = cache.hosted.get(r.key);
+  if (entry) return entry.action === 'deliver' ? (entry.alias ? ANSWER_ALIAS : ANSWER_MAILBOX) : ANSWER_REWRITE;
+  const hosted = cache.hosted.size > 0 ? cache.hosted.get(r.key) : undefined;
   if (hosted) {
     let ids = hostedIds.get(table);
     if (!ids) hostedIds.set(table, (ids = new Map()));
@@ -235,7 +244,7 @@ export function keyAnswer(table: RoutingTable, r: RecipientKey): number {
     if (id === undefined) ids.set(hosted, (id = ids.size));
     return 4 + id;
   }
-  return cache.known.has(r.key) ? 1 : 0;
+  return cache.known.size > 0 && cache.domains.get(r.domain)?.rejectUnknown === true && cache.known.has(r.key) ? 1 : 0;
 }
 const hostedIds = new WeakMap<RoutingTable, Map<NextHop, number>>();
 

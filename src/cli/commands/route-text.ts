@@ -7,10 +7,10 @@ import { bothForms } from '../routable.js';
 /** Routes written per stdout call: output streams for 100,000 recipients. */
 const CHUNK = 500;
 
-/** A class's text with the recipient (0) and the mailbox (1) left out: parts[0] slot[0] parts[1] ... */
+/** A class's text with the recipient (0), mailbox (1), contact's target (2) and name (3) left out: parts[0] slot[0] parts[1] ... */
 interface Template {
   readonly parts: readonly string[];
-  readonly slots: readonly (0 | 1)[];
+  readonly slots: readonly number[];
   /** Compared once with routeText() of a recipient of the class. */
   checked: boolean;
 }
@@ -18,13 +18,16 @@ interface Template {
 // no "@": bothForms() leaves them as they are, as it leaves a plain ASCII address
 const SLOT_RECIPIENT = '\u0001R\u0001';
 const SLOT_MAILBOX = '\u0001M\u0001';
+const SLOT_TARGET = '\u0001T\u0001';
+const SLOT_CONTACT = '\u0001C\u0001';
+const SLOTS = [SLOT_RECIPIENT, SLOT_MAILBOX, SLOT_TARGET, SLOT_CONTACT];
 
 /**
  * The text of every recipient (issue 19): the route memo (src/routing/route-memo.ts) gives
  * a class; its text is rendered once, by routeText() of the class's route for placeholder
- * addresses, and each recipient's text is that template with its address (both forms) and
- * mailbox put in. A mailbox whose domain has two forms (IDN) and a recipient without a class
- * take routeText() itself. Pieces are joined once per chunk (no rope per recipient).
+ * addresses, and each recipient's text is that template with its address (both forms),
+ * mailbox and contact put in. A mailbox or target whose domain has two forms (IDN) and a
+ * recipient without a class take routeText() itself. Pieces are joined once per chunk (no rope per recipient).
  */
 export function writeRecipientsText(addresses: readonly string[], memo: RouteMemo, from: string, io: CliIo, color: boolean, bar: Progress): void {
   const templates = new Map<RouteClass, Template | null>();
@@ -36,20 +39,22 @@ export function writeRecipientsText(addresses: readonly string[], memo: RouteMem
     if (c.leaf !== true) buf.push(routeText(c, color));
     else {
       const m = memo.mailbox;
+      const to = c.rewriteAt >= 0 ? memo.target : '';
+      const values = [bothForms(a), m ?? '', to, memo.contact];
       let t = templates.get(c);
       if (t === undefined) templates.set(c, (t = template(memo, c, color)));
-      if (t !== null && (m === undefined || bothForms(m) === m)) {
+      if (t !== null && (m === undefined || bothForms(m) === m) && bothForms(to) === to) {
         if (!t.checked) {
           const start = buf.length;
-          fill(buf, t, bothForms(a), m);
-          if (buf.slice(start).join('') !== routeText(memo.instantiate(c, a, m), color)) {
+          fill(buf, t, values);
+          if (buf.slice(start).join('') !== routeText(memo.instantiate(c, a, m, to, memo.contact), color)) {
             // cannot happen unless a placeholder occurs in the file's own text: no template
             buf.length = start;
             templates.set(c, null);
-            buf.push(routeText(memo.instantiate(c, a, m), color));
+            buf.push(routeText(memo.instantiate(c, a, m, to, memo.contact), color));
           } else t.checked = true;
-        } else fill(buf, t, bothForms(a), m);
-      } else buf.push(routeText(memo.instantiate(c, a, m), color));
+        } else fill(buf, t, values);
+      } else buf.push(routeText(memo.instantiate(c, a, m, to, memo.contact), color));
     }
     if (++routes === CHUNK) {
       io.stdout(buf.join(''));
@@ -62,14 +67,14 @@ export function writeRecipientsText(addresses: readonly string[], memo: RouteMem
 }
 
 function template(memo: RouteMemo, c: RouteClass, color: boolean): Template | null {
-  const text = routeText(memo.instantiate(c, SLOT_RECIPIENT, c.mailbox !== undefined ? SLOT_MAILBOX : undefined), color);
+  const text = routeText(memo.instantiate(c, SLOT_RECIPIENT, c.mailbox !== undefined ? SLOT_MAILBOX : undefined, SLOT_TARGET, SLOT_CONTACT), color);
   const parts: string[] = [];
-  const slots: (0 | 1)[] = [];
+  const slots: number[] = [];
   let pos = 0;
   for (;;) {
     const at = text.indexOf('\u0001', pos);
     if (at === -1) break;
-    const slot = text.startsWith(SLOT_RECIPIENT, at) ? 0 : text.startsWith(SLOT_MAILBOX, at) ? 1 : -1;
+    const slot = SLOTS.findIndex((p) => text.startsWith(p, at));
     if (slot === -1) return null;
     parts.push(text.slice(pos, at));
     slots.push(slot);
@@ -79,12 +84,10 @@ function template(memo: RouteMemo, c: RouteClass, color: boolean): Template | nu
   return { parts, slots, checked: false };
 }
 
-function fill(buf: string[], t: Template, recipient: string, mailbox: string | undefined): void {
+function fill(buf: string[], t: Template, values: readonly string[]): void {
   const { parts, slots } = t;
   buf.push(parts[0] as string);
-  for (let i = 0; i < slots.length; i++) {
-    buf.push(slots[i] === 0 ? recipient : (mailbox ?? ''), parts[i + 1] as string);
-  }
+  for (let i = 0; i < slots.length; i++) buf.push(values[slots[i] as number] as string, parts[i + 1] as string);
 }
 
 const C = { green: '\u001b[32m', red: '\u001b[31m', yellow: '\u001b[33m', cyan: '\u001b[36m', bold: '\u001b[1m', dim: '\u001b[2m', reset: '\u001b[0m' };
