@@ -175,13 +175,8 @@ export function resolve(table: RoutingTable, recipient: string | RecipientKey, c
       const relay = resolveUnlisted(table, r, ctx.origin);
       if (relay.kind === 'refuse') return relay;
     }
-    if (entry.action === 'deliver') {
-      const text = entry.alias ? `alias of mailbox ${entry.mailbox}` : 'local mailbox';
-      // Google dual delivery: the copy is a second delivery the route does not follow
-      const dual = table.cloud?.dualDelivery !== undefined ? `; dual delivery copies it to ${table.cloud.dualDelivery}` : '';
-      return { kind: 'deliver', mailbox: entry.mailbox, reason: { text: text + dual, mailbox: entry.mailbox } };
-    }
-    return { kind: 'rewrite', to: entry.to, reason: { text: `contact "${entry.contact}" forwards to its targetAddress ${entry.to}`, contact: entry.contact } };
+    if (entry.action === 'deliver') return deliverEntry(table, entry.mailbox, entry.alias === true);
+    return rewriteEntry(entry.to, entry.contact);
   }
   if (table.cloud) {
     const d = cloudRecipient(table, table.cloud, r);
@@ -201,6 +196,57 @@ export function resolve(table: RoutingTable, recipient: string | RecipientKey, c
   }
   return resolveUnlisted(table, r, ctx.origin);
 }
+
+/** resolve()'s decision for a mailbox or alias the table lists (also the route memo's, for its last hop). */
+export function deliverEntry(table: RoutingTable, mailbox: string, alias: boolean): Decision {
+  const text = alias ? `alias of mailbox ${mailbox}` : 'local mailbox';
+  // Google dual delivery: the copy is a second delivery the route does not follow
+  const dual = table.cloud?.dualDelivery !== undefined ? `; dual delivery copies it to ${table.cloud.dualDelivery}` : '';
+  return { kind: 'deliver', mailbox, reason: { text: text + dual, mailbox } };
+}
+
+/** resolve()'s decision for a contact the table lists (also the route memo's). */
+export function rewriteEntry(to: string, contact: string): Decision {
+  return { kind: 'rewrite', to, reason: { text: `contact "${contact}" forwards to its targetAddress ${to}`, contact } };
+}
+
+/** {@link keyAnswer}: the key is a contact of the table (rewrite to its target). */
+export const ANSWER_REWRITE = -2;
+/** {@link keyAnswer}: the key is the table's mailbox (deliver). */
+export const ANSWER_MAILBOX = 2;
+/** {@link keyAnswer}: the key is an alias of a mailbox of the table (deliver). */
+export const ANSWER_ALIAS = 3;
+
+/**
+ * Everything {@link resolve} reads of the recipient's key at `table`, as a number (the
+ * route memo's class: src/routing/route-memo.ts): 0 no entry, 1 a recipient some system of
+ * the chain knows (`known`), ANSWER_MAILBOX / ANSWER_ALIAS the table's own mailbox or alias,
+ * 4 + n the n-th system hosting it (the reverse path), ANSWER_REWRITE a contact (the
+ * decision then depends on its target and name); -1 where the decision depends on the key
+ * in another way (a cloud table's per-user lists). Kept next to resolve(): a lookup added
+ * there must be added here. Apart from these answers resolve() reads only the domain, the
+ * origin, the Received: count and, for a delivery, the mailbox (entry.mailbox, or the key
+ * where a policy assumes a mailbox). `known` is read only where the domain rejects unknown
+ * recipients, as resolve() reads it (elsewhere the answer is 0 either way).
+ *
+ * @public
+ */
+export function keyAnswer(table: RoutingTable, r: RecipientKey): number {
+  if (table.cloud) return -1;
+  const cache = cacheOf(table);
+  const entry = cache.recipients.get(r.key);
+  if (entry) return entry.action === 'deliver' ? (entry.alias ? ANSWER_ALIAS : ANSWER_MAILBOX) : ANSWER_REWRITE;
+  const hosted = cache.hosted.size > 0 ? cache.hosted.get(r.key) : undefined;
+  if (hosted) {
+    let ids = hostedIds.get(table);
+    if (!ids) hostedIds.set(table, (ids = new Map()));
+    let id = ids.get(hosted);
+    if (id === undefined) ids.set(hosted, (id = ids.size));
+    return 4 + id;
+  }
+  return cache.known.size > 0 && cache.domains.get(r.domain)?.rejectUnknown === true && cache.known.has(r.key) ? 1 : 0;
+}
+const hostedIds = new WeakMap<RoutingTable, Map<NextHop, number>>();
 
 /**
  * The part of {@link resolve} after RCPT validation: what the system does with a recipient

@@ -251,7 +251,7 @@ class States {
   }
 }
 
-function hop(system: string, decision: Hop['decision'], address: string, by: Reason, nextHop?: string, nextSystem?: string): Hop {
+export function hop(system: string, decision: Hop['decision'], address: string, by: Reason, nextHop?: string, nextSystem?: string): Hop {
   // the same keys in the same order as spreading the optional ones, without the spreads
   // (one hop object per system a message passes: 100,000 recipients make a few 100,000)
   const h: { -readonly [K in keyof Hop]: Hop[K] } = { system, decision, address, reason: by.text } as Hop;

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -117,8 +118,21 @@ describe('chainmail route --recipients', () => {
     ['a@x.example\n\n# comment\n  b@x.example  \r\nc#d@x.example # trailing comment\n<e@x.example>\n', ['a@x.example', 'b@x.example', 'c#d@x.example', 'e@x.example']],
     ['\ufeffa@x.example', ['a@x.example']],
     ['', []],
+    ['x@b\u00fccher.example\n\u00e9@x.example\n', ['x@b\u00fccher.example', '\u00e9@x.example']],
   ])('parses %j', (text, expected) => {
     expect(parseRecipients(text)).toEqual(expected);
+    // a file's bytes, line by line, as its whole text
+    expect(parseRecipients(Buffer.from(text))).toEqual(expected);
+  });
+
+  it('decodes a file line by line exactly as its whole text, invalid UTF-8 included', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.constantFrom(0x0a, 0x0d, 0x20, 0x23, 0x3c, 0x3e, 0x40, 0xef, 0xbb, 0xbf, 0xc3, 0xa9, 0xe2, 0x82), fc.integer({ min: 0, max: 255 })), { maxLength: 200 }), (bytes) => {
+        const buf = Buffer.from(bytes);
+        expect(parseRecipients(buf)).toEqual(parseRecipients(buf.toString('utf8')));
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('reads a file and adds its addresses after the ones on the command line', async () => {
