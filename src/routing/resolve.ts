@@ -264,7 +264,14 @@ function domainDecision(table: RoutingTable, domain: string, origin: Origin): De
   }
   const c = routeFor(table, domain, origin, false);
   if (c) return { kind: 'forward', nextHop: c.nextHop, reason: { text: `connector "${c.name}" carries ${domain}`, connector: c.name } };
-  if (origin === 'local') return { kind: 'external', host: domain, reason: { text: `no connector for ${domain}: MX lookup` } };
+  if (origin === 'local') {
+    // Exchange 2007 and later have no implicit route to the internet: mail for a domain no
+    // send connector's address space covers goes to the Unreachable queue and is returned
+    // with an NDR, 5.4.4 "Unable to route" (RFC 3463; docs/exchange.md, "Send connectors");
+    // a "*" connector is the usual route out
+    if (table.kind === 'exchange') return { kind: 'refuse', code: 550, status: '5.4.4', reason: { text: `no send connector's address space covers ${domain}: the Unreachable queue, then an NDR` } };
+    return { kind: 'external', host: domain, reason: { text: `no connector for ${domain}: MX lookup` } };
+  }
   // a domain no policy accepts that holds a recipient of this system: accepted for exactly
   // its listed recipients, the rest is unknown (Postfix: the domain in relay_domains, the
   // recipients in relay_recipient_maps, so 550 5.1.1 and not 554 5.7.1; the relay serves

@@ -86,7 +86,9 @@ const rows: Row[] = [
   ['5. not accepted, connector without relay, from a peer', shared, 'someone@private.example', 'peer', 1, { kind: 'refuse', code: 554, status: '5.7.1' }],
   ['5. not accepted, connector without relay, local user', shared, 'someone@private.example', 'local', 0, { kind: 'forward', nextHop: toNext }],
   ['5. not accepted, "*" without relay, local user', shared, 'someone@elsewhere.example', 'local', 0, { kind: 'forward', nextHop: toSmart }],
-  ['5. not accepted, no connector, local user: MX', lister, 'someone@elsewhere.example', 'local', 0, { kind: 'external', host: 'elsewhere.example' }],
+  ['5. not accepted, no connector, local user: MX', { ...lister, kind: 'postfix' }, 'someone@elsewhere.example', 'local', 0, { kind: 'external', host: 'elsewhere.example' }],
+  // Exchange 2007+ has no implicit route out: the Unreachable queue, then an NDR
+  ['5. not accepted, no send connector, Exchange local user: NDR', lister, 'someone@elsewhere.example', 'local', 0, { kind: 'refuse', code: 550, status: '5.4.4' }],
   ['5. not accepted, no connector, internet: relay denied', lister, 'someone@elsewhere.example', 'internet', 0, { kind: 'refuse', code: 554, status: '5.7.1' }],
   ['5. not accepted, no connector, peer: relay denied', lister, 'someone@elsewhere.example', 'peer', 1, { kind: 'refuse', code: 554, status: '5.7.1' }],
 ];
