@@ -124,6 +124,23 @@ describe('the local part never re-routes', () => {
     expect(recipientKey(address)).toBeUndefined();
   });
 
+  // Postfix's resolver reads "@", "%" and "!" in the local part as sender-specified routing
+  // and reject_unauth_destination refuses it (postconf(5)); checked against real Postfix by
+  // test/build/postfix-differential.test.ts. Exchange and the relay refuse the syntax (501).
+  it.each([
+    ['bad@@example.com', 'postfix', 'internet', { code: 554, status: '5.7.1' }],
+    ['bad@@example.com', 'postfix', 'peer', { code: 554, status: '5.7.1' }],
+    ['user%foreign.test@example.com', 'postfix', 'internet', { code: 554, status: '5.7.1' }],
+    ['foreign.test!user@example.com', 'postfix', 'internet', { code: 554, status: '5.7.1' }],
+    ['"user@foreign.test"@example.com', 'postfix', 'internet', { code: 554, status: '5.7.1' }],
+    ['bad@@example.com', 'exchange', 'internet', { code: 501, status: '5.1.3' }],
+    ['bad@@example.com', 'relay', 'internet', { code: 501, status: '5.1.3' }],
+    ['bad@@example.com', 'postfix', 'local', { code: 501, status: '5.1.3' }],
+  ] as const)('%s at a %s system from the %s', (address, kind, origin, expected) => {
+    const t = table({ kind, domains: { 'example.com': domain({ authority: 'authoritative', policy: 'P' }) }, recipients: { 'user@example.com': { action: 'deliver', mailbox: 'user@example.com' } } });
+    expect(resolve(t, address, { origin, received: 0 })).toMatchObject({ kind: 'refuse', ...expected });
+  });
+
   it.each(['user%foreign.test@example.com', 'foreign.test!user@example.com', '"user@foreign.test"@example.com'])('%s is not forwarded by a connector for foreign.test', (address) => {
     const t = table({ domains: { 'example.com': domain({ authority: 'authoritative' }) }, connectors: [connector('Foreign', ['foreign.test'], true, toSmart)] });
     expect(resolve(t, address, { origin: 'internet', received: 0 })).toMatchObject({ kind: 'refuse', status: '5.1.1' });
