@@ -40,8 +40,10 @@ describe('import postfix: the Postfix artifacts of build round-trip', () => {
     // lint errors never; warnings say what the maps leave open (no-authority for a domain forwarded onward)
     expect(r.stdout).toMatch(/\nlint: (no problems;|0 errors, )/);
     const imported = model(file);
-    // a system of another kind built for Postfix (--postfix-for) routes as Postfix does:
-    // Postfix has a default route by MX where Exchange has none (the Unreachable queue, 5.4.4)
+    // an Exchange system built for Postfix (--postfix-for): its main.cf bounces mail for other
+    // domains (default_transport = error:5.4.4, no send connector) as Exchange does; import
+    // reads the maps, relayhost and hopcount_limit only, so the imported system has Postfix's
+    // default route by MX: compare with the original as a Postfix system
     const before = new Map([...compileRoutingTables(original)].map(([k, t]) => [k, k === system ? { ...t, kind: 'postfix' as const } : t]));
     const after = compileRoutingTables(imported);
     const probes = probesFor([original, imported], [before, after]);

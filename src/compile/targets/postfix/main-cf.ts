@@ -59,6 +59,12 @@ export function mainCf(s: SystemDecl, table: RoutingTable, routes: PostfixRoutes
     l.push('', `# connector ${JSON.stringify(routes.relayhost.connector)} (address space "*"): the next hop of all other mail sent from here.`);
     l.push('# It is not a relay permission: Postfix never relays "*" for other hosts.');
     l.push(`relayhost = ${routes.relayhost.value}`);
+  } else if (table.kind === 'exchange') {
+    // Postfix files for an Exchange system (build --postfix-for): Exchange has no route out
+    // without a send connector (the Unreachable queue, an NDR 5.4.4; docs/exchange.md), and
+    // default_transport serves exactly the domains no transport entry or relay_domains covers
+    l.push('', '# an Exchange system without a send connector for "*": mail to any other domain is returned, as Exchange does');
+    l.push('default_transport = error:5.4.4 no send connector covers the domain');
   }
   return `${l.map((x) => (x.startsWith('#') ? safeComment(x) : x)).join('\n')}\n`;
 }
