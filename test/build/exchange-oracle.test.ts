@@ -5,6 +5,7 @@ import type { Model } from '../../src/model/model.js';
 import { loadModel } from '../../src/pipeline.js';
 import { compileRoutingTables } from '../../src/routing/compile.js';
 import type { RoutingTable } from '../../src/routing/table.js';
+import { recipientKey } from '../../src/routing/resolve.js';
 import { messageState, step, type MessageState } from '../../src/routing/walk.js';
 import { OrgFiles, orgConfig, orgSpec } from '../property/org-arbitrary.js';
 import { repoRoot } from '../support/fixtures.js';
@@ -20,7 +21,7 @@ import { exchangeAnswer, readSetupPs1, type ExchangeAnswer } from './exchange-or
  */
 
 /** The engine's answer at one system, in the oracle's terms. */
-function engineAnswer(tables: ReadonlyMap<string, RoutingTable>, table: RoutingTable, address: string, noRoute: () => void): ExchangeAnswer {
+function engineAnswer(tables: ReadonlyMap<string, RoutingTable>, table: RoutingTable, address: string, noRoute: () => void, rewritten: (to: string) => void = () => undefined): ExchangeAnswer {
   let state: MessageState = messageState(table, address, 'internet');
   let accepted = false;
   for (let i = 0; i < 50; i++) {
@@ -29,6 +30,7 @@ function engineAnswer(tables: ReadonlyMap<string, RoutingTable>, table: RoutingT
     switch (d.kind) {
       case 'rewrite':
         accepted = true;
+        rewritten(d.to);
         state = s.next as MessageState;
         continue;
       case 'deliver':
@@ -104,7 +106,14 @@ function compare(model: Model): Comparison {
       if (selfTargets.has(address) || (seen.get(address) ?? 0) > 1) continue;
       out.probes++;
       const oracle = exchangeAnswer(state, address);
-      const engine = engineAnswer(tables, t, address, () => out.noConnector++);
+      let ambiguous = false;
+      const engine = engineAnswer(tables, t, address, () => void (ambiguous || out.noConnector++), (to) => void (ambiguous ||= (seen.get(recipientKey(to)?.key ?? to) ?? 0) > 1));
+      // a contact's target that two objects claim (duplicate-address): which one Exchange
+      // resolves is not defined, so a route through it is not compared either
+      if (ambiguous) {
+        out.probes--;
+        continue;
+      }
       // a system without a recipient list: the engine assumes a mailbox it cannot know and
       // the oracle's organisation has none (docs/routing.md step 4.3): nothing to compare
       if (!t.listsRecipients && engine.rcpt === 'accept' && engine.then === 'deliver') {
