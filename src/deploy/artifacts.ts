@@ -14,6 +14,7 @@ const MAX_FILE_BYTES = 512 * 1024 * 1024;
  * sets `command_directory` or `mail_owner` was not written by chainmail.
  */
 export const DEPLOYABLE_PARAMETERS: ReadonlySet<string> = new Set([
+  'default_transport',
   'hopcount_limit',
   'luser_relay',
   'mailbox_size_limit',

@@ -129,7 +129,9 @@ export function readPostfix(abs: string, shown: string, fs: FileSystem): Postfix
   const relayRecipients = tables('relay_recipient_maps', false, false);
   const virtual = tables('virtual_alias_maps', true, false) ?? [];
   const hop = params.get('hopcount_limit');
-  const hopLimit = hop && /^\d+$/.test(hop.value) ? Number(hop.value) : undefined;
+  // hopcount_limit counts the Received: header Postfix adds itself; hopLimit counts the ones a
+  // message arrives with (docs/postfix.md), so a system bounces at the same message
+  const hopLimit = hop && /^\d+$/.test(hop.value) ? Math.max(1, Number(hop.value) - 1) : undefined;
   if (hop && hopLimit === undefined) errors.push({ file: cfShown, line: hop.line, message: `hopcount_limit ${JSON.stringify(hop.value)} is not a number` });
   const relayhost = params.get('relayhost');
   const myhostname = params.get('myhostname');

@@ -95,12 +95,17 @@ export function recipientKey(address: string): RecipientKey | undefined {
   const local = address.slice(0, at);
   // an "@" in an unquoted local part (`bad@@example.com`) is a syntax error, not an address
   // with an odd local part (RFC 5321 section 4.1.2 allows "@" only in a Quoted-string): 501
-  // 5.1.3, as the relay's smtp-server answers it. Postfix's smtpd refuses it too, with 554
-  // 5.7.1 (test/build/postfix-differential.test.ts lists that difference)
+  // 5.1.3, as the relay's smtp-server and Exchange answer it (Postfix: 554 5.7.1, resolve())
   if (local.includes('@') && !(local.startsWith('"') && local.endsWith('"') && local.length > 1)) return undefined;
   // an address already in comparison form is its own key (no new string to build and hash)
   const plain = domain === raw && isFolded(local);
   return { key: plain ? address : comparisonKey(local, domain), local, domain };
+}
+
+/** A local part with "@", "%" or "!" (quotes ignored, as Postfix's resolver reads it), before a domain. */
+function senderRouted(address: string): boolean {
+  const at = address.lastIndexOf('@');
+  return at > 0 && at < address.length - 1 && /[@%!]/.test(address.slice(0, at));
 }
 
 const DOMAIN_CACHE_MAX = 10_000;
@@ -163,6 +168,12 @@ export function resolve(table: RoutingTable, recipient: string | RecipientKey, c
     return { kind: 'loop', code: 554, status: '5.4.6', reason: { text: `${ctx.received} Received: headers reach the hop limit of ${table.hopLimit}` } };
   }
   const r = typeof recipient === 'string' ? recipientKey(recipient) : recipient;
+  if (typeof recipient === 'string' && table.kind === 'postfix' && ctx.origin !== 'local' && senderRouted(recipient)) {
+    // Postfix's resolver looks inside the local part (resolve_dequoted = yes): "@", "%" or
+    // "!" there is sender-specified routing, which reject_unauth_destination refuses before
+    // any table lookup (postconf(5) reject_unauth_destination, resolve_dequoted)
+    return { kind: 'refuse', code: 554, status: '5.7.1', reason: { text: 'relay access denied: sender-specified routing ("@", "%" or "!" in the local part)' } };
+  }
   if (!r) return { kind: 'refuse', code: 501, status: '5.1.3', reason: { text: 'not a routable address (local@domain with a domain name)' } };
   const cache = cacheOf(table);
   const entry = cache.recipients.get(r.key);
@@ -310,7 +321,14 @@ function domainDecision(table: RoutingTable, domain: string, origin: Origin): De
   }
   const c = routeFor(table, domain, origin, false);
   if (c) return { kind: 'forward', nextHop: c.nextHop, reason: { text: `connector "${c.name}" carries ${domain}`, connector: c.name } };
-  if (origin === 'local') return { kind: 'external', host: domain, reason: { text: `no connector for ${domain}: MX lookup` } };
+  if (origin === 'local') {
+    // Exchange 2007 and later have no implicit route to the internet: mail for a domain no
+    // send connector's address space covers goes to the Unreachable queue and is returned
+    // with an NDR, 5.4.4 "Unable to route" (RFC 3463; docs/exchange.md, "Send connectors");
+    // a "*" connector is the usual route out
+    if (table.kind === 'exchange') return { kind: 'refuse', code: 550, status: '5.4.4', reason: { text: `no send connector's address space covers ${domain}: the Unreachable queue, then an NDR` } };
+    return { kind: 'external', host: domain, reason: { text: `no connector for ${domain}: MX lookup` } };
+  }
   // a domain no policy accepts that holds a recipient of this system: accepted for exactly
   // its listed recipients, the rest is unknown (Postfix: the domain in relay_domains, the
   // recipients in relay_recipient_maps, so 550 5.1.1 and not 554 5.7.1; the relay serves

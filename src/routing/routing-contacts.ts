@@ -41,12 +41,15 @@ export class ExchangeContacts {
     return { action: 'rewrite', to, contact: contactName(e.mailbox, host.name), hostedBy: host.name };
   }
 
-  /** Mail submitted here for the routing domain leaves by a connector (not refused, not "local"). */
+  /**
+   * Mail submitted here for the routing domain leaves by a connector to the hosting system
+   * (not refused, not "local", not a "*" connector to the internet that merely covers it).
+   */
   private routes(host: string, rd: string): boolean {
     let ok = this.routed.get(host);
     if (ok === undefined) {
       const d = resolveUnlisted(this.table, { key: '', local: '', domain: rd }, 'local');
-      ok = d.kind === 'forward';
+      ok = d.kind === 'forward' && d.nextHop.system === host;
       this.routed.set(host, ok);
     }
     return ok;

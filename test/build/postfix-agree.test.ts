@@ -58,7 +58,7 @@ function postfixSubmitted(maps: Maps, rcpt: string): Outcome {
   const transport = (t && (maps.transport.get(t.key) ?? maps.transport.get(t.domain))) ?? 'relay:(default)';
   // error(8) bounces with the status its next-hop text begins with
   const status = /^error:(5\.\d+\.\d+) /.exec(transport)?.[1];
-  if (status !== undefined) return { refuse: status === '5.1.1' ? 550 : 554 };
+  if (status !== undefined) return { refuse: status.startsWith('5.7.') ? 554 : 550 };
   return { transport, address: t?.key ?? address };
 }
 
@@ -114,10 +114,15 @@ describe.each(buildCases.filter((c) => c.args.length === 0))('Postfix agrees wit
     // 'local', and a bounce (error(8)) with the same status where resolve() refuses
     for (const rcpt of [...probes].sort()) {
       const want = engine(table, local, rcpt, 'local');
-      const got = postfixSubmitted(maps, rcpt);
+      let got = postfixSubmitted(maps, rcpt);
       // no transport entry: relayhost (a "*" connector), else the domain's MX
       const star = table.connectors.find((c) => c.addressSpaces.includes('*'));
-      if ('transport' in got && got.transport === 'relay:(default)') got.transport = star ? relayTransport(star.nextHop) : 'external:';
+      const cf = String(files.find((f) => f.path === `${system}/postfix/main.cf`)?.content ?? '');
+      // default_transport = error:... (main.cf): the domains of neither relay_domains nor the transport map
+      const fallback = /^default_transport = error:(5\.\d+\.\d+) /m.exec(cf)?.[1];
+      const domain = recipientKey(rcpt)?.domain ?? '';
+      if ('transport' in got && got.transport === 'relay:(default)' && !star && fallback !== undefined && !maps.relay_domains.has(domain)) got = { refuse: fallback.startsWith('5.7.') ? 554 : 550 };
+      else if ('transport' in got && got.transport === 'relay:(default)') got.transport = star ? relayTransport(star.nextHop) : 'external:';
       if ('transport' in want && want.transport.startsWith('external:')) want.transport = 'external:';
       if (JSON.stringify(want) !== JSON.stringify(got)) disagree.push(`${rcpt} submitted here: engine ${JSON.stringify(want)}, postfix ${JSON.stringify(got)}`);
     }

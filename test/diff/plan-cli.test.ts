@@ -51,7 +51,7 @@ describe('plan --base with --out: routes and artifacts in one report', () => {
     try {
       const r = await cli(['plan', head, '--base', join(dir, 'base.yaml'), '--out', out, '--detailed-exitcode'], dir);
       expect(r.stdout).toContain('No route changes: ');
-      expect(r.stdout).toContain('+hopcount_limit = 40');
+      expect(r.stdout).toContain('+hopcount_limit = 41');
       expect(r.code).toBe(3);
     } finally {
       rmSync(head, { force: true });

@@ -144,11 +144,12 @@ describe('probesFor', () => {
     const tables = compileRoutingTables(base);
     const exchange = tables.get('exchange');
     if (!exchange) throw new Error('no exchange table');
-    // a "*" connector: mail sent from Exchange to any other domain now goes to a smart host
+    // a "*" connector: mail sent from Exchange to any other domain, returned before (no send
+    // connector: the Unreachable queue, 5.4.4), now goes to a smart host
     const star = { name: 'Outbound', addressSpaces: ['*'], allowRelay: false, nextHop: { hosts: [{ host: '198.51.100.7', port: 25, mx: false, display: '[198.51.100.7]' }] } };
     const head = new Map(tables).set('exchange', { ...exchange, connectors: [...exchange.connectors, star] });
     const d = diffRoutingTables(tables, head, probesFor([base], [tables]));
     const foreign = d.changes.filter((c) => c.recipient.endsWith(`@${FOREIGN_DOMAIN}`));
-    expect(foreign.map((c) => [c.kind, c.from, c.before.outcome.host, c.after.outcome.host])).toEqual([['delivery-moved', ['exchange'], FOREIGN_DOMAIN, '[198.51.100.7]:25']]);
+    expect(foreign.map((c) => [c.kind, c.from, c.before.outcome.host, c.after.outcome.host])).toEqual([['now-delivered', ['exchange'], undefined, '[198.51.100.7]:25']]);
   });
 });

@@ -43,7 +43,7 @@ describe('import postfix: a hand-made gateway', () => {
     const r = await cli(['import', 'postfix', site, '--system', 'mx1', '--host', '[192.0.2.1]', '--out', file, '--quiet']);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`wrote ${file}: 3 domains, 2 systems, 4 mailboxes, 4 connectors, 1 chain, 2 contacts\nlint: 0 errors, 1 warning; run chainmail lint ${file}\n`);
-    expect(readFileSync(file, 'utf8')).toContain('  mx1:\n    kind: postfix\n    host: "[192.0.2.1]"\n    gateway: true\n    hopLimit: 40\n');
+    expect(readFileSync(file, 'utf8')).toContain('  mx1:\n    kind: postfix\n    host: "[192.0.2.1]"\n    gateway: true\n    hopLimit: 39\n');
     const sim = new Simulator(compileRoutingTables(model(file)));
     const outcome = (a: string, from = 'internet'): string => {
       const o = sim.route(a, from).outcome;

@@ -86,7 +86,9 @@ const rows: Row[] = [
   ['5. not accepted, connector without relay, from a peer', shared, 'someone@private.example', 'peer', 1, { kind: 'refuse', code: 554, status: '5.7.1' }],
   ['5. not accepted, connector without relay, local user', shared, 'someone@private.example', 'local', 0, { kind: 'forward', nextHop: toNext }],
   ['5. not accepted, "*" without relay, local user', shared, 'someone@elsewhere.example', 'local', 0, { kind: 'forward', nextHop: toSmart }],
-  ['5. not accepted, no connector, local user: MX', lister, 'someone@elsewhere.example', 'local', 0, { kind: 'external', host: 'elsewhere.example' }],
+  ['5. not accepted, no connector, local user: MX', { ...lister, kind: 'postfix' }, 'someone@elsewhere.example', 'local', 0, { kind: 'external', host: 'elsewhere.example' }],
+  // Exchange 2007+ has no implicit route out: the Unreachable queue, then an NDR
+  ['5. not accepted, no send connector, Exchange local user: NDR', lister, 'someone@elsewhere.example', 'local', 0, { kind: 'refuse', code: 550, status: '5.4.4' }],
   ['5. not accepted, no connector, internet: relay denied', lister, 'someone@elsewhere.example', 'internet', 0, { kind: 'refuse', code: 554, status: '5.7.1' }],
   ['5. not accepted, no connector, peer: relay denied', lister, 'someone@elsewhere.example', 'peer', 1, { kind: 'refuse', code: 554, status: '5.7.1' }],
 ];
@@ -120,6 +122,23 @@ describe('the local part never re-routes', () => {
 
   it.each(['user@[1.2.3.4]', 'user@[IPv6:2001:db8::1]', '@example.com', 'user@'])('%s is not routable', (address) => {
     expect(recipientKey(address)).toBeUndefined();
+  });
+
+  // Postfix's resolver reads "@", "%" and "!" in the local part as sender-specified routing
+  // and reject_unauth_destination refuses it (postconf(5)); checked against real Postfix by
+  // test/build/postfix-differential.test.ts. Exchange and the relay refuse the syntax (501).
+  it.each([
+    ['bad@@example.com', 'postfix', 'internet', { code: 554, status: '5.7.1' }],
+    ['bad@@example.com', 'postfix', 'peer', { code: 554, status: '5.7.1' }],
+    ['user%foreign.test@example.com', 'postfix', 'internet', { code: 554, status: '5.7.1' }],
+    ['foreign.test!user@example.com', 'postfix', 'internet', { code: 554, status: '5.7.1' }],
+    ['"user@foreign.test"@example.com', 'postfix', 'internet', { code: 554, status: '5.7.1' }],
+    ['bad@@example.com', 'exchange', 'internet', { code: 501, status: '5.1.3' }],
+    ['bad@@example.com', 'relay', 'internet', { code: 501, status: '5.1.3' }],
+    ['bad@@example.com', 'postfix', 'local', { code: 501, status: '5.1.3' }],
+  ] as const)('%s at a %s system from the %s', (address, kind, origin, expected) => {
+    const t = table({ kind, domains: { 'example.com': domain({ authority: 'authoritative', policy: 'P' }) }, recipients: { 'user@example.com': { action: 'deliver', mailbox: 'user@example.com' } } });
+    expect(resolve(t, address, { origin, received: 0 })).toMatchObject({ kind: 'refuse', ...expected });
   });
 
   it.each(['user%foreign.test@example.com', 'foreign.test!user@example.com', '"user@foreign.test"@example.com'])('%s is not forwarded by a connector for foreign.test', (address) => {

@@ -34,7 +34,8 @@ export const contactTargetUnroutable = defineRule({
       const base = `targetAddress ${q(target.display)} of contact ${q(c.cn)} cannot be routed from system ${q(table.system)}`;
       let why: string;
       let problem: string;
-      if (d.kind === 'external') {
+      // Exchange: no send connector covers the domain, the Unreachable queue (5.4.4)
+      if (d.kind === 'external' || d.status === '5.4.4') {
         why = `no connector of the system carries ${domainText(model, domain)}: add one (KB 321721 method 2 step 4)`;
         problem = 'no-connector';
       } else if (d.status !== '5.7.1') {

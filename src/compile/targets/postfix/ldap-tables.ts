@@ -1,7 +1,7 @@
 import type { DirectorySource } from '../../../model/config.generated.js';
 import type { Model } from '../../../model/model.js';
 import type { OutputFile } from '../../output.js';
-import { safeComment } from './map-syntax.js';
+import { labelForms, safeComment } from './map-syntax.js';
 import type { Entry, PostfixRoutes } from './postfix-routes.js';
 
 /**
@@ -73,22 +73,35 @@ export function liveTables(system: string, routes: PostfixRoutes, live: readonly
       virtual: { aliases: r.virtual.aliases.filter((e) => !isLive(e.key)), contacts: r.virtual.contacts.filter((e) => !isLive(e.key)) },
     };
     const base = baseFilter(src.directory);
-    const addr = addressTerm(src.directory);
     const target = `(${src.directory.targetAttribute ?? 'targetAddress'}=*)`;
     const file = (map: string): string => `ldap-${map}-${src.system}.cf`;
-    if (relayKeys.length > 0) {
+    // `key` is how the filter names the looked-up address: %s, or %u@A-label (below)
+    const filters = {
       // any entry that holds the address is a valid recipient; the value is not used (postconf(5) relay_recipient_maps)
-      tables.push({ parameter: 'relay_recipient_maps', file: file('relay_recipients'), source: src, domains: domainsOf(relayKeys), filter: `(&${base}${addr})`, resultAttribute: 'cn', resultFormat: 'OK' });
-    }
-    if (transportKeys.length > 0) {
+      relay: (key: string): string => `(&${base}${addressTerm(src.directory, key)})`,
       // a mailbox's primary address (mail) is delivered by the same transport for all of them
-      const value = transportKeys[0]?.value ?? 'local:';
-      tables.push({ parameter: 'transport_maps', file: file('transport'), source: src, domains: domainsOf(transportKeys.map((e) => e.key)), filter: `(&${base}(!${target})${addr}(mail=%s))`, resultAttribute: 'cn', resultFormat: value });
-    }
-    if (aliasKeys.length > 0) {
+      transport: (key: string): string => `(&${base}(!${target})${addressTerm(src.directory, key)}(mail=${key}))`,
       // every other address of an entry is rewritten to its mail: alias -> mailbox, secondary -> contact target
-      tables.push({ parameter: 'virtual_alias_maps', file: file('virtual'), source: src, domains: domainsOf(aliasKeys.map((e: Entry) => e.key)), filter: `(&${base}${addr}(!(mail=%s)))`, resultAttribute: 'mail' });
+      virtual: (key: string): string => `(&${base}${addressTerm(src.directory, key)}(!(mail=${key})))`,
+    };
+    const add = (t: Omit<Table, 'domains' | 'filter' | 'file' | 'source'>, map: string, keys: readonly string[], filter: (key: string) => string): void => {
+      const domains = domainsOf(keys);
+      tables.push({ ...t, file: file(map), source: src, domains, filter: filter('%s') });
+      // With SMTPUTF8 Postfix looks up the U-label as the client wrote it and ldap_table(5)
+      // converts nothing; the directory holds A-labels. One more table per IDN domain,
+      // limited to its U-label (domain =), asks the directory for %u (the local part) at the
+      // A-label written out, so both forms find the entry, as both keys do in the static maps
+      for (const d of domains) {
+        const u = labelForms(`@${d}`)[1]?.slice(1);
+        if (u) tables.push({ ...t, file: `ldap-${map}-${src.system}-${d}.cf`, source: src, domains: [u], filter: filter(`%u@${d}`) });
+      }
+    };
+    if (relayKeys.length > 0) add({ parameter: 'relay_recipient_maps', resultAttribute: 'cn', resultFormat: 'OK' }, 'relay_recipients', relayKeys, filters.relay);
+    if (transportKeys.length > 0) {
+      const value = transportKeys[0]?.value ?? 'local:';
+      add({ parameter: 'transport_maps', resultAttribute: 'cn', resultFormat: value }, 'transport', transportKeys.map((e) => e.key), filters.transport);
     }
+    if (aliasKeys.length > 0) add({ parameter: 'virtual_alias_maps', resultAttribute: 'mail' }, 'virtual', aliasKeys.map((e: Entry) => e.key), filters.virtual);
   }
   const path = (f: string): string => `${system}/postfix/${f}`;
   const files: OutputFile[] = tables.map((t) => ({ path: path(t.file), content: tableCf(t) }));
@@ -148,9 +161,9 @@ function baseFilter(d: DirectorySource): string {
 }
 
 /** AD's proxyAddresses hold `smtp:address` (case-insensitive match); another attribute holds the bare address. */
-function addressTerm(d: DirectorySource): string {
+function addressTerm(d: DirectorySource, key: string): string {
   const attr = d.addressAttribute ?? 'proxyAddresses';
-  return attr.toLowerCase() === 'proxyaddresses' ? `(${attr}=smtp:%s)` : `(${attr}=%s)`;
+  return attr.toLowerCase() === 'proxyaddresses' ? `(${attr}=smtp:${key})` : `(${attr}=${key})`;
 }
 
 /** A literal % in a query_filter or result_format is %% (ldap_table(5)). */

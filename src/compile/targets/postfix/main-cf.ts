@@ -40,8 +40,12 @@ export function mainCf(s: SystemDecl, table: RoutingTable, routes: PostfixRoutes
     'unknown_relay_recipient_reject_code = 550',
     '# relay_domains must not match subdomains: a shared domain does not silently accept *.domain',
     `parent_domain_matches_subdomains = ${PARENT_DOMAIN_MATCHES_SUBDOMAINS}`,
-    `# Received: headers after which a message is bounced as a loop (hopLimit of ${JSON.stringify(s.name)})`,
-    `hopcount_limit = ${table.hopLimit}`,
+    // hopLimit counts the Received: headers a message arrives with (docs/routing.md, as the
+    // relay and the engine count); Postfix's cleanup(8) also counts the header its own smtpd
+    // or pickup just added (postconf(5) hopcount_limit), so the same limit is one more here
+    `# Received: headers, this host's own included, at which a message is bounced as a loop:`,
+    `# hopLimit of ${JSON.stringify(s.name)} (${table.hopLimit}, arriving headers) plus the one Postfix adds`,
+    `hopcount_limit = ${table.hopLimit + 1}`,
     '# no catch-all for unknown local users: luser_relay into a shared domain would loop (KB 321721 step 3)',
     'luser_relay =',
     '',
@@ -55,6 +59,12 @@ export function mainCf(s: SystemDecl, table: RoutingTable, routes: PostfixRoutes
     l.push('', `# connector ${JSON.stringify(routes.relayhost.connector)} (address space "*"): the next hop of all other mail sent from here.`);
     l.push('# It is not a relay permission: Postfix never relays "*" for other hosts.');
     l.push(`relayhost = ${routes.relayhost.value}`);
+  } else if (table.kind === 'exchange') {
+    // Postfix files for an Exchange system (build --postfix-for): Exchange has no route out
+    // without a send connector (the Unreachable queue, an NDR 5.4.4; docs/exchange.md), and
+    // default_transport serves exactly the domains no transport entry or relay_domains covers
+    l.push('', '# an Exchange system without a send connector for "*": mail to any other domain is returned, as Exchange does');
+    l.push('default_transport = error:5.4.4 no send connector covers the domain');
   }
   return `${l.map((x) => (x.startsWith('#') ? safeComment(x) : x)).join('\n')}\n`;
 }

@@ -1,3 +1,5 @@
+import { domainToUnicode } from 'node:url';
+import { foldCase } from '../../../normalize/casefold.js';
 /**
  * What a postmap(1) source file can hold. Its format is "key whitespace value", one logical
  * line each; a line whose first non-blank character is "#" is a comment, a line that starts
@@ -51,4 +53,24 @@ export function addressValueProblem(value: string): string | undefined {
 /** A comment line that stays one line whatever the user's names contain. */
 export function safeComment(line: string): string {
   return line.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, '?');
+}
+
+/**
+ * A map key (`domain`, `@domain` or `local@domain`, its domain an A-label) and, when the
+ * domain has a U-label form, that form too. With SMTPUTF8 Postfix looks a domain up as the
+ * client wrote it: it converts no U-label to an A-label for table lookups (SMTPUTF8_README,
+ * "Limitations"; seen with the real smtpd: RCPT TO:<x@例え.jp> against relay_domains =
+ * xn--r8jz45g.jp is 554 5.7.1). Postfix folds the key (casefold.ts), so the lower-case
+ * U-label covers its case variants. A U-label that folds to plain ASCII (`straße` ->
+ * `strasse`) would be another, ASCII domain in Postfix's eyes: left out, only its A-label
+ * is listed (docs/postfix.md).
+ */
+export function labelForms(key: string): readonly string[] {
+  if (!key.includes('xn--')) return [key];
+  const at = key.lastIndexOf('@');
+  const domain = key.slice(at + 1);
+  const unicode = domainToUnicode(domain);
+  // eslint-disable-next-line no-control-regex
+  if (!unicode || unicode === domain || !/[^\x00-\x7f]/.test(foldCase(unicode))) return [key];
+  return [key, `${key.slice(0, at + 1)}${unicode}`];
 }

@@ -1,12 +1,11 @@
-import { domainToASCII, domainToUnicode } from 'node:url';
-import { foldCase } from '../../../normalize/casefold.js';
+import { domainToASCII } from 'node:url';
 import type { Model, SystemDecl } from '../../../model/model.js';
 import type { RoutingTable } from '../../../routing/table.js';
 import type { OutputFile } from '../../output.js';
 import { compileRoutingTables } from '../../../routing/compile.js';
 import { liveSources, liveTables, type LiveSource } from './ldap-tables.js';
 import { mainCf } from './main-cf.js';
-import { addressValueProblem, mapKeyProblem, safeComment, transportValueProblem } from './map-syntax.js';
+import { addressValueProblem, labelForms, mapKeyProblem, safeComment, transportValueProblem } from './map-syntax.js';
 import { networkProblem } from './relay-rights.js';
 import { postfixRoutes, type Entry, type PostfixRoutes } from './postfix-routes.js';
 
@@ -152,26 +151,6 @@ function virtual(r: PostfixRoutes, check: Check): string {
   section('# aliases: alias -> mailbox', r.virtual.aliases);
   section("# contacts (KB 321721 method 2): secondary address -> the contact's targetAddress", r.virtual.contacts);
   return lines(out);
-}
-
-/**
- * A map key (`domain`, `@domain` or `local@domain`, its domain an A-label) and, when the
- * domain has a U-label form, that form too. With SMTPUTF8 Postfix looks a domain up as the
- * client wrote it: it converts no U-label to an A-label for table lookups (SMTPUTF8_README,
- * "Limitations"; seen with the real smtpd: RCPT TO:<x@例え.jp> against relay_domains =
- * xn--r8jz45g.jp is 554 5.7.1). Postfix folds the key (casefold.ts), so the lower-case
- * U-label covers its case variants. A U-label that folds to plain ASCII (`straße` ->
- * `strasse`) would be another, ASCII domain in Postfix's eyes: left out, only its A-label
- * is listed (docs/postfix.md).
- */
-export function labelForms(key: string): readonly string[] {
-  if (!key.includes('xn--')) return [key];
-  const at = key.lastIndexOf('@');
-  const domain = key.slice(at + 1);
-  const unicode = domainToUnicode(domain);
-  // eslint-disable-next-line no-control-regex
-  if (!unicode || unicode === domain || !/[^\x00-\x7f]/.test(foldCase(unicode))) return [key];
-  return [key, `${key.slice(0, at + 1)}${unicode}`];
 }
 
 /** The address with its domain as an A-label (the transport keys are A-labels). */
