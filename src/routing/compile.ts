@@ -1,5 +1,5 @@
 import type { ChainDecl, HostSpec, Model, SystemDecl } from '../model/model.js';
-import { listsByRecipient, setTableIndex, type AcceptedDomain, type ConnectorEntry, type HopHost, type NextHop, type RecipientEntry, type RoutingTable, type SortedKeys } from './table.js';
+import { listsByRecipient, mergeSorted, setTableIndex, tableIndex, type AcceptedDomain, type ConnectorEntry, type HopHost, type NextHop, type RecipientEntry, type RoutingTable, type SortedKeys } from './table.js';
 import { parseHost } from '../normalize/address.js';
 import { resolveUnlisted } from './resolve.js';
 import { ExchangeContacts } from './routing-contacts.js';
@@ -25,7 +25,7 @@ export function compileRoutingTables(model: Model): Map<string, RoutingTable> {
     const byDomain = new Map<string, Map<string, string[]>>();
     const sorted = [...model.systems.values()].sort((a, b) => cmp(a.name, b.name));
     for (const s of sorted) {
-      made.set(s.name, table(model, s, own, byDomain, sorted));
+      made.set(s.name, table(model, s, own, byDomain, sorted, (name) => made.get(name)));
     }
     compiled.set(model, (tables = made));
   }
@@ -143,7 +143,7 @@ function reversePath(model: Model, t: RoutingTable, own: Map<string, Map<string,
   return { peers, contacts };
 }
 
-function table(model: Model, s: SystemDecl, own: Map<string, Map<string, RecipientEntry>>, byDomain: Map<string, Map<string, string[]>>, systems: readonly SystemDecl[]): RoutingTable {
+function table(model: Model, s: SystemDecl, own: Map<string, Map<string, RecipientEntry>>, byDomain: Map<string, Map<string, string[]>>, systems: readonly SystemDecl[], tableOf: (system: string) => RoutingTable | undefined): RoutingTable {
   const domains: Record<string, AcceptedDomain> = {};
   const policies = model.policies.filter((p) => p.system === s.name);
   const known = new Set<string>();
@@ -194,7 +194,7 @@ function table(model: Model, s: SystemDecl, own: Map<string, Map<string, Recipie
   // faster than sorting through a comparator
   // the reverse path is filled in once the table exists (it asks resolve() about domains)
   const hosted = new Map<string, NextHop>();
-  const sortedKeys = (): SortedKeys => (sorted ??= { recipients: [...mine.keys()].sort(), known: [...known].sort(), hosted: [...hosted.keys()].sort() });
+  const sortedKeys = (): SortedKeys => (sorted ??= { recipients: [...mine.keys()].sort(), known: [...known].sort(), hosted: sortedHosted(hosted, tableOf) });
   const connectors: ConnectorEntry[] = [];
   for (const c of model.connectors) {
     if (!c.systems.includes(s.name)) continue;
@@ -252,6 +252,25 @@ function table(model: Model, s: SystemDecl, own: Map<string, Map<string, Recipie
 function sortedRecord<T>(map: ReadonlyMap<string, T>, keys: readonly string[]): Record<string, T> {
   const out: Record<string, T> = {};
   for (const k of keys) out[k] = map.get(k) as T;
+  return out;
+}
+
+/**
+ * The keys of `hosted`, sorted: each peer's recipients, which its own table sorts once for
+ * its routes.json anyway, taken where they are hosted by that peer and merged (disjoint
+ * lists), instead of a second sort of tens of thousands of keys.
+ */
+function sortedHosted(hosted: ReadonlyMap<string, NextHop>, tableOf: (system: string) => RoutingTable | undefined): string[] {
+  const peers = new Set<string>();
+  for (const hop of hosted.values()) peers.add(hop.system ?? '');
+  let out: string[] = [];
+  for (const name of peers) {
+    const t = tableOf(name);
+    // every hop of the reverse path names a system of the file (peerHop): this is a guard
+    if (!t) return [...hosted.keys()].sort();
+    const theirs = tableIndex(t).sortedKeys().recipients.filter((k) => hosted.get(k)?.system === name);
+    out = out.length === 0 ? theirs : mergeSorted(out, theirs);
+  }
   return out;
 }
 

@@ -240,3 +240,26 @@ export function listsByRecipient(kind: SystemKind): boolean {
 export function setTableIndex(table: RoutingTable, index: Omit<TableIndex, 'domains'>): void {
   indexes.set(table, { domains: new Map(Object.entries(table.domains)), ...index });
 }
+
+/** The union of two lists sorted by UTF-16 code units, sorted, each key once. */
+export function mergeSorted(a: readonly string[], b: readonly string[]): string[] {
+  const out: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const x = a[i];
+    const y = b[j];
+    if (y === undefined || (x !== undefined && x < y)) {
+      out.push(x as string);
+      i++;
+    } else if (x === undefined || y < x) {
+      out.push(y);
+      j++;
+    } else {
+      out.push(x);
+      i++;
+      j++;
+    }
+  }
+  return out;
+}

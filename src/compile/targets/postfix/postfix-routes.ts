@@ -1,4 +1,4 @@
-import { tableIndex, type NextHop, type RoutingTable } from '../../../routing/table.js';
+import { mergeSorted, tableIndex, type NextHop, type RoutingTable } from '../../../routing/table.js';
 import { resolve, resolveUnlisted, type Decision, type Origin } from '../../../routing/resolve.js';
 import { relayhostValue, relayTransport } from './nexthop.js';
 
@@ -222,29 +222,6 @@ export function postfixRoutes(table: RoutingTable, localTransport: string): Post
  */
 function errorTransport(d: Decision & { kind: 'refuse' }): string {
   return d.status === '5.1.1' ? `error:${d.status} unknown recipient (chainmail: no such recipient here)` : `error:${d.status} relay access denied (chainmail: no route for this domain)`;
-}
-
-/** The union of two lists sorted by UTF-16 code units, sorted, each key once. */
-function mergeSorted(a: readonly string[], b: readonly string[]): string[] {
-  const out: string[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length || j < b.length) {
-    const x = a[i];
-    const y = b[j];
-    if (y === undefined || (x !== undefined && x < y)) {
-      out.push(x as string);
-      i++;
-    } else if (x === undefined || y < x) {
-      out.push(y);
-      j++;
-    } else {
-      out.push(x);
-      i++;
-      j++;
-    }
-  }
-  return out;
 }
 
 function cmp(a: string, b: string): number {
