@@ -1,5 +1,5 @@
 import type { ChainDecl, HostSpec, Model, SystemDecl } from '../model/model.js';
-import { listsByRecipient, mergeSorted, setTableIndex, tableIndex, type AcceptedDomain, type ConnectorEntry, type HopHost, type NextHop, type RecipientEntry, type RoutingTable, type SortedKeys } from './table.js';
+import { listsByRecipient, mergeSorted, setTableIndex, type AcceptedDomain, type ConnectorEntry, type HopHost, type NextHop, type RecipientEntry, type RoutingTable, type SortedKeys } from './table.js';
 import { parseHost } from '../normalize/address.js';
 import { resolveUnlisted } from './resolve.js';
 import { ExchangeContacts } from './routing-contacts.js';
@@ -24,8 +24,11 @@ export function compileRoutingTables(model: Model): Map<string, RoutingTable> {
     for (const s of model.systems.values()) own.set(s.name, ownRecipients(model, s));
     const byDomain = new Map<string, Map<string, string[]>>();
     const sorted = [...model.systems.values()].sort((a, b) => cmp(a.name, b.name));
+    // each table's recipient keys, sorted once when first asked for (routes.json, the
+    // Postfix maps, and the reverse path of the other tables: sortedHosted)
+    const sortedRecipients = new Map<string, () => readonly string[]>();
     for (const s of sorted) {
-      made.set(s.name, table(model, s, own, byDomain, sorted, (name) => made.get(name)));
+      made.set(s.name, table(model, s, own, byDomain, sorted, sortedRecipients));
     }
     compiled.set(model, (tables = made));
   }
@@ -143,7 +146,7 @@ function reversePath(model: Model, t: RoutingTable, own: Map<string, Map<string,
   return { peers, contacts };
 }
 
-function table(model: Model, s: SystemDecl, own: Map<string, Map<string, RecipientEntry>>, byDomain: Map<string, Map<string, string[]>>, systems: readonly SystemDecl[], tableOf: (system: string) => RoutingTable | undefined): RoutingTable {
+function table(model: Model, s: SystemDecl, own: Map<string, Map<string, RecipientEntry>>, byDomain: Map<string, Map<string, string[]>>, systems: readonly SystemDecl[], sortedRecipients: Map<string, () => readonly string[]>): RoutingTable {
   const domains: Record<string, AcceptedDomain> = {};
   const policies = model.policies.filter((p) => p.system === s.name);
   const known = new Set<string>();
@@ -194,7 +197,11 @@ function table(model: Model, s: SystemDecl, own: Map<string, Map<string, Recipie
   // faster than sorting through a comparator
   // the reverse path is filled in once the table exists (it asks resolve() about domains)
   const hosted = new Map<string, NextHop>();
-  const sortedKeys = (): SortedKeys => (sorted ??= { recipients: [...mine.keys()].sort(), known: [...known].sort(), hosted: sortedHosted(hosted, tableOf) });
+  let recipientKeys: readonly string[] | undefined;
+  const sortedMine = (): readonly string[] => (recipientKeys ??= [...mine.keys()].sort());
+  sortedRecipients.set(s.name, sortedMine);
+  // the recipients apart: two tables may each host the other's recipients (no cycle of sortedKeys)
+  const sortedKeys = (): SortedKeys => (sorted ??= { recipients: sortedMine(), known: [...known].sort(), hosted: sortedHosted(hosted, sortedRecipients) });
   const connectors: ConnectorEntry[] = [];
   for (const c of model.connectors) {
     if (!c.systems.includes(s.name)) continue;
@@ -260,16 +267,16 @@ function sortedRecord<T>(map: ReadonlyMap<string, T>, keys: readonly string[]): 
  * its routes.json anyway, taken where they are hosted by that peer and merged (disjoint
  * lists), instead of a second sort of tens of thousands of keys.
  */
-function sortedHosted(hosted: ReadonlyMap<string, NextHop>, tableOf: (system: string) => RoutingTable | undefined): string[] {
+function sortedHosted(hosted: ReadonlyMap<string, NextHop>, sortedRecipients: ReadonlyMap<string, () => readonly string[]>): string[] {
   const peers = new Set<string>();
   for (const hop of hosted.values()) peers.add(hop.system ?? '');
   let out: string[] = [];
   for (const name of peers) {
-    const t = tableOf(name);
+    const theirs = sortedRecipients.get(name);
     // every hop of the reverse path names a system of the file (peerHop): this is a guard
-    if (!t) return [...hosted.keys()].sort();
-    const theirs = tableIndex(t).sortedKeys().recipients.filter((k) => hosted.get(k)?.system === name);
-    out = out.length === 0 ? theirs : mergeSorted(out, theirs);
+    if (!theirs) return [...hosted.keys()].sort();
+    const keys = theirs().filter((k) => hosted.get(k)?.system === name);
+    out = out.length === 0 ? keys : mergeSorted(out, keys);
   }
   return out;
 }
