@@ -1,4 +1,4 @@
-import { tableIndex, type RoutingTable } from '../routing/table.js';
+import { tableIndex, type NextHop, type RoutingTable } from '../routing/table.js';
 import type { EntryPoints } from '../routing/entry.js';
 import { recipientKey, type Decision, type RecipientKey } from '../routing/resolve.js';
 import { step } from '../routing/walk.js';
@@ -131,7 +131,13 @@ export class RouteWalk {
       rank++;
       // the reverse path: a system forwards these to their hosting system, unlike an
       // unknown recipient of the domain (so their class is walked on its own)
-      for (const [key, hop] of hosted) add(key, `${t.system}\u0001hosted ${hop.system ?? ''}`, rank);
+      // one part string per peer, not one per address
+      const hostedParts = new Map<NextHop, string>();
+      for (const [key, hop] of hosted) {
+        let p = hostedParts.get(hop);
+        if (p === undefined) hostedParts.set(hop, (p = `${t.system}\u0001hosted ${hop.system ?? ''}`));
+        add(key, p, rank);
+      }
       rank++;
       for (const key of knownKeys) {
         if (recipients.has(key) || !domains.get(domainOf(key))?.rejectUnknown) continue;
@@ -148,19 +154,21 @@ export class RouteWalk {
       const key = recipientKey(p.to)?.key;
       return `${p.system}\u0001rewrite ${key === undefined ? p.to : byKey.has(key) ? key : `\u0003${domainOf(key)}`}`;
     };
-    const bySignature = new Map<string, Map<string, RecipientClass>>();
+    // A class is the domain plus the set of parts. An address gets at most one part per
+    // table and kind (its recipients, hosted, known), added in table order: the same set is
+    // always the same sequence, so the classes are found by walking the parts in a tree of
+    // maps, with no list to sort and no signature string to build per address.
+    const root: SignatureNode = { next: new Map(), byDomain: new Map(), deliverOnly: true };
     // each class's representative: its first valid address in (rank, address) order
     const firsts = new Map<RecipientClass, { rank: number; key: string }>();
     for (const [key, e] of byKey) {
-      const list = e.more?.map(part);
-      const signature = list ? list.sort().join('\u0002') : part(e.part);
+      let node = child(root, part(e.part));
+      if (e.more) for (let i = 1; i < e.more.length; i++) node = child(node, part(e.more[i] as Part));
       const domain = domainOf(key);
-      let byDomain = bySignature.get(signature);
-      if (!byDomain) bySignature.set(signature, (byDomain = new Map()));
-      let cls = byDomain.get(domain);
+      let cls = node.byDomain.get(domain);
       if (!cls) {
-        cls = { deliverOnly: (list ?? [signature]).every((x) => x.endsWith('\u0001deliver')) };
-        byDomain.set(domain, cls);
+        cls = { deliverOnly: node.deliverOnly };
+        node.byDomain.set(domain, cls);
       }
       e.cls = cls;
       const first = firsts.get(cls);
@@ -332,6 +340,20 @@ export class RouteWalk {
     }
     return this.#cycles;
   }
+}
+
+/** A node of the tree of part sequences: the classes (by domain) of the addresses whose parts end here. */
+interface SignatureNode {
+  readonly next: Map<string, SignatureNode>;
+  readonly byDomain: Map<string, RecipientClass>;
+  /** Every part on the way here is a delivery. */
+  readonly deliverOnly: boolean;
+}
+
+function child(node: SignatureNode, part: string): SignatureNode {
+  let c = node.next.get(part);
+  if (!c) node.next.set(part, (c = { next: new Map(), byDomain: new Map(), deliverOnly: node.deliverOnly && part.endsWith('\u0001deliver') }));
+  return c;
 }
 
 function domainOf(key: string): string {

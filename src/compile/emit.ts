@@ -111,6 +111,15 @@ export function bytes(content: string | Uint8Array): Uint8Array {
   return typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
 }
 
+/**
+ * Whether a file's bytes are the content: compared in place (tens of MB at 100,000
+ * recipients), the sizes first, so a changed file is usually told apart without encoding it.
+ */
+function sameBytes(cur: Uint8Array, content: string | Uint8Array): boolean {
+  const size = typeof content === 'string' ? Buffer.byteLength(content, 'utf8') : content.length;
+  return size === cur.length && Buffer.compare(cur, bytes(content)) === 0;
+}
+
 export interface Comparison {
   /** Would be written but does not exist. */
   readonly missing: readonly string[];
@@ -133,7 +142,7 @@ export function compareArtifacts(dir: string, files: readonly OutputFile[]): Com
   for (const f of files) {
     const cur = readArtifact(dir, f.path);
     if (!cur) missing.push(f.path);
-    else if (Buffer.compare(Buffer.from(cur), Buffer.from(bytes(f.content))) !== 0) stale.push(f.path);
+    else if (!sameBytes(cur, f.content)) stale.push(f.path);
     else unchanged.push(f.path);
   }
   const produced = new Set(files.map((f) => f.path));

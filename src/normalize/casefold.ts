@@ -23,6 +23,8 @@ export function foldCase(s: string): string {
 
 /** Whether `s` is already folded (its own comparison form). */
 export function isFolded(s: string): boolean {
+  // the common case, without building the folded copy: ASCII without a capital letter
+  if (!/[A-Z\u0080-\uffff]/.test(s)) return true;
   return foldCase(s) === s;
 }
 

@@ -1,5 +1,5 @@
 import type { ChainDecl, HostSpec, Model, SystemDecl } from '../model/model.js';
-import { setTableIndex, type AcceptedDomain, type ConnectorEntry, type HopHost, type NextHop, type RecipientEntry, type RoutingTable, type SortedKeys } from './table.js';
+import { listsByRecipient, mergeSorted, setTableIndex, type AcceptedDomain, type ConnectorEntry, type HopHost, type NextHop, type RecipientEntry, type RoutingTable, type SortedKeys } from './table.js';
 import { parseHost } from '../normalize/address.js';
 import { resolveUnlisted } from './resolve.js';
 import { ExchangeContacts } from './routing-contacts.js';
@@ -24,9 +24,11 @@ export function compileRoutingTables(model: Model): Map<string, RoutingTable> {
     for (const s of model.systems.values()) own.set(s.name, ownRecipients(model, s));
     const byDomain = new Map<string, Map<string, string[]>>();
     const sorted = [...model.systems.values()].sort((a, b) => cmp(a.name, b.name));
-    const hosts = hostingSystems(sorted, own);
+    // each table's recipient keys, sorted once when first asked for (routes.json, the
+    // Postfix maps, and the reverse path of the other tables: sortedHosted)
+    const sortedRecipients = new Map<string, () => readonly string[]>();
     for (const s of sorted) {
-      made.set(s.name, table(model, s, own, byDomain, hosts));
+      made.set(s.name, table(model, s, own, byDomain, sorted, sortedRecipients));
     }
     compiled.set(model, (tables = made));
   }
@@ -84,65 +86,67 @@ function ownRecipients(model: Model, s: SystemDecl): Map<string, RecipientEntry>
 }
 
 /**
- * The system that hosts each recipient of the organisation: the one with its mailbox or
+ * The system that hosts a recipient of the organisation: the one with its mailbox or
  * alias, else the one with a contact for it; the first by name where several do (lint
- * reports duplicates).
+ * reports duplicates). Asked only for the keys of the reverse path, looked up in each
+ * system's own map (a few systems): cheaper than a map of every key of the organisation.
  */
-function hostingSystems(systems: readonly SystemDecl[], own: Map<string, Map<string, RecipientEntry>>): Map<string, string> {
-  const out = new Map<string, string>();
-  const byContact = new Set<string>();
+function hostOf(systems: readonly SystemDecl[], own: Map<string, Map<string, RecipientEntry>>, key: string): string | undefined {
+  let first: string | undefined;
   for (const s of systems) {
-    for (const [key, e] of own.get(s.name) ?? []) {
-      if (!out.has(key)) {
-        out.set(key, s.name);
-        if (e.action === 'rewrite') byContact.add(key);
-      } else if (e.action === 'deliver' && byContact.delete(key)) out.set(key, s.name);
-    }
+    const e = own.get(s.name)?.get(key);
+    if (!e) continue;
+    // the first system that delivers it, whether or not a contact came before
+    if (e.action === 'deliver') return s.name;
+    first ??= s.name;
   }
-  return out;
+  return first;
 }
-
 /** Kinds whose artifacts route a single recipient to a peer: Postfix (transport_maps) and the relay (routes.json). */
 const ROUTES_RECIPIENTS: ReadonlySet<string> = new Set(['postfix', 'relay']);
 
 /**
  * The reverse path of one table: for each domain it accepts whose route ends at this system
  * (resolve() without the recipient: 5.1.1, 5.7.1 or an assumed local mailbox, from a peer or
- * submitted here), the recipients that other systems host in it, each to its hosting system.
+ * submitted here), the recipients that other systems host in it, each to its hosting
+ * system's next hop (`hosted`; the hop names the system), or, at Exchange, to a generated
+ * mail contact (`contacts`).
  */
-function reversePath(model: Model, t: RoutingTable, own: Map<string, Map<string, RecipientEntry>>, byDomain: Map<string, Map<string, string[]>>, hosts: Map<string, string>): { hosted: Map<string, NextHop>; names: Map<string, string>; peers: Map<string, NextHop>; contacts: Map<string, RecipientEntry> } {
-  const hosted = new Map<string, NextHop>();
-  const names = new Map<string, string>();
+function reversePath(model: Model, t: RoutingTable, own: Map<string, Map<string, RecipientEntry>>, byDomain: Map<string, Map<string, string[]>>, sorted: readonly SystemDecl[], hosted: Map<string, NextHop>): { peers: Map<string, NextHop>; contacts: Map<string, RecipientEntry> } {
   const peers = new Map<string, NextHop>();
   const contacts = new Map<string, RecipientEntry>();
   const perRecipient = ROUTES_RECIPIENTS.has(t.kind);
   // Exchange: a mail contact per recipient, to the hosting system's routing domain
   const exchange = t.kind === 'exchange' ? new ExchangeContacts(t, own, (sys, d) => keysByDomain(byDomain, own, sys).get(d) ?? []) : undefined;
-  if (!perRecipient && !exchange) return { hosted, names, peers, contacts };
+  if (!perRecipient && !exchange) return { peers, contacts };
   const mine = own.get(t.system);
+  // the systems whose recipients can be reached here at all (at Exchange: through a routing domain)
+  const others = [...model.systems.values()].filter((o) => o.name !== t.system && (!exchange || exchange.reaches(o)));
+  if (others.length === 0) return { peers, contacts };
   for (const d of Object.keys(t.domains)) {
     const probe = { key: '', local: '', domain: d };
     if (resolveUnlisted(t, probe, 'peer').kind === 'forward' && resolveUnlisted(t, probe, 'local').kind === 'forward') continue;
-    for (const other of model.systems.values()) {
-      if (other.name === t.system) continue;
+    for (const other of others) {
+      let hop: NextHop | undefined;
       for (const key of keysByDomain(byDomain, own, other.name).get(d) ?? []) {
-        if (hosts.get(key) !== other.name || mine?.has(key)) continue;
+        if (mine?.has(key) || hostOf(sorted, own, key) !== other.name) continue;
         if (exchange) {
           const e = exchange.entry(other, key);
           if (e) contacts.set(key, e);
           continue;
         }
-        let hop = peers.get(other.name);
-        if (!hop) peers.set(other.name, (hop = peerHop(other)));
+        if (!hop) {
+          hop = peers.get(other.name);
+          if (!hop) peers.set(other.name, (hop = peerHop(other)));
+        }
         hosted.set(key, hop);
-        names.set(key, other.name);
       }
     }
   }
-  return { hosted, names, peers, contacts };
+  return { peers, contacts };
 }
 
-function table(model: Model, s: SystemDecl, own: Map<string, Map<string, RecipientEntry>>, byDomain: Map<string, Map<string, string[]>>, hosts: Map<string, string>): RoutingTable {
+function table(model: Model, s: SystemDecl, own: Map<string, Map<string, RecipientEntry>>, byDomain: Map<string, Map<string, string[]>>, systems: readonly SystemDecl[], sortedRecipients: Map<string, () => readonly string[]>): RoutingTable {
   const domains: Record<string, AcceptedDomain> = {};
   const policies = model.policies.filter((p) => p.system === s.name);
   const known = new Set<string>();
@@ -193,8 +197,11 @@ function table(model: Model, s: SystemDecl, own: Map<string, Map<string, Recipie
   // faster than sorting through a comparator
   // the reverse path is filled in once the table exists (it asks resolve() about domains)
   const hosted = new Map<string, NextHop>();
-  let names = new Map<string, string>();
-  const sortedKeys = (): SortedKeys => (sorted ??= { recipients: [...mine.keys()].sort(), known: [...known].sort(), hosted: [...hosted.keys()].sort() });
+  let recipientKeys: readonly string[] | undefined;
+  const sortedMine = (): readonly string[] => (recipientKeys ??= [...mine.keys()].sort());
+  sortedRecipients.set(s.name, sortedMine);
+  // the recipients apart: two tables may each host the other's recipients (no cycle of sortedKeys)
+  const sortedKeys = (): SortedKeys => (sorted ??= { recipients: sortedMine(), known: [...known].sort(), hosted: sortedHosted(hosted, sortedRecipients) });
   const connectors: ConnectorEntry[] = [];
   for (const c of model.connectors) {
     if (!c.systems.includes(s.name)) continue;
@@ -232,16 +239,16 @@ function table(model: Model, s: SystemDecl, own: Map<string, Map<string, Recipie
   };
   const cloud = cloudRouting(model, s, domains);
   if (cloud) Object.defineProperty(compiled, 'cloud', { enumerable: true, value: cloud });
-  setTableIndex(compiled, { recipients: mine, known, hosted, sortedKeys });
-  const reverse = reversePath(model, compiled, own, byDomain, hosts);
-  for (const [k, v] of reverse.hosted) hosted.set(k, v);
-  names = reverse.names;
+  // the domains of its own recipients that no policy accepts (resolve(): 550 5.1.1 there, not 5.7.1)
+  const listed = listsByRecipient(s.kind) ? new Set([...keysByDomain(byDomain, own, s.name).keys()].filter((d) => !Object.hasOwn(domains, d))) : new Set<string>();
+  setTableIndex(compiled, { recipients: mine, known, hosted, listed, sortedKeys });
+  const reverse = reversePath(model, compiled, own, byDomain, systems, hosted);
   for (const [k, v] of reverse.contacts) mine.set(k, v);
   if (hosted.size > 0) {
     // in routes.json after `unresolved`, and only where there is a reverse path (the tables
     // of organisations without one stay as they were)
     let record: Record<string, string> | undefined;
-    Object.defineProperty(compiled, 'hosted', { enumerable: true, get: () => (record ??= sortedRecord(names, sortedKeys().hosted)) });
+    Object.defineProperty(compiled, 'hosted', { enumerable: true, get: () => (record ??= hostedRecord(hosted, sortedKeys().hosted)) });
     const peers = Object.fromEntries([...reverse.peers].sort(([a], [b]) => cmp(a, b)));
     Object.defineProperty(compiled, 'peers', { enumerable: true, value: peers });
   }
@@ -252,6 +259,32 @@ function table(model: Model, s: SystemDecl, own: Map<string, Map<string, Recipie
 function sortedRecord<T>(map: ReadonlyMap<string, T>, keys: readonly string[]): Record<string, T> {
   const out: Record<string, T> = {};
   for (const k of keys) out[k] = map.get(k) as T;
+  return out;
+}
+
+/**
+ * The keys of `hosted`, sorted: each peer's recipients, which its own table sorts once for
+ * its routes.json anyway, taken where they are hosted by that peer and merged (disjoint
+ * lists), instead of a second sort of tens of thousands of keys.
+ */
+function sortedHosted(hosted: ReadonlyMap<string, NextHop>, sortedRecipients: ReadonlyMap<string, () => readonly string[]>): string[] {
+  const peers = new Set<string>();
+  for (const hop of hosted.values()) peers.add(hop.system ?? '');
+  let out: string[] = [];
+  for (const name of peers) {
+    const theirs = sortedRecipients.get(name);
+    // every hop of the reverse path names a system of the file (peerHop): this is a guard
+    if (!theirs) return [...hosted.keys()].sort();
+    const keys = theirs().filter((k) => hosted.get(k)?.system === name);
+    out = out.length === 0 ? keys : mergeSorted(out, keys);
+  }
+  return out;
+}
+
+/** `hosted` as routes.json lists it: each key (sorted) to the system its next hop reaches. */
+function hostedRecord(hosted: ReadonlyMap<string, NextHop>, keys: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of keys) out[k] = hosted.get(k)?.system ?? '';
   return out;
 }
 

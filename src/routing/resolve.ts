@@ -131,23 +131,24 @@ function asciiDomain(raw: string): string | null {
   return domain;
 }
 
-/** Per table: its recipient maps and the decisions that depend only on the domain. */
+/** Per table: its recipient maps and the decisions that depend only on the domain or the next hop. */
 interface TableCache {
   readonly domains: ReadonlyMap<string, AcceptedDomain>;
   readonly recipients: ReadonlyMap<string, RecipientEntry>;
   readonly known: ReadonlySet<string>;
   readonly hosted: ReadonlyMap<string, NextHop>;
-  /** Domains no policy accepts here that hold recipients of this system (made when first asked for). */
-  listed?: ReadonlySet<string>;
+  readonly listed: ReadonlySet<string>;
   /** By origin (0: from a client or peer, 1: submitted locally), then domain. */
   readonly byDomain: readonly [Map<string, Decision>, Map<string, Decision>];
+  /** The reverse path's decision by next hop (one per peer system, shared by its recipients). */
+  readonly byHop: Map<NextHop, Decision>;
 }
 const caches = new WeakMap<RoutingTable, TableCache>();
 function cacheOf(table: RoutingTable): TableCache {
   let c = caches.get(table);
   if (!c) {
     const index = tableIndex(table);
-    c = { domains: index.domains, recipients: index.recipients, known: index.known, hosted: index.hosted, byDomain: [new Map(), new Map()] };
+    c = { domains: index.domains, recipients: index.recipients, known: index.known, hosted: index.hosted, listed: index.listed, byDomain: [new Map(), new Map()], byHop: new Map() };
     caches.set(table, c);
   }
   return c;
@@ -196,7 +197,15 @@ export function resolve(table: RoutingTable, recipient: string | RecipientKey, c
   // the reverse path: a recipient of another system of the organisation, in a domain whose
   // route ends here (docs/routing.md step 3b; Postfix: a transport_maps entry per recipient)
   const hosted = cache.hosted.get(r.key);
-  if (hosted) return { kind: 'forward', nextHop: hosted, reason: { text: `recipient hosted by system "${hosted.system ?? ''}" of the organisation`, ...(hosted.system !== undefined ? { hostedBy: hosted.system } : {}) } };
+  if (hosted) {
+    // the same (immutable) decision for every recipient of one peer: no text built per recipient
+    let d = cache.byHop.get(hosted);
+    if (!d) {
+      d = { kind: 'forward', nextHop: hosted, reason: { text: `recipient hosted by system "${hosted.system ?? ''}" of the organisation`, ...(hosted.system !== undefined ? { hostedBy: hosted.system } : {}) } };
+      cache.byHop.set(hosted, d);
+    }
+    return d;
+  }
   const dom = cache.domains.get(r.domain);
   // RCPT validation is smtpd's: mail submitted locally (sendmail, pickup) is never checked
   // against relay_recipient_maps (postconf(5)) and follows the domain's route
@@ -278,28 +287,14 @@ export function resolveUnlisted(table: RoutingTable, r: RecipientKey, origin: Or
   let d = byDomain.get(r.domain);
   if (d === undefined) {
     if (byDomain.size >= DOMAIN_CACHE_MAX) byDomain.clear();
-    d = domainDecision(table, r.domain, origin);
+    d = domainDecision(table, cache, r.domain, origin);
     byDomain.set(r.domain, d);
   }
   return d;
 }
 
-/** The domains of a table's own recipients that no policy of it accepts. */
-function listedDomains(table: RoutingTable): ReadonlySet<string> {
-  const cache = cacheOf(table);
-  if (!cache.listed) {
-    const listed = new Set<string>();
-    for (const key of cache.recipients.keys()) {
-      const d = key.slice(key.lastIndexOf('@') + 1);
-      if (!cache.domains.has(d)) listed.add(d);
-    }
-    cache.listed = listed;
-  }
-  return cache.listed;
-}
-
 /** What `table`'s system does with a recipient of `domain` that it does not resolve itself. */
-function domainDecision(table: RoutingTable, domain: string, origin: Origin): Decision {
+function domainDecision(table: RoutingTable, cache: TableCache, domain: string, origin: Origin): Decision {
   if (table.kind === 'exchange-online') return exchangeOnlineDecision(table, domain, origin);
   const dom = table.domains[domain];
   if (dom) {
@@ -333,7 +328,7 @@ function domainDecision(table: RoutingTable, domain: string, origin: Origin): De
   // its listed recipients, the rest is unknown (Postfix: the domain in relay_domains, the
   // recipients in relay_recipient_maps, so 550 5.1.1 and not 554 5.7.1; the relay serves
   // the same table). Exchange has no address outside its accepted domains: relay denied.
-  if ((table.kind === 'postfix' || table.kind === 'relay') && listedDomains(table).has(domain)) {
+  if (cache.listed.has(domain)) {
     return { kind: 'refuse', code: 550, status: '5.1.1', reason: { text: `${domain} is accepted here only for the recipients this system lists, and this is none of them` } };
   }
   return { kind: 'refuse', code: 554, status: '5.7.1', reason: { text: `relay access denied: ${domain} is not accepted here and no connector allows relaying to it` } };

@@ -27,6 +27,12 @@ export class ExchangeContacts {
     private readonly keysIn: (system: string, domain: string) => readonly string[],
   ) {}
 
+  /** Whether any recipient of `host` can get a contact here: it has a routing domain that this system routes onward. */
+  reaches(host: SystemDecl): boolean {
+    const rd = host.routingDomain?.ascii;
+    return rd !== undefined && rd !== '' && this.routes(host.name, rd);
+  }
+
   /**
    * The contact entry for `key`, hosted by `host`: undefined where the hosting system does
    * not deliver it (a contact of its own), has no routing domain, or this system has no

@@ -180,6 +180,12 @@ export interface TableIndex {
   readonly known: ReadonlySet<string>;
   /** `hosted` with each system's next hop from `peers`. */
   readonly hosted: ReadonlyMap<string, NextHop>;
+  /**
+   * Postfix and the relay: the domains of the system's own recipients that no policy of it
+   * accepts (accepted for exactly those recipients: 550 5.1.1 for the rest, not 554 5.7.1);
+   * empty for the other kinds. Made once with the table, like `rejectUnknown`.
+   */
+  readonly listed: ReadonlySet<string>;
   /** The keys of both, sorted by UTF-16 code units (as routes.json lists them); made once, when first asked for. */
   sortedKeys(): SortedKeys;
 }
@@ -206,13 +212,54 @@ export function tableIndex(table: RoutingTable): TableIndex {
       const hop = table.peers?.[system];
       if (hop) hosted.set(key, hop);
     }
-    index = { domains: new Map(Object.entries(table.domains)), recipients: new Map(Object.entries(table.recipients)), known: new Set(table.knownRecipients), hosted, sortedKeys };
+    const domains = new Map(Object.entries(table.domains));
+    const recipients = new Map(Object.entries(table.recipients));
+    const listed = new Set<string>();
+    if (listsByRecipient(table.kind)) {
+      for (const key of recipients.keys()) {
+        const d = key.slice(key.lastIndexOf('@') + 1);
+        if (!domains.has(d)) listed.add(d);
+      }
+    }
+    index = { domains, recipients, known: new Set(table.knownRecipients), hosted, listed, sortedKeys };
     indexes.set(table, index);
   }
   return index;
 }
 
+/**
+ * Kinds that accept a domain no policy names for exactly the recipients they list (Postfix:
+ * the domain in relay_domains, the recipients in relay_recipient_maps; the relay serves the
+ * same table). Exchange has no address outside its accepted domains.
+ */
+export function listsByRecipient(kind: SystemKind): boolean {
+  return kind === 'postfix' || kind === 'relay';
+}
+
 /** Registers the maps a table was compiled from as its index (they must not change afterwards). */
 export function setTableIndex(table: RoutingTable, index: Omit<TableIndex, 'domains'>): void {
   indexes.set(table, { domains: new Map(Object.entries(table.domains)), ...index });
+}
+
+/** The union of two lists sorted by UTF-16 code units, sorted, each key once. */
+export function mergeSorted(a: readonly string[], b: readonly string[]): string[] {
+  const out: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const x = a[i];
+    const y = b[j];
+    if (y === undefined || (x !== undefined && x < y)) {
+      out.push(x as string);
+      i++;
+    } else if (x === undefined || y < x) {
+      out.push(y);
+      j++;
+    } else {
+      out.push(x);
+      i++;
+      j++;
+    }
+  }
+  return out;
 }

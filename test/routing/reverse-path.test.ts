@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Model } from '../../src/model/model.js';
 import { loadModel } from '../../src/pipeline.js';
@@ -80,6 +83,39 @@ describe.each(['examples/method1/chainmail.yaml', 'examples/method2/chainmail.ya
         if (o.kind === 'external') continue; // a domain hosted outside the organisation
         expect([o.kind, o.status], `nobody-at-all@${d} from ${t.system}`).toEqual([expect.stringMatching(/^(refused|bounced)$/), expect.stringMatching(/^5\.(1\.1|7\.1)$/)]);
       }
+    }
+  });
+});
+
+describe('two Postfix systems that each host recipients of the other', () => {
+  // found by the routing property test: each table's sorted hosted keys are made from the
+  // other's sorted recipients, which must not need the other's hosted keys in turn
+  it('sort their hosted keys (routes.json) without a cycle, as a plain sort would', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chainmail-mutual-'));
+    const file = join(dir, 'chainmail.yaml');
+    writeFileSync(
+      file,
+      [
+        'version: 1',
+        'name: mutual reverse path',
+        'domains:',
+        '  a.example: {}',
+        'systems:',
+        '  one: { kind: postfix, host: "[10.0.0.1]", mailboxes: [x@a.example, z@a.example] }',
+        '  two: { kind: postfix, host: "[10.0.0.2]", mailboxes: [y@a.example, w@a.example] }',
+        'policies:',
+        '  - { name: one, system: one, addresses: [{ space: "@a.example", authoritative: true }] }',
+        '  - { name: two, system: two, addresses: [{ space: "@a.example", authoritative: true }] }',
+        '',
+      ].join('\n'),
+    );
+    const loaded = loadModel(file, { cwd: dir });
+    if (!loaded.model) throw new Error('no model');
+    const tables = compileRoutingTables(loaded.model);
+    for (const [name, others] of [['one', ['w@a.example', 'y@a.example']], ['two', ['x@a.example', 'z@a.example']]] as const) {
+      const t = tables.get(name) as RoutingTable;
+      expect(tableIndex(t).sortedKeys().hosted).toEqual(others);
+      expect(Object.keys(t.hosted ?? {})).toEqual(others);
     }
   });
 });

@@ -10,8 +10,12 @@
  * double quotes are literal there: nothing is expanded.
  */
 export function psString(value: string): string {
+  // most values have no quote at all: no replace (and no callback) for them
+  if (!QUOTES.test(value)) return `'${value}'`;
   return `'${value.replace(/['\u2018\u2019\u201a\u201b]/g, (q) => q + q)}'`;
 }
+
+const QUOTES = /['\u2018\u2019\u201a\u201b]/;
 
 /** A PowerShell array of single-quoted strings: `'a', 'b'`. */
 export function psList(values: readonly string[]): string {

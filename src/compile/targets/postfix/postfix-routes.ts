@@ -1,4 +1,4 @@
-import { tableIndex, type NextHop, type RoutingTable } from '../../../routing/table.js';
+import { mergeSorted, tableIndex, type NextHop, type RoutingTable } from '../../../routing/table.js';
 import { resolve, resolveUnlisted, type Decision, type Origin } from '../../../routing/resolve.js';
 import { relayhostValue, relayTransport } from './nexthop.js';
 
@@ -85,7 +85,23 @@ export function postfixRoutes(table: RoutingTable, localTransport: string): Post
     const e = index.recipients.get(key);
     if (e) return e.action === 'deliver' ? { kind: 'deliver', mailbox: e.mailbox, alias: e.alias === true } : { kind: 'rewrite', to: e.to };
     const decision = resolve(table, { key, local: key.slice(0, key.lastIndexOf('@')), domain: d }, { origin: 'peer', received: 0 });
-    return fromDecision(decision, index.domains.has(d) ? '' : ' (relay allowed)');
+    // resolve() shares one decision among the recipients of a domain or of a peer: one
+    // action (and one transport value) per decision, not one per recipient
+    const accepted = index.domains.has(d);
+    if (decision.kind !== 'forward') return fromDecision(decision, accepted ? '' : ' (relay allowed)');
+    const byDecision = accepted ? acceptedActions : otherActions;
+    let a = byDecision.get(decision);
+    if (!a) byDecision.set(decision, (a = fromDecision(decision, accepted ? '' : ' (relay allowed)')));
+    return a;
+  };
+  const acceptedActions = new Map<Decision, Action>();
+  const otherActions = new Map<Decision, Action>();
+  const values = new Map<Action, string | undefined>();
+  const valueOf = (a: Action): string | undefined => {
+    if (values.has(a)) return values.get(a);
+    const v = value(a);
+    values.set(a, v);
+    return v;
   };
 
   const domainEntries = new Map<string, DomainEntry>();
@@ -139,7 +155,7 @@ export function postfixRoutes(table: RoutingTable, localTransport: string): Post
     } else if (a.kind === 'rewrite') {
       contacts.push({ key, value: a.to });
     } else {
-      const v = value(a);
+      const v = valueOf(a);
       // a recipient of another system follows its domain's route (the chain order), as in
       // the routing engine; only a different route needs an entry of its own
       if (v !== undefined && v !== domainEntries.get(d)?.value) elsewhere.push({ key, value: v });
@@ -206,29 +222,6 @@ export function postfixRoutes(table: RoutingTable, localTransport: string): Post
  */
 function errorTransport(d: Decision & { kind: 'refuse' }): string {
   return d.status === '5.1.1' ? `error:${d.status} unknown recipient (chainmail: no such recipient here)` : `error:${d.status} relay access denied (chainmail: no route for this domain)`;
-}
-
-/** The union of two lists sorted by UTF-16 code units, sorted, each key once. */
-function mergeSorted(a: readonly string[], b: readonly string[]): string[] {
-  const out: string[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length || j < b.length) {
-    const x = a[i];
-    const y = b[j];
-    if (y === undefined || (x !== undefined && x < y)) {
-      out.push(x as string);
-      i++;
-    } else if (x === undefined || y < x) {
-      out.push(y);
-      j++;
-    } else {
-      out.push(x);
-      i++;
-      j++;
-    }
-  }
-  return out;
 }
 
 function cmp(a: string, b: string): number {

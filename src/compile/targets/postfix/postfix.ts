@@ -75,13 +75,22 @@ function systemFiles(s: SystemDecl, table: RoutingTable, dir: string, type: MapT
   ];
 }
 
-type Check = (key: string, value: string, kind: 'address' | 'transport' | 'ok') => boolean;
+type ValueKind = 'address' | 'transport' | 'ok';
+type Check = (key: string, value: string, kind: ValueKind) => boolean;
 
 /** Keeps a line only when postmap(1) reads it back as exactly this key and value. */
 function checker(system: string, problems: string[]): Check {
+  // a few values (next hops, the local transport) serve many keys: each is checked once
+  const transportProblems = new Map<string, string | undefined>();
+  const transportProblem = (value: string): string | undefined => {
+    if (transportProblems.has(value)) return transportProblems.get(value);
+    const p = transportValueProblem(value);
+    transportProblems.set(value, p);
+    return p;
+  };
   return (key, value, kind) => {
     const k = mapKeyProblem(key);
-    const v = kind === 'address' ? addressValueProblem(value) : kind === 'transport' ? transportValueProblem(value) : undefined;
+    const v = kind === 'address' ? addressValueProblem(value) : kind === 'transport' ? transportProblem(value) : undefined;
     if (k) problems.push(`system ${JSON.stringify(system)}: ${JSON.stringify(key)} ${k}; Postfix tables cannot hold it`);
     else if (v) problems.push(`system ${JSON.stringify(system)}: ${JSON.stringify(value)} (for ${JSON.stringify(key)}) ${v}; Postfix tables cannot hold it`);
     return !k && !v;
@@ -112,7 +121,7 @@ function relayRecipients(r: PostfixRoutes, check: Check): string {
       out.push('# recipient list, and become a source of backscatter", postconf(5) relay_recipient_maps).');
       for (const k of labelForms(`@${g.domain}`)) out.push(`${k} OK`);
     }
-    for (const key of g.keys) for (const k of labelForms(key)) if (check(k, 'OK', 'ok')) out.push(`${k} OK`);
+    for (const key of g.keys) put(out, key, 'OK', 'ok', check);
   }
   return lines(out);
 }
@@ -125,11 +134,11 @@ function transport(s: SystemDecl, r: PostfixRoutes, local: string, check: Check)
   if (r.transport.mailboxes.length > 0) {
     const origin = s.localTransport === undefined ? 'the default; set localTransport to change it' : 'localTransport';
     out.push(`# mailboxes of ${s.name}: delivered by ${local} (${origin})`);
-    for (const e of r.transport.mailboxes) for (const k of labelForms(e.key)) if (check(k, e.value, 'transport')) out.push(`${k} ${e.value}`);
+    for (const e of r.transport.mailboxes) put(out, e.key, e.value, 'transport', check);
   }
   if (r.transport.elsewhere.length > 0) {
     out.push('# recipients whose route differs from their domain\'s');
-    for (const e of r.transport.elsewhere) for (const k of labelForms(e.key)) if (check(k, e.value, 'transport')) out.push(`${k} ${e.value}`);
+    for (const e of r.transport.elsewhere) put(out, e.key, e.value, 'transport', check);
   }
   for (const e of r.transport.domains) {
     out.push(`# ${e.key}: ${e.why}`);
@@ -145,7 +154,7 @@ function virtual(r: PostfixRoutes, check: Check): string {
     out.push(title);
     for (const e of entries) {
       const to = asciiDomain(e.value);
-      for (const k of labelForms(e.key)) if (check(k, to, 'address')) out.push(`${k} ${to}`);
+      put(out, e.key, to, 'address', check);
     }
   };
   section('# aliases: alias -> mailbox', r.virtual.aliases);
@@ -159,6 +168,16 @@ function asciiDomain(address: string): string {
   if (at < 0) return address;
   const ascii = domainToASCII(address.slice(at + 1));
   return ascii ? `${address.slice(0, at)}@${ascii.toLowerCase()}` : address;
+}
+
+/** The lines of one map entry: `key value`, for each form of the key (labelForms) that postmap(1) can hold. */
+function put(out: string[], key: string, value: string, kind: ValueKind, check: Check): void {
+  // most keys have no A-label: one form, no list made for it
+  if (!key.includes('xn--')) {
+    if (check(key, value, kind)) out.push(`${key} ${value}`);
+    return;
+  }
+  for (const k of labelForms(key)) if (check(k, value, kind)) out.push(`${k} ${value}`);
 }
 
 /** LF-terminated lines; a comment can never turn into a second line (a map entry). */
