@@ -1,4 +1,5 @@
 import { domainToASCII } from 'node:url';
+import type { SystemKind } from '../model/model.js';
 import { comparisonKey } from '../normalize/address.js';
 import { isFolded } from '../normalize/casefold.js';
 import { tableIndex, selectConnector, type AcceptedDomain, type CloudRouting, type NextHop, type RecipientEntry, type RoutingTable } from './table.js';
@@ -155,6 +156,19 @@ function cacheOf(table: RoutingTable): TableCache {
 }
 
 /**
+ * The enhanced status a system of `kind` bounces a message with when the hop limit stops
+ * it: Postfix "554 5.4.0 too many hops" (src/global/cleanup_strerror.c, the table Postfix
+ * 3.7's libpostfix-global carries), Exchange Server 2013+ and Exchange Online "554 5.4.14
+ * Hop count exceeded - possible mail loop", the embedded relay 5.4.6 (routing loop
+ * detected, RFC 3463), and 5.4.6 for the kinds whose status is not known.
+ */
+export function hopStatus(kind: SystemKind): string {
+  if (kind === 'postfix') return '5.4.0';
+  if (kind === 'exchange' || kind === 'exchange-online') return '5.4.14';
+  return '5.4.6';
+}
+
+/**
  * The routing engine: what `table`'s system does with `recipient`. Pure and fast (hash
  * lookups only); the simulator and the embedded relay both call it. Lookup order:
  * hop limit -> the recipient itself (mailbox, alias, contact) -> a recipient hosted by
@@ -166,7 +180,7 @@ function cacheOf(table: RoutingTable): TableCache {
  */
 export function resolve(table: RoutingTable, recipient: string | RecipientKey, ctx: ResolveContext): Decision {
   if (ctx.received >= table.hopLimit) {
-    return { kind: 'loop', code: 554, status: '5.4.6', reason: { text: `${ctx.received} Received: headers reach the hop limit of ${table.hopLimit}` } };
+    return { kind: 'loop', code: 554, status: hopStatus(table.kind), reason: { text: `${ctx.received} Received: headers reach the hop limit of ${table.hopLimit}` } };
   }
   const r = typeof recipient === 'string' ? recipientKey(recipient) : recipient;
   if (typeof recipient === 'string' && table.kind === 'postfix' && ctx.origin !== 'local' && senderRouted(recipient)) {

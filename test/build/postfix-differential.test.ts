@@ -189,10 +189,15 @@ describe.skipIf(!ready)('Postfix built from the artifacts agrees with the engine
           const s = await run(sendmail, ['-C', dirs.config, '-f', '<>', '-i', '--', rcpt], `${trace}Subject: differential\n\nx\n`);
           expect(s.code, s.stderr).toBe(0);
         }
+        // and one message with one header more: at the hop limit, bounced with Postfix's own status
+        const hopProbe = 'hops@a.example';
+        const hop = await run(sendmail, ['-C', dirs.config, '-f', '<>', '-i', '--', hopProbe], `Received: from hop.test by hop0.test; Mon, 7 Dec 2026 12:00:00 +0000\n${trace}Subject: differential\n\nx\n`);
+        expect(hop.code, hop.stderr).toBe(0);
+        const localProbes = [...recipients, hopProbe];
         const pf = postfix;
-        const settled = await eventually(() => recipients.every((r) => postfixLocal(pf.log(), r, defaultPort) !== undefined), 60_000);
-        for (const rcpt of recipients) {
-          const want = engineLocal(table, rcpt, received);
+        const settled = await eventually(() => localProbes.every((r) => postfixLocal(pf.log(), r, defaultPort) !== undefined), 60_000);
+        for (const rcpt of localProbes) {
+          const want = engineLocal(table, rcpt, rcpt === hopProbe ? received + 1 : received);
           const got = postfixLocal(pf.log(), rcpt, defaultPort);
           probes++;
           const line = pf.log().split('\n').findLast((l) => l.includes(`<${rcpt}>`) && l.includes('status=')) ?? '';

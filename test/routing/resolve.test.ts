@@ -58,7 +58,10 @@ const wildcardOnly = table({ domains: { 'example.com': domain() }, connectors: [
 
 type Row = [name: string, t: RoutingTable, recipient: string, origin: Origin, received: number, expected: Partial<Decision> & Record<string, unknown>];
 const rows: Row[] = [
-  ['1. hop limit reached', shared, 'alice@example.com', 'peer', 20, { kind: 'loop', code: 554, status: '5.4.6' }],
+  // each kind's own status: Exchange "554 5.4.14 Hop count exceeded", Postfix "554 5.4.0 too many hops", the relay 5.4.6
+  ['1. hop limit reached (Exchange)', shared, 'alice@example.com', 'peer', 20, { kind: 'loop', code: 554, status: '5.4.14' }],
+  ['1. hop limit reached (Postfix)', { ...shared, kind: 'postfix', hopLimit: 50 }, 'alice@example.com', 'peer', 50, { kind: 'loop', code: 554, status: '5.4.0' }],
+  ['1. hop limit reached (relay)', { ...shared, kind: 'relay', hopLimit: 50 }, 'alice@example.com', 'peer', 50, { kind: 'loop', code: 554, status: '5.4.6' }],
   ['1. one below the hop limit still routes', shared, 'alice@example.com', 'peer', 19, { kind: 'deliver' }],
   ['2. no @', shared, 'alice', 'internet', 0, { kind: 'refuse', code: 501, status: '5.1.3' }],
   ['2. address literal', shared, 'user@[192.0.2.1]', 'internet', 0, { kind: 'refuse', code: 501, status: '5.1.3' }],

@@ -99,9 +99,9 @@ describe('method 2: Exchange as a mail switch for remote.domain (contacts)', () 
 describe('the loop the seed warns of: the last system forwards unresolved mail back to the gateway', () => {
   const { sim } = open(LOOP);
 
-  it('walks exchange -> unix -> exchange ... until exchange\'s hop limit stops it (5.4.6)', () => {
+  it('walks exchange -> unix -> exchange ... until exchange\'s hop limit stops it (Exchange: 5.4.14)', () => {
     const r = sim.route('nobody@example.com');
-    expect(r.outcome).toEqual({ kind: 'looped', system: 'exchange', status: '5.4.6', code: 554 });
+    expect(r.outcome).toEqual({ kind: 'looped', system: 'exchange', status: '5.4.14', code: 554 });
     // 20 forwards (Received: 0..19), then exchange's limit of 20
     expect(r.hops.filter((h) => h.decision === 'forward')).toHaveLength(20);
     expect(r.hops.at(-1)).toMatchObject({ system: 'exchange', decision: 'loop' });

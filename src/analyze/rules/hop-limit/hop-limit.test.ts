@@ -93,7 +93,7 @@ describe('hop-limit', () => {
     const f = findings(chain(22, 'exchange'));
     expect(f.map((x) => x.at)).toEqual([{ path: ['systems', 's0020'], key: true }, { path: ['systems', 's0021'], key: true }]);
     expect(f[0]?.message).toBe(
-      'mail for an unknown recipient of "example.com" from the internet reaches system "s0020" after 20 hops, its hop limit (20 Received: headers), and is stopped as a loop (5.4.6): s0000 -> s0001 -> s0002 -> s0003 -> s0004 -> s0005 -> ... (21 systems) -> s0015 -> s0016 -> s0017 -> s0018 -> s0019 -> s0020',
+      'mail for an unknown recipient of "example.com" from the internet reaches system "s0020" after 20 hops, its hop limit (20 Received: headers), and is stopped as a loop (5.4.14): s0000 -> s0001 -> s0002 -> s0003 -> s0004 -> s0005 -> ... (21 systems) -> s0015 -> s0016 -> s0017 -> s0018 -> s0019 -> s0020',
     );
     expect(f[1]?.data).toMatchObject({ from: 's0001', system: 's0021', hops: '20' });
   });
@@ -102,7 +102,7 @@ describe('hop-limit', () => {
     const loaded = load(chain(22, 'exchange'));
     const sim = new Simulator(compileRoutingTables(loaded.model!));
     const r = sim.route('nobody@example.com');
-    expect(r.outcome).toMatchObject({ kind: 'looped', system: 's0020', status: '5.4.6' });
+    expect(r.outcome).toMatchObject({ kind: 'looped', system: 's0020', status: '5.4.14' });
     expect(sim.route('nobody@example.com', 's0002').outcome).toMatchObject({ kind: 'delivered', system: 's0021' });
   });
 

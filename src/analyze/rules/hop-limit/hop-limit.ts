@@ -1,6 +1,7 @@
 import type { Target } from '../../../diagnostics/diagnostic.js';
 import { q } from '../../../diagnostics/diagnostic.js';
 import { REWRITE_LIMIT } from '../../../routing/walk.js';
+import { hopStatus } from '../../../routing/resolve.js';
 import { formatCount, yamlSnippet } from '../../indexes.js';
 import { describeStates, routeWalk, type WalkState } from '../../route-walk.js';
 import { recipientText, routeText } from '../../routing-report.js';
@@ -13,7 +14,7 @@ const MAX_HOP_LIMIT = 1000;
  * Hop limits stop a loop that the configuration failed to prevent (domain.md: "the relay
  * counts Received: headers like Postfix does"; postconf(5) hopcount_limit, Exchange
  * 5.4.6 / 5.4.14). A route that is no loop at all but passes as many systems as one of
- * them allows Received: headers is stopped all the same (554 5.4.6): the seed's chain
+ * them allows Received: headers is stopped all the same (554, the system's status): the seed's chain
  * "first, second, third, ..." has a practical length. Exhaustive like forwarding-loop:
  * every entry point and recipient class of route-walk.ts, the slack memoised per state.
  */
@@ -42,7 +43,7 @@ export const hopLimit = defineRule({
       ctx.report({
         message:
           `mail for ${recipientText(model, entry)} from ${from} reaches system ${q(sys.name)} after ` +
-          `${plural(stop.hops, 'hop')}, its hop limit (${plural(limit, 'Received: header')}), and is stopped as a loop (5.4.6): ${route}`,
+          `${plural(stop.hops, 'hop')}, its hop limit (${plural(limit, 'Received: header')}), and is stopped as a loop (${hopStatus(stop.state.table.kind)}): ${route}`,
         at,
         ...(stop.hops + 1 <= MAX_HOP_LIMIT
           ? {
