@@ -184,8 +184,11 @@ function table(model: Model, s: SystemDecl, own: Map<string, Map<string, Recipie
       remote: model.domains.get(d)?.remote ?? false,
     };
   }
-  // Exchange's table also gets the mail contacts of the reverse path (below): its own copy
-  const mine = s.kind === 'exchange' ? new Map(own.get(s.name)) : (own.get(s.name) ?? new Map<string, RecipientEntry>());
+  // Exchange's table also gets the mail contacts of the reverse path (below): its own copy,
+  // made only where contacts can be added (another system has a routing domain): resolve()
+  // keeps the map it is given, so the copy is decided before the table index is set
+  const ownMap = own.get(s.name) ?? new Map<string, RecipientEntry>();
+  const mine = s.kind === 'exchange' && ExchangeContacts.possible(model, s) ? new Map(ownMap) : ownMap;
   // The sorted JSON forms (routes.json) are made when something reads them: routing looks
   // recipients up in the maps (tableIndex), and sorting 100,000 keys into an object
   // is a good part of compiling a table that only lint or route will use.
