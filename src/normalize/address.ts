@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { domainToASCII, domainToUnicode } from 'node:url';
 import type { Address, DomainName, HostSpec } from '../model/model.js';
-import { foldCase } from './casefold.js';
+import { foldCase, isFolded } from './casefold.js';
 
 // RFC 5322 atext, extended by RFC 6531 with any non-ASCII UTF-8 character, and ".": with no
 // leading, trailing or double dot this is an RFC 5321 Dot-string (checked before).
@@ -109,7 +109,9 @@ export function parseAddress(input: string): Address {
     display,
     local,
     domain: dom,
-    key: error ? '' : comparisonKey(local, domain.ascii),
+    // an address already in comparison form (lower-case ASCII, an A-label domain) is its own
+    // key, as in resolve.ts recipientKey: no second string per mailbox to build and hash
+    key: error ? '' : domain.ascii === domainText && isFolded(input) ? input : comparisonKey(local, domain.ascii),
     ...(error ? { error } : {}),
   };
 }

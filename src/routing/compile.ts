@@ -86,22 +86,26 @@ function ownRecipients(model: Model, s: SystemDecl): Map<string, RecipientEntry>
 }
 
 /**
- * The system that hosts a recipient of the organisation: the one with its mailbox or
- * alias, else the one with a contact for it; the first by name where several do (lint
- * reports duplicates). Asked only for the keys of the reverse path, looked up in each
- * system's own map (a few systems): cheaper than a map of every key of the organisation.
+ * Whether the system at `at` of the name-sorted systems hosts `key`, one of its own keys:
+ * the hosting system is the first by name with its mailbox or alias, else the first with a
+ * contact for it (lint reports duplicates). Asked only for the keys of the reverse path,
+ * looked up in the systems' own maps (`maps`, in name order: no lookup by name per key):
+ * cheaper than a map of every key of the organisation.
  */
-function hostOf(systems: readonly SystemDecl[], own: Map<string, Map<string, RecipientEntry>>, key: string): string | undefined {
-  let first: string | undefined;
-  for (const s of systems) {
-    const e = own.get(s.name)?.get(key);
-    if (!e) continue;
-    // the first system that delivers it, whether or not a contact came before
-    if (e.action === 'deliver') return s.name;
-    first ??= s.name;
+function hosts(maps: readonly (ReadonlyMap<string, RecipientEntry> | undefined)[], at: number, key: string): boolean {
+  const e = maps[at]?.get(key);
+  if (!e) return false;
+  // a system before it that delivers it, or (a contact here) any system before it
+  for (let i = 0; i < at; i++) {
+    const x = maps[i]?.get(key);
+    if (x && (e.action !== 'deliver' || x.action === 'deliver')) return false;
   }
-  return first;
+  if (e.action === 'deliver') return true;
+  // a contact here: hosted here unless a system after it delivers it
+  for (let i = at + 1; i < maps.length; i++) if (maps[i]?.get(key)?.action === 'deliver') return false;
+  return true;
 }
+
 /** Kinds whose artifacts route a single recipient to a peer: Postfix (transport_maps) and the relay (routes.json). */
 const ROUTES_RECIPIENTS: ReadonlySet<string> = new Set(['postfix', 'relay']);
 
@@ -123,13 +127,15 @@ function reversePath(model: Model, t: RoutingTable, own: Map<string, Map<string,
   // the systems whose recipients can be reached here at all (at Exchange: through a routing domain)
   const others = [...model.systems.values()].filter((o) => o.name !== t.system && (!exchange || exchange.reaches(o)));
   if (others.length === 0) return { peers, contacts };
+  const maps = sorted.map((s) => own.get(s.name));
   for (const d of Object.keys(t.domains)) {
     const probe = { key: '', local: '', domain: d };
     if (resolveUnlisted(t, probe, 'peer').kind === 'forward' && resolveUnlisted(t, probe, 'local').kind === 'forward') continue;
     for (const other of others) {
+      const at = sorted.indexOf(other);
       let hop: NextHop | undefined;
       for (const key of keysByDomain(byDomain, own, other.name).get(d) ?? []) {
-        if (mine?.has(key) || hostOf(sorted, own, key) !== other.name) continue;
+        if (mine?.has(key) || !hosts(maps, at, key)) continue;
         if (exchange) {
           const e = exchange.entry(other, key);
           if (e) contacts.set(key, e);
@@ -184,8 +190,11 @@ function table(model: Model, s: SystemDecl, own: Map<string, Map<string, Recipie
       remote: model.domains.get(d)?.remote ?? false,
     };
   }
-  // Exchange's table also gets the mail contacts of the reverse path (below): its own copy
-  const mine = s.kind === 'exchange' ? new Map(own.get(s.name)) : (own.get(s.name) ?? new Map<string, RecipientEntry>());
+  // Exchange's table also gets the mail contacts of the reverse path (below): its own copy,
+  // made only where contacts can be added (another system has a routing domain): resolve()
+  // keeps the map it is given, so the copy is decided before the table index is set
+  const ownMap = own.get(s.name) ?? new Map<string, RecipientEntry>();
+  const mine = s.kind === 'exchange' && ExchangeContacts.possible(model, s) ? new Map(ownMap) : ownMap;
   // The sorted JSON forms (routes.json) are made when something reads them: routing looks
   // recipients up in the maps (tableIndex), and sorting 100,000 keys into an object
   // is a good part of compiling a table that only lint or route will use.

@@ -29,8 +29,18 @@ export class ExchangeContacts {
 
   /** Whether any recipient of `host` can get a contact here: it has a routing domain that this system routes onward. */
   reaches(host: SystemDecl): boolean {
-    const rd = host.routingDomain?.ascii;
-    return rd !== undefined && rd !== '' && this.routes(host.name, rd);
+    const rd = routingDomainOf(host);
+    return rd !== undefined && this.routes(host.name, rd);
+  }
+
+  /**
+   * Whether an Exchange system's table can get contacts at all: another system of the file
+   * has a routing domain. Asked before the table exists (no routing question: that needs
+   * the table), so that the table copies its own recipients only when contacts may be added.
+   */
+  static possible(model: Model, exchange: SystemDecl): boolean {
+    for (const o of model.systems.values()) if (o.name !== exchange.name && routingDomainOf(o) !== undefined) return true;
+    return false;
   }
 
   /**
@@ -41,7 +51,7 @@ export class ExchangeContacts {
    */
   entry(host: SystemDecl, key: string): RecipientEntry | undefined {
     const e = this.own.get(host.name)?.get(key);
-    const rd = host.routingDomain?.ascii;
+    const rd = routingDomainOf(host);
     if (e?.action !== 'deliver' || !rd || !this.routes(host.name, rd)) return undefined;
     const to = this.targetsOf(host.name, rd).get(e.mailbox) ?? `${e.mailbox.slice(0, e.mailbox.lastIndexOf('@'))}@${rd}`;
     return { action: 'rewrite', to, contact: contactName(e.mailbox, host.name), hostedBy: host.name };
@@ -130,4 +140,10 @@ function nickname(target: string): string {
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A system's routing domain (A-label), if it has a valid one. */
+function routingDomainOf(s: SystemDecl): string | undefined {
+  const rd = s.routingDomain?.ascii;
+  return rd === undefined || rd === '' ? undefined : rd;
 }
