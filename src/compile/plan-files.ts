@@ -1,6 +1,6 @@
 import { createTwoFilesPatch } from 'diff';
 import { assertOutDir, assertPlainPaths, type IgnoredClaim } from './artifact-dir.js';
-import { bytes, MANIFEST, readArtifact, readManifest, withoutHeader } from './emit.js';
+import { fileBytes, MANIFEST, readArtifact, readManifest, withoutHeader } from './emit.js';
 import type { OutputFile } from './output.js';
 
 /**
@@ -33,7 +33,7 @@ export function planChanges(dir: string, files: readonly OutputFile[]): { change
   const produced = new Set(files.map((f) => f.path));
   for (const f of files) {
     if (f.path === MANIFEST) continue;
-    const next = bytes(f.content);
+    const next = fileBytes(f);
     const cur = readArtifact(dir, f.path);
     if (cur && Buffer.compare(Buffer.from(cur), Buffer.from(next)) === 0) {
       unchanged++;

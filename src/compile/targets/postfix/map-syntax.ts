@@ -16,9 +16,15 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 const BLANK = /[ \t\n\v\f\r]/;
 // a surrogate code point in a 'u' regexp is one that is not part of a pair
 const LONE_SURROGATE = /\p{Cs}/u;
+// a blank, a control, a surrogate (paired or not), a quote or "#" anywhere: a superset of what mapKeyProblem refuses
+// eslint-disable-next-line no-control-regex
+const SUSPECT_KEY = /[\u0000-\u0020\u007f\ud800-\udfff"#]/;
 
 /** Why `key` cannot be a postmap key, or undefined when it can. */
 export function mapKeyProblem(key: string): string | undefined {
+  // one test for the common key (hundreds of thousands at 100,000 recipients): none of the
+  // characters the checks below look for; any of them takes the full checks
+  if (key !== '' && !SUSPECT_KEY.test(key)) return undefined;
   if (key === '') return 'is empty';
   if (LONE_SURROGATE.test(key)) return 'is not valid Unicode (a lone surrogate)';
   // Postfix looks addresses up in its own (unquoted) form: a quoted local part would not
