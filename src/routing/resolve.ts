@@ -103,10 +103,14 @@ export function recipientKey(address: string): RecipientKey | undefined {
   return { key: plain ? address : comparisonKey(local, domain), local, domain };
 }
 
-/** A local part with "@", "%" or "!" (quotes ignored, as Postfix's resolver reads it), before a domain. */
-function senderRouted(address: string): boolean {
-  const at = address.lastIndexOf('@');
-  return at > 0 && at < address.length - 1 && /[@%!]/.test(address.slice(0, at));
+/** "@", "%" or "!" in a local part (quotes ignored, as Postfix's resolver reads it): sender-specified routing. */
+const SENDER_ROUTE = /[@%!]/;
+
+/** An address whose local part routes (`bad@@example.com`, `u%other.example@example.com`). */
+export function senderRouted(recipient: string | RecipientKey): boolean {
+  if (typeof recipient !== 'string') return SENDER_ROUTE.test(recipient.local);
+  const at = recipient.lastIndexOf('@');
+  return at > 0 && at < recipient.length - 1 && SENDER_ROUTE.test(recipient.slice(0, at));
 }
 
 const DOMAIN_CACHE_MAX = 10_000;
@@ -183,7 +187,7 @@ export function resolve(table: RoutingTable, recipient: string | RecipientKey, c
     return { kind: 'loop', code: 554, status: hopStatus(table.kind), reason: { text: `${ctx.received} Received: headers reach the hop limit of ${table.hopLimit}` } };
   }
   const r = typeof recipient === 'string' ? recipientKey(recipient) : recipient;
-  if (typeof recipient === 'string' && table.kind === 'postfix' && ctx.origin !== 'local' && senderRouted(recipient)) {
+  if (table.kind === 'postfix' && ctx.origin !== 'local' && senderRouted(recipient)) {
     // Postfix's resolver looks inside the local part (resolve_dequoted = yes): "@", "%" or
     // "!" there is sender-specified routing, which reject_unauth_destination refuses before
     // any table lookup (postconf(5) reject_unauth_destination, resolve_dequoted)

@@ -1,5 +1,5 @@
 import { EntryPoints } from './entry.js';
-import { ANSWER_ALIAS, ANSWER_MAILBOX, ANSWER_REWRITE, deliverEntry, keyAnswer, recipientKey, rewriteEntry, type RecipientKey } from './resolve.js';
+import { ANSWER_ALIAS, ANSWER_MAILBOX, ANSWER_REWRITE, deliverEntry, keyAnswer, recipientKey, rewriteEntry, senderRouted, type RecipientKey } from './resolve.js';
 import { tableIndex, type RoutingTable } from './table.js';
 import { hop, walk, type Hop, type Outcome, type Route, type RouteStart } from './walk.js';
 
@@ -87,7 +87,8 @@ export class RouteMemo {
    */
   classify(recipient: string, from = 'internet'): RouteClass | (Route & { readonly leaf?: undefined }) {
     const r = recipientKey(recipient);
-    if (!r) return walk(this.#tables, recipient, from, this.#entries.start(recipient, from));
+    // sender-specified routing: a Postfix system refuses it by the local part (resolve()), no class
+    if (!r || senderRouted(r)) return walk(this.#tables, recipient, from, this.#entries.start(recipient, from));
     let byDomain = this.#roots.get(from);
     if (!byDomain) this.#roots.set(from, (byDomain = new Map()));
     let root = byDomain.get(r.domain);

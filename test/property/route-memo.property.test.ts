@@ -48,6 +48,7 @@ function candidates(tables: ReadonlyMap<string, RoutingTable>, domains: readonly
     variants.add(`${local}@${domain.toUpperCase()}.`);
     variants.add(`${local}@${domain}.`);
     variants.add(`"${local}"@${domain}`);
+    variants.add(`${local}%elsewhere.example@${domain}`);
   }
   return [...variants].sort();
 }

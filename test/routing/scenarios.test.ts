@@ -170,6 +170,12 @@ describe('three-system chain for an IDN domain (exchange -> relay -> postfix)', 
     expect(r.outcome).toEqual({ kind: 'external', host: '[203.0.113.25]:25' });
   });
 
+  it('a sender-routed address ("%" in the local part) is refused by Postfix as relaying (554 5.7.1), by the walk as by resolve()', () => {
+    const r = sim.route('sato%elsewhere.example@例え.jp');
+    expect(steps(r)).toEqual(['exchange:forward', 'relay:forward', 'postfix:bounce']);
+    expect(r.outcome).toMatchObject({ kind: 'bounced', system: 'postfix', code: 554, status: '5.7.1' });
+  });
+
   it('delivers the ASCII domain at the middle and last systems', () => {
     expect(sim.route('suzuki@example.jp').outcome).toMatchObject({ kind: 'delivered', system: 'relay' });
     expect(sim.route('takahashi@example.jp').outcome).toMatchObject({ kind: 'delivered', system: 'postfix' });
