@@ -1,5 +1,5 @@
 import type { Model, OutboundConnectorDecl, SystemDecl } from '../../../model/model.js';
-import { psComment, psList, psString } from '../exchange/escape.js';
+import { FIND_EXCHANGE_OBJECT, psComment, psList, psString } from '../exchange/escape.js';
 
 /**
  * setup-exo.ps1 for a system of kind exchange-online: the Exchange Online PowerShell module
@@ -32,10 +32,7 @@ export function exchangeOnlinePs1(model: Model, s: SystemDecl, source: string): 
     '    else { Connect-ExchangeOnline -ShowBanner:$false }',
     '}',
     '',
-    '# $null when the object does not exist (Get-* fails for an identity that is not found).',
-    'function Find-ExchangeObject([scriptblock] $Lookup) {',
-    '    try { & $Lookup } catch { $null }',
-    '}',
+    ...FIND_EXCHANGE_OBJECT,
     '',
   ];
   for (const a of exo?.acceptedDomains ?? []) {

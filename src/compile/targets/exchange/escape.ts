@@ -52,3 +52,11 @@ export function mdCode(value: string, inTable = false): string {
 export function mdText(value: string): string {
   return value.replace(/\r\n|[\r\n\u2028\u2029]/g, ' ').replace(/[\\`*_{}[\]()<>#|~&]/g, (c) => `\\${c}`);
 }
+
+/** The helper both Exchange scripts (setup.ps1, setup-exo.ps1) look objects up with. */
+export const FIND_EXCHANGE_OBJECT: readonly string[] = [
+  '# $null when the object does not exist (Get-* fails for an identity that is not found).',
+  'function Find-ExchangeObject([scriptblock] $Lookup) {',
+  '    try { & $Lookup } catch { $null }',
+  '}',
+];

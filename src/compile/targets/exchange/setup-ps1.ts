@@ -1,6 +1,6 @@
 import type { ContactEntry } from '../ldif/contact-entries.js';
 import { acceptedDomainPlan, type AcceptedDomainPlan } from './accepted-domains.js';
-import { psComment, psList, psString } from './escape.js';
+import { FIND_EXCHANGE_OBJECT, psComment, psList, psString } from './escape.js';
 import type { ConnectorView, ExchangeView } from './exchange-view.js';
 import { mailboxAddresses, policyWarnings, recipientValidation } from './setup-recipients.js';
 import { connectorPort, smartHost2007 } from './smart-host.js';
@@ -32,10 +32,7 @@ export function setupPs1(v: ExchangeView): string {
     ')',
     "$ErrorActionPreference = 'Stop'",
     '',
-    '# $null when the object does not exist (Get-* fails for an identity that is not found).',
-    'function Find-ExchangeObject([scriptblock] $Lookup) {',
-    '    try { & $Lookup } catch { $null }',
-    '}',
+    ...FIND_EXCHANGE_OBJECT,
     '',
     ...acceptedDomains(plan),
     ...recipientValidation(plan),
