@@ -1,6 +1,8 @@
 /** The outside world of one CLI run: streams, environment, working directory. @public */
 export interface CliIo {
   stdout(text: string): void;
+  /** Writes bytes (UTF-8 text) to stdout; without it, a command that has bytes decodes them for {@link CliIo.stdout}. */
+  stdoutBytes?(bytes: Uint8Array): void;
   stderr(text: string): void;
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -16,6 +18,7 @@ export interface CliIo {
 export function processIo(): CliIo {
   return {
     stdout: (t) => process.stdout.write(t),
+    stdoutBytes: (b) => process.stdout.write(b),
     stderr: (t) => process.stderr.write(t),
     cwd: process.cwd(),
     env: process.env,
