@@ -56,7 +56,7 @@ function candidates(tables: ReadonlyMap<string, RoutingTable>, domains: readonly
 /** A CLI's streams capturing stdout; with `bytes`, as the real process's (stdoutBytes, UTF-8), else as strings only. */
 function quietIo(out: string[], bytes: boolean): CliIo {
   const io: CliIo = { stdout: (t) => void out.push(t), stderr: () => undefined, cwd: repoRoot, env: {}, isTTY: false };
-  return bytes ? { ...io, stdoutBytes: (b) => void out.push(Buffer.from(b).toString('utf8')) } : io;
+  return bytes ? { ...io, stdoutBytes: (b) => out.push(Buffer.from(b).toString('utf8')) > 0 } : io;
 }
 
 /** The memo's routes and text against walk()'s for `list` from `from`. */
