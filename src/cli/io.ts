@@ -1,6 +1,12 @@
 /** The outside world of one CLI run: streams, environment, working directory. @public */
 export interface CliIo {
   stdout(text: string): void;
+  /**
+   * Writes bytes (UTF-8 text) to stdout; without it, a command that has bytes decodes them
+   * for {@link CliIo.stdout}. Returns true when it is done with `bytes` (written or copied:
+   * the caller may fill them again), false when the stream still holds them.
+   */
+  stdoutBytes?(bytes: Uint8Array): boolean;
   stderr(text: string): void;
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -16,6 +22,12 @@ export interface CliIo {
 export function processIo(): CliIo {
   return {
     stdout: (t) => process.stdout.write(t),
+    stdoutBytes: (b) => {
+      process.stdout.write(b);
+      // a file, and a pipe or terminal on Linux, takes the bytes before write() returns
+      // (nodejs.org/api/process.html, "A note on process I/O"); else the stream queued them
+      return process.stdout.writableLength === 0;
+    },
     stderr: (t) => process.stderr.write(t),
     cwd: process.cwd(),
     env: process.env,

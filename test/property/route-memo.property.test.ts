@@ -53,8 +53,10 @@ function candidates(tables: ReadonlyMap<string, RoutingTable>, domains: readonly
   return [...variants].sort();
 }
 
-function quietIo(out: string[]): CliIo {
-  return { stdout: (t) => void out.push(t), stderr: () => undefined, cwd: repoRoot, env: {}, isTTY: false };
+/** A CLI's streams capturing stdout; with `bytes`, as the real process's (stdoutBytes, UTF-8), else as strings only. */
+function quietIo(out: string[], bytes: boolean): CliIo {
+  const io: CliIo = { stdout: (t) => void out.push(t), stderr: () => undefined, cwd: repoRoot, env: {}, isTTY: false };
+  return bytes ? { ...io, stdoutBytes: (b) => out.push(Buffer.from(b).toString('utf8')) > 0 } : io;
 }
 
 /** The memo's routes and text against walk()'s for `list` from `from`. */
@@ -64,7 +66,8 @@ function check(tables: ReadonlyMap<string, RoutingTable>, list: readonly string[
   for (const a of list) expect(memo.route(a, from), `${context}\n${a} from ${from}`).toEqual(plain.route(a, from));
   for (const color of [false, true]) {
     const out: string[] = [];
-    const io = quietIo(out);
+    // the byte path without colour, the string path with it (both write through route-text.ts's byte buffer)
+    const io = quietIo(out, !color);
     // a fresh memo: the text path makes its own classes and templates
     writeRecipientsText(list, new RouteMemo(tables), from, io, color, progress(io, 'test', { quiet: true }));
     expect(out.join(''), `${context}\nfrom ${from}, color ${color}`).toBe(list.map((a) => routeText(plain.route(a, from), color)).join(''));
