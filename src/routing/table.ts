@@ -263,3 +263,29 @@ export function mergeSorted(a: readonly string[], b: readonly string[]): string[
   }
   return out;
 }
+
+/**
+ * Calls `fn` with each key of the three sorted lists of a table (its recipients, known and
+ * hosted keys), in sorted order, each key once: the union mergeSorted() would make, read as
+ * it is merged (no list of every key made for one pass).
+ */
+export function forEachMerged(sorted: SortedKeys, fn: (key: string) => void): void {
+  const { recipients: a, known: b, hosted: c } = sorted;
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  for (;;) {
+    const x = a[i];
+    const y = b[j];
+    const z = c[k];
+    // the least of the three heads (undefined: that list is done)
+    let m = x;
+    if (y !== undefined && (m === undefined || y < m)) m = y;
+    if (z !== undefined && (m === undefined || z < m)) m = z;
+    if (m === undefined) return;
+    if (x === m) i++;
+    if (y === m) j++;
+    if (z === m) k++;
+    fn(m);
+  }
+}

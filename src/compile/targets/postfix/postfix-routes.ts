@@ -1,4 +1,4 @@
-import { mergeSorted, tableIndex, type NextHop, type RoutingTable } from '../../../routing/table.js';
+import { forEachMerged, tableIndex, type NextHop, type RoutingTable } from '../../../routing/table.js';
 import { resolve, resolveUnlisted, type Decision, type Origin } from '../../../routing/resolve.js';
 import { relayhostValue, relayTransport } from './nexthop.js';
 
@@ -134,21 +134,47 @@ export function postfixRoutes(table: RoutingTable, localTransport: string): Post
     if (unknownAccepted) g.wildcard = true;
   }
 
-  // the table's own, known and hosted recipients (the reverse path) in one sorted list
-  // (sorted lists merged: the table sorts them once for routes.json too). A hosted
-  // recipient gets a transport entry to its system's next hop and a relay_recipients line.
-  const sorted = index.sortedKeys();
-  const keys = sorted.hosted.length > 0 ? mergeSorted(mergeSorted(sorted.recipients, sorted.known), sorted.hosted) : mergeSorted(sorted.recipients, sorted.known);
-  for (const key of keys) {
-    const d = key.slice(key.lastIndexOf('@') + 1);
-    const a = action(key, d);
-    if (a.kind === 'refuse') continue;
-    if (!relayDomains.has(d)) {
-      // resolve() delivers a listed recipient before it looks at the domain: accept the
-      // domain for exactly the listed recipients (relay_recipient_maps rejects the rest).
-      relayDomains.set(d, { domain: d, why: 'recipients of this system in a domain no policy accepts' });
+  // The table's own, known and hosted recipients (the reverse path) in one sorted pass over
+  // the three sorted lists (the table sorts them once for routes.json too), merged as they
+  // are read: no merged list of 100,000 keys. A hosted recipient gets a transport entry to
+  // its system's next hop and a relay_recipients line. What every key of a domain shares
+  // (its group, its domain route, whether relay_domains lists it) is looked up once per key.
+  const perDomain = new Map<string, KeyDomain>();
+  const hostedMap = index.hosted;
+  const memo = table.cloud === undefined;
+  forEachMerged(index.sortedKeys(), (key) => {
+    const at = key.lastIndexOf('@');
+    const d = key.slice(at + 1);
+    let kd = perDomain.get(d);
+    if (!kd) perDomain.set(d, (kd = { group: undefined, domainValue: domainEntries.get(d)?.value, byAnswer: new Map() }));
+    const e = index.recipients.get(key);
+    let a: Action;
+    if (e) a = e.action === 'deliver' ? { kind: 'deliver', mailbox: e.mailbox, alias: e.alias === true } : { kind: 'rewrite', to: e.to };
+    else if (memo && !routesBySender(key, at)) {
+      // A key the table does not list: resolve() reads of it only whether the reverse path
+      // hosts it (which hop) and, where the domain rejects unknown recipients, whether it is
+      // known (keyAnswer() in resolve.ts lists what resolve() reads of a key); the rest is
+      // its domain, the origin (peer) and the Received: count (0), the same for every key
+      // here. Its local part matters only for sender-specified routing ("@", "%", "!":
+      // routesBySender, resolved one by one) and as the mailbox of an assumed local
+      // delivery, which the action does not keep. So keys of one domain with the same
+      // answer get the same action: resolve() decides the first of them, the others reuse it.
+      const hop = hostedMap.get(key);
+      const answer = hop ?? (index.known.has(key) ? KNOWN : UNKNOWN);
+      const known = kd.byAnswer.get(answer);
+      if (known) a = known;
+      else kd.byAnswer.set(answer, (a = action(key, d)));
+    } else a = action(key, d);
+    if (a.kind === 'refuse') return;
+    if (!kd.group) {
+      if (!relayDomains.has(d)) {
+        // resolve() delivers a listed recipient before it looks at the domain: accept the
+        // domain for exactly the listed recipients (relay_recipient_maps rejects the rest).
+        relayDomains.set(d, { domain: d, why: 'recipients of this system in a domain no policy accepts' });
+      }
+      kd.group = group(d, 'recipients listed for this system').keys;
     }
-    group(d, 'recipients listed for this system').keys.push(key);
+    kd.group.push(key);
     if (a.kind === 'deliver') {
       if (a.alias) aliases.push({ key, value: a.mailbox });
       else mailboxes.push({ key, value: localTransport });
@@ -158,9 +184,9 @@ export function postfixRoutes(table: RoutingTable, localTransport: string): Post
       const v = valueOf(a);
       // a recipient of another system follows its domain's route (the chain order), as in
       // the routing engine; only a different route needs an entry of its own
-      if (v !== undefined && v !== domainEntries.get(d)?.value) elsewhere.push({ key, value: v });
+      if (v !== undefined && v !== kd.domainValue) elsewhere.push({ key, value: v });
     }
-  }
+  });
 
   // Connectors for domains the system does not accept: a relay connector makes the domain
   // a relay domain (resolve() step 5); any other only routes mail submitted here.
@@ -213,6 +239,28 @@ export function postfixRoutes(table: RoutingTable, localTransport: string): Post
     virtual: { aliases, contacts },
     ...(star ? { relayhost: { value: relayhostValue(star.nextHop), connector: star.name } } : {}),
   };
+}
+
+/** What the keys of one domain share in the sorted pass of postfixRoutes(). */
+interface KeyDomain {
+  /** Its relay_recipients keys, once a key of it is accepted. */
+  group: string[] | undefined;
+  /** Its transport entry's value (domainEntries is complete before the pass). */
+  readonly domainValue: string | undefined;
+  /** The action of a key the table does not list, by what resolve() reads of the key. */
+  readonly byAnswer: Map<NextHop | symbol, Action>;
+}
+
+const KNOWN = Symbol('known');
+const UNKNOWN = Symbol('unknown');
+
+/**
+ * Whether the local part of `key` (the "@" of its domain at `at`) may hold sender-specified
+ * routing ("@", "%" or "!", senderRouted() in resolve.ts): such keys are resolved one by one.
+ * It looks at the whole key for "%" and "!": a superset, which only costs a resolve().
+ */
+function routesBySender(key: string, at: number): boolean {
+  return key.indexOf('@') !== at || key.includes('%') || key.includes('!');
 }
 
 /**
