@@ -10,7 +10,10 @@ import type { OutputFile } from './output.js';
  * time: one native write per gathering, not per line.
  */
 export class TextSink {
-  private pending = '';
+  // pieces joined at each flush: join copies them into one flat string (a string grown with += is a
+  // tree V8 must flatten before encoding: 1.5-2x the CPU in a 250,000-line test)
+  private pending: string[] = [];
+  private pendingLength = 0;
   private chunk: Buffer | undefined;
   private at = 0;
   private readonly done: Buffer[] = [];
@@ -19,15 +22,16 @@ export class TextSink {
 
   /** Appends `text` as is. */
   add(text: string): void {
-    this.pending += text;
-    if (this.pending.length >= GATHER) this.flush();
+    this.pending.push(text);
+    this.pendingLength += text.length;
+    if (this.pendingLength >= GATHER) this.flush();
   }
 
   /** Appends `text` and a line feed. */
   line(text: string): void {
-    this.pending += text;
-    this.pending += '\n';
-    if (this.pending.length >= GATHER) this.flush();
+    this.pending.push(text, '\n');
+    this.pendingLength += text.length + 1;
+    if (this.pendingLength >= GATHER) this.flush();
   }
 
   /** Appends each of `lines`, each followed by a line feed. */
@@ -44,9 +48,10 @@ export class TextSink {
   }
 
   private flush(): void {
-    const text = this.pending;
-    if (text === '') return;
-    this.pending = '';
+    if (this.pendingLength === 0) return;
+    const text = this.pending.join('');
+    this.pending = [];
+    this.pendingLength = 0;
     // at most 3 bytes per UTF-16 unit (a surrogate pair is 4 bytes for 2 units); the exact count only near a chunk's end
     let room = this.chunk ? this.chunk.length - this.at : 0;
     if (room < text.length * 3) {
