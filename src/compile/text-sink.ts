@@ -41,17 +41,25 @@ export class TextSink {
 
   /** The bytes so far, in order (the sink must not be used after). */
   finish(): TextBytes {
-    this.flush();
+    this.flush(true);
     if (this.chunk && this.at > 0) this.done.push(this.chunk.subarray(0, this.at));
     this.chunk = undefined;
     return { parts: this.done, length: this.size, ascii: !this.nonAscii };
   }
 
-  private flush(): void {
+  private flush(last = false): void {
     if (this.pendingLength === 0) return;
-    const text = this.pending.join('');
+    let text = this.pending.join('');
     this.pending = [];
     this.pendingLength = 0;
+    const end = text.charCodeAt(text.length - 1);
+    if (!last && end >= 0xd800 && end <= 0xdbff) {
+      // a pair's first half: encoded with its second, not as a lone surrogate (EF BF BD) in this gathering
+      text = text.slice(0, -1);
+      this.pending.push(String.fromCharCode(end));
+      this.pendingLength = 1;
+      if (text === '') return;
+    }
     // at most 3 bytes per UTF-16 unit (a surrogate pair is 4 bytes for 2 units); the exact count only near a chunk's end
     let room = this.chunk ? this.chunk.length - this.at : 0;
     if (room < text.length * 3) {
