@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, lstatSync, mkdirSync, mkdtempSync, openSync, renameSync, rmdirSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { quotedPath, shownPath } from '../diagnostics/shown-path.js';
-import { ArtifactError, assertOutDir, assertPlainPaths, lookup, MANIFEST, readArtifact, readManifest, type IgnoredClaim } from './artifact-dir.js';
+import { ArtifactError, assertOutDir, assertPlainPaths, lookup, MANIFEST, readArtifact, readManifest, sameArtifact, type IgnoredClaim } from './artifact-dir.js';
+import { UTF8_BOM, utf8File, utf8Parts } from './text-sink.js';
 import type { OutputFile } from './output.js';
 import type { BuildInput, Manifest } from './manifest.js';
 
@@ -73,63 +74,112 @@ export function emit(files: readonly OutputFile[], meta: EmitMeta): OutputFile[]
   const out: OutputFile[] = [];
   for (const f of files) {
     if (f.path === MANIFEST || f.path.startsWith(`${MANIFEST}/`)) throw new Error(`artifact path ${JSON.stringify(f.path)} is reserved for the manifest`);
-    const style = commentStyle(f.path);
-    if (typeof f.content !== 'string' || !style) {
-      out.push(encoded(typeof f.content === 'string' && !f.content.endsWith('\n') ? { path: f.path, content: `${f.content}\n` } : f, typeof f.content === 'string' ? [f.content, f.content.endsWith('\n') ? '' : '\n'] : undefined));
+    const own = utf8Parts(f);
+    if (!own && typeof f.content !== 'string') {
+      out.push(f); // bytes (a UTF-16LE csvde file): written as they are
       continue;
     }
-    const bom = f.content.startsWith('\uFEFF') ? '\uFEFF' : '';
-    let body = f.content.slice(bom.length);
-    // most targets write LF already: the regex pass over tens of MB only when a CR is there
-    if (body.includes('\r')) body = body.replace(/\r\n?/g, '\n');
-    const nl = body.endsWith('\n') ? '' : '\n';
-    const [first, second] = headerLines(style, meta);
-    const own = `${OPEN[style]}${MARK}`;
-    let parts: string[];
-    if (body.startsWith(own)) {
-      const eol = body.indexOf('\n');
-      parts = eol < 0 ? [bom, body, '\n', second, '\n'] : [bom, body.slice(0, eol + 1), second, '\n', body.slice(eol + 1), nl];
-    } else parts = [bom, first, '\n', second, '\n', body, nl];
-    // concatenated, not joined: V8 keeps a rope that nothing flattens unless the string is read (the CLI uses the bytes)
-    out.push(encoded({ path: f.path, content: parts.reduce((a, b) => a + b, '') }, parts));
+    // the text as UTF-8 bytes: a target's own parts, or its string encoded once; every check below is on bytes
+    // (the ASCII marks, BOM, CR and LF are the same bytes in UTF-8 and no multi-byte sequence holds them)
+    out.push(utf8File(f.path, emitted(f.path, own ?? [Buffer.from(f.content as string, 'utf8')], meta)));
   }
   const manifest: Manifest = {
     version: 1,
     chainmail: meta.version,
     input: meta.input,
-    // the hash and byte count of the bytes that are compared and written (encoded once, in encoded())
+    // the hash and byte count of the bytes that are compared and written
     files: out.map((f) => {
-      const b = fileBytes(f);
-      return { path: f.path, sha256: sha256(b), bytes: b.length };
+      const hash = createHash('sha256');
+      let bytes = 0;
+      for (const p of fileParts(f)) {
+        hash.update(p);
+        bytes += p.length;
+      }
+      return { path: f.path, sha256: hash.digest('hex'), bytes };
     }).sort((a, b) => cmp(a.path, b.path)),
   };
   out.push({ path: MANIFEST, content: `${JSON.stringify(manifest, null, 2)}\n` });
   return out.sort((a, b) => cmp(a.path, b.path));
 }
 
-/**
- * The UTF-8 bytes of each emitted file, made once: the manifest hashes them, the comparison
- * with the existing output and the write use them (encoding 72 MB of artifacts at 100,000
- * recipients three times was a tenth of the build's CPU). Keyed by the file object, so
- * the public {@link OutputFile} keeps its string content.
- */
-const ENCODED = new WeakMap<OutputFile, Buffer>();
+const LF = 0x0a;
+const CR = 0x0d;
+const NEWLINE = Uint8Array.of(LF);
 
-/** Records `f`'s bytes, encoded from `parts` (the pieces of its content, in order) into one buffer without joining them first. */
-function encoded(f: OutputFile, parts: readonly string[] | undefined): OutputFile {
-  if (!parts) return f;
-  let size = 0;
-  for (const p of parts) size += Buffer.byteLength(p, 'utf8');
-  const buf = Buffer.allocUnsafe(size);
-  let at = 0;
-  for (const p of parts) at += buf.write(p, at, 'utf8');
-  ENCODED.set(f, buf);
-  return f;
+/** The parts of one emitted text file: header, LF line ends, final newline (see {@link emit}). */
+function emitted(path: string, text: readonly Uint8Array[], meta: EmitMeta): Uint8Array[] {
+  const parts = text.filter((p) => p.length > 0);
+  const style = commentStyle(path);
+  if (!style) return [...parts, ...finalNewline(parts)];
+  const head = Buffer.concat(takeBytes(parts, UTF8_BOM.length + OPEN[style].length + MARK.length));
+  const bom = head[0] === UTF8_BOM[0] && head[1] === UTF8_BOM[1] && head[2] === UTF8_BOM[2] ? [UTF8_BOM] : [];
+  let body = bom.length > 0 ? dropBytes(parts, UTF8_BOM.length) : parts;
+  // most targets write LF already: the rewrite only when a CR is there (a byte search per part)
+  if (body.some((p) => p.indexOf(CR) >= 0)) body = [Buffer.from(Buffer.concat(body).toString('utf8').replace(/\r\n?/g, '\n'), 'utf8')];
+  const nl = finalNewline(body);
+  const [first, second] = headerLines(style, meta);
+  const mark = `${OPEN[style]}${MARK}`;
+  if (head.toString('latin1', bom.length, bom.length + mark.length) === mark) {
+    // the target wrote its own "Generated by chainmail" line: the hash line goes after it
+    const at = indexOfByte(body, LF);
+    if (at < 0) return [...bom, ...body, NEWLINE, Buffer.from(`${second}\n`, 'utf8')];
+    return [...bom, ...takeBytes(body, at + 1), Buffer.from(`${second}\n`, 'utf8'), ...dropBytes(body, at + 1), ...nl];
+  }
+  return [...bom, Buffer.from(`${first}\n${second}\n`, 'utf8'), ...body, ...nl];
 }
 
-/** The bytes of an artifact as written: those {@link emit} encoded, else its content encoded now. */
+/** A line feed when the text does not end with one. */
+function finalNewline(parts: readonly Uint8Array[]): Uint8Array[] {
+  const last = parts[parts.length - 1];
+  return last !== undefined && last[last.length - 1] === LF ? [] : [NEWLINE];
+}
+
+/** The first `n` bytes of `parts`, as parts (views, no copy). */
+function takeBytes(parts: readonly Uint8Array[], n: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (const p of parts) {
+    if (n <= 0) break;
+    out.push(p.length <= n ? p : p.subarray(0, n));
+    n -= p.length;
+  }
+  return out;
+}
+
+/** `parts` without their first `n` bytes (views, no copy). */
+function dropBytes(parts: readonly Uint8Array[], n: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (const p of parts) {
+    if (n >= p.length) n -= p.length;
+    else {
+      out.push(n > 0 ? p.subarray(n) : p);
+      n = 0;
+    }
+  }
+  return out;
+}
+
+function indexOfByte(parts: readonly Uint8Array[], byte: number): number {
+  let base = 0;
+  for (const p of parts) {
+    const i = p.indexOf(byte);
+    if (i >= 0) return base + i;
+    base += p.length;
+  }
+  return -1;
+}
+
+/**
+ * The bytes of an artifact as written, in parts (a target's chunks, never joined: 72 MB of
+ * artifacts at 100,000 recipients): those {@link emit} made, else its content encoded now.
+ */
+export function fileParts(f: OutputFile): readonly Uint8Array[] {
+  return utf8Parts(f) ?? [bytes(f.content)];
+}
+
+/** The bytes of an artifact as written, in one piece (`plan` diffs them). */
 export function fileBytes(f: OutputFile): Uint8Array {
-  return ENCODED.get(f) ?? bytes(f.content);
+  const parts = fileParts(f);
+  return parts.length === 1 && parts[0] ? parts[0] : Buffer.concat(parts);
 }
 
 /** A file's content without the generated header lines (so a plan shows what really changes). */
@@ -144,16 +194,6 @@ export function withoutHeader(path: string, content: string): string {
 
 export function bytes(content: string | Uint8Array): Uint8Array {
   return typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-}
-
-/**
- * Whether a file's bytes are the content: compared in place (tens of MB at 100,000
- * recipients), the sizes first, so a changed file is usually told apart without encoding it.
- */
-function sameBytes(cur: Uint8Array, f: OutputFile): boolean {
-  const known = ENCODED.get(f);
-  const size = known ? known.length : typeof f.content === 'string' ? Buffer.byteLength(f.content, 'utf8') : f.content.length;
-  return size === cur.length && Buffer.compare(cur, known ?? bytes(f.content)) === 0;
 }
 
 export interface Comparison {
@@ -176,9 +216,10 @@ export function compareArtifacts(dir: string, files: readonly OutputFile[]): Com
   const stale: string[] = [];
   const unchanged: string[] = [];
   for (const f of files) {
-    const cur = readArtifact(dir, f.path);
-    if (!cur) missing.push(f.path);
-    else if (!sameBytes(cur, f)) stale.push(f.path);
+    // read in blocks and compared in place, the sizes first: no copy of a file of tens of MB
+    const same = sameArtifact(dir, f.path, fileParts(f));
+    if (same === undefined) missing.push(f.path);
+    else if (!same) stale.push(f.path);
     else unchanged.push(f.path);
   }
   const produced = new Set(files.map((f) => f.path));
@@ -224,7 +265,7 @@ export function writeArtifacts(dir: string, files: readonly OutputFile[], option
   const undo: (() => void)[] = [];
   const touched = new Set<string>();
   try {
-    for (const f of order) writeDurably(join(tmp, 'new', f.path), fileBytes(f));
+    for (const f of order) writeDurably(join(tmp, 'new', f.path), fileParts(f));
     if (!exists(root)) {
       mkdirSync(root);
       undo.push(() => rmdirSync(root));
@@ -273,11 +314,12 @@ function tempDir(root: string): string {
   }
 }
 
-function writeDurably(path: string, data: Uint8Array): void {
+function writeDurably(path: string, parts: readonly Uint8Array[]): void {
   mkdirSync(dirname(path), { recursive: true });
   const fd = openSync(path, 'wx', 0o644);
   try {
-    writeSync(fd, data);
+    // write(2) may write less than asked: each part to its end
+    for (const p of parts) for (let at = 0; at < p.length; ) at += writeSync(fd, p, at, p.length - at);
     fsyncSync(fd);
   } finally {
     closeSync(fd);

@@ -8,14 +8,11 @@
  * inside are doubled (RFC 4180 2.7). Everything else is written as is, like the seed's row.
  */
 export function csvField(value: string): string {
-  if (/[",\r\n]/.test(value) || /^\s|\s$/.test(value)) return `"${value.replace(/"/g, '""')}"`;
+  if (NEEDS_QUOTES.test(value)) return `"${value.replace(/"/g, '""')}"`;
   return value;
 }
 
-/** Whether every character is 7-bit ASCII (then the file can stay single-byte). */
-export function isAscii(value: string): boolean {
-  return /^[\x00-\x7f]*$/.test(value);
-}
+const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/;
 
 /** UTF-16LE bytes with a byte order mark (what `csvde -u` reads). */
 export function utf16leWithBom(text: string): Uint8Array {

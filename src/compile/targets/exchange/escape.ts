@@ -27,8 +27,12 @@ export function psList(values: readonly string[]): string {
  * run the rest as code, and `#>` would end a block comment.
  */
 export function psComment(text: string): string {
+  // most comments hold neither: no two replaces (and two strings) for them
+  if (!COMMENT_BREAKERS.test(text)) return `# ${text}`;
   return `# ${text.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, ' ').replace(/#>/g, '# >')}`;
 }
+
+const COMMENT_BREAKERS = /[\u0000-\u001f\u007f\u2028\u2029]|#>/;
 
 /**
  * An inline Markdown code span holding `value` verbatim (CommonMark 6.1): a fence longer than
@@ -37,6 +41,11 @@ export function psComment(text: string): string {
  * which GFM removes again before the code span is read.
  */
 export function mdCode(value: string, inTable = false): string {
+  // the common case (no backtick, line break or "|"): the value in single backticks, no regex pass
+  if (value !== '' && !CODE_SPECIAL.test(value)) {
+    const pad = value.startsWith(' ') && value.endsWith(' ') && value.trim() !== '' ? ' ' : '';
+    return `\`${pad}${value}${pad}\``;
+  }
   let v = value.replace(/\r\n|[\r\n\u2028\u2029]/g, ' ');
   if (inTable) v = v.replace(/\|/g, '\\|');
   const longest = Math.max(0, ...(v.match(/`+/g) ?? []).map((r) => r.length));
@@ -44,6 +53,8 @@ export function mdCode(value: string, inTable = false): string {
   const pad = v.startsWith('`') || v.endsWith('`') || (v.startsWith(' ') && v.endsWith(' ') && v.trim() !== '') ? ' ' : '';
   return v === '' ? '(empty)' : `${fence}${pad}${v}${pad}${fence}`;
 }
+
+const CODE_SPECIAL = /[`\r\n\u2028\u2029|]/;
 
 /**
  * Plain Markdown text inside a line: the punctuation that could start emphasis, a link, code,

@@ -1,5 +1,6 @@
 import type { Model } from '../../../model/model.js';
 import type { OutputFile } from '../../output.js';
+import { utf8File } from '../../text-sink.js';
 import { compileRoutingTables } from '../../../routing/compile.js';
 import { csvNeedsUnicode } from '../csv/csv.js';
 import { exchangeView } from './exchange-view.js';
@@ -20,8 +21,8 @@ export function compileExchange(model: Model): OutputFile[] {
     const table = tables.get(s.name);
     if (s.kind !== 'exchange' || !table) continue;
     const view = exchangeView(model, s, table, unicode);
-    out.push({ path: `${s.name}/exchange/runbook.md`, content: runbook(view) });
-    out.push({ path: `${s.name}/exchange/setup.ps1`, content: setupPs1(view) });
+    out.push(utf8File(`${s.name}/exchange/runbook.md`, runbook(view)));
+    out.push(utf8File(`${s.name}/exchange/setup.ps1`, setupPs1(view)));
   }
   return out;
 }

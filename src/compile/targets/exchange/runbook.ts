@@ -1,3 +1,4 @@
+import { TextSink } from '../../text-sink.js';
 import { mdCode } from './escape.js';
 import type { ConnectorView, ExchangeView, PolicyView } from './exchange-view.js';
 import { connectorPort, smartHost2003 } from './smart-host.js';
@@ -7,11 +8,13 @@ const BOX = '"This Exchange Organization is responsible for all mail delivery to
 /**
  * runbook.md: KB 321721 steps 1-5 for one Exchange 2000/2003 system in Exchange System
  * Manager, with this system's concrete values (policy names, address spaces, check-box
- * states, connectors, smart hosts in brackets, bridgeheads, contacts).
+ * states, connectors, smart hosts in brackets, bridgeheads, contacts). Rendered into bytes
+ * (UTF-8 parts): the contacts table is one row per contact.
  */
-export function runbook(v: ExchangeView): string {
+export function runbook(v: ExchangeView): Uint8Array[] {
   const s = v.system;
-  const out: string[] = [
+  const sink = new TextSink();
+  sink.lines([
     `# KB 321721 runbook: ${mdCode(s.name)} (Exchange 2000/2003)`,
     '',
     `Microsoft KB 321721, "How to share an SMTP address space in Exchange 2000 Server or Exchange Server 2003", applied to system ${mdCode(s.name)} of ${mdCode(v.source)}. ` +
@@ -21,11 +24,13 @@ export function runbook(v: ExchangeView): string {
     ...overview(v),
     ...step1(v),
     ...step2(v),
-    ...step3(v),
-    ...step4(v),
-    ...step5(v),
-  ];
-  return `${out.join('\n').replace(/\n+$/, '')}\n`;
+  ]);
+  contacts(v, sink);
+  // the file ends with step 5's last line and one newline (its empty lines at the end dropped)
+  const end = [...step3(v), ...step4(v), ...step5(v)];
+  while (end.length > 0 && end[end.length - 1] === '') end.pop();
+  sink.lines(end);
+  return [...sink.finish().parts];
 }
 
 function overview(v: ExchangeView): string[] {
@@ -101,12 +106,12 @@ function step2(v: ExchangeView): string[] {
       '',
     );
   }
-  out.push(...contacts(v));
   return out;
 }
 
-function contacts(v: ExchangeView): string[] {
-  if (v.contacts.length === 0) return [];
+/** The contacts of step 2, their table a row per contact appended to `sink` as it is made. */
+function contacts(v: ExchangeView, sink: TextSink): void {
+  if (v.contacts.length === 0) return;
   const csvde = v.csvUnicode ? 'csvde -i -u -f contacts.csv' : 'csvde -i -f contacts.csv';
   const out = [
     '### Contacts (KB 321721 method 2, step 2)',
@@ -127,13 +132,20 @@ function contacts(v: ExchangeView): string[] {
     '',
     '| Contact | targetAddress (primary `SMTP:`) | Secondary addresses (`smtp:`) | mailNickname |',
     '| --- | --- | --- | --- |',
-    ...v.contacts.map(
-      (c) =>
-        `| ${mdCode(c.dn, true)} | ${mdCode(c.mail, true)} | ${c.proxyAddresses.filter((p) => p.startsWith('smtp:')).map((p) => mdCode(p.slice(5), true)).join(', ')} | ${c.mailNickname !== undefined ? mdCode(c.mailNickname, true) : '**missing**'} |`,
-    ),
-    '',
   ];
-  return out;
+  sink.lines(out);
+  for (const c of v.contacts) {
+    sink.add(`| ${mdCode(c.dn, true)} | ${mdCode(c.mail, true)} | `);
+    let first = true;
+    for (const p of c.proxyAddresses) {
+      if (!p.startsWith('smtp:')) continue;
+      if (!first) sink.add(', ');
+      sink.add(mdCode(p.slice(5), true));
+      first = false;
+    }
+    sink.line(` | ${c.mailNickname !== undefined ? mdCode(c.mailNickname, true) : '**missing**'} |`);
+  }
+  sink.line('');
 }
 
 function step3(v: ExchangeView): string[] {

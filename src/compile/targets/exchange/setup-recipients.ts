@@ -1,5 +1,6 @@
 import type { SystemDecl } from '../../../model/model.js';
 import { tableIndex, type RoutingTable } from '../../../routing/table.js';
+import type { TextSink } from '../../text-sink.js';
 import type { AcceptedDomainPlan } from './accepted-domains.js';
 import { psComment, psList, psString } from './escape.js';
 
@@ -34,10 +35,11 @@ export function recipientValidation(plan: readonly AcceptedDomainPlan[]): string
  * address (Get-Mailbox -Identity takes an email address); its aliases are added with
  * `Set-Mailbox -EmailAddresses @{Add=...}`, which adds proxy addresses and keeps the others
  * (a second run adds nothing). chainmail creates no mailbox: a missing one is a warning.
+ * One line per mailbox (60,000 at 100,000 recipients), appended to `sink` as it is made.
  */
-export function mailboxAddresses(system: SystemDecl, table: RoutingTable): string[] {
+export function mailboxAddresses(system: SystemDecl, table: RoutingTable, sink: TextSink): void {
   const recipients = tableIndex(table).recipients;
-  const out: string[] = [];
+  let any = false;
   for (const m of system.mailboxes) {
     const key = m.address.key;
     // the mailbox this system delivers (duplicate-address reports one on two objects)
@@ -50,22 +52,23 @@ export function mailboxAddresses(system: SystemDecl, table: RoutingTable): strin
     const identity = psString(wire(m.address.local, m.address.domain.ascii));
     const find = `Find-ExchangeObject { Get-Mailbox -Identity ${identity} -ErrorAction Stop }`;
     const missing = `Write-Warning ${psString(`mailbox ${m.address.display} not found: create it (chainmail routes its mail here)`)}`;
+    if (!any) sink.lines(MAILBOXES);
+    any = true;
     if (aliases.length === 0) {
-      out.push(`if (-not (${find})) { ${missing} }`);
+      sink.line(`if (-not (${find})) { ${missing} }`);
       continue;
     }
     const add = psList(aliases.map((a) => `smtp:${wire(a.address.local, a.address.domain.ascii)}`));
-    out.push(`if ($m = ${find}) { Set-Mailbox -Identity $m.Identity -EmailAddresses @{Add=${add}} } else { ${missing} }`);
+    sink.line(`if ($m = ${find}) { Set-Mailbox -Identity $m.Identity -EmailAddresses @{Add=${add}} } else { ${missing} }`);
   }
-  if (out.length === 0) return [];
-  return [
-    '# Mailboxes: every address chainmail routes to a mailbox here, aliases included (found by its address).',
-    '# No email address policy is generated: a policy stamps addresses on every recipient it matches,',
-    '# which chainmail would not know (docs/exchange.md, "Email address policies").',
-    ...out,
-    '',
-  ];
+  if (any) sink.line('');
 }
+
+const MAILBOXES = [
+  '# Mailboxes: every address chainmail routes to a mailbox here, aliases included (found by its address).',
+  '# No email address policy is generated: a policy stamps addresses on every recipient it matches,',
+  '# which chainmail would not know (docs/exchange.md, "Email address policies").',
+];
 
 /**
  * Existing email address policies that stamp a domain this system accepts: they give
