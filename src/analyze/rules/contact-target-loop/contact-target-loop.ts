@@ -24,11 +24,18 @@ export const contactTargetLoop = defineRule({
   check(ctx) {
     const { model } = ctx;
     const walk = routeWalk(ctx);
-    const order = new Map<string, { contact: ContactDecl; index: number }>();
-    model.contacts.forEach((c, index) => {
-      const id = `${c.system ?? ''}\u0000${c.cn}`;
-      if (c.system !== undefined && !order.has(id)) order.set(id, { contact: c, index });
-    });
+    // the contacts by system and name, made only when some cycle has a rewrite (20,000
+    // contacts without a loop need no map of them)
+    let byId: Map<string, { contact: ContactDecl; index: number }> | undefined;
+    const contactOrder = (): Map<string, { contact: ContactDecl; index: number }> => {
+      if (byId) return byId;
+      const made = new Map<string, { contact: ContactDecl; index: number }>();
+      model.contacts.forEach((c, index) => {
+        const id = `${c.system ?? ''}\u0000${c.cn}`;
+        if (c.system !== undefined && !made.has(id)) made.set(id, { contact: c, index });
+      });
+      return (byId = made);
+    };
     const reported = new Set<string>();
     for (const cycle of walk.cycles()) {
       const members: { id: string; edge: Rewrite; system: string }[] = [];
@@ -39,6 +46,7 @@ export const contactTargetLoop = defineRule({
       const key = members.map((m) => m.id).sort().join('\u0001');
       if (reported.has(key)) continue;
       reported.add(key);
+      const order = contactOrder();
       // start at the contact that comes first in the file, so the output is stable
       let start = 0;
       members.forEach((m, i) => {
@@ -77,16 +85,24 @@ export const contactTargetLoop = defineRule({
  * its system targets.
  */
 function overlongChains(contacts: readonly ContactDecl[], walk: ReturnType<typeof routeWalk>, report: (c: ContactDecl, rewrites: number) => void): void {
-  const targets = new Set<string>();
-  for (const c of contacts) if (c.targetAddress.key) targets.add(`${c.system ?? ''}\u0000${c.targetAddress.key}`);
+  // the targets by system: no string made per contact and per proxy address to look up
+  const targets = new Map<string, Set<string>>();
+  for (const c of contacts) {
+    if (!c.targetAddress.key) continue;
+    const system = c.system ?? '';
+    let keys = targets.get(system);
+    if (!keys) targets.set(system, (keys = new Set()));
+    keys.add(c.targetAddress.key);
+  }
   for (const c of contacts) {
     if (c.system === undefined || !c.targetAddress.key) continue;
     let longest = 0;
     let head = true;
+    const targeted = targets.get(c.system);
     for (const p of c.proxyAddresses) {
       const r = p.address.key && p.address.key !== c.targetAddress.key ? recipientKey(p.address.key) : undefined;
       if (!r) continue;
-      if (targets.has(`${c.system}\u0000${r.key}`)) head = false;
+      if (targeted?.has(r.key)) head = false;
       for (const local of [false, true]) {
         const s = walk.state(c.system, r, local);
         const info = s ? walk.info(s) : undefined;
