@@ -2,6 +2,7 @@ import { domainToASCII } from 'node:url';
 import type { Model, SystemDecl } from '../../../model/model.js';
 import type { RoutingTable } from '../../../routing/table.js';
 import type { OutputFile } from '../../output.js';
+import { TextSink, utf8File } from '../../text-sink.js';
 import { compileRoutingTables } from '../../../routing/compile.js';
 import { liveSources, liveTables, type LiveSource } from './ldap-tables.js';
 import { mainCf } from './main-cf.js';
@@ -67,10 +68,10 @@ function systemFiles(s: SystemDecl, table: RoutingTable, dir: string, type: MapT
   const path = (f: string): string => `${s.name}/postfix/${f}`;
   return [
     { path: path('main.cf'), content: mainCf(s, table, routes, dir, type) },
-    { path: path('relay_domains'), content: relayDomains(routes, check) },
-    { path: path('relay_recipients'), content: relayRecipients(routes, check) },
-    { path: path('transport'), content: transport(s, routes, local, check) },
-    { path: path('virtual'), content: virtual(routes, check) },
+    utf8File(path('relay_domains'), relayDomains(routes, check)),
+    utf8File(path('relay_recipients'), relayRecipients(routes, check)),
+    utf8File(path('transport'), transport(s, routes, local, check)),
+    utf8File(path('virtual'), virtual(routes, check)),
     ...ldapFiles,
   ];
 }
@@ -97,61 +98,59 @@ function checker(system: string, problems: string[]): Check {
   };
 }
 
-function relayDomains(r: PostfixRoutes, check: Check): string {
-  const out = [
-    '# relay_domains (postconf(5)): the domains this system accepts mail for from other hosts.',
-    '# Subdomains are not included: main.cf takes relay_domains out of parent_domain_matches_subdomains.',
-  ];
+function relayDomains(r: PostfixRoutes, check: Check): Parts {
+  const out = new TextSink();
+  out.line('# relay_domains (postconf(5)): the domains this system accepts mail for from other hosts.');
+  out.line('# Subdomains are not included: main.cf takes relay_domains out of parent_domain_matches_subdomains.');
   for (const d of r.relayDomains) {
-    out.push(safeComment(`# ${d.domain}: ${d.why}`));
-    for (const k of labelForms(d.domain)) if (check(k, 'OK', 'ok')) out.push(`${k} OK`);
+    out.line(safeComment(`# ${d.domain}: ${d.why}`));
+    for (const k of labelForms(d.domain)) if (check(k, 'OK', 'ok')) out.line(`${k} OK`);
   }
   return lines(out);
 }
 
-function relayRecipients(r: PostfixRoutes, check: Check): string {
-  const out = [
-    '# relay_recipient_maps (postconf(5)): every recipient accepted at RCPT time; any other recipient',
-    '# of a relay domain is rejected with 550 5.1.1 (unknown_relay_recipient_reject_code) and no bounce.',
-  ];
+function relayRecipients(r: PostfixRoutes, check: Check): Parts {
+  const out = new TextSink();
+  out.line('# relay_recipient_maps (postconf(5)): every recipient accepted at RCPT time; any other recipient');
+  out.line('# of a relay domain is rejected with 550 5.1.1 (unknown_relay_recipient_reject_code) and no bounce.');
   for (const g of r.relayRecipients) {
-    out.push(safeComment(`# ${g.domain}: ${g.why}`));
+    out.line(safeComment(`# ${g.domain}: ${g.why}`));
     if (g.wildcard) {
-      out.push(safeComment(`# @${g.domain} is a wild card ("Specify @domain as a wild-card for domains that have no valid`));
-      out.push('# recipient list, and become a source of backscatter", postconf(5) relay_recipient_maps).');
-      for (const k of labelForms(`@${g.domain}`)) out.push(`${k} OK`);
+      out.line(safeComment(`# @${g.domain} is a wild card ("Specify @domain as a wild-card for domains that have no valid`));
+      out.line('# recipient list, and become a source of backscatter", postconf(5) relay_recipient_maps).');
+      for (const k of labelForms(`@${g.domain}`)) out.line(`${k} OK`);
     }
     for (const key of g.keys) put(out, key, 'OK', 'ok', check);
   }
   return lines(out);
 }
 
-function transport(s: SystemDecl, r: PostfixRoutes, local: string, check: Check): string {
-  const out = [
-    '# transport_maps (transport(5)): user@domain entries are looked up before the domain, so the',
-    '# per-recipient routes come first; every SMTP next hop is [bracketed]: no MX lookup, no loop back here.',
-  ];
+function transport(s: SystemDecl, r: PostfixRoutes, local: string, check: Check): Parts {
+  const out = new TextSink();
+  out.line('# transport_maps (transport(5)): user@domain entries are looked up before the domain, so the');
+  out.line('# per-recipient routes come first; every SMTP next hop is [bracketed]: no MX lookup, no loop back here.');
   if (r.transport.mailboxes.length > 0) {
     const origin = s.localTransport === undefined ? 'the default; set localTransport to change it' : 'localTransport';
-    out.push(safeComment(`# mailboxes of ${s.name}: delivered by ${local} (${origin})`));
+    out.line(safeComment(`# mailboxes of ${s.name}: delivered by ${local} (${origin})`));
     for (const e of r.transport.mailboxes) put(out, e.key, e.value, 'transport', check);
   }
   if (r.transport.elsewhere.length > 0) {
-    out.push('# recipients whose route differs from their domain\'s');
+    out.line('# recipients whose route differs from their domain\'s');
     for (const e of r.transport.elsewhere) put(out, e.key, e.value, 'transport', check);
   }
   for (const e of r.transport.domains) {
-    out.push(safeComment(`# ${e.key}: ${e.why}`));
-    for (const k of labelForms(e.key)) if (check(k, e.value, 'transport')) out.push(`${k} ${e.value}`);
+    out.line(safeComment(`# ${e.key}: ${e.why}`));
+    for (const k of labelForms(e.key)) if (check(k, e.value, 'transport')) out.line(`${k} ${e.value}`);
   }
   return lines(out);
 }
 
-function virtual(r: PostfixRoutes, check: Check): string {
-  const out = ['# virtual_alias_maps (virtual(5)): rewrites that apply before routing, in every address class.'];
+function virtual(r: PostfixRoutes, check: Check): Parts {
+  const out = new TextSink();
+  out.line('# virtual_alias_maps (virtual(5)): rewrites that apply before routing, in every address class.');
   const section = (title: string, entries: readonly Entry[]): void => {
     if (entries.length === 0) return;
-    out.push(safeComment(title));
+    out.line(safeComment(title));
     for (const e of entries) {
       const to = asciiDomain(e.value);
       put(out, e.key, to, 'address', check);
@@ -171,25 +170,27 @@ function asciiDomain(address: string): string {
 }
 
 /** The lines of one map entry: `key value`, for each form of the key (labelForms) that postmap(1) can hold. */
-function put(out: string[], key: string, value: string, kind: ValueKind, check: Check): void {
+function put(out: TextSink, key: string, value: string, kind: ValueKind, check: Check): void {
   // most keys have no A-label: one form, no list made for it
   if (!key.includes('xn--')) {
-    if (check(key, value, kind)) out.push(`${key} ${value}`);
+    if (check(key, value, kind)) out.line(`${key} ${value}`);
     return;
   }
-  for (const k of labelForms(key)) if (check(k, value, kind)) out.push(`${k} ${value}`);
+  for (const k of labelForms(key)) if (check(k, value, kind)) out.line(`${k} ${value}`);
 }
 
+/** A map's UTF-8 bytes (TextSink.finish()). */
+type Parts = readonly Uint8Array[];
+
 /**
- * LF-terminated lines. Every comment that holds a name of the file went through safeComment()
- * where it was made (it can never turn into a second line, a map entry); the other lines are
- * map entries whose keys and values check() cleared (no line break, no leading "#"). Joined
- * with the final newline: no scan of every line (startsWith on a concatenated line flattens
- * it, a copy of each of the 100,000 lines of a large map) and no second array.
+ * The map's LF-terminated lines as UTF-8 parts. Every comment that holds a name of the file
+ * went through safeComment() where it was made (it can never turn into a second line, a map
+ * entry); the other lines are map entries whose keys and values check() cleared (no line
+ * break, no leading "#"). Rendered into a TextSink (issue 19): no array of the 100,000 lines
+ * of a large map, no string of the whole map, and emit uses the bytes without encoding again.
  */
-function lines(l: string[]): string {
-  l.push('');
-  return l.join('\n');
+function lines(out: TextSink): Parts {
+  return out.finish().parts;
 }
 
 function cmp(a: string, b: string): number {
