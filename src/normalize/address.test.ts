@@ -109,3 +109,22 @@ describe('comparison keys', () => {
     expect(parseAddress('Straße@example.com').key).toBe(parseAddress('STRASSE@example.com').key);
   });
 });
+
+describe('parseAddress results', () => {
+  // one object literal per outcome (no spread of an optional `error`): the keys and their
+  // order must stay what they were, `error` present exactly when the key is empty
+  it('have display, local, domain, key, and error only when invalid (fast-check)', () => {
+    const unit = fc.constantFrom('a', 'Z', '.', '..', '"', '\\', ' ', '@', '-', '+', 'ß', 'İ', '例', 'xn--', '[', '1');
+    const text = fc.string({ unit, maxLength: 10 });
+    const domain = fc.oneof(text, fc.constantFrom('example.com', 'EXAMPLE.COM.', '例え.jp', 'bücher.example', '[10.0.0.1]', 'a..b.com', ''));
+    fc.assert(
+      fc.property(text, domain, (l, d) => {
+        const a = parseAddress(`${l}@${d}`);
+        expect(Object.keys(a)).toEqual(a.error === undefined ? ['display', 'local', 'domain', 'key'] : ['display', 'local', 'domain', 'key', 'error']);
+        expect(a.key === '').toBe(a.error !== undefined);
+        expect(Object.keys(a.domain)).not.toContain('error');
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});

@@ -148,13 +148,16 @@ export function normalize(
   };
 }
 
+/** The aliases of a mailbox without any: one frozen array shared by the 100,000 lines of a mailbox file, not one each. */
+const NO_ALIASES: readonly AddressEntry[] = Object.freeze([]);
+
 function system(name: string, s: Config.System, fileLines: readonly MailboxFileLine[]): SystemDecl {
   const base: Path = ['systems', name];
   const mailboxes: MailboxDecl[] = [];
   (s.mailboxes ?? []).forEach((m, i) => {
     if (m === undefined) return;
     if (typeof m === 'string') {
-      mailboxes.push({ address: parseAddress(m), at: { path: [...base, 'mailboxes', i] }, aliases: [] });
+      mailboxes.push({ address: parseAddress(m), at: { path: [...base, 'mailboxes', i] }, aliases: NO_ALIASES });
     } else {
       const aliases: AddressEntry[] = items(m.aliases, (a, j) => ({
         address: parseAddress(a),
@@ -164,7 +167,7 @@ function system(name: string, s: Config.System, fileLines: readonly MailboxFileL
     }
   });
   for (const line of fileLines) {
-    mailboxes.push({ address: parseAddress(line.address), at: { span: line.span }, aliases: [] });
+    mailboxes.push({ address: parseAddress(line.address), at: { span: line.span }, aliases: NO_ALIASES });
   }
   return {
     name,

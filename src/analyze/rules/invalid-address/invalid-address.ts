@@ -2,7 +2,7 @@ import type { Target } from '../../../diagnostics/diagnostic.js';
 import { q } from '../../../diagnostics/diagnostic.js';
 import type { DomainName } from '../../../model/model.js';
 import { parseAddress, parseDomain, parseHost } from '../../../normalize/address.js';
-import { addressEntries, declaredSpellings, isHostReference, yamlSnippet } from '../../indexes.js';
+import { declaredSpellings, forEachAddress, isHostReference, yamlSnippet } from '../../indexes.js';
 import { defineRule, type Report, type RuleContext } from '../../rule.js';
 
 const ADDRESS_EXAMPLE = 'a correct address looks like "bob@example.com"';
@@ -21,15 +21,14 @@ export const invalidAddress = defineRule({
   description: 'an address, domain or smart host that is not valid SMTP syntax',
   check(ctx) {
     domainKeys(ctx);
-    for (const e of addressEntries(ctx)) {
-      const a = e.address;
-      if (a.error === undefined) continue;
+    forEachAddress(ctx.model, (a, at, role, owner) => {
+      if (a.error === undefined) return;
       ctx.report({
-        message: `address ${q(a.display)} (${e.owner}) ${a.error}: ${addressHint(a.display)}`,
-        at: e.at,
-        data: { kind: 'address', role: e.role, value: a.display, error: a.error },
+        message: `address ${q(a.display)} (${owner}) ${a.error}: ${addressHint(a.display)}`,
+        at,
+        data: { kind: 'address', role, value: a.display, error: a.error },
       });
-    }
+    });
     const { model } = ctx;
     for (const p of model.policies) {
       for (const a of p.addresses) {
