@@ -84,10 +84,12 @@ describe('action.yml (composite GitHub Action)', () => {
     for (const [name, output] of Object.entries(action.outputs)) expect(output.value, name).toMatch(/^\$\{\{ steps\.[\w-]+\.outputs\.[\w-]+ \}\}$/);
   });
 
-  it('lints with --format github, uploads --format sarif, and comments --format markdown', () => {
+  it('lints once with --format github and --report sarif, uploads the SARIF, and comments --format markdown', () => {
     const runs = action.runs.steps.map((s) => s.run ?? '').join('\n');
     expect(runs).toMatch(/chainmail lint --format github/);
-    expect(runs).toMatch(/chainmail lint --format sarif/);
+    expect(runs).toMatch(/--report "sarif:\$RUNNER_TEMP\/chainmail\.sarif"/);
+    // the pull request's check lints once: no second `chainmail lint` in any step
+    expect(runs.match(/^\s*chainmail lint /gm)).toHaveLength(1);
     expect(runs).toMatch(/chainmail plan "\$file" --format markdown/);
     const uses = action.runs.steps.map((s) => s.uses).filter(Boolean);
     expect(uses).toEqual(expect.arrayContaining(['github/codeql-action/upload-sarif@v3', 'actions/github-script@v7']));
@@ -182,6 +184,8 @@ describe.skipIf(!built)('action.yml, its scripts run with bash', () => {
     const r = runAction(cwd, { files: 'mail/chainmail.yaml\nmail/invalid.yaml', plan: 'false' });
     expect(r.outputs['lint']).toEqual({ 'exit-code': '1' });
     expect(r.logs['lint']?.stdout).toMatch(/^::error file=mail\/invalid\.yaml,line=\d+,/m);
+    // the text report of the same run, in the log
+    expect(r.logs['lint']?.stdout).toMatch(/^mail\/invalid\.yaml:\d+:\d+: error: /m);
     const sarif = JSON.parse(readFileSync(r.outputs['sarif']?.['file'] ?? '', 'utf8')) as { runs: { results: unknown[] }[] };
     expect(sarif.runs[0]?.results.length).toBeGreaterThan(0);
     expect(r.outputs['plan']).toBeUndefined();
@@ -224,10 +228,11 @@ interface GitlabJob {
 const gitlabCi = read('examples/ci/gitlab/.gitlab-ci.yml') as Record<string, GitlabJob>;
 
 describe('examples/ci/gitlab/.gitlab-ci.yml', () => {
-  it('publishes the Code Quality report of lint --format gitlab', () => {
+  it('publishes the Code Quality report of lint --report gitlab:FILE, from its one lint run', () => {
     const job = gitlabCi['chainmail'];
     expect(job?.image).toMatch(/^node:2\d/);
-    expect(job?.script.join('\n')).toMatch(/chainmail lint --format gitlab \$CHAINMAIL_FILES > gl-code-quality-report\.json/);
+    expect(job?.script.join('\n')).toMatch(/chainmail lint --report gitlab:gl-code-quality-report\.json \$CHAINMAIL_FILES/);
+    expect(job?.script.join('\n').match(/chainmail lint /g)).toHaveLength(1);
     expect(job?.script.join('\n')).toMatch(/chainmail plan "\$1" --format markdown/);
     expect(job?.artifacts).toMatchObject({ when: 'always', reports: { codequality: 'gl-code-quality-report.json' } });
     expect(job?.artifacts.paths).toContain('chainmail-plan.md');
@@ -246,6 +251,8 @@ describe('examples/ci/gitlab/.gitlab-ci.yml', () => {
     const report = JSON.parse(readFileSync(join(cwd, 'gl-code-quality-report.json'), 'utf8')) as { location: { path: string } }[];
     expect(report.length > 0).toBe(code === 1);
     if (code === 1) expect(report.map((i) => i.location.path)).toContain('mail/invalid.yaml');
+    // the text report of the same run, in the log
+    if (code === 1) expect(r.stdout).toMatch(/^mail\/invalid\.yaml:\d+:\d+: error: /m);
     expect(existsSync(join(cwd, 'chainmail-plan.md'))).toBe(Boolean(mr));
   });
 });

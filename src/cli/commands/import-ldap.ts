@@ -1,5 +1,4 @@
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { DirectoryError, readDirectory } from '../../import/ldap/ldap-read.js';
 import { fileDir, resolveSettings, type LdapFlags } from '../../import/ldap/settings.js';
 import { SNAPSHOT_MARK, SnapshotBuilder } from '../../import/ldap/snapshot.js';
@@ -7,6 +6,7 @@ import { intOption, parse } from '../command.js';
 import { UsageError, type CliIo } from '../io.js';
 import { progress } from '../progress.js';
 import { VERSION } from '../version.js';
+import { writeAtomically } from '../write-file.js';
 
 export const IMPORT_LDAP_HELP = `usage: chainmail import ldap URL --base DN --system NAME [options]
        chainmail import ldap --config FILE --system NAME [options]
@@ -157,16 +157,4 @@ function sameHeader(a: Buffer, b: Buffer): boolean {
 
 function isLoopback(url: string): boolean {
   return /^ldaps?:\/\/(127\.[0-9.]+|\[::1\]|localhost)(:|\/|$)/i.test(url);
-}
-
-/** A temp file beside the target, then rename(2): a reader sees the old or the new snapshot, never half of one. */
-function writeAtomically(file: string, text: Buffer): void {
-  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
-  try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, file);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
 }
