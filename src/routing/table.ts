@@ -203,17 +203,26 @@ const indexes = new WeakMap<RoutingTable, TableIndex>();
 export function tableIndex(table: RoutingTable): TableIndex {
   let index = indexes.get(table);
   if (!index) {
-    const hostedBy = Object.entries(table.hosted ?? {});
+    // maps filled key by key: Object.entries() made an array per key (100,000 of them per
+    // table of a large organisation) only to be taken apart again (issue 19)
+    const hostedBy = table.hosted ?? {};
+    const hostedKeys = Object.keys(hostedBy);
     // sorted only when asked (a compile target): the relay and `route --routes` never do
     let sorted: SortedKeys | undefined;
-    const sortedKeys = (): SortedKeys => (sorted ??= { recipients: Object.keys(table.recipients).sort(), known: [...table.knownRecipients].sort(), hosted: hostedBy.map(([k]) => k).sort() });
+    const sortedKeys = (): SortedKeys => (sorted ??= { recipients: Object.keys(table.recipients).sort(), known: [...table.knownRecipients].sort(), hosted: [...hostedKeys].sort() });
     const hosted = new Map<string, NextHop>();
-    for (const [key, system] of hostedBy) {
-      const hop = table.peers?.[system];
+    for (let i = 0; i < hostedKeys.length; i++) {
+      const key = hostedKeys[i] as string;
+      const hop = table.peers?.[hostedBy[key] as string];
       if (hop) hosted.set(key, hop);
     }
     const domains = new Map(Object.entries(table.domains));
-    const recipients = new Map(Object.entries(table.recipients));
+    const recipients = new Map<string, RecipientEntry>();
+    const keys = Object.keys(table.recipients);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
+      recipients.set(key, table.recipients[key] as RecipientEntry);
+    }
     const listed = new Set<string>();
     if (listsByRecipient(table.kind)) {
       for (const key of recipients.keys()) {
