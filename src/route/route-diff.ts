@@ -2,7 +2,8 @@ import { compileRoutingTables } from '../routing/compile.js';
 import type { Model } from '../model/model.js';
 import { tableIndex, type RoutingTable } from '../routing/table.js';
 import { recipientKey } from '../routing/resolve.js';
-import { Simulator, type Outcome, type Route } from './simulate.js';
+import { RouteMemo } from '../routing/route-memo.js';
+import type { Outcome, Route } from './simulate.js';
 
 /**
  * What a change to the file does to mail: every probed address whose route differs
@@ -193,8 +194,10 @@ export function diffRoutingTables(
   options: RouteDiffOptions = {},
 ): RouteDiff {
   const from = options.from ?? ['internet', ...[...base.keys()].filter((s) => head.has(s)).sort(cmp)];
-  const before = new Simulator(base);
-  const after = new Simulator(head);
+  // memoised per class of recipient (src/routing/route-memo.ts, exactly walk()'s routes):
+  // 100,000 recipients of a few classes cost a few walks per entry point (issue 19)
+  const before = new RouteMemo(base, undefined, { detectCycles: true });
+  const after = new RouteMemo(head, undefined, { detectCycles: true });
   const baseKnown = knownSet(base);
   const headKnown = knownSet(head);
   const changes: RouteChange[] = [];
@@ -203,8 +206,8 @@ export function diffRoutingTables(
     // one entry per distinct change of this address: entry points with the same change merge
     const merged = new Map<string, { kind: RouteChangeKind; from: string[]; before: RouteView; after: RouteView }>();
     for (const f of from) {
-      const b = view(before.route(p.address, f, { detectCycles: true }));
-      const a = view(after.route(p.address, f, { detectCycles: true }));
+      const b = view(before.route(p.address, f));
+      const a = view(after.route(p.address, f));
       if (sameView(b, a)) continue;
       const sig = `${viewSignature(b)}\u0001${viewSignature(a)}`;
       const cur = merged.get(sig);
@@ -253,8 +256,18 @@ function viewSignature(v: RouteView): string {
   return `${outcomeSignature(v.outcome)}\u0000${v.path.join('\u0002')}\u0000${v.nextHops.join('\u0002')}\u0000${(v.cycle ?? []).join('\u0002')}`;
 }
 
+/** viewSignature(a) === viewSignature(b), without building the strings (a million routes at 100,000 recipients). */
 function sameView(a: RouteView, b: RouteView): boolean {
-  return viewSignature(a) === viewSignature(b);
+  const x = a.outcome;
+  const y = b.outcome;
+  if (x.kind !== y.kind || (x.system ?? '') !== (y.system ?? '') || (x.status ?? '') !== (y.status ?? '') || (x.code ?? '') !== (y.code ?? '') || (x.host ?? '') !== (y.host ?? '') || (x.mailbox ?? '') !== (y.mailbox ?? '')) return false;
+  return sameList(a.path, b.path) && sameList(a.nextHops, b.nextHops) && sameList(a.cycle ?? [], b.cycle ?? []);
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 const FAILING = new Set(['bounced', 'refused']);

@@ -1,7 +1,7 @@
 import { EntryPoints } from './entry.js';
 import { ANSWER_ALIAS, ANSWER_MAILBOX, ANSWER_REWRITE, deliverEntry, keyAnswer, recipientKey, rewriteEntry, senderRouted, type RecipientKey } from './resolve.js';
 import { tableIndex, type RoutingTable } from './table.js';
-import { hop, walk, type Hop, type Outcome, type Route, type RouteStart } from './walk.js';
+import { hop, walk, type Hop, type Outcome, type Route, type RouteStart, type SimulateOptions } from './walk.js';
 
 /**
  * Recipients that route alike (issue 19): the route of the first one walked, and where the
@@ -61,6 +61,14 @@ interface Node {
 export class RouteMemo {
   readonly #tables: ReadonlyMap<string, RoutingTable>;
   readonly #entries: EntryPoints;
+  readonly #options: SimulateOptions;
+  /** The recipient classify() was given last and its key: `plan --base` asks for each address from every entry point in turn. */
+  #lastRecipient: string | undefined;
+  #lastKey: RecipientKey | undefined;
+  /** keyAnswer() per table (by its column) for {@link #answerKey}, NOT_ASKED where not asked yet. */
+  readonly #columns = new Map<RoutingTable, number>();
+  readonly #answers: Int32Array;
+  #answerKey: RecipientKey | undefined;
   /** By from, then the recipient's domain: the entry system, or null where no route starts (refused). */
   readonly #roots = new Map<string, Map<string, { node: Node; start: RouteStart } | null>>();
   /** The mailbox of the recipient {@link classify} last answered with a class. */
@@ -70,9 +78,17 @@ export class RouteMemo {
   /** Its contact's name, where the class rewrites. */
   contact = '';
 
-  constructor(tables: ReadonlyMap<string, RoutingTable>, entries = new EntryPoints(tables)) {
+  /**
+   * `options`: what every walk() of the memo is given (`detectCycles` for `plan --base`); a
+   * class is made only of a route without a loop or a repeated system, which those options
+   * do not change.
+   */
+  constructor(tables: ReadonlyMap<string, RoutingTable>, entries = new EntryPoints(tables), options: SimulateOptions = {}) {
     this.#tables = tables;
     this.#entries = entries;
+    this.#options = options;
+    for (const t of tables.values()) this.#columns.set(t, this.#columns.size);
+    this.#answers = new Int32Array(this.#columns.size);
   }
 
   /** The route of `recipient`: exactly what walk() gives. */
@@ -86,9 +102,13 @@ export class RouteMemo {
    * {@link target}, {@link contact}), or its route by walk() where it has no class (yet, or ever).
    */
   classify(recipient: string, from = 'internet'): RouteClass | (Route & { readonly leaf?: undefined }) {
-    const r = recipientKey(recipient);
+    if (recipient !== this.#lastRecipient) {
+      this.#lastRecipient = recipient;
+      this.#lastKey = recipientKey(recipient);
+    }
+    const r = this.#lastKey;
     // sender-specified routing: a Postfix system refuses it by the local part (resolve()), no class
-    if (!r || senderRouted(r)) return walk(this.#tables, recipient, from, this.#entries.start(recipient, from));
+    if (!r || senderRouted(r)) return walk(this.#tables, recipient, from, this.#entries.start(recipient, from), this.#options);
     let byDomain = this.#roots.get(from);
     if (!byDomain) this.#roots.set(from, (byDomain = new Map()));
     let root = byDomain.get(r.domain);
@@ -97,17 +117,17 @@ export class RouteMemo {
       root = 'refused' in start ? null : { node: { leaf: false, table: start.table, next: new Map() }, start };
       byDomain.set(r.domain, root);
     }
-    if (root === null) return walk(this.#tables, recipient, from, this.#entries.start(recipient, from));
+    if (root === null) return walk(this.#tables, recipient, from, this.#entries.start(recipient, from), this.#options);
     let node = root.node;
     let key = r;
     let rewritten = false;
     for (;;) {
-      const a = keyAnswer(node.table, key);
+      const a = this.#answer(node.table, key);
       if (a === ANSWER_REWRITE && !rewritten) {
         // one contact along the route: its target goes on from the same system
         const e = tableIndex(node.table).recipients.get(key.key);
         const to = e?.action === 'rewrite' ? recipientKey(e.to) : undefined;
-        if (e?.action !== 'rewrite' || !to || to.key === key.key) return walk(this.#tables, recipient, from, root.start);
+        if (e?.action !== 'rewrite' || !to || to.key === key.key) return walk(this.#tables, recipient, from, root.start, this.#options);
         this.target = e.to;
         this.contact = e.contact;
         const sub = node.after?.get(to.domain);
@@ -117,16 +137,29 @@ export class RouteMemo {
         rewritten = true;
         continue;
       }
-      if (a < 0) return walk(this.#tables, recipient, from, root.start);
+      if (a < 0) return walk(this.#tables, recipient, from, root.start, this.#options);
       const n = node.next.get(a);
       if (n === undefined) return this.#learn(recipient, from, r, root.node, root.start);
       if (n.leaf) {
-        if (n.rewriteAt >= 0 !== rewritten) return walk(this.#tables, recipient, from, root.start);
+        if (n.rewriteAt >= 0 !== rewritten) return walk(this.#tables, recipient, from, root.start, this.#options);
         this.mailbox = n.mailbox === 'entry' ? entryMailbox(n.last, key) : n.mailbox === 'key' ? key.key : undefined;
         return n;
       }
       node = n;
     }
+  }
+
+  /** keyAnswer(table, key), asked once per table while the same key comes back (the same recipient from another entry point). */
+  #answer(table: RoutingTable, key: RecipientKey): number {
+    const column = this.#columns.get(table);
+    if (column === undefined) return keyAnswer(table, key);
+    if (key !== this.#answerKey) {
+      this.#answerKey = key;
+      this.#answers.fill(NOT_ASKED);
+    }
+    let a = this.#answers[column] as number;
+    if (a === NOT_ASKED) this.#answers[column] = a = keyAnswer(table, key);
+    return a;
   }
 
   /** The route of a class for one of its recipients: the class's route with its address, mailbox and contact put in. */
@@ -147,7 +180,7 @@ export class RouteMemo {
 
   /** Walks a recipient that has no class yet, and makes its class where the route allows one. */
   #learn(recipient: string, from: string, r: RecipientKey, root: Node, start: RouteStart): Route {
-    const route = walk(this.#tables, recipient, from, start);
+    const route = walk(this.#tables, recipient, from, start, this.#options);
     const { hops, outcome } = route;
     if (route.cycle || hops.length === 0 || outcome.kind === 'looped') return route;
     // at most one rewrite, not the last hop; its target goes on from the same system
@@ -214,6 +247,9 @@ export class RouteMemo {
     return route;
   }
 }
+
+/** Not a keyAnswer() (those are -1 and up). */
+const NOT_ASKED = -2;
 
 /** The mailbox of the table's mailbox or alias entry for the key (keyAnswer() found one). */
 function entryMailbox(table: RoutingTable, r: RecipientKey): string | undefined {

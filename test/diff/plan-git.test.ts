@@ -63,6 +63,31 @@ describe.skipIf(!hasGit)('plan --base from git', () => {
     expect(r.stdout).toContain('before: exchange -> [192.168.1.10]:25 (unix) => delivered by unix');
   });
 
+  it('finds the includes and mailbox files of a large file (the fast YAML path of the loader) at the revision', async () => {
+    // an include of over 256 KB is read by js-yaml (src/load/load.ts, fastParse): plan --base
+    // finds what it names the same way, and the committed mailbox file is the base's
+    const big = join(repo, 'mail/systems/unix.yaml');
+    const committed = git('show', 'HEAD:mail/systems/unix.yaml');
+    const padded = `${'# padding, as a large include of many contacts would be\n'.repeat(6000)}${committed}`;
+    expect(padded.length).toBeGreaterThan(256 * 1024);
+    const working = readFileSync(big, 'utf8');
+    try {
+      writeFileSync(big, padded);
+      git('add', 'mail/systems/unix.yaml');
+      git('commit', '-q', '-m', 'a large include');
+      writeFileSync(big, `${padded.replace('192.168.1.10', '192.168.1.20')}`);
+      const r = await cli(['plan', 'mail/mail.yaml', '--base', 'HEAD:mail/mail.yaml'], repo);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(summary(r.stdout)).toBe(expected);
+      expect(r.stdout).toMatch(/recipient removed \(1 address\)\n {2}dave@example\.com/);
+    } finally {
+      git('reset', '-q', '--soft', 'HEAD~1');
+      git('restore', '--staged', 'mail/systems/unix.yaml');
+      writeFileSync(big, working);
+    }
+  });
+
   it('leaves no temporary copy behind', async () => {
     const before = new Set(listTmp());
     await cli(['plan', 'mail/mail.yaml', '--base', 'HEAD:mail/mail.yaml'], repo);

@@ -18,7 +18,8 @@ import { DOMAINS, OrgFiles, orgConfig, orgSpec } from './org-arbitrary.js';
  * organisations (org-arbitrary.ts: mailboxes, aliases, contacts that rewrite, chains,
  * forwardUnresolvedTo loops) and random lists of recipients in any case, with IDN domains
  * in both forms, unroutable addresses and repeats (so classes are made and then used), the
- * memoised route is exactly walk()'s from every entry point, and `route --recipients`'s
+ * memoised route is exactly walk()'s from every entry point (also with cycle detection, as
+ * `plan --base` walks), and `route --recipients`'s
  * templated text is exactly routeText() of walk()'s route.
  */
 const RUNS = Number(process.env['CHAINMAIL_PROPERTY_RUNS'] ?? 100);
@@ -64,6 +65,9 @@ function check(tables: ReadonlyMap<string, RoutingTable>, list: readonly string[
   const plain = new Simulator(tables);
   const memo = new RouteMemo(tables);
   for (const a of list) expect(memo.route(a, from), `${context}\n${a} from ${from}`).toEqual(plain.route(a, from));
+  // with walk()'s options (plan --base's route diff: cycle detection), exactly walk()'s route with them
+  const cycles = new RouteMemo(tables, undefined, { detectCycles: true });
+  for (const a of list) expect(cycles.route(a, from), `${context}\n${a} from ${from}, detectCycles`).toEqual(plain.route(a, from, { detectCycles: true }));
   for (const color of [false, true]) {
     const out: string[] = [];
     // the byte path without colour, the string path with it (both write through route-text.ts's byte buffer)

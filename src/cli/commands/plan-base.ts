@@ -2,8 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { LIMITS } from '../../load/load.js';
+import { LIMITS, yamlValue } from '../../load/load.js';
 import { loadModel, type LoadedModel } from '../../pipeline.js';
 import { routeDiff, type RouteDiff } from '../../route/route-diff.js';
 import { loadOptions } from '../allow-path.js';
@@ -125,12 +124,8 @@ function regularBlob(top: string, ref: string, path: string, left: number): stri
 
 /** The includes (YAML) and mailbox files (text) a chainmail file names; nothing when it does not parse. */
 function references(text: string): { path: string; yaml: boolean }[] {
-  let doc: unknown;
-  try {
-    doc = parseYaml(text, { maxAliasCount: LIMITS.maxAliasCount, merge: true });
-  } catch {
-    return [];
-  }
+  // parsed as the loader parses it (src/load/load.ts), so the files fetched are the ones it reads
+  const doc = yamlValue(text);
   if (!doc || typeof doc !== 'object') return [];
   const out: { path: string; yaml: boolean }[] = [];
   const d = doc as Record<string, unknown>;
