@@ -145,9 +145,11 @@ function summarize(n, org, s) {
   const lintBuild = lint && build ? lint.wall + build.wall : undefined;
   const lintBuildCpu = lint?.cpu !== undefined && build?.cpu !== undefined ? lint.cpu + build.cpu : undefined;
   // the routing rate per core: recipients per CPU second of routing alone (route of every
-  // recipient minus route of one, i.e. without loading the file), and end to end
-  const routeCpu = route?.cpu !== undefined && routeOne?.cpu !== undefined ? route.cpu - routeOne.cpu : undefined;
-  const routesDirCpu = routesDir?.cpu !== undefined && routesDirOne?.cpu !== undefined ? routesDir.cpu - routesDirOne.cpu : undefined;
+  // recipient minus route of one, i.e. without loading the file), and end to end. The two
+  // run back to back in each repeat: the median of those paired differences, not the
+  // difference of two medians (which scattered by a factor of two between runs)
+  const routeCpu = pairedDifference(s.route, s.routeOne);
+  const routesDirCpu = pairedDifference(s.routesDir, s.routesDirOne);
   return {
     recipients: org.recipients,
     mailboxes: org.mailboxes,
@@ -173,6 +175,13 @@ function summarize(n, org, s) {
     artifacts: s.artifacts,
     samples: Object.fromEntries(Object.entries(s).filter(([k]) => k !== 'artifacts').map(([k, v]) => [k, v.map(({ stderr, ...r }) => r)])),
   };
+}
+
+/** The median over repeats of a.cpu - b.cpu, each pair measured in the same repeat. */
+function pairedDifference(a, b) {
+  const d = [];
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i].cpu !== undefined && b[i].cpu !== undefined) d.push(a[i].cpu - b[i].cpu);
+  return d.length > 0 ? median(d) : undefined;
 }
 
 /** How each figure grows from `a` to `b` recipients (time ratio; 4.0 is linear for 100k -> 400k). */
