@@ -269,7 +269,7 @@ export const ANSWER_ALIAS = 3;
  *
  * @public
  */
-export function keyAnswer(table: RoutingTable, r: RecipientKey): number {
+export function keyAnswer(table: RoutingTable, r: Pick<RecipientKey, 'key' | 'domain'>): number {
   if (table.cloud) return -1;
   const cache = cacheOf(table);
   const entry = cache.recipients.get(r.key);

@@ -1,5 +1,5 @@
 import { forEachMerged, tableIndex, type NextHop, type RoutingTable } from '../../../routing/table.js';
-import { resolve, resolveUnlisted, type Decision, type Origin } from '../../../routing/resolve.js';
+import { keyAnswer, resolve, resolveUnlisted, type Decision, type Origin } from '../../../routing/resolve.js';
 import { relayhostValue, relayTransport } from './nexthop.js';
 
 /**
@@ -140,8 +140,6 @@ export function postfixRoutes(table: RoutingTable, localTransport: string): Post
   // its system's next hop and a relay_recipients line. What every key of a domain shares
   // (its group, its domain route, whether relay_domains lists it) is looked up once per key.
   const perDomain = new Map<string, KeyDomain>();
-  const hostedMap = index.hosted;
-  const memo = table.cloud === undefined;
   forEachMerged(index.sortedKeys(), (key) => {
     const at = key.lastIndexOf('@');
     const d = key.slice(at + 1);
@@ -150,21 +148,23 @@ export function postfixRoutes(table: RoutingTable, localTransport: string): Post
     const e = index.recipients.get(key);
     let a: Action;
     if (e) a = e.action === 'deliver' ? { kind: 'deliver', mailbox: e.mailbox, alias: e.alias === true } : { kind: 'rewrite', to: e.to };
-    else if (memo && !routesBySender(key, at)) {
-      // A key the table does not list: resolve() reads of it only whether the reverse path
-      // hosts it (which hop) and, where the domain rejects unknown recipients, whether it is
-      // known (keyAnswer() in resolve.ts lists what resolve() reads of a key); the rest is
-      // its domain, the origin (peer) and the Received: count (0), the same for every key
-      // here. Its local part matters only for sender-specified routing ("@", "%", "!":
-      // routesBySender, resolved one by one) and as the mailbox of an assumed local
-      // delivery, which the action does not keep. So keys of one domain with the same
-      // answer get the same action: resolve() decides the first of them, the others reuse it.
-      const hop = hostedMap.get(key);
-      const answer = hop ?? (index.known.has(key) ? KNOWN : UNKNOWN);
-      const known = kd.byAnswer.get(answer);
+    else {
+      // A key the table does not list: keyAnswer() (resolve.ts) is everything resolve() reads
+      // of it (which hop of the reverse path hosts it; whether it is known, where the domain
+      // rejects unknown recipients); the rest is its domain, the origin (peer) and the
+      // Received: count (0), the same for every key here. Its local part matters only for
+      // sender-specified routing ("@", "%", "!": routesBySender, resolved one by one) and as
+      // the mailbox of an assumed local delivery, which the action does not keep. So keys of
+      // one domain with the same answer get the same action: resolve() decides the first of
+      // them, the others reuse it. A cloud table's answer (-1: per-user lists) is no class.
+      const answer = routesBySender(key, at) ? -1 : keyAnswer(table, { key, domain: d });
+      const known = answer < 0 ? undefined : kd.byAnswer.get(answer);
       if (known) a = known;
-      else kd.byAnswer.set(answer, (a = action(key, d)));
-    } else a = action(key, d);
+      else {
+        a = action(key, d);
+        if (answer >= 0) kd.byAnswer.set(answer, a);
+      }
+    }
     if (a.kind === 'refuse') return;
     if (!kd.group) {
       if (!relayDomains.has(d)) {
@@ -247,12 +247,9 @@ interface KeyDomain {
   group: string[] | undefined;
   /** Its transport entry's value (domainEntries is complete before the pass). */
   readonly domainValue: string | undefined;
-  /** The action of a key the table does not list, by what resolve() reads of the key. */
-  readonly byAnswer: Map<NextHop | symbol, Action>;
+  /** The action of a key the table does not list, by its keyAnswer(). */
+  readonly byAnswer: Map<number, Action>;
 }
-
-const KNOWN = Symbol('known');
-const UNKNOWN = Symbol('unknown');
 
 /**
  * Whether the local part of `key` (the "@" of its domain at `at`) may hold sender-specified
