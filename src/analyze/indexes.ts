@@ -149,21 +149,19 @@ export function domainUses(ctx: Memo): ReadonlyMap<string, readonly DomainUseGro
 
 export function buildDomainUses(model: Model): Map<string, DomainUseGroup[]> {
   const out = new Map<string, { -readonly [K in keyof DomainUseGroup]: DomainUseGroup[K] }[]>();
-  /** Counts one more use of a kind already seen; false when it is the first (the caller adds it). */
-  const counted = (kind: DomainUseKind, domain: DomainName): boolean => {
-    if (!domain.ascii) return true;
+  /** Counts a use of a kind already seen and returns undefined; for the first one (of a valid name), the list to add its group to. */
+  const firstUse = (kind: DomainUseKind, domain: DomainName): DomainUseGroup[] | undefined => {
+    if (!domain.ascii) return undefined;
     let groups = out.get(domain.ascii);
     if (!groups) out.set(domain.ascii, (groups = []));
     const g = groups.find((x) => x.kind === kind);
-    if (g) g.count++;
-    return g !== undefined;
-  };
-  const first = (kind: DomainUseKind, domain: DomainName, at: Target, what: string): void => {
-    out.get(domain.ascii)?.push({ kind, domain, at, what, count: 1 });
+    if (!g) return groups;
+    g.count++;
+    return undefined;
   };
   // describe is a thunk: only the first use of a domain is described
   const add = (kind: DomainUseKind, domain: DomainName, at: Target, describe: () => string): void => {
-    if (!counted(kind, domain)) first(kind, domain, at, describe());
+    firstUse(kind, domain)?.push({ kind, domain, at, what: describe(), count: 1 });
   };
   for (const p of model.policies) {
     for (const a of p.addresses) add('policy', a.domain, { path: [...a.path, 'space'] }, () => `policy ${q(p.name)}`);
@@ -183,7 +181,7 @@ export function buildDomainUses(model: Model): Map<string, DomainUseGroup[]> {
   }
   // no closure per address: 100,000 mailboxes in a few dozen domains are counted
   forEachAddress(model, (address, at, role, owner) => {
-    if (!counted(role, address.domain)) first(role, address.domain, at, `${q(address.display)} (${owner})`);
+    firstUse(role, address.domain)?.push({ kind: role, domain: address.domain, at, what: `${q(address.display)} (${owner})`, count: 1 });
   });
   return out;
 }
