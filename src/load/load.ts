@@ -212,10 +212,8 @@ export function load(file: string, cwd: string = process.cwd(), options: LoadFil
         const target = (merged[key] ??= []) as unknown[];
         if (!Array.isArray(target)) continue;
         if (isMain) origins.set([key], { file: shown, path: [key] });
-        val.forEach((entry, i) => {
-          origins.set([key, target.length], { file: shown, path: [key, i] });
-          target.push(entry);
-        });
+        origins.setItems(key, target.length, val.length, shown);
+        for (let i = 0; i < val.length; i++) target.push(val[i]);
       } else if (isMain) {
         merged[key] = val;
         origins.set([key], { file: shown, path: [key] });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { lint } from '../../src/analyze/lint.js';
+import { load } from '../../src/load/load.js';
 import { loadModel } from '../../src/pipeline.js';
 
 let dir: string;
@@ -80,6 +81,27 @@ describe('load: includes and mailbox files', () => {
     const l = loadModel(setup(), { cwd: dir });
     expect(l.fatal).toMatch(message);
     expect(l.fatal).not.toContain('\n');
+  });
+
+  it('locates each item of a list merged from several files in the file and at the index it came from', () => {
+    const main = write('main.yaml', `${MAIN.replace('include: [unix/unix.yaml]', 'include: [unix/unix.yaml, more/a.yaml, more/b.yaml]')}policies:\n  - name: Main\n    system: exchange\n    addresses: [{ space: "@example.com", authoritative: false }]\n`);
+    write('unix/unix.yaml', UNIX);
+    write('unix/users.txt', 'carol@example.com\n');
+    const policy = (name: string): string => `  - name: ${name}\n    system: unix\n    addresses: [{ space: "@${name.toLowerCase()}.example", authoritative: true }]\n`;
+    write('more/a.yaml', `policies:\n${policy('A0')}${policy('A1')}`);
+    write('more/b.yaml', `# b\npolicies:\n${policy('B0')}`);
+    const l = loadModel(main, { cwd: dir });
+    expect(l.fatal).toBeUndefined();
+    expect(l.model?.policies.map((p) => p.name)).toEqual(['Main', 'UNIX', 'A0', 'A1', 'B0']);
+    const at = (path: (string | number)[]) => l.locator.lines(l.locator.span({ path }));
+    expect(at(['policies', 0, 'name'])).toMatchObject({ file: 'main.yaml', line: 12 });
+    expect(at(['policies', 1, 'name'])).toMatchObject({ file: 'unix/unix.yaml', line: 7 });
+    expect(at(['policies', 2, 'name'])).toMatchObject({ file: 'more/a.yaml', line: 2 });
+    expect(at(['policies', 3, 'addresses', 0, 'space'])).toMatchObject({ file: 'more/a.yaml', line: 7 });
+    expect(at(['policies', 4, 'system'])).toMatchObject({ file: 'more/b.yaml', line: 4 });
+    const { origins } = load(main, dir);
+    expect(origins.resolve(['policies', 4, 'system'])).toEqual({ file: 'more/b.yaml', path: ['policies', 0, 'system'] });
+    expect(origins.resolve(['policies', 5])).toEqual({ file: 'main.yaml', path: ['policies', 5] });
   });
 
   it('reports a system defined in two files once, at the second definition', () => {
