@@ -117,23 +117,45 @@ export function readArtifact(root: string, rel: string): Uint8Array | undefined 
  * read in blocks into one buffer and compared in place (a rebuild at 100,000 recipients
  * compares 72 MB: no copy of each file, no buffer of tens of MB per file to fault in).
  */
-export function sameArtifact(root: string, rel: string, parts: readonly Uint8Array[]): boolean | undefined {
+export function sameArtifact(root: string, rel: string, parts: readonly Uint8Array[], from: { readonly file: number; readonly parts: number } = { file: 0, parts: 0 }): boolean | undefined {
   let size = 0;
   for (const p of parts) size += p.length;
+  // `from`: the file from that byte against the parts from theirs (plan: the bytes after the header)
   const r = withPlainFile(root, rel, MAX_ARTIFACT_BYTES, (fd, st) => {
-    if (st.size !== size) return false;
+    if (st.size - from.file !== size - from.parts) return false;
     const block = (compareBlock ??= Buffer.allocUnsafe(COMPARE_BLOCK));
+    let pos = from.file;
+    let skip = from.parts;
     for (const p of parts) {
-      for (let at = 0; at < p.length; ) {
+      if (skip >= p.length) {
+        skip -= p.length;
+        continue;
+      }
+      for (let at = skip; at < p.length; ) {
         const want = Math.min(block.length, p.length - at);
         let n = 0;
-        for (let k; n < want && (k = readSync(fd, block, n, want - n, null)) > 0; ) n += k;
+        for (let k; n < want && (k = readSync(fd, block, n, want - n, pos + n)) > 0; ) n += k;
         if (n < want || block.compare(p, at, at + n, 0, n) !== 0) return false;
         at += n;
+        pos += n;
       }
+      skip = 0;
     }
     // nothing after the expected end (the file grew while it was read)
-    return readSync(fd, block, 0, 1, null) === 0;
+    return readSync(fd, block, 0, 1, pos) === 0;
+  });
+  if (r.kind === 'missing') return undefined;
+  if (r.kind === 'in-the-way') throw new ArtifactError(`${shownPath(r.at)} is in the way: it is ${r.what}; remove it`);
+  return r.value;
+}
+
+/** The first `max` bytes (at most) of `rel` in `root`, as {@link readArtifact} reads the whole. */
+export function readArtifactHead(root: string, rel: string, max: number): Uint8Array | undefined {
+  const r = withPlainFile(root, rel, MAX_ARTIFACT_BYTES, (fd, st) => {
+    const buf = Buffer.allocUnsafe(Math.min(max, st.size));
+    let n = 0;
+    for (let k; n < buf.length && (k = readSync(fd, buf, n, buf.length - n, n)) > 0; ) n += k;
+    return buf.subarray(0, n);
   });
   if (r.kind === 'missing') return undefined;
   if (r.kind === 'in-the-way') throw new ArtifactError(`${shownPath(r.at)} is in the way: it is ${r.what}; remove it`);

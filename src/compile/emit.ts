@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, lstatSync, mkdirSync, mkdtempSync, openSync, renameSync, rmdirSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { quotedPath, shownPath } from '../diagnostics/shown-path.js';
-import { ArtifactError, assertOutDir, assertPlainPaths, lookup, MANIFEST, readArtifact, readManifest, sameArtifact, type IgnoredClaim } from './artifact-dir.js';
+import { ArtifactError, assertOutDir, assertPlainPaths, lookup, MANIFEST, readArtifact, readArtifactHead, readManifest, sameArtifact, type IgnoredClaim } from './artifact-dir.js';
 import { UTF8_BOM, utf8File, utf8Parts } from './text-sink.js';
 import type { OutputFile } from './output.js';
 import type { BuildInput, Manifest } from './manifest.js';
@@ -187,9 +187,61 @@ export function withoutHeader(path: string, content: string): string {
   const style = commentStyle(path);
   if (!style) return content;
   const prefix = OPEN[style];
-  const lines = content.split('\n');
-  const keep = lines.filter((l, i) => !(i < 3 && (l.replace(/^\uFEFF/, '').startsWith(`${prefix}${MARK}`) || l.startsWith(`${prefix}input sha256: `))));
-  return keep.join('\n');
+  // the header is within the first three lines: those are split off and looked at, the
+  // rest stays one string (split and joined, a plan of 100,000 recipients made a string per
+  // line of tens of MB of artifacts)
+  const pieces: string[] = [];
+  let pos = 0;
+  while (pieces.length < 3) {
+    const nl = content.indexOf('\n', pos);
+    if (nl === -1) break;
+    pieces.push(content.slice(pos, nl));
+    pos = nl + 1;
+  }
+  pieces.push(content.slice(pos));
+  return pieces.filter((l, i) => !(i < 3 && isHeaderLine(prefix, l))).join('\n');
+}
+
+/** One of the generated header lines of a file whose comments start with `prefix` (see {@link withoutHeader}). */
+function isHeaderLine(prefix: string, line: string): boolean {
+  return line.replace(/^\uFEFF/, '').startsWith(`${prefix}${MARK}`) || line.startsWith(`${prefix}input sha256: `);
+}
+
+/**
+ * Whether the file at `rel` in `root` and the artifact `parts` differ only in the generated
+ * header: what `withoutHeader(rel, old) === withoutHeader(rel, new)` says, without reading
+ * the old file whole or decoding either (`plan` at 100,000 recipients: a new input sha256
+ * changes the header of every file). The first three lines of each are decoded and compared
+ * without their header lines, the bytes after them compared in place (sameArtifact). False
+ * where that does not decide it (no comment syntax, three lines or fewer, a first three
+ * lines longer than 64 KB): then the texts are compared.
+ */
+export function sameBesidesHeader(root: string, rel: string, parts: readonly Uint8Array[]): boolean {
+  const style = commentStyle(rel);
+  if (!style) return false;
+  const prefix = OPEN[style];
+  const file = readArtifactHead(root, rel, HEAD_BYTES);
+  const x = file && headLines(prefix, file);
+  const y = headLines(prefix, Buffer.concat(takeBytes(parts, HEAD_BYTES)));
+  if (!x || !y || x.kept.length !== y.kept.length || x.kept.some((l, i) => l !== y.kept[i])) return false;
+  return sameArtifact(root, rel, parts, { file: x.rest, parts: y.rest }) === true;
+}
+
+const HEAD_BYTES = 64 * 1024;
+
+/** The first three lines of a file that are not header lines, and where the fourth starts; undefined for three lines or fewer. */
+function headLines(prefix: string, bytes: Uint8Array): { kept: string[]; rest: number } | undefined {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const kept: string[] = [];
+  let pos = 0;
+  for (let i = 0; i < 3; i++) {
+    const nl = buf.indexOf(LF, pos);
+    if (nl === -1) return undefined;
+    const line = buf.toString('utf8', pos, nl);
+    if (!isHeaderLine(prefix, line)) kept.push(line);
+    pos = nl + 1;
+  }
+  return { kept, rest: pos };
 }
 
 export function bytes(content: string | Uint8Array): Uint8Array {

@@ -1,6 +1,6 @@
 import { createTwoFilesPatch } from 'diff';
-import { assertOutDir, assertPlainPaths, type IgnoredClaim } from './artifact-dir.js';
-import { fileBytes, MANIFEST, readArtifact, readManifest, withoutHeader } from './emit.js';
+import { assertOutDir, assertPlainPaths, sameArtifact, type IgnoredClaim } from './artifact-dir.js';
+import { fileBytes, fileParts, MANIFEST, readArtifact, readManifest, sameBesidesHeader, withoutHeader } from './emit.js';
 import type { OutputFile } from './output.js';
 
 /**
@@ -33,13 +33,20 @@ export function planChanges(dir: string, files: readonly OutputFile[]): { change
   const produced = new Set(files.map((f) => f.path));
   for (const f of files) {
     if (f.path === MANIFEST) continue;
-    const next = fileBytes(f);
-    const cur = readArtifact(dir, f.path);
-    if (cur && Buffer.compare(Buffer.from(cur), Buffer.from(next)) === 0) {
+    // compared in place, as build compares (no copy of either side), then without the
+    // header (a new input sha256 changes every file's); read whole only when it differs
+    const parts = fileParts(f);
+    const same = sameArtifact(dir, f.path, parts);
+    if (same === true) {
       unchanged++;
       continue;
     }
-    changes.push(change(f.path, cur ? 'change' : 'add', cur, next));
+    if (same === false && sameBesidesHeader(dir, f.path, parts)) {
+      changes.push({ path: f.path, action: 'change', headerOnly: true, additions: 0, deletions: 0, diff: '' });
+      continue;
+    }
+    const cur = readArtifact(dir, f.path);
+    changes.push(change(f.path, cur ? 'change' : 'add', cur, fileBytes(f)));
   }
   const old = readManifest(dir);
   for (const f of old.manifest?.files ?? []) {
@@ -67,7 +74,9 @@ function change(path: string, action: FileChange['action'], cur: Uint8Array | un
 
 /** Text of an artifact: UTF-16LE with a byte order mark (csvde -u), else UTF-8. */
 function decode(b: Uint8Array): string {
-  if (b[0] === 0xff && b[1] === 0xfe) return Buffer.from(b.subarray(2)).toString('utf16le');
-  return Buffer.from(b).toString('utf8');
+  // a view of the bytes, not a copy (Buffer.from(Uint8Array) copies: tens of MB per plan)
+  const view = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  if (b[0] === 0xff && b[1] === 0xfe) return view.toString('utf16le', 2);
+  return view.toString('utf8');
 }
 
