@@ -1,0 +1,82 @@
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { compileRoutingTables } from '../../src/routing/compile.js';
+import type { RoutingTable } from '../../src/routing/table.js';
+import { diffRoutingTables, probesFor, view, type RouteView } from '../../src/route/route-diff.js';
+import { Simulator } from '../../src/route/simulate.js';
+import { orgConfig, OrgFiles, orgSpec } from './org-arbitrary.js';
+
+/**
+ * `plan --base`'s route diff (src/route/route-diff.ts: two route memos, two classes'
+ * routes compared once, then only mailboxes) against walk(): for two random organisations
+ * over the same domains and addresses, every (address, entry point) whose route the diff
+ * reports changed is one whose walk() views differ, with those views, and every other has
+ * equal views.
+ */
+const RUNS = Number(process.env['CHAINMAIL_PROPERTY_RUNS'] ?? 60);
+const files = new OrgFiles();
+afterAll(() => files.remove());
+
+function tablesOf(spec: Parameters<typeof orgConfig>[0]): ReadonlyMap<string, RoutingTable> {
+  const loaded = files.load(orgConfig(spec));
+  if (!loaded.model) throw new Error(`generated file did not load:\n${loaded.text}`);
+  return compileRoutingTables(loaded.model);
+}
+
+describe('route diff', () => {
+  it('reports exactly the (address, entry point) pairs whose walk() routes differ, with their views', () => {
+    fc.assert(
+      fc.property(fc.oneof(orgSpec(), orgSpec({ tame: true })), fc.oneof(orgSpec(), orgSpec({ tame: true })), fc.boolean(), (x, y, again) => {
+        const base = tablesOf(x);
+        // the head: another organisation, or the same one compiled again (no change at all)
+        const head = tablesOf(again ? x : y);
+        const probes = probesFor([], [base, head]);
+        const diff = diffRoutingTables(base, head, probes);
+        const reported = new Map<string, { before: RouteView; after: RouteView }>();
+        for (const c of diff.changes) for (const f of c.from) reported.set(`${c.recipient} from ${f}`, { before: c.before, after: c.after });
+        const b = new Simulator(base);
+        const a = new Simulator(head);
+        const expected = new Map<string, { before: RouteView; after: RouteView }>();
+        for (const p of probes) {
+          for (const f of diff.probed.from) {
+            const before = view(b.route(p.address, f, { detectCycles: true }));
+            const after = view(a.route(p.address, f, { detectCycles: true }));
+            if (JSON.stringify(norm(before)) !== JSON.stringify(norm(after))) expected.set(`${p.address} from ${f}`, { before, after });
+          }
+        }
+        expect([...reported.keys()].sort()).toEqual([...expected.keys()].sort());
+        for (const [k, v] of expected) expect(norm2(reported.get(k)), k).toEqual(norm2(v));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('reports an alias that moved to another mailbox of the same system (the classes alike, the mailboxes not)', () => {
+    const org = (aliased: number): Record<string, unknown> => ({
+      version: 1,
+      domains: { 'example.com': {} },
+      systems: {
+        exchange: {
+          kind: 'exchange',
+          host: 'mail.example.com',
+          gateway: true,
+          mailboxes: ['u1@example.com', 'u2@example.com'].map((m, i) => (i === aliased ? { address: m, aliases: ['al@example.com'] } : m)),
+        },
+      },
+      policies: [{ name: 'P', system: 'exchange', addresses: [{ space: '@example.com', authoritative: true }] }],
+    });
+    const base = compileRoutingTables(files.load(org(0)).model as never);
+    const head = compileRoutingTables(files.load(org(1)).model as never);
+    const diff = diffRoutingTables(base, head, probesFor([], [base, head]));
+    expect(diff.changes.map((c) => [c.kind, c.recipient, c.from.join(','), c.before.outcome.mailbox, c.after.outcome.mailbox])).toEqual([['delivery-moved', 'al@example.com', 'internet,exchange', 'u1@example.com', 'u2@example.com']]);
+  });
+});
+
+/** A view with its outcome's fields in one order and the ones sameView() reads as '' when absent. */
+function norm(v: RouteView): unknown {
+  const o = v.outcome;
+  return { outcome: [o.kind, o.system ?? '', o.status ?? '', o.code ?? '', o.host ?? '', o.mailbox ?? ''], path: v.path, nextHops: v.nextHops, cycle: v.cycle ?? [] };
+}
+function norm2(x: { before: RouteView; after: RouteView } | undefined): unknown {
+  return x && { before: norm(x.before), after: norm(x.after) };
+}
