@@ -1,6 +1,6 @@
 import { compileRoutingTables } from '../routing/compile.js';
 import type { Model } from '../model/model.js';
-import { tableIndex, type RoutingTable } from '../routing/table.js';
+import { tableIndex, type NextHop, type RecipientEntry, type RoutingTable } from '../routing/table.js';
 import { recipientKey } from '../routing/resolve.js';
 import { RouteMemo, type RouteClass } from '../routing/route-memo.js';
 import type { Outcome, Route } from './simulate.js';
@@ -212,8 +212,15 @@ export function diffRoutingTables(
     if (same === undefined) row.set(y, (same = sameView(classView(x), classView(y))));
     return same;
   };
+  // where nothing but some recipients' entries changed, only their addresses can route
+  // differently (and the contacts that rewrite to them): the others are not routed at all
+  const only = changedKeys(base, head);
   let i = 0;
   for (const p of probes) {
+    if (only && !only.has(p.address)) {
+      options.onProgress?.(++i, probes.length);
+      continue;
+    }
     // one entry per distinct change of this address: entry points with the same change merge
     const merged = new Map<string, { kind: RouteChangeKind; from: string[]; before: RouteView; after: RouteView }>();
     for (const f of from) {
@@ -249,6 +256,87 @@ export function diffRoutingTables(
       removed: [...base.keys()].filter((s) => !head.has(s)).sort(cmp),
     },
   };
+}
+
+/**
+ * The addresses whose route can differ between two sets of tables that differ only in
+ * what they say of some recipients, or undefined where every address must be routed.
+ *
+ * resolve() reads of a recipient only its key's entries (recipients, hosted, known: what
+ * keyAnswer() answers, and the entry's mailbox, target and contact) and its domain; all
+ * else is the table's (domains, connectors, unresolved, peers, hop limit, host, the
+ * domains of its listed recipients) and the entry points are made from those. So when every
+ * system's table is the same in both but for its recipient entries (no cloud table: their
+ * per-user lists are read in other ways), an address routes alike unless some table's
+ * entry for its key differs, or it is a contact whose target (in either version) routes
+ * differently: the keys whose entries differ, closed over the contacts that rewrite to them.
+ */
+function changedKeys(base: ReadonlyMap<string, RoutingTable>, head: ReadonlyMap<string, RoutingTable>): Set<string> | undefined {
+  if (base.size !== head.size) return undefined;
+  for (const [name, b] of base) {
+    const h = head.get(name);
+    if (!h || b.cloud !== undefined || h.cloud !== undefined || skeleton(b) !== skeleton(h)) return undefined;
+    if (!sameSet(tableIndex(b).listed, tableIndex(h).listed)) return undefined;
+  }
+  const changed = new Set<string>();
+  // contacts by their target's key, in either version: who routes on through a key
+  const byTarget = new Map<string, string[]>();
+  const hops = new Map<NextHop, string>();
+  const hopText = (n: NextHop): string => {
+    let t = hops.get(n);
+    if (t === undefined) hops.set(n, (t = JSON.stringify(n)));
+    return t;
+  };
+  for (const [name, b] of base) {
+    const x = tableIndex(b);
+    const y = tableIndex(head.get(name) as RoutingTable);
+    for (const [v, w] of [[x, y], [y, x]] as const) {
+      for (const [key, e] of v.recipients) {
+        const f = w.recipients.get(key);
+        if (!f || !sameEntry(e, f)) changed.add(key);
+        if (e.action === 'rewrite') {
+          const to = recipientKey(e.to)?.key ?? e.to;
+          const list = byTarget.get(to);
+          if (list) list.push(key);
+          else byTarget.set(to, [key]);
+        }
+      }
+      // known and hosted keys are made from other systems' recipients, whose entries then
+      // differ too; compared all the same, so that this does not rest on how they are made
+      for (const key of v.known) if (!w.known.has(key)) changed.add(key);
+      for (const [key, hop] of v.hosted) {
+        const other = w.hosted.get(key);
+        if (!other || hopText(hop) !== hopText(other)) changed.add(key);
+      }
+    }
+  }
+  const queue = [...changed];
+  for (let k = queue.pop(); k !== undefined; k = queue.pop()) {
+    for (const c of byTarget.get(k) ?? []) {
+      if (!changed.has(c)) {
+        changed.add(c);
+        queue.push(c);
+      }
+    }
+  }
+  return changed;
+}
+
+/** A table without its recipient entries, as one string (routes.json's order of keys). */
+function skeleton(t: RoutingTable): string {
+  const { version, system, kind, host, port, mx, gateway, hopLimit, listsRecipients, domains, connectors, unresolved, peers } = t;
+  return JSON.stringify({ version, system, kind, host, port, mx, gateway, hopLimit, listsRecipients, domains, connectors, unresolved, peers });
+}
+
+function sameEntry(a: RecipientEntry, b: RecipientEntry): boolean {
+  if (a.action === 'deliver') return b.action === 'deliver' && a.mailbox === b.mailbox && (a.alias === true) === (b.alias === true);
+  return b.action === 'rewrite' && a.to === b.to && a.contact === b.contact && a.hostedBy === b.hostedBy;
+}
+
+function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const x of a) if (!b.has(x)) return false;
+  return true;
 }
 
 /**

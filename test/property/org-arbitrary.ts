@@ -17,9 +17,9 @@ export const DOMAINS = ['a.example', 'b.example', 'r.example'] as const;
 /** Shared (chainable) domains; r.example is remote. */
 const SHARED = ['a.example', 'b.example'] as const;
 const KINDS = ['exchange', 'postfix', 'relay', 'other'] as const;
-const USERS = ['u1@a.example', 'u2@a.example', 'u1@b.example', 'u2@b.example', 'u1@r.example'] as const;
-const SECONDARIES = ['c1@a.example', 'c2@a.example', 'c1@b.example', 'u2@a.example', 'c1@r.example'] as const;
-const TARGETS = ['t1@r.example', 't2@r.example', 'c1@a.example', 'c2@a.example', 'c1@b.example', 'u1@a.example', 't@outside.example'] as const;
+export const USERS = ['u1@a.example', 'u2@a.example', 'u1@b.example', 'u2@b.example', 'u1@r.example'] as const;
+export const SECONDARIES = ['c1@a.example', 'c2@a.example', 'c1@b.example', 'u2@a.example', 'c1@r.example'] as const;
+export const TARGETS = ['t1@r.example', 't2@r.example', 'c1@a.example', 'c2@a.example', 'c1@b.example', 'u1@a.example', 't@outside.example'] as const;
 /** A smart host that is no system of the file. */
 const OUTSIDE = '[192.0.2.99]';
 

@@ -4,7 +4,7 @@ import { compileRoutingTables } from '../../src/routing/compile.js';
 import type { RoutingTable } from '../../src/routing/table.js';
 import { diffRoutingTables, probesFor, view, type RouteView } from '../../src/route/route-diff.js';
 import { Simulator } from '../../src/route/simulate.js';
-import { orgConfig, OrgFiles, orgSpec } from './org-arbitrary.js';
+import { orgConfig, OrgFiles, orgSpec, SECONDARIES, TARGETS, USERS, type OrgSpec } from './org-arbitrary.js';
 
 /**
  * `plan --base`'s route diff (src/route/route-diff.ts: two route memos, two classes'
@@ -30,25 +30,58 @@ describe('route diff', () => {
         const base = tablesOf(x);
         // the head: another organisation, or the same one compiled again (no change at all)
         const head = tablesOf(again ? x : y);
-        const probes = probesFor([], [base, head]);
-        const diff = diffRoutingTables(base, head, probes);
-        const reported = new Map<string, { before: RouteView; after: RouteView }>();
-        for (const c of diff.changes) for (const f of c.from) reported.set(`${c.recipient} from ${f}`, { before: c.before, after: c.after });
-        const b = new Simulator(base);
-        const a = new Simulator(head);
-        const expected = new Map<string, { before: RouteView; after: RouteView }>();
-        for (const p of probes) {
-          for (const f of diff.probed.from) {
-            const before = view(b.route(p.address, f, { detectCycles: true }));
-            const after = view(a.route(p.address, f, { detectCycles: true }));
-            if (JSON.stringify(norm(before)) !== JSON.stringify(norm(after))) expected.set(`${p.address} from ${f}`, { before, after });
-          }
-        }
-        expect([...reported.keys()].sort()).toEqual([...expected.keys()].sort());
-        for (const [k, v] of expected) expect(norm2(reported.get(k)), k).toEqual(norm2(v));
+        expectWalkDiff(base, head);
       }),
       { numRuns: RUNS },
     );
+  });
+
+  it('the same where only recipients change (mailboxes, aliases, contacts; the tables alike otherwise)', () => {
+    // an organisation and the same one with other mailboxes, aliases and contacts: where the
+    // tables differ only in recipient entries, only those addresses (and the contacts that
+    // rewrite to them) are routed; the property holds either way
+    const pair = orgSpec({ tame: true }).chain((x) =>
+      fc
+        .record({
+          mailboxes: fc.array(fc.subarray([...USERS]), { minLength: x.n, maxLength: x.n }),
+          aliases: fc.array(fc.subarray(['al1@a.example', 'al1@b.example']), { minLength: x.n, maxLength: x.n }),
+          keep: fc.array(fc.boolean(), { minLength: x.n, maxLength: x.n }),
+          contacts: fc.array(fc.record({ system: fc.integer({ min: 0, max: x.n - 1 }), target: fc.constantFrom(...TARGETS), proxies: fc.subarray([...SECONDARIES], { minLength: 1 }) }), { maxLength: 3 }),
+        })
+        .map((m): [OrgSpec, OrgSpec] => [
+          x,
+          {
+            ...x,
+            systems: x.systems.map((s, i) => (m.keep[i] ? s : { ...s, mailboxes: m.mailboxes[i] ?? [], aliases: m.aliases[i] ?? [] })),
+            contacts: m.keep[0] ? x.contacts : m.contacts,
+          },
+        ]),
+    );
+    fc.assert(
+      fc.property(pair, ([x, y]) => {
+        const base = tablesOf(x);
+        const head = tablesOf(y);
+        expectWalkDiff(base, head);
+      }),
+      { numRuns: RUNS * 2 },
+    );
+  });
+
+  it('reports a contact whose own entry is the same but whose target now routes elsewhere', () => {
+    const org = (mailboxes: string[]): Record<string, unknown> => ({
+      version: 1,
+      domains: { 'example.com': {}, 'partner.example': { remote: true } },
+      systems: { exchange: { kind: 'exchange', host: 'mail.example.com', gateway: true, mailboxes } },
+      policies: [{ name: 'P', system: 'exchange', addresses: [{ space: '@example.com', authoritative: true }] }],
+      contacts: [{ cn: 'Old address', system: 'exchange', mailNickname: 'old', targetAddress: 'u@example.com', proxyAddresses: ['smtp:old@example.com'] }],
+    });
+    const base = compileRoutingTables(files.load(org(['a@example.com', 'u@example.com'])).model as never);
+    const head = compileRoutingTables(files.load(org(['a@example.com'])).model as never);
+    const diff = diffRoutingTables(base, head, probesFor([], [base, head]));
+    expect(diff.changes.map((c) => [c.recipient, c.after.outcome.kind]).sort()).toEqual([
+      ['old@example.com', 'refused'],
+      ['u@example.com', 'refused'],
+    ]);
   });
 
   it('reports an alias that moved to another mailbox of the same system (the classes alike, the mailboxes not)', () => {
@@ -71,6 +104,32 @@ describe('route diff', () => {
     expect(diff.changes.map((c) => [c.kind, c.recipient, c.from.join(','), c.before.outcome.mailbox, c.after.outcome.mailbox])).toEqual([['delivery-moved', 'al@example.com', 'internet,exchange', 'u1@example.com', 'u2@example.com']]);
   });
 });
+
+/** The diff's (address, entry point) pairs and views are exactly those whose walk() views differ. */
+function expectWalkDiff(base: ReadonlyMap<string, RoutingTable>, head: ReadonlyMap<string, RoutingTable>): void {
+  const probes = probesFor([], [base, head]);
+  const diff = diffRoutingTables(base, head, probes);
+  const reported = new Map<string, { before: RouteView; after: RouteView }>();
+  for (const c of diff.changes) for (const f of c.from) reported.set(`${c.recipient} from ${f}`, { before: c.before, after: c.after });
+  const expected = walkDiff(base, head, probes.map((p) => p.address), diff.probed.from);
+  expect([...reported.keys()].sort()).toEqual([...expected.keys()].sort());
+  for (const [k, v] of expected) expect(norm2(reported.get(k)), k).toEqual(norm2(v));
+}
+
+/** The (address, entry point) pairs whose walk() views differ, with the views. */
+function walkDiff(base: ReadonlyMap<string, RoutingTable>, head: ReadonlyMap<string, RoutingTable>, addresses: readonly string[], from: readonly string[]): Map<string, { before: RouteView; after: RouteView }> {
+  const b = new Simulator(base);
+  const a = new Simulator(head);
+  const out = new Map<string, { before: RouteView; after: RouteView }>();
+  for (const address of addresses) {
+    for (const f of from) {
+      const before = view(b.route(address, f, { detectCycles: true }));
+      const after = view(a.route(address, f, { detectCycles: true }));
+      if (JSON.stringify(norm(before)) !== JSON.stringify(norm(after))) out.set(`${address} from ${f}`, { before, after });
+    }
+  }
+  return out;
+}
 
 /** A view with its outcome's fields in one order and the ones sameView() reads as '' when absent. */
 function norm(v: RouteView): unknown {
