@@ -174,7 +174,7 @@ export function relayTable(r) {
 // The gateways
 
 /** The organisation both gateways run: gw relays bench.example to the sink and knows its recipient. */
-function org(sinkPort, gwKind) {
+export function org(sinkPort, gwKind) {
   return `version: 1
 name: relay benchmark
 domains:
@@ -186,6 +186,9 @@ systems:
     port: 25
     gateway: true
     mailboxes: [postmaster@bench.example]
+  # the sink is smtp-sink: no user of it sends mail, so none needs it to forward the
+  # gateway's postmaster back (the reverse path that unreachable-recipient asks for)
+  # chainmail-disable-next-line unreachable-recipient
   sink:
     kind: other
     host: "[127.0.0.1]"
