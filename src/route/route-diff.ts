@@ -279,7 +279,7 @@ function changedKeys(base: ReadonlyMap<string, RoutingTable>, head: ReadonlyMap<
     if (!sameSet(tableIndex(b).listed, tableIndex(h).listed)) return undefined;
   }
   const changed = new Set<string>();
-  // contacts by their target's key, in either version: who routes on through a key
+  // contacts by their target's key: who routes on through a key
   const byTarget = new Map<string, string[]>();
   const hops = new Map<NextHop, string>();
   const hopText = (n: NextHop): string => {
@@ -287,28 +287,33 @@ function changedKeys(base: ReadonlyMap<string, RoutingTable>, head: ReadonlyMap<
     if (t === undefined) hops.set(n, (t = JSON.stringify(n)));
     return t;
   };
+  const target = (to: string, contact: string): void => {
+    const k = recipientKey(to)?.key ?? to;
+    const list = byTarget.get(k);
+    if (list) list.push(contact);
+    else byTarget.set(k, [contact]);
+  };
   for (const [name, b] of base) {
     const x = tableIndex(b);
     const y = tableIndex(head.get(name) as RoutingTable);
-    for (const [v, w] of [[x, y], [y, x]] as const) {
-      for (const [key, e] of v.recipients) {
-        const f = w.recipients.get(key);
-        if (!f || !sameEntry(e, f)) changed.add(key);
-        if (e.action === 'rewrite') {
-          const to = recipientKey(e.to)?.key ?? e.to;
-          const list = byTarget.get(to);
-          if (list) list.push(key);
-          else byTarget.set(to, [key]);
-        }
-      }
-      // known and hosted keys are made from other systems' recipients, whose entries then
-      // differ too; compared all the same, so that this does not rest on how they are made
-      for (const key of v.known) if (!w.known.has(key)) changed.add(key);
-      for (const [key, hop] of v.hosted) {
-        const other = w.hosted.get(key);
-        if (!other || hopText(hop) !== hopText(other)) changed.add(key);
-      }
+    // each key both versions have compared once; then the keys only the head has. A
+    // contact whose entry differs is changed itself: only the base's contacts need their
+    // targets (an unchanged one has the same target in the head)
+    for (const [key, e] of x.recipients) {
+      const f = y.recipients.get(key);
+      if (!f || !sameEntry(e, f)) changed.add(key);
+      if (e.action === 'rewrite') target(e.to, key);
     }
+    for (const key of y.recipients.keys()) if (!x.recipients.has(key)) changed.add(key);
+    // known and hosted keys are made from other systems' recipients, whose entries then
+    // differ too; compared all the same, so that this does not rest on how they are made
+    for (const key of x.known) if (!y.known.has(key)) changed.add(key);
+    for (const key of y.known) if (!x.known.has(key)) changed.add(key);
+    for (const [key, hop] of x.hosted) {
+      const other = y.hosted.get(key);
+      if (!other || hopText(hop) !== hopText(other)) changed.add(key);
+    }
+    for (const key of y.hosted.keys()) if (!x.hosted.has(key)) changed.add(key);
   }
   const queue = [...changed];
   for (let k = queue.pop(); k !== undefined; k = queue.pop()) {
