@@ -12,7 +12,8 @@ const INDEXED_MAPS = ['transport', 'relay_recipients'];
 
 /**
  * Measures one organisation size `repeats` times. Each repeat runs, in this order: lint,
- * build (into an empty directory), route --recipients (every recipient), route of one
+ * build (into an empty directory), build --report (lint and build in one run, the report
+ * lint would print: what a pipeline that lints and builds runs), route --recipients (every recipient), route of one
  * address (the fixed cost of loading the file, subtracted to get the routing rate), the
  * same two with --routes over the build, and postmap of every postfix system's transport
  * and relay_recipients.
@@ -27,7 +28,7 @@ export async function configScale(n, { repeats, log, deadline, hardDeadline = In
     const timeout = () => Math.max(10_000, Math.min(60_000 + n, hardDeadline - Date.now()));
     const node = process.execPath;
     const one = readFileSync(org.recipientsFile, 'utf8').split('\n', 1)[0];
-    const samples = { lint: [], build: [], route: [], routeOne: [], routesDir: [], routesDirOne: [], postmap: [] };
+    const samples = { lint: [], build: [], buildReport: [], route: [], routeOne: [], routesDir: [], routesDirOne: [], postmap: [] };
     const postmap = findTool('postmap');
     for (let i = 0; i < repeats; i++) {
       if (i > 0 && Date.now() > deadline) {
@@ -47,6 +48,10 @@ export async function configScale(n, { repeats, log, deadline, hardDeadline = In
       };
       await step('lint', ['lint', org.file]);
       await step('build', ['build', org.file, '--out', out]);
+      // the pull request's check in one process: the build lints and writes lint's report
+      const oneRun = join(dir, `one-run-${i}`);
+      await step('buildReport', ['build', org.file, '--out', oneRun, '--report', `text:${oneRun}.txt`]);
+      removeTemp(oneRun);
       await step('route', ['route', org.file, '--recipients', org.recipientsFile]);
       await step('routeOne', ['route', org.file, one]);
       // the same over the build's routes.json (route --routes DIR: no YAML read)
@@ -137,6 +142,7 @@ function summarize(n, org, s) {
   const stat = (runs) => (runs.length === 0 ? undefined : { wall: med(runs, 'wall'), cpu: med(runs, 'cpu'), rssMB: Math.max(...runs.map((r) => r.rssMB ?? 0)) || undefined, runs: runs.length });
   const lint = stat(s.lint);
   const build = stat(s.build);
+  const buildReport = stat(s.buildReport);
   const route = stat(s.route);
   const routeOne = stat(s.routeOne);
   const routesDir = stat(s.routesDir);
@@ -166,12 +172,16 @@ function summarize(n, org, s) {
     // the same in CPU seconds (steadier on a busy machine; postmap's wall time is mostly fsync)
     lintBuildCpuSeconds: lintBuildCpu,
     lintBuildCpuOverPostmapCpu: lintBuildCpu !== undefined && postmap?.cpu ? lintBuildCpu / postmap.cpu : undefined,
+    // lint and build in one run (build --report): the same ratios for the one process
+    buildReport,
+    oneRunOverPostmap: buildReport && postmap ? buildReport.wall / postmap.wall : undefined,
+    oneRunCpuOverPostmapCpu: buildReport?.cpu !== undefined && postmap?.cpu ? buildReport.cpu / postmap.cpu : undefined,
     routePerSecondPerCore: routeCpu !== undefined && routeCpu > 0 ? org.recipients / routeCpu : undefined,
     routeEndToEndPerSecondPerCore: route?.cpu ? org.recipients / route.cpu : undefined,
     // route --routes DIR: the same rate, and the end-to-end one, without reading the YAML
     routesDirPerSecondPerCore: routesDirCpu !== undefined && routesDirCpu > 0 ? org.recipients / routesDirCpu : undefined,
     routesDirEndToEndPerSecondPerCore: routesDir?.cpu ? org.recipients / routesDir.cpu : undefined,
-    peakRssMB: Math.max(lint?.rssMB ?? 0, build?.rssMB ?? 0, route?.rssMB ?? 0, routesDir?.rssMB ?? 0) || undefined,
+    peakRssMB: Math.max(lint?.rssMB ?? 0, build?.rssMB ?? 0, buildReport?.rssMB ?? 0, route?.rssMB ?? 0, routesDir?.rssMB ?? 0) || undefined,
     artifacts: s.artifacts,
     samples: Object.fromEntries(Object.entries(s).filter(([k]) => k !== 'artifacts').map(([k, v]) => [k, v.map(({ stderr, ...r }) => r)])),
   };
@@ -196,6 +206,7 @@ export function growth(a, b) {
     build: f(a.build?.wall, b.build?.wall),
     lintBuild: f(a.lintBuildSeconds, b.lintBuildSeconds),
     lintBuildCpu: f(a.lintBuildCpuSeconds, b.lintBuildCpuSeconds),
+    oneRun: f(a.buildReport?.wall, b.buildReport?.wall),
     route: f(a.route?.wall, b.route?.wall),
     postmap: f(a.postmap?.wall, b.postmap?.wall),
     peakRss: f(a.peakRssMB, b.peakRssMB),

@@ -8,6 +8,7 @@ import { loadModel } from '../pipeline.js';
 import { ALLOW_PATH_OPTION, loadOptions } from './allow-path.js';
 import { text } from './formats/text.js';
 import { UsageError, useColor, type CliIo } from './io.js';
+import { reportOptions, writeReports } from './lint-reports.js';
 import { VERSION } from './version.js';
 
 /*
@@ -34,6 +35,8 @@ interface BuildValues {
   readonly 'with-ous'?: boolean | undefined;
   readonly 'postfix-for'?: string | undefined;
   readonly 'allow-path'?: readonly string[] | undefined;
+  /** `build --report FORMAT:FILE`: the lint report of the same run (plan has no such option). */
+  readonly report?: readonly string[] | undefined;
 }
 
 /**
@@ -46,6 +49,7 @@ export function prepareBuild(positionals: readonly string[], values: BuildValues
   const options = compileOptions(values);
   const file = positionals[0] ?? '';
   const out = resolve(io.cwd, values.out);
+  const reports = reportOptions(values.report ?? [], [file], io.cwd, out);
   try {
     // the directory a checkout holds is data: no symbolic link on the way to it (docs/build.md)
     assertOutDir(out, resolve(io.cwd));
@@ -62,6 +66,8 @@ export function prepareBuild(positionals: readonly string[], values: BuildValues
     io.stderr(`chainmail: ${result.fatal}\n`);
     return 2;
   }
+  // the lint report of this run, written whatever the build then does (as lint writes it)
+  if (reports.length > 0 && !writeReports(reports, [{ result, sources: loaded.sources }], new Set(loaded.read.map((f) => f.path)), io, command)) return 2;
   if (result.errors > 0 || !loaded.model) {
     const errors = { ...result, diagnostics: result.diagnostics.filter((d) => d.severity === 'error'), warnings: 0 };
     io.stderr(text([{ result: errors, sources: loaded.sources }], { color: useColor(io), toolVersion: VERSION, cwd: io.cwd }));

@@ -25,9 +25,12 @@ options:
   --map-type T           Postfix map type: hash (default) or lmdb
   --with-ous             LDIF: create the contacts' organisational units first
   --postfix-for LIST     systems that also get Postfix files (besides kind: postfix)
+  --report F:FILE        also write the lint report of this run in format F to FILE
+                         (repeatable), byte for byte what chainmail lint --format F prints:
+                         a pipeline that lints and builds parses FILE once
 ${ALLOW_PATH_HELP}`,
   async run(args, io) {
-    const { values, positionals } = parse(args, { ...BUILD_OPTIONS, check: { type: 'boolean', default: false } });
+    const { values, positionals } = parse(args, { ...BUILD_OPTIONS, check: { type: 'boolean', default: false }, report: { type: 'string', multiple: true } });
     if (values.help) {
       io.stdout(this.help);
       return 0;

@@ -1,14 +1,12 @@
-import { statSync, type Stats } from 'node:fs';
-import { dirname, resolve as resolvePath } from 'node:path';
 import { lint, type LintResult } from '../../analyze/lint.js';
 import { loadModel } from '../../pipeline.js';
 import { ALLOW_PATH_HELP, ALLOW_PATH_OPTION, loadOptions } from '../allow-path.js';
 import { intOption, parse, type Command } from '../command.js';
-import { formats, isFormatId, type FormatId } from '../formats/index.js';
+import { formats, isFormatId } from '../formats/index.js';
 import type { FormatEntry } from '../formats/format.js';
 import { UsageError, useColor, type CliIo } from '../io.js';
 import { VERSION } from '../version.js';
-import { writeAtomically } from '../write-file.js';
+import { reportOptions, writeReports } from '../lint-reports.js';
 import { SYNOPSES } from './synopses.js';
 
 export const lintCommand: Command = {
@@ -41,22 +39,15 @@ ${ALLOW_PATH_HELP}`,
     if (!isFormatId(format)) throw new UsageError(`unknown --format ${JSON.stringify(format)}; use one of ${Object.keys(formats).join(', ')}`);
     const maxWarnings = intOption('max-warnings', values['max-warnings']);
     const reports = reportOptions(values.report ?? [], positionals, io.cwd);
-    const { entries, fatal } = lintFiles(positionals, io, values['allow-path']);
+    const { entries, fatal, read } = lintFiles(positionals, io, values['allow-path']);
     const shown = values.quiet ? entries.map((e) => ({ ...e, result: onlyErrors(e.result) })) : entries;
     const errors = entries.reduce((n, e) => n + e.result.errors, 0);
     const warnings = entries.reduce((n, e) => n + e.result.warnings, 0);
     // when no file could be read there is no report: a "no problems" line would be a lie
     if (shown.length > 0 || !fatal) {
-      const hidden = values.quiet && warnings > 0 ? { hiddenWarnings: warnings } : {};
-      io.stdout(formats[format](shown, { color: format === 'text' && useColor(io), toolVersion: VERSION, cwd: io.cwd, ...hidden }));
-      for (const r of reports) {
-        try {
-          writeAtomically(r.path, formats[r.format](shown, { color: false, toolVersion: VERSION, cwd: io.cwd, ...hidden }));
-        } catch (e) {
-          io.stderr(`chainmail lint: cannot write --report ${r.spec} (${(e as NodeJS.ErrnoException).code ?? 'error'}); check the path\n`);
-          return 2;
-        }
-      }
+      const hiddenWarnings = values.quiet && warnings > 0 ? warnings : undefined;
+      io.stdout(formats[format](shown, { color: format === 'text' && useColor(io), toolVersion: VERSION, cwd: io.cwd, ...(hiddenWarnings !== undefined ? { hiddenWarnings } : {}) }));
+      if (!writeReports(reports, shown, read, io, 'lint', hiddenWarnings)) return 2;
     }
     if (fatal) return 2;
     if (errors > 0) return 1;
@@ -68,42 +59,15 @@ ${ALLOW_PATH_HELP}`,
   },
 };
 
-/**
- * The --report options (`FORMAT:FILE`, the path relative to the working directory), checked
- * before anything is linted: a known format, a file in an existing directory, no file
- * twice and never one of the files being linted.
- */
-function reportOptions(specs: readonly string[], files: readonly string[], cwd: string): { spec: string; format: FormatId; path: string }[] {
-  const inputs = new Set(files.map((f) => resolvePath(cwd, f)));
-  const seen = new Set<string>();
-  return specs.map((spec) => {
-    const colon = spec.indexOf(':');
-    const format = spec.slice(0, colon);
-    const file = spec.slice(colon + 1);
-    if (colon === -1 || !isFormatId(format) || file === '') {
-      throw new UsageError(`--report needs FORMAT:FILE with FORMAT one of ${Object.keys(formats).join(', ')}, not ${JSON.stringify(spec)}`);
-    }
-    const path = resolvePath(cwd, file);
-    if (inputs.has(path)) throw new UsageError(`--report ${spec} would overwrite a file being linted; name another file`);
-    if (seen.has(path)) throw new UsageError(`--report names ${JSON.stringify(file)} twice; one report per file`);
-    seen.add(path);
-    let dir: Stats | undefined;
-    try {
-      dir = statSync(dirname(path));
-    } catch {
-      dir = undefined;
-    }
-    if (!dir?.isDirectory()) throw new UsageError(`--report ${spec}: ${JSON.stringify(dirname(file))} is not a directory; create it first`);
-    return { spec, format, path };
-  });
-}
-
 /** Lints files; unreadable ones are reported on stderr (one line each) and make `fatal` true. */
-export function lintFiles(files: readonly string[], io: CliIo, allowPaths?: readonly string[]): { entries: FormatEntry[]; fatal: boolean } {
+export function lintFiles(files: readonly string[], io: CliIo, allowPaths?: readonly string[]): { entries: FormatEntry[]; fatal: boolean; read: Set<string> } {
   const entries: FormatEntry[] = [];
+  // every file a linted file read (includes, mailbox files): never replaced by a --report
+  const read = new Set<string>();
   let fatal = false;
   for (const file of files) {
     const loaded = loadModel(file, loadOptions(io, { 'allow-path': allowPaths }));
+    for (const f of loaded.read) read.add(f.path);
     const result = lint(loaded);
     if (result.fatal) {
       io.stderr(`chainmail: ${result.fatal}\n`);
@@ -112,7 +76,7 @@ export function lintFiles(files: readonly string[], io: CliIo, allowPaths?: read
     }
     entries.push({ result, sources: loaded.sources });
   }
-  return { entries, fatal };
+  return { entries, fatal, read };
 }
 
 function onlyErrors(r: LintResult): LintResult {

@@ -4,7 +4,7 @@
  * when it runs).
  */
 export const SYNOPSES = {
-  build: 'build FILE --out DIR [--target postfix,exchange,cloud,ldif,csv,routes,dns] [--check]',
+  build: 'build FILE --out DIR [--target postfix,exchange,cloud,ldif,csv,routes,dns] [--check] [--report FORMAT:FILE]...',
   deploy: 'deploy postfix DIR [--system NAME] [-c CONFIG_DIR] [--map-dir D] [--map-type hash|lmdb] [--dry-run]',
   'dns-check': 'dns-check FILE --resolver HOST:PORT [--domain D] [--format text|json]   compare published MX, SPF, DMARC with the model',
   graph: 'graph FILE     [--format mermaid|dot]',
