@@ -90,6 +90,21 @@ export function prepareBuild(positionals: readonly string[], values: BuildValues
   return { files: emit(files, { version: VERSION, input }), out };
 }
 
+/**
+ * `plan --base --out --report` when the route diff stops first (1: a version that cannot be
+ * routed): FILE is loaded and linted once more for its report alone, nothing printed.
+ * False after a one-line error (a report that cannot be written: exit 2).
+ */
+export function writeLintReports(positionals: readonly string[], values: BuildValues, io: CliIo, command: string): boolean {
+  const file = positionals[0] ?? '';
+  const reports = reportOptions(values.report ?? [], [file], io.cwd, values.out === undefined ? undefined : resolve(io.cwd, values.out));
+  const loaded = loadModel(file, loadOptions(io, values));
+  const result = lint(loaded);
+  // a file that cannot be read has no report, as with lint
+  if (result.fatal) return true;
+  return writeReports(reports, [{ result, sources: loaded.sources }], new Set(loaded.read.map((f) => f.path)), io, command);
+}
+
 function compileOptions(values: BuildValues): CompileOptions {
   const targets = list(values.target);
   const bad = targets?.filter((t) => !isTargetId(t));

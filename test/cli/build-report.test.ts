@@ -6,8 +6,9 @@ import { repoRoot } from '../support/fixtures.js';
 import { fixture, isOneLineMessage, run } from './support.js';
 
 /**
- * `build --report FORMAT:FILE` (issue 19: lint and build from one parse): the lint report of
- * the build's own run, each byte for byte what `lint FILE --format FORMAT` prints.
+ * `build --report FORMAT:FILE` and `plan --out DIR --report FORMAT:FILE` (issue 19: lint and
+ * build, or lint and plan, from one parse): the lint report of the command's own run, each
+ * byte for byte what `lint FILE --format FORMAT` prints.
  */
 const CLEAN = 'examples/method1/chainmail.yaml';
 const INVALID = fixture('invalid.yaml');
@@ -100,9 +101,48 @@ describe('chainmail build --report FORMAT:FILE', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
-  it('is not an option of plan (which lints only with --out)', async () => {
-    const r = await run(['plan', CLEAN, '--out', join(tmp, 'p'), '--report', `json:${join(tmp, 'p.json')}`]);
+  it('plan --out writes the same report, and plans as without it', async () => {
+    const dir = mkdtempSync(join(tmp, 'plan-'));
+    const out = join(dir, 'deploy');
+    expect((await run(['build', CLEAN, '--out', out])).code).toBe(0);
+    for (const args of [[], ['--base', CLEAN]]) {
+      const r = await run(['plan', WARNINGS, '--out', out, ...args, '--report', `sarif:${join(dir, 'lint.sarif')}`, '--report', `text:${join(dir, 'lint.text')}`]);
+      const plain = await run(['plan', WARNINGS, '--out', out, ...args]);
+      expect(r.code, args.join(' ')).toBe(0);
+      expect(r.stdout).toBe(plain.stdout);
+      expect(r.stdout).toMatch(/Plan: /);
+      for (const f of ['sarif', 'text']) expect(readFileSync(join(dir, `lint.${f}`), 'utf8'), f).toBe((await run(['lint', WARNINGS, '--format', f])).stdout);
+    }
+  });
+
+  it('plan writes the report of a file with errors (exit 1, no plan), with --base too, even one without a model', async () => {
+    const dir = mkdtempSync(join(tmp, 'plan-errors-'));
+    // a YAML syntax error leaves no model: the route diff cannot run, the report is still written
+    const broken = join(dir, 'broken.yaml');
+    writeFileSync(broken, 'version: 1\nsystems: [\n');
+    for (const file of [INVALID, broken]) {
+      const report = join(dir, 'lint.json');
+      rmSync(report, { force: true });
+      const r = await run(['plan', file, '--base', file, '--out', join(dir, 'deploy'), '--report', `json:${report}`]);
+      expect(r.code, file).toBe(1);
+      expect(r.stdout).toBe('');
+      const lint = await run(['lint', file, '--format', 'json']);
+      expect(lint.code).toBe(1);
+      expect(readFileSync(report, 'utf8'), file).toBe(lint.stdout);
+    }
+  });
+
+  it('plan --report needs --out (plan --base alone does not lint): exit 2, one line, nothing written', async () => {
+    const dir = mkdtempSync(join(tmp, 'plan-base-'));
+    const r = await run(['plan', join(repoRoot, CLEAN), '--base', join(repoRoot, CLEAN), '--report', 'json:lint.json'], { cwd: dir });
     expect(r.code).toBe(2);
-    expect(existsSync(join(tmp, 'p.json'))).toBe(false);
+    expect(r.stderr).toMatch(/--report needs --out DIR: plan lints FILE only when it builds it/);
+    expect(isOneLineMessage(r.stderr)).toBe(true);
+    // a bad --report is refused before the versions are loaded and compared
+    const bad = await run(['plan', join(repoRoot, CLEAN), '--base', 'no-such-base.yaml', '--out', 'deploy', '--report', 'xml:lint.xml'], { cwd: dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^chainmail plan: --report needs FORMAT:FILE .* not "xml:lint.xml"/);
+    expect(isOneLineMessage(bad.stderr)).toBe(true);
+    expect(readdirSync(dir)).toEqual([]);
   });
 });

@@ -1,10 +1,12 @@
+import { resolve } from 'node:path';
 import { ArtifactError } from '../../compile/emit.js';
 import { planChanges, type FileChange } from '../../compile/plan-files.js';
 import { shownPath } from '../../diagnostics/shown-path.js';
 import { parse, type Command } from '../command.js';
 import { codeSpan, htmlText } from '../formats/markdown.js';
 import { UsageError, useColor } from '../io.js';
-import { BUILD_OPTIONS, prepareBuild, warnIgnored } from '../prepare-build.js';
+import { reportOptions } from '../lint-reports.js';
+import { BUILD_OPTIONS, prepareBuild, warnIgnored, writeLintReports } from '../prepare-build.js';
 import { planRoutes, type PlannedRoutes } from './plan-base.js';
 import { routeDiffJson, routeDiffMarkdown, routeDiffText } from './plan-routes.js';
 import { SYNOPSES } from './synopses.js';
@@ -35,6 +37,9 @@ options:
                          and mailbox files come from the same revision
   --format F             text (default), markdown (for a pull request comment), json
   --detailed-exitcode    exit 3 when routes or artifacts change, 0 when nothing does
+  --report F:FILE        with --out: also write the lint report of this run in format F to
+                         FILE (repeatable), as build --report does: a pull request's check
+                         that lints and plans parses FILE once
   (and the options of build: --target, --postfix-dir, --map-type, --with-ous, --postfix-for,
   --allow-path)
 
@@ -47,6 +52,7 @@ Exit codes: 0 no changes (or changes without --detailed-exitcode), 1 lint errors
       format: { type: 'string', default: 'text' },
       'detailed-exitcode': { type: 'boolean', default: false },
       base: { type: 'string' },
+      report: { type: 'string', multiple: true },
     });
     if (values.help) {
       io.stdout(this.help);
@@ -54,8 +60,18 @@ Exit codes: 0 no changes (or changes without --detailed-exitcode), 1 lint errors
     }
     const format = values.format ?? 'text';
     if (!(PLAN_FORMATS as readonly string[]).includes(format)) throw new UsageError(`unknown --format ${JSON.stringify(format)}; use one of ${PLAN_FORMATS.join(', ')}`);
+    if (values.report !== undefined) {
+      if (values.out === undefined) throw new UsageError('--report needs --out DIR: plan lints FILE only when it builds it (or run chainmail lint --report)');
+      // checked before the route diff's seconds, as build checks it before loading
+      reportOptions(values.report, positionals.slice(0, 1), io.cwd, resolve(io.cwd, values.out));
+    }
     const routes = values.base !== undefined ? planRoutes(positionals, values.base, io, values['allow-path']) : undefined;
-    if (typeof routes === 'number') return routes;
+    if (typeof routes === 'number') {
+      // no route diff (a version that cannot be read or routed), so no build: FILE's lint
+      // report is written all the same, as the build's lint would have written it
+      if (values.report !== undefined && routes === 1 && !writeLintReports(positionals, values, io, 'plan')) return 2;
+      return routes;
+    }
     let artifacts: ReturnType<typeof planChanges> | undefined;
     if (routes === undefined || values.out !== undefined) {
       const prepared = prepareBuild(positionals, values, io, 'plan');

@@ -11,7 +11,7 @@ export const SYNOPSES = {
   import: 'import postfix DIR|main.cf [--out FILE] | import csvde FILE [--out FILE] | import ldap URL --base DN --system NAME',
   init: 'init (--share DOMAIN --with NAME=HOST ... | --method 2 --remote DOMAIN=HOST ... | --method hybrid|google --domain DOMAIN) [--gateway SPEC] [--out FILE]',
   lint: 'lint FILE...   [--format text|json|sarif|github|gitlab|markdown|junit] [--report FORMAT:FILE]... [--max-warnings N] [--quiet]',
-  plan: 'plan FILE (--out DIR | --base FILE|REF[:PATH] [--out DIR]) [--format text|markdown|json] [--detailed-exitcode]',
+  plan: 'plan FILE (--out DIR | --base FILE|REF[:PATH] [--out DIR]) [--format text|markdown|json] [--detailed-exitcode] [--report FORMAT:FILE]...',
   probe: 'probe FILE     [--system NAME]... [--host NAME=HOST:PORT]... [--resolver HOST:PORT] [--recipients all|sample] [--rate N] [--format F]   compare live systems with the file',
   relay: 'relay --routes FILE --listen HOST:PORT --spool DIR   run the embedded SMTP relay',
   route: 'route (FILE | --routes DIR) ADDRESS... [--from internet|SYSTEM] [--recipients FILE] [--json]',
