@@ -50,7 +50,8 @@ function shimPath(): string {
   const dir = join(work, 'bin');
   if (!existsSync(join(dir, 'chainmail'))) {
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'chainmail'), `#!/bin/sh\nexec "${process.execPath}" "${bin}" "$@"\n`);
+    // each run's subcommand logged where CHAINMAIL_CALLS says (how many times a file is linted)
+    writeFileSync(join(dir, 'chainmail'), `#!/bin/sh\nif [ -n "$CHAINMAIL_CALLS" ]; then echo "$1" >> "$CHAINMAIL_CALLS"; fi\nexec "${process.execPath}" "${bin}" "$@"\n`);
     chmodSync(join(dir, 'chainmail'), 0o755);
   }
   return `${dir}:${process.env['PATH'] ?? ''}`;
@@ -150,6 +151,7 @@ describe.skipIf(!built)('action.yml, its scripts run with bash', () => {
         GITHUB_STEP_SUMMARY: join(temp, 'summary.md'),
         GITHUB_PATH: join(temp, 'path'),
         GITHUB_EVENT_NAME: event,
+        CHAINMAIL_CALLS: join(temp, 'calls'),
       };
       for (const [k, v] of Object.entries(step.env ?? {})) env[k] = evaluate(v);
       const r = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', step.run], { cwd, env, encoding: 'utf8', timeout: 60_000 });
@@ -161,14 +163,22 @@ describe.skipIf(!built)('action.yml, its scripts run with bash', () => {
           .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
       );
     }
-    return { outputs, logs, summary: existsSync(join(temp, 'summary.md')) ? readFileSync(join(temp, 'summary.md'), 'utf8') : '' };
+    const calls = existsSync(join(temp, 'calls')) ? readFileSync(join(temp, 'calls'), 'utf8').split('\n').filter(Boolean) : [];
+    return { outputs, logs, calls, summary: existsSync(join(temp, 'summary.md')) ? readFileSync(join(temp, 'summary.md'), 'utf8') : '' };
   }
 
-  it('on a clean file: exit code 0, an empty SARIF run, the plan as Markdown', () => {
+  it('on a clean file: exit code 0, an empty SARIF run, the plan as Markdown, from one run of plan', () => {
     const cwd = checkout('gh-clean');
     const r = runAction(cwd, { files: 'mail/chainmail.yaml', 'plan-args': '--out deploy' });
     expect(r.logs['lint']?.status, JSON.stringify(r.logs)).toBe(0);
-    expect(r.outputs['lint']).toEqual({ 'exit-code': '0' });
+    expect(r.outputs['lint']).toEqual({ 'exit-code': '0', 'plan-code': '0' });
+    // one file, a plan that builds (--out): plan's lint wrote the reports, the file was read once
+    expect(r.calls).toEqual(['plan']);
+    // lint's exit code comes from the report, not from plan's (3: changes, with --detailed-exitcode)
+    const detailed = runAction(cwd, { files: 'mail/chainmail.yaml', 'plan-args': '--out deploy --detailed-exitcode' });
+    expect(detailed.outputs['lint']).toEqual({ 'exit-code': '0', 'plan-code': '3' });
+    expect(detailed.outputs['plan']?.['file']).toBeTruthy();
+    expect(detailed.logs['result']?.status).toBe(0);
     const sarif = JSON.parse(readFileSync(r.outputs['sarif']?.['file'] ?? '', 'utf8')) as { version: string; runs: { results: unknown[] }[] };
     expect(sarif.version).toBe('2.1.0');
     expect(sarif.runs[0]?.results).toEqual([]);
@@ -177,6 +187,37 @@ describe.skipIf(!built)('action.yml, its scripts run with bash', () => {
     expect(plan).not.toMatch(/\x1b\[/);
     expect(r.summary).toBe(plan);
     expect(r.logs['result']).toMatchObject({ status: 0 });
+  });
+
+  it('one run on an invalid file: the annotations, SARIF and text log of plan\'s lint, no plan comment, a failing result', () => {
+    const cwd = checkout('gh-one-invalid');
+    const r = runAction(cwd, { files: 'mail/invalid.yaml', 'plan-args': '--out deploy' });
+    expect(r.calls).toEqual(['plan']);
+    expect(r.outputs['lint']).toEqual({ 'exit-code': '1', 'plan-code': '1' });
+    // what lint --format github and the text report print, from the plan's run
+    const alone = spawnSync('bash', ['-c', 'chainmail lint --format github mail/invalid.yaml; chainmail lint mail/invalid.yaml'], { cwd, env: { PATH: shimPath(), NO_COLOR: '1' }, encoding: 'utf8' });
+    expect(r.logs['lint']?.stdout).toBe(alone.stdout);
+    expect(r.logs['lint']?.stdout).toMatch(/^::error file=mail\/invalid\.yaml,line=\d+,/m);
+    const sarif = JSON.parse(readFileSync(r.outputs['sarif']?.['file'] ?? '', 'utf8')) as { runs: { results: unknown[] }[] };
+    expect(sarif.runs[0]?.results.length).toBeGreaterThan(0);
+    expect(r.outputs['plan']).toEqual({});
+    expect(r.logs['plan']?.stdout).toMatch(/::warning title=chainmail plan::chainmail plan exited 1; no plan comment/);
+    expect(r.logs['result']?.status).toBe(1);
+  });
+
+  it('lints on its own when plan cannot run (its arguments are wrong), and when it lints several files', () => {
+    const cwd = checkout('gh-two-runs');
+    const wrong = runAction(cwd, { files: 'mail/chainmail.yaml', 'plan-args': '--out deploy --no-such-option' });
+    expect(wrong.calls).toEqual(['plan', 'lint', 'plan']);
+    expect(wrong.outputs['lint']).toEqual({ 'exit-code': '0' });
+    expect(wrong.logs['plan']?.stdout).toMatch(/chainmail plan exited 2; no plan comment/);
+    expect(wrong.logs['result']?.status).toBe(0);
+    const several = runAction(cwd, { files: 'mail/chainmail.yaml\nmail/invalid.yaml', 'plan-args': '--out deploy' });
+    expect(several.calls).toEqual(['lint', 'plan']);
+    expect(several.outputs['lint']).toEqual({ 'exit-code': '1' });
+    expect(several.logs['result']?.status).toBe(1);
+    // not a pull request: no plan, lint alone
+    expect(runAction(cwd, { files: 'mail/chainmail.yaml', 'plan-args': '--out deploy' }, 'push').calls).toEqual(['lint']);
   });
 
   it('on an invalid file: annotations, SARIF results, and a failing result unless fail-on-findings is "false"', () => {
@@ -239,15 +280,20 @@ describe('examples/ci/gitlab/.gitlab-ci.yml', () => {
   });
 
   it.skipIf(!built).each([
-    ['a merge request with findings', 'mail/chainmail.yaml mail/invalid.yaml', '7', 1],
-    ['the default branch, clean', 'mail/chainmail.yaml', '', 0],
-  ])('its script runs with bash: %s', (_name, files, mr, code) => {
+    ['a merge request with findings in one of two files', 'mail/chainmail.yaml mail/invalid.yaml', '7', 1, ['lint', 'plan']],
+    ['a merge request of one file with findings (one run)', 'mail/invalid.yaml', '8', 1, ['plan']],
+    ['a merge request of one clean file (one run)', 'mail/chainmail.yaml', '9', 0, ['plan']],
+    ['the default branch, clean', 'mail/chainmail.yaml', '', 0, ['lint']],
+  ])('its script runs with bash: %s', (name, files, mr, code, calls) => {
     const job = gitlabCi['chainmail'];
-    const cwd = checkout(`gl-${code}`);
-    const env: NodeJS.ProcessEnv = { ...job?.variables, CHAINMAIL_FILES: files, CHAINMAIL_PLAN_ARGS: '--out deploy', PATH: shimPath(), HOME: process.env['HOME'] ?? work, NO_COLOR: '1' };
+    const cwd = checkout(`gl-${code}-${mr}`);
+    const env: NodeJS.ProcessEnv = { ...job?.variables, CHAINMAIL_FILES: files, CHAINMAIL_PLAN_ARGS: '--out deploy', PATH: shimPath(), HOME: process.env['HOME'] ?? work, NO_COLOR: '1', CHAINMAIL_CALLS: join(cwd, '.calls') };
     if (mr) env['CI_MERGE_REQUEST_IID'] = mr;
     const r = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', job?.script.join('\n') ?? ''], { cwd, env, encoding: 'utf8', timeout: 60_000 });
     expect(r.status, r.stdout + r.stderr).toBe(code);
+    // `chainmail --version`, then the runs that read the files
+    expect(readFileSync(join(cwd, '.calls'), 'utf8').split('\n').filter(Boolean).slice(1), name).toEqual(calls);
+    if (code === 0 && mr) expect(readFileSync(join(cwd, 'chainmail-plan.md'), 'utf8')).toMatch(/^### chainmail plan\n/);
     const report = JSON.parse(readFileSync(join(cwd, 'gl-code-quality-report.json'), 'utf8')) as { location: { path: string } }[];
     expect(report.length > 0).toBe(code === 1);
     if (code === 1) expect(report.map((i) => i.location.path)).toContain('mail/invalid.yaml');
