@@ -1,3 +1,4 @@
+import type { MessageBody } from './body.js';
 import type { NextHops, RecipientResult } from './next-hop.js';
 import { orig, type Outcome, type Queued } from './outcome.js';
 import type { RecipientRoute } from './route.js';
@@ -16,7 +17,7 @@ export interface AttemptDeps {
  * all its recipients (next-hop.ts splits it into transactions). What happened to each
  * recipient goes into `outcomes`.
  */
-export async function attempt(d: AttemptDeps, q: Queued, routes: ReadonlyMap<number, RecipientRoute>, body: Buffer, outcomes: Map<number, Outcome>): Promise<void> {
+export async function attempt(d: AttemptDeps, q: Queued, routes: ReadonlyMap<number, RecipientRoute>, body: MessageBody, outcomes: Map<number, Outcome>): Promise<void> {
   const byMailbox = new Map<string, number[]>();
   const byHop = new Map<string, { route: Extract<RecipientRoute, { kind: 'forward' | 'mx' }>; indexes: number[] }>();
   for (const [i, r] of routes) {
@@ -39,13 +40,13 @@ export async function attempt(d: AttemptDeps, q: Queued, routes: ReadonlyMap<num
   await Promise.all(jobs);
 }
 
-async function toMailbox(d: AttemptDeps, q: Queued, mailbox: string, indexes: number[], body: Buffer, outcomes: Map<number, Outcome>): Promise<void> {
+async function toMailbox(d: AttemptDeps, q: Queued, mailbox: string, indexes: number[], body: MessageBody, outcomes: Map<number, Outcome>): Promise<void> {
   const { meta } = q.entry;
   try {
     const name = d.maildirs.fileName(meta.id, indexes[0]!, meta.arrival);
     // RFC 5321 section 4.4: the final delivery adds Return-Path with the envelope sender
     const returnPath = Buffer.from(`Return-Path: <${meta.from}>\r\n`, 'utf8');
-    const how = await d.maildirs.deliver(mailbox, name, [returnPath, body], q.recovered);
+    const how = await d.maildirs.deliver(mailbox, name, [returnPath, ...body.parts], q.recovered);
     for (const i of indexes) {
       outcomes.set(i, { kind: 'done', event: { event: 'deliver', id: meta.id, to: meta.rcpt[i], mailbox, file: name, status: '2.0.0', ...(how === 'duplicate' ? { duplicate: true } : {}) } });
     }
@@ -61,7 +62,7 @@ async function toHop(
   route: Extract<RecipientRoute, { kind: 'forward' | 'mx' }>,
   indexes: number[],
   routes: ReadonlyMap<number, RecipientRoute>,
-  body: Buffer,
+  body: MessageBody,
   outcomes: Map<number, Outcome>,
 ): Promise<void> {
   const { meta } = q.entry;

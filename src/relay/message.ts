@@ -20,39 +20,132 @@ export interface MessageScan {
  * line_length_limit: longer lines are stored as several records and reconstructed on
  * delivery). Lines over RFC 5322's 998 come from broken senders; refusing them loses mail
  * that the other systems of the organisation would deliver (docs/relay.md "Long lines").
+ *
+ * The message may come in pieces (the chunks of DATA, src/relay/body.ts): a line may span
+ * them, and the answer is the one for the pieces joined (test/relay/scan-pieces.test.ts).
  */
-export function scanMessage(buf: Buffer, maxLineLength: number): MessageScan {
-  let received = 0;
-  let headerLength = -1;
-  let problem: MessageScan['problem'];
-  if (buf.indexOf(0) >= 0) {
-    problem = { code: 550, status: '5.6.0', text: 'message contains NUL characters (RFC 5321 section 4.1.4)' };
+export function scanMessage(message: Buffer | readonly Buffer[], maxLineLength: number): MessageScan {
+  const scanner = new Scanner(maxLineLength);
+  if (Buffer.isBuffer(message)) scanner.feed(message);
+  else for (const part of message) scanner.feed(part);
+  return scanner.end();
+}
+
+const BARE_LINE_END: MessageScan['problem'] = { code: 550, status: '5.6.0', text: 'message contains a bare CR or LF; lines must end with CRLF (RFC 5321 section 2.3.8)' };
+const NUL_PROBLEM: MessageScan['problem'] = { code: 550, status: '5.6.0', text: 'message contains NUL characters (RFC 5321 section 4.1.4)' };
+
+/**
+ * scanMessage() over pieces: the lines within a piece are checked as in one buffer (indexOf
+ * for LF and CR); of a line that spans pieces, what is known so far (its length, whether
+ * its last byte is a CR, whether a CR came before that, how far it matches "Received:") is
+ * kept until its LF.
+ */
+class Scanner {
+  readonly #max: number;
+  #nul = false;
+  /** The first problem of a line, in message order (a NUL anywhere wins over it). */
+  #problem: MessageScan['problem'];
+  #received = 0;
+  #headerLength = -1;
+  /** Bytes scanned before the current piece. */
+  #offset = 0;
+  /** The current line: bytes so far (without its LF), last byte a CR, a CR before that. */
+  #lineLength = 0;
+  #endsCr = false;
+  #innerCr = false;
+  /** How the line's start matches "Received" WSP* ":": 0-8 letters matched, 9 in the WSP, 10 yes, -1 no. */
+  #field = 0;
+
+  constructor(maxLineLength: number) {
+    this.#max = maxLineLength;
   }
-  let pos = 0;
-  const len = buf.length;
-  while (pos < len) {
-    const lf = buf.indexOf(0x0a, pos);
-    const end = lf < 0 ? len : lf;
-    const cr = buf.indexOf(0x0d, pos);
-    if (lf < 0 || lf === pos || buf[lf - 1] !== 0x0d || (cr >= 0 && cr < lf - 1)) {
-      problem ??= {
-        code: 550,
-        status: '5.6.0',
-        text: 'message contains a bare CR or LF; lines must end with CRLF (RFC 5321 section 2.3.8)',
-      };
-      if (lf < 0) break;
+
+  feed(buf: Buffer): void {
+    if (!this.#nul && buf.indexOf(0) >= 0) this.#nul = true;
+    const len = buf.length;
+    let pos = 0;
+    // the end of a line that began in an earlier piece
+    if (this.#lineLength > 0) {
+      const lf = buf.indexOf(0x0a);
+      if (lf < 0) {
+        this.#content(buf, 0, len);
+        this.#offset += len;
+        return;
+      }
+      if (lf > 0) this.#content(buf, 0, lf);
+      this.#lineEnd(this.#offset + lf);
+      pos = lf + 1;
     }
-    const lineLength = end - 1 - pos;
-    if (maxLineLength > 0 && lineLength > maxLineLength) {
-      problem ??= { code: 550, status: '5.6.0', text: `message has a line longer than ${maxLineLength} characters (the relay's maxLineLength)` };
+    // whole lines: the one-buffer loop, with indexOf for LF and CR
+    while (pos < len) {
+      const lf = buf.indexOf(0x0a, pos);
+      if (lf < 0) {
+        // a line that goes on in the next piece (or ends the message without its LF)
+        this.#content(buf, pos, len);
+        break;
+      }
+      const cr = buf.indexOf(0x0d, pos);
+      if (lf === pos || buf[lf - 1] !== 0x0d || (cr >= 0 && cr < lf - 1)) this.#problem ??= BARE_LINE_END;
+      const lineLength = lf - 1 - pos;
+      if (this.#max > 0 && lineLength > this.#max) this.#problem ??= this.#tooLong();
+      if (this.#headerLength < 0) {
+        if (lineLength <= 0) this.#headerLength = this.#offset + lf + 1;
+        else if (isReceived(buf, pos)) this.#received++;
+      }
+      pos = lf + 1;
     }
-    if (headerLength < 0) {
-      if (lineLength <= 0) headerLength = lf + 1;
-      else if (isReceived(buf, pos)) received++;
-    }
-    pos = lf + 1;
+    this.#offset += len;
   }
-  return { ...(problem ? { problem } : {}), received, headerLength: headerLength < 0 ? len : headerLength };
+
+  #tooLong(): MessageScan['problem'] {
+    return { code: 550, status: '5.6.0', text: `message has a line longer than ${this.#max} characters (the relay's maxLineLength)` };
+  }
+
+  end(): MessageScan {
+    // a last line without its LF
+    if (this.#lineLength > 0) this.#problem ??= BARE_LINE_END;
+    const problem = this.#nul ? NUL_PROBLEM : this.#problem;
+    return { ...(problem ? { problem } : {}), received: this.#received, headerLength: this.#headerLength < 0 ? this.#offset : this.#headerLength };
+  }
+
+  /** Bytes start..end of `buf` (no LF among them) go on the current line. */
+  #content(buf: Buffer, start: number, end: number): void {
+    // a CR is allowed only as the line's last byte
+    if (this.#endsCr) this.#innerCr = true;
+    const cr = buf.indexOf(0x0d, start);
+    if (cr >= 0 && cr < end - 1) this.#innerCr = true;
+    this.#endsCr = buf[end - 1] === 0x0d;
+    if (this.#headerLength < 0) this.#matchField(buf, start, end);
+    this.#lineLength += end - start;
+  }
+
+  #matchField(buf: Buffer, start: number, end: number): void {
+    let i = start;
+    while (i < end && this.#field >= 0 && this.#field < 10) {
+      const c = buf[i]!;
+      if (this.#field < 8) this.#field = (c | 0x20) === RECEIVED[this.#field] ? this.#field + 1 : -1;
+      else if (c === 0x3a) this.#field = 10;
+      else this.#field = c === 0x20 || c === 0x09 ? 9 : -1;
+      i++;
+    }
+  }
+
+  /** The LF at `at` (an offset in the message) ends the current line. */
+  #lineEnd(at: number): void {
+    const length = this.#lineLength;
+    if (length === 0 || !this.#endsCr || this.#innerCr) this.#problem ??= BARE_LINE_END;
+    // without its CR
+    const lineLength = length - 1;
+    if (this.#max > 0 && lineLength > this.#max) this.#problem ??= this.#tooLong();
+    if (this.#headerLength < 0) {
+      if (lineLength <= 0) this.#headerLength = at + 1;
+      else if (this.#field === 10) this.#received++;
+    }
+    this.#lineLength = 0;
+    this.#endsCr = false;
+    this.#innerCr = false;
+    this.#field = 0;
+  }
 }
 
 /** RFC 5322 section 2.1.1: a line MUST be no more than 998 characters, without CRLF. */

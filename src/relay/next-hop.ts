@@ -1,3 +1,4 @@
+import type { MessageBody } from './body.js';
 import { promises as dns } from 'node:dns';
 import { isIP } from 'node:net';
 import type { HopHost } from '../routing/table.js';
@@ -39,7 +40,7 @@ export class NextHops {
    * (RFC 5321 sections 4.5.3.1.8 and 4.5.3.1.10: 452, or 552 taken as 452) after it
    * accepted others, as Postfix does with smtp_destination_recipient_limit.
    */
-  async send(hosts: readonly HopHost[], envelope: HopEnvelope, body: Buffer): Promise<HopResult> {
+  async send(hosts: readonly HopHost[], envelope: HopEnvelope, body: MessageBody): Promise<HopResult> {
     let lastError = 'no next-hop host';
     for (const target of await targets(hosts)) {
       const pool = this.#pool(target);
@@ -69,7 +70,7 @@ export class NextHops {
   }
 
   /** The transactions of one message on one connection. */
-  async #transactions(conn: FastSMTPConnection, envelope: HopEnvelope, body: Buffer): Promise<{ results: RecipientResult[]; reusable: boolean } | { stale: string; reusable: false }> {
+  async #transactions(conn: FastSMTPConnection, envelope: HopEnvelope, body: MessageBody): Promise<{ results: RecipientResult[]; reusable: boolean } | { stale: string; reusable: false }> {
     const to = envelope.to;
     const results: RecipientResult[] = [];
     const queue: number[][] = [];

@@ -1,3 +1,4 @@
+import { MessageBody } from './body.js';
 import { buildDsn, type DsnRecipient } from './dsn.js';
 import { scanMessage } from './message.js';
 import { queueId } from './queue-id.js';
@@ -15,7 +16,7 @@ export type Outcome =
 /** A message in the delivery queue. */
 export interface Queued {
   readonly entry: SpoolEntry;
-  body: Buffer | undefined;
+  body: MessageBody | undefined;
   /** The body was read back from the spool for this attempt (not kept from DATA). */
   reading?: boolean;
   attempts: number;
@@ -32,7 +33,7 @@ export interface Queued {
   /** No recipient is left to retry: failed ones may be recorded, with the DSN. */
   final?: boolean;
   /** The one DSN of this message, built when it first could be written. */
-  dsn?: { meta: MessageMeta; body: Buffer };
+  dsn?: { meta: MessageMeta; body: MessageBody };
 }
 
 /** Wait before attempt `attempts` + 1: doubling from minimal to maximal backoff, for every kind of failure. */
@@ -46,10 +47,10 @@ export function orig(given: string, final: string): { original?: string } {
 }
 
 /** The DSN about the failed `recipients` of message `meta`, as a message to spool. */
-export function dsnFor(hostname: string, meta: MessageMeta, recipients: readonly DsnRecipient[], body: Buffer): { meta: MessageMeta; body: Buffer } {
+export function dsnFor(hostname: string, meta: MessageMeta, recipients: readonly DsnRecipient[], body: MessageBody): { meta: MessageMeta; body: MessageBody } {
   const now = Date.now();
   const id = queueId(now);
-  const scan = scanMessage(body, Number.MAX_SAFE_INTEGER);
+  const scan = scanMessage(body.parts, Number.MAX_SAFE_INTEGER);
   const built = buildDsn({
     hostname,
     queueId: meta.id,
@@ -58,7 +59,7 @@ export function dsnFor(hostname: string, meta: MessageMeta, recipients: readonly
     date: new Date(now),
     sender: meta.from,
     recipients,
-    headers: body.subarray(0, scan.headerLength),
+    headers: body.slice(0, scan.headerLength),
   });
-  return { meta: { v: 1, id, from: '', rcpt: [meta.from], arrival: now, received: 0, utf8: built.utf8, body8: built.utf8, dsn: true }, body: built.body };
+  return { meta: { v: 1, id, from: '', rcpt: [meta.from], arrival: now, received: 0, utf8: built.utf8, body8: built.utf8, dsn: true }, body: MessageBody.of(built.body) };
 }

@@ -1,3 +1,4 @@
+import { MessageBody } from './body.js';
 import type { RoutingTable } from '../routing/table.js';
 import type { Origin } from '../routing/resolve.js';
 import { attempt } from './attempt.js';
@@ -89,7 +90,7 @@ export class DeliveryQueue {
   }
 
   /** Queues a message that is safely in the spool. */
-  enqueue(entry: SpoolEntry, body: Buffer | undefined, recovered = false): void {
+  enqueue(entry: SpoolEntry, body: MessageBody | undefined, recovered = false): void {
     const q: Queued = { entry, body: undefined, attempts: 0, nextAttempt: 0, recovered, unrecorded: new Map(), exposed: new Set() };
     if (body && this.#cached + body.length <= this.#d.bodyCache) {
       q.body = body;
@@ -220,10 +221,10 @@ export class DeliveryQueue {
     await this.#settle(q, routes, outcomes);
   }
 
-  async #body(q: Queued): Promise<Buffer> {
+  async #body(q: Queued): Promise<MessageBody> {
     if (q.body) return q.body;
     q.reading = true;
-    q.body = await this.#d.spool.readBody(q.entry);
+    q.body = MessageBody.of(await this.#d.spool.readBody(q.entry));
     return q.body;
   }
 

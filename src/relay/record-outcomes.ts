@@ -1,3 +1,4 @@
+import { MessageBody } from './body.js';
 import type { DsnRecipient } from './dsn.js';
 import type { RelayLog } from './log.js';
 import { dsnFor, type Outcome, type Queued } from './outcome.js';
@@ -16,7 +17,7 @@ export interface RecordDeps {
  * left to retry); logs them after the write. Returns the DSN written, for the queue to
  * deliver.
  */
-export async function recordOutcomes(d: RecordDeps, q: Queued, readBody: () => Promise<Buffer>): Promise<{ entry: SpoolEntry; body: Buffer } | undefined> {
+export async function recordOutcomes(d: RecordDeps, q: Queued, readBody: () => Promise<MessageBody>): Promise<{ entry: SpoolEntry; body: MessageBody } | undefined> {
   const { meta } = q.entry;
   const done: number[] = [];
   const failed: { i: number; dsn: DsnRecipient }[] = [];
@@ -28,7 +29,7 @@ export async function recordOutcomes(d: RecordDeps, q: Queued, readBody: () => P
   const bounceable = meta.from !== '' && !meta.dsn;
   if (failed.length > 0 && bounceable && !q.dsn) {
     // built once: a retried write sends the same DSN, never a second one
-    const body = await readBody().catch(() => Buffer.alloc(0));
+    const body = await readBody().catch(() => new MessageBody([]));
     q.dsn = dsnFor(d.hostname, meta, failed.map((f) => f.dsn), body);
   }
   const dsn = failed.length > 0 && bounceable ? q.dsn : undefined;

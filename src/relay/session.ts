@@ -1,6 +1,7 @@
 import type { SMTPServerAddress, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import type { RoutingTable } from '../routing/table.js';
 import type { RelayLog } from './log.js';
+import { MessageBody } from './body.js';
 import { receivedHeader, scanMessage } from './message.js';
 import type { DeliveryQueue } from './queue.js';
 import { queueId } from './queue-id.js';
@@ -36,6 +37,13 @@ const NON_ASCII = /[^\x00-\x7f]/;
  * accepted (the routing table decides, through the same resolve() as the simulator), and
  * what happens at the end of DATA (checks, Received:, the durable spool write, then 250).
  */
+/**
+ * Messages up to this size are joined into one buffer at the end of DATA: a copy of a few
+ * kilobytes costs less than a stream of pieces at delivery, and holds exactly the message,
+ * where a chunk is a view of a socket read that may hold more (the next commands).
+ */
+const JOIN_MAX = 256 * 1024;
+
 export class SessionHandlers {
   readonly #d: SessionDeps;
   readonly #perAddress = new Map<string, number>();
@@ -158,7 +166,7 @@ export class SessionHandlers {
       clearTimeout(timer);
       ended = true;
       const data = { chunks: chunks.splice(0), size };
-      // still counted until the spool has it: the one copy #finish makes of it is what is held
+      // still counted until the spool has it: these chunks are the message #finish spools and queues
       void this.#finish(session, stream, data, overflow).finally(release).then(
         (id) => cb(null, `2.0.0 Ok: queued as ${id}`),
         (e: Error) => cb(e),
@@ -188,16 +196,20 @@ export class SessionHandlers {
       ...(rcpt.length === 1 ? { for: rcpt[0]! } : {}),
       date: new Date(now),
     });
-    // our Received: and the message in one copy (what is spooled and sent on); the checks
-    // look at the message alone
-    const body = Buffer.concat([received, ...data.chunks], received.length + data.size);
-    data.chunks.length = 0;
-    const scan = scanMessage(body.subarray(received.length), this.#d.limits.maxLineLength);
+    // the checks look at the message alone; what is spooled and sent on is our Received:
+    // and the chunks as they came, a large message never joined into a copy (issue 20: the
+    // copy and the chunks were both held until the garbage collector freed the chunks)
+    const scan = scanMessage(data.chunks, this.#d.limits.maxLineLength);
     if (scan.problem) throw stage(reply(scan.problem.code, scan.problem.status, scan.problem.text));
     const table = this.#d.table();
     if (scan.received >= table.hopLimit) {
       throw stage(reply(554, '5.4.6', `too many hops: ${scan.received} Received: headers reach the hop limit of ${table.hopLimit} (mail loop?)`));
     }
+    // a small message is joined (exactly its bytes, where its chunks are views of whatever
+    // the socket read with them); a large one is kept in its chunks
+    const parts = [received, ...data.chunks];
+    const body = data.size <= JOIN_MAX ? MessageBody.of(Buffer.concat(parts, received.length + data.size)) : new MessageBody(parts);
+    data.chunks.length = 0;
     try {
       const entry = await this.#d.spool.addMessage(
         { v: 1, id, from, rcpt, arrival: now, received: scan.received, utf8, body8: String(args['BODY'] ?? '').toUpperCase() === '8BITMIME', client: session.remoteAddress },

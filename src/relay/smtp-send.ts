@@ -1,4 +1,6 @@
 import type SMTPConnection from 'nodemailer/lib/smtp-connection';
+import type { Readable } from 'node:stream';
+import type { MessageBody } from './body.js';
 
 // One SMTP transaction on an open connection, and the reading of its replies
 // (RFC 5321, RFC 3463), for the next-hop delivery in next-hop.ts.
@@ -35,11 +37,11 @@ interface MailerError extends Error {
   rejectedErrors?: MailerError[];
 }
 
-export function sendOne(conn: SMTPConnection, envelope: HopEnvelope, body: Buffer): Promise<SendOutcome> {
+export function sendOne(conn: SMTPConnection, envelope: HopEnvelope, body: MessageBody): Promise<SendOutcome> {
   return new Promise((resolve) => {
     conn.send(
       { from: envelope.from === '' ? false : envelope.from, to: [...envelope.to], size: body.length, use8BitMime: envelope.body8 },
-      body,
+      messageData(body),
       (err, info) => {
         const rejected = new Map<string, MailerError>();
         for (const e of ((err as MailerError | null)?.rejectedErrors ?? info?.rejectedErrors ?? []) as MailerError[]) {
@@ -75,6 +77,11 @@ export function sendOne(conn: SMTPConnection, envelope: HopEnvelope, body: Buffe
       },
     );
   });
+}
+
+/** The message data for nodemailer: one piece as it is, several (a large message) as a stream of them, never joined (issue 20). */
+function messageData(body: MessageBody): Buffer | Readable {
+  return body.parts.length === 1 ? (body.parts[0] as Buffer) : body.stream();
 }
 
 /** "Too many recipients" (RFC 5321 section 4.5.3.1.10: 452, or a 552 a client should take as 452). */

@@ -167,7 +167,7 @@ describe('a next hop that drops a reused connection after the final dot (RFC 104
 /** A message record for a spool segment, as the relay writes it. */
 function record(rcpt: string[], subject: string, id = queueId(Date.now())): Buffer {
   const meta: MessageMeta = { v: 1, id, from: 'sender@outside.test', rcpt, arrival: Date.now(), received: 0, utf8: false, body8: false };
-  return Buffer.concat(encodeRecord('M', meta, message(subject)));
+  return Buffer.concat(encodeRecord('M', meta, [message(subject)]));
 }
 
 describe('damaged files in the spool', () => {

@@ -1,3 +1,4 @@
+import { MessageBody } from '../../src/relay/body.js';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +20,7 @@ afterEach(() => {
 
 const meta = (id: string, rcpt = ['a@example.test']): MessageMeta => ({ v: 1, id, from: 's@outside.test', rcpt, arrival: 1_700_000_000_000, received: 0, utf8: false, body8: false });
 const body = (s: string): Buffer => Buffer.from(`Subject: ${s}\r\n\r\nbody of ${s}\r\n`);
+const msg = (s: string): MessageBody => MessageBody.of(body(s));
 
 async function open(dir: string, tuning = { segmentSize: 64 * 1024 * 1024, compactAfter: 60_000 }): Promise<{ spool: Spool; pending: Awaited<ReturnType<typeof Spool.open>>['pending']; events: RelayEvent[] }> {
   const events: RelayEvent[] = [];
@@ -30,7 +32,7 @@ const segments = (dir: string): string[] => readdirSync(join(dir, 'queue')).sort
 
 describe('spool records', () => {
   it('round-trips a record and detects every kind of damage', () => {
-    const buf = Buffer.concat(encodeRecord('M', meta('A'), body('a')));
+    const buf = Buffer.concat(encodeRecord('M', meta('A'), [body('a')]));
     const ok = decodeRecord(buf, 0);
     expect(ok.ok && ok.record.meta).toEqual(meta('A'));
     expect(ok.ok && buf.subarray(ok.record.bodyOffset, ok.record.bodyOffset + ok.record.bodyLength).equals(body('a'))).toBe(true);
@@ -44,12 +46,30 @@ describe('spool records', () => {
   });
 });
 
+describe('a message in pieces (issue 20: the chunks of DATA are spooled as they came)', () => {
+  it('is one record with one checksum: the same bytes as the joined message, read back whole after a restart', async () => {
+    const whole = body('pieces');
+    const pieces = [whole.subarray(0, 3), Buffer.alloc(0), whole.subarray(3, 4), whole.subarray(4)];
+    expect(Buffer.concat(encodeRecord('M', meta('P'), pieces))).toEqual(Buffer.concat(encodeRecord('M', meta('P'), [whole])));
+    const dir = tmp();
+    const a = await open(dir);
+    const entry = await a.spool.addMessage(meta('PIECES'), new MessageBody(pieces));
+    expect(entry.bodyLength).toBe(whole.length);
+    expect(await a.spool.readBody(entry)).toEqual(whole);
+    await a.spool.close();
+    const b = await open(dir);
+    expect(b.pending.map((e) => e.meta.id)).toEqual(['PIECES']);
+    expect(await b.spool.readBody(b.pending[0]!)).toEqual(whole);
+    await b.spool.close();
+  });
+});
+
 describe('the segment spool', () => {
   it('recovers pending messages and forgets completed ones across a restart', async () => {
     const dir = tmp();
     const a = await open(dir);
-    const e1 = await a.spool.addMessage(meta('ONE'), body('one'));
-    await a.spool.addMessage(meta('TWO', ['x@example.test', 'y@example.test']), body('two'));
+    const e1 = await a.spool.addMessage(meta('ONE'), msg('one'));
+    await a.spool.addMessage(meta('TWO', ['x@example.test', 'y@example.test']), msg('two'));
     await a.spool.markDone(e1, [0]);
     expect(a.pending).toEqual([]);
     await a.spool.close();
@@ -68,7 +88,7 @@ describe('the segment spool', () => {
   it('group-commits concurrent appends: fewer fdatasyncs than records', async () => {
     const dir = tmp();
     const { spool } = await open(dir);
-    await Promise.all(Array.from({ length: 100 }, (_, i) => spool.addMessage(meta(`M${i}`), body(`m${i}`))));
+    await Promise.all(Array.from({ length: 100 }, (_, i) => spool.addMessage(meta(`M${i}`), msg(`m${i}`))));
     expect(spool.stats.records).toBe(100);
     expect(spool.stats.syncs).toBeLessThan(10);
     await spool.close();
@@ -77,7 +97,7 @@ describe('the segment spool', () => {
   it('quarantines a damaged record in the middle and a torn tail, keeps the rest, never fails', async () => {
     const dir = tmp();
     const a = await open(dir);
-    for (const id of ['R1', 'R2', 'R3']) await a.spool.addMessage(meta(id), body(id));
+    for (const id of ['R1', 'R2', 'R3']) await a.spool.addMessage(meta(id), msg(id));
     await a.spool.close();
     const [seg] = segments(dir);
     const file = join(dir, 'queue', seg!);
@@ -85,7 +105,7 @@ describe('the segment spool', () => {
     // damage the body of R2, and append half a record as a crash in the middle of a write would
     const r2 = bytes.indexOf('body of R2');
     bytes[r2] = bytes[r2]! ^ 0xff;
-    const torn = Buffer.concat(encodeRecord('M', meta('R4'), body('R4'))).subarray(0, 30);
+    const torn = Buffer.concat(encodeRecord('M', meta('R4'), [body('R4')])).subarray(0, 30);
     writeFileSync(file, Buffer.concat([bytes, torn]));
 
     const b = await open(dir);
@@ -100,9 +120,9 @@ describe('the segment spool', () => {
     const dir = tmp();
     // tiny segments: each message fills one
     const { spool } = await open(dir, { segmentSize: 100, compactAfter: 0 });
-    const done = await spool.addMessage(meta('DONE'), body('done'));
-    const stuck = await spool.addMessage(meta('STUCK', ['p@example.test', 'q@example.test']), body('stuck'));
-    const later = await spool.addMessage(meta('LATER'), body('later'));
+    const done = await spool.addMessage(meta('DONE'), msg('done'));
+    const stuck = await spool.addMessage(meta('STUCK', ['p@example.test', 'q@example.test']), msg('stuck'));
+    const later = await spool.addMessage(meta('LATER'), msg('later'));
     expect(segments(dir)).toHaveLength(3);
     await spool.markDone(done, [0]);
     await spool.markDone(stuck, [0]);

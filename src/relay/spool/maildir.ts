@@ -1,7 +1,7 @@
 import { mkdir, open, readdir, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isQueueId } from '../queue-id.js';
-import { syncDir, type DirSyncer } from './fsutil.js';
+import { syncDir, writeAll, type DirSyncer } from './fsutil.js';
 
 /**
  * The folder name of a mailbox: the address with every character that could escape the
@@ -58,7 +58,8 @@ export class Maildirs {
     const tmp = join(dir, 'tmp', name);
     const fh = await open(tmp, 'w', 0o600);
     try {
-      await fh.writev([...parts]);
+      // every piece of the message, however many (writev takes at most IOV_MAX per call)
+      await writeAll(fh, parts, 0);
       await fh.sync();
     } finally {
       await fh.close();

@@ -54,10 +54,12 @@ export interface DoneMeta {
   readonly done: readonly number[];
 }
 
-/** Encodes a record as the buffers to write (header + meta, body). */
-export function encodeRecord(type: RecordType, meta: object, body?: Buffer): Buffer[] {
+/** Encodes a record as the buffers to write (header + meta, then the body's pieces as they are). */
+export function encodeRecord(type: RecordType, meta: object, body: readonly Buffer[] = []): Buffer[] {
   const metaBuf = Buffer.from(JSON.stringify(meta), 'utf8');
-  const bodyLen = body?.length ?? 0;
+  const parts = body.filter((b) => b.length > 0);
+  let bodyLen = 0;
+  for (const b of parts) bodyLen += b.length;
   const head = Buffer.allocUnsafe(HEADER_SIZE + metaBuf.length);
   MAGIC.copy(head, 0);
   head[4] = type.charCodeAt(0);
@@ -69,9 +71,9 @@ export function encodeRecord(type: RecordType, meta: object, body?: Buffer): Buf
   metaBuf.copy(head, HEADER_SIZE);
   let crc = crc32(head.subarray(0, 16));
   crc = crc32(metaBuf, crc);
-  if (body && bodyLen > 0) crc = crc32(body, crc);
+  for (const b of parts) crc = crc32(b, crc);
   head.writeUInt32BE(crc >>> 0, 16);
-  return body && bodyLen > 0 ? [head, body] : [head];
+  return [head, ...parts];
 }
 
 /** A record read back from a segment. */

@@ -1,3 +1,4 @@
+import type { MessageBody } from '../body.js';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { open, statfs, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -114,8 +115,8 @@ export class Spool {
   }
 
   /** Appends an accepted message; resolves once it is on disk (fdatasync). */
-  async addMessage(meta: MessageMeta, body: Buffer): Promise<SpoolEntry> {
-    const [loc] = await this.#writer.append([{ type: 'M', meta, body }]);
+  async addMessage(meta: MessageMeta, body: MessageBody): Promise<SpoolEntry> {
+    const [loc] = await this.#writer.append([{ type: 'M', meta, body: body.parts }]);
     return this.#track(meta, body.length, loc!);
   }
 
@@ -123,9 +124,9 @@ export class Spool {
    * Records recipients of `entry` as done, and optionally a new message (a DSN) in the same
    * write, so a crash cannot keep the one without the other.
    */
-  async markDone(entry: SpoolEntry, indexes: readonly number[], dsn?: { meta: MessageMeta; body: Buffer }): Promise<SpoolEntry | undefined> {
+  async markDone(entry: SpoolEntry, indexes: readonly number[], dsn?: { meta: MessageMeta; body: MessageBody }): Promise<SpoolEntry | undefined> {
     const recs: NewRecord[] = [];
-    if (dsn) recs.push({ type: 'M', meta: dsn.meta, body: dsn.body });
+    if (dsn) recs.push({ type: 'M', meta: dsn.meta, body: dsn.body.parts });
     recs.push({ type: 'D', meta: { id: entry.meta.id, done: indexes } });
     const locs = await this.#writer.append(recs);
     const dsnEntry = dsn ? this.#track(dsn.meta, dsn.body.length, locs[0]!) : undefined;
@@ -231,7 +232,7 @@ export class Spool {
       }
       const body = await this.readBody(entry);
       const meta: MessageMeta = { ...entry.meta, done: [...entry.done].sort((a, b) => a - b) };
-      const [loc] = await this.#writer.append([{ type: 'M', meta, body }]);
+      const [loc] = await this.#writer.append([{ type: 'M', meta, body: [body] }]);
       seg.live.delete(id);
       if (entry.done.size >= entry.meta.rcpt.length) continue;
       entry.meta = meta;

@@ -20,11 +20,11 @@ interface Pending {
   readonly reject: (e: Error) => void;
 }
 
-/** A record to append: its type, its meta and (M records) the message body. */
+/** A record to append: its type, its meta and (M records) the message body, in its pieces. */
 export interface NewRecord {
   readonly type: RecordType;
   readonly meta: object;
-  readonly body?: Buffer;
+  readonly body?: readonly Buffer[];
 }
 
 /**
