@@ -1,14 +1,14 @@
 import { dirname, relative, resolve, sep } from 'node:path';
-import { lint } from '../analyze/lint.js';
+import { lint, type LintResult } from '../analyze/lint.js';
 import { compile, CompileError, isTargetId, TARGET_IDS, type CompileOptions, type TargetId } from '../compile/compile.js';
 import { assertOutDir, ignoredLine, type IgnoredClaim } from '../compile/artifact-dir.js';
 import { ArtifactError, emit, inputHash, type BuildInput } from '../compile/emit.js';
 import type { OutputFile } from '../compile/output.js';
-import { loadModel } from '../pipeline.js';
+import { loadModel, type LoadedModel } from '../pipeline.js';
 import { ALLOW_PATH_OPTION, loadOptions } from './allow-path.js';
 import { text } from './formats/text.js';
 import { UsageError, useColor, type CliIo } from './io.js';
-import { reportOptions, writeReports } from './lint-reports.js';
+import { reportOptions, writeReports, type ReportTarget } from './lint-reports.js';
 import { VERSION } from './version.js';
 
 /*
@@ -35,7 +35,7 @@ interface BuildValues {
   readonly 'with-ous'?: boolean | undefined;
   readonly 'postfix-for'?: string | undefined;
   readonly 'allow-path'?: readonly string[] | undefined;
-  /** `build --report FORMAT:FILE`: the lint report of the same run (plan has no such option). */
+  /** `--report FORMAT:FILE` (build, plan with --out): the lint report of the same run. */
   readonly report?: readonly string[] | undefined;
 }
 
@@ -67,7 +67,7 @@ export function prepareBuild(positionals: readonly string[], values: BuildValues
     return 2;
   }
   // the lint report of this run, written whatever the build then does (as lint writes it)
-  if (reports.length > 0 && !writeReports(reports, [{ result, sources: loaded.sources }], new Set(loaded.read.map((f) => f.path)), io, command)) return 2;
+  if (!writeRunReports(reports, loaded, result, io, command)) return 2;
   if (result.errors > 0 || !loaded.model) {
     const errors = { ...result, diagnostics: result.diagnostics.filter((d) => d.severity === 'error'), warnings: 0 };
     io.stderr(text([{ result: errors, sources: loaded.sources }], { color: useColor(io), toolVersion: VERSION, cwd: io.cwd }));
@@ -101,8 +101,12 @@ export function writeLintReports(positionals: readonly string[], values: BuildVa
   const loaded = loadModel(file, loadOptions(io, values));
   const result = lint(loaded);
   // a file that cannot be read has no report, as with lint
-  if (result.fatal) return true;
-  return writeReports(reports, [{ result, sources: loaded.sources }], new Set(loaded.read.map((f) => f.path)), io, command);
+  return result.fatal !== undefined || writeRunReports(reports, loaded, result, io, command);
+}
+
+/** The reports of one loaded and linted file; never over a file it read. */
+function writeRunReports(reports: readonly ReportTarget[], loaded: LoadedModel, result: LintResult, io: CliIo, command: string): boolean {
+  return reports.length === 0 || writeReports(reports, [{ result, sources: loaded.sources }], new Set(loaded.read.map((f) => f.path)), io, command);
 }
 
 function compileOptions(values: BuildValues): CompileOptions {
