@@ -135,7 +135,7 @@ describe.skipIf(!built)('action.yml, its scripts run with bash', () => {
     // the `if:` conditions of the run steps, decided as GitHub would for these inputs
     const enabled = (step: Step): boolean => {
       if (step.id === 'sarif') return values['sarif'] === 'true';
-      if (step.id === 'plan') return values['plan'] === 'true' && event === 'pull_request';
+      if (step.id === 'plan') return values['plan'] === 'true' && (event === 'pull_request' || event === 'pull_request_target');
       return true;
     };
     for (const step of action.runs.steps) {
@@ -216,8 +216,10 @@ describe.skipIf(!built)('action.yml, its scripts run with bash', () => {
     expect(several.calls).toEqual(['lint', 'plan']);
     expect(several.outputs['lint']).toEqual({ 'exit-code': '1' });
     expect(several.logs['result']?.status).toBe(1);
-    // not a pull request: no plan, lint alone
+    // not an event the plan step runs on: no plan, lint alone
     expect(runAction(cwd, { files: 'mail/chainmail.yaml', 'plan-args': '--out deploy' }, 'push').calls).toEqual(['lint']);
+    expect(runAction(cwd, { files: 'mail/chainmail.yaml', 'plan-args': '--out deploy' }, 'pull_request_review').calls).toEqual(['lint']);
+    expect(runAction(cwd, { files: 'mail/chainmail.yaml', 'plan-args': '--out=deploy' }, 'pull_request_target').calls).toEqual(['plan']);
   });
 
   it('on an invalid file: annotations, SARIF results, and a failing result unless fail-on-findings is "false"', () => {
