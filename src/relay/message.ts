@@ -73,7 +73,12 @@ class Scanner {
         return;
       }
       if (lf > 0) this.#content(buf, 0, lf);
-      this.#lineEnd(this.#offset + lf);
+      const length = this.#lineLength;
+      this.#line(length === 0 || !this.#endsCr || this.#innerCr, length - 1, this.#offset + lf, this.#field === 10);
+      this.#lineLength = 0;
+      this.#endsCr = false;
+      this.#innerCr = false;
+      this.#field = 0;
       pos = lf + 1;
     }
     // whole lines: the one-buffer loop, with indexOf for LF and CR
@@ -85,20 +90,27 @@ class Scanner {
         break;
       }
       const cr = buf.indexOf(0x0d, pos);
-      if (lf === pos || buf[lf - 1] !== 0x0d || (cr >= 0 && cr < lf - 1)) this.#problem ??= BARE_LINE_END;
       const lineLength = lf - 1 - pos;
-      if (this.#max > 0 && lineLength > this.#max) this.#problem ??= this.#tooLong();
-      if (this.#headerLength < 0) {
-        if (lineLength <= 0) this.#headerLength = this.#offset + lf + 1;
-        else if (isReceived(buf, pos)) this.#received++;
-      }
+      this.#line(lf === pos || buf[lf - 1] !== 0x0d || (cr >= 0 && cr < lf - 1), lineLength, this.#offset + lf, this.#headerLength < 0 && lineLength > 0 && isReceived(buf, pos));
       pos = lf + 1;
     }
     this.#offset += len;
   }
 
-  #tooLong(): MessageScan['problem'] {
-    return { code: 550, status: '5.6.0', text: `message has a line longer than ${this.#max} characters (the relay's maxLineLength)` };
+  /**
+   * One line, ended by the LF at `at` (an offset in the message): `bare` when it does not
+   * end with CRLF or has a CR before that; `lineLength` without its CR; `received` when it
+   * starts a Received: field.
+   */
+  #line(bare: boolean, lineLength: number, at: number, received: boolean): void {
+    if (bare) this.#problem ??= BARE_LINE_END;
+    if (this.#max > 0 && lineLength > this.#max) {
+      this.#problem ??= { code: 550, status: '5.6.0', text: `message has a line longer than ${this.#max} characters (the relay's maxLineLength)` };
+    }
+    if (this.#headerLength < 0) {
+      if (lineLength <= 0) this.#headerLength = at + 1;
+      else if (received) this.#received++;
+    }
   }
 
   end(): MessageScan {
@@ -128,23 +140,6 @@ class Scanner {
       else this.#field = c === 0x20 || c === 0x09 ? 9 : -1;
       i++;
     }
-  }
-
-  /** The LF at `at` (an offset in the message) ends the current line. */
-  #lineEnd(at: number): void {
-    const length = this.#lineLength;
-    if (length === 0 || !this.#endsCr || this.#innerCr) this.#problem ??= BARE_LINE_END;
-    // without its CR
-    const lineLength = length - 1;
-    if (this.#max > 0 && lineLength > this.#max) this.#problem ??= this.#tooLong();
-    if (this.#headerLength < 0) {
-      if (lineLength <= 0) this.#headerLength = at + 1;
-      else if (this.#field === 10) this.#received++;
-    }
-    this.#lineLength = 0;
-    this.#endsCr = false;
-    this.#innerCr = false;
-    this.#field = 0;
   }
 }
 
