@@ -270,9 +270,42 @@ export const ANSWER_ALIAS = 3;
  * @public
  */
 export function keyAnswer(table: RoutingTable, r: Pick<RecipientKey, 'key' | 'domain'>): number {
-  if (table.cloud) return -1;
-  const cache = cacheOf(table);
+  return table.cloud ? -1 : answerIn(table, cacheOf(table), r, undefined);
+}
+
+/**
+ * {@link keyAnswer} for one table asked for many keys (the route memo, issue 19): the
+ * table's maps are found once, not per key, and the recipient entry an answer was read from
+ * is kept in {@link entry}, so that a delivery's mailbox costs no second lookup.
+ *
+ * @public
+ */
+export class KeyAnswers {
+  readonly table: RoutingTable;
+  readonly #cache: TableCache;
+  readonly #cloud: boolean;
+  /** The table's mailbox, alias or contact entry behind the last answer, or undefined. */
+  entry: RecipientEntry | undefined = undefined;
+
+  constructor(table: RoutingTable) {
+    this.table = table;
+    this.#cache = cacheOf(table);
+    this.#cloud = Boolean(table.cloud);
+  }
+
+  /** keyAnswer(table, r). */
+  answer(r: Pick<RecipientKey, 'key' | 'domain'>): number {
+    if (this.#cloud) {
+      this.entry = undefined;
+      return -1;
+    }
+    return answerIn(this.table, this.#cache, r, this);
+  }
+}
+
+function answerIn(table: RoutingTable, cache: TableCache, r: Pick<RecipientKey, 'key' | 'domain'>, found: { entry: RecipientEntry | undefined } | undefined): number {
   const entry = cache.recipients.get(r.key);
+  if (found) found.entry = entry;
   if (entry) return entry.action === 'deliver' ? (entry.alias ? ANSWER_ALIAS : ANSWER_MAILBOX) : ANSWER_REWRITE;
   const hosted = cache.hosted.size > 0 ? cache.hosted.get(r.key) : undefined;
   if (hosted) {

@@ -1,6 +1,6 @@
 import { EntryPoints } from './entry.js';
-import { ANSWER_ALIAS, ANSWER_MAILBOX, ANSWER_REWRITE, deliverEntry, keyAnswer, recipientKey, rewriteEntry, senderRouted, type RecipientKey } from './resolve.js';
-import { tableIndex, type RoutingTable } from './table.js';
+import { ANSWER_ALIAS, ANSWER_MAILBOX, ANSWER_REWRITE, deliverEntry, KeyAnswers, keyAnswer, recipientKey, rewriteEntry, senderRouted, type RecipientKey } from './resolve.js';
+import { tableIndex, type RecipientEntry, type RoutingTable } from './table.js';
 import { hop, walk, type Hop, type Outcome, type Route, type RouteStart, type SimulateOptions } from './walk.js';
 
 /**
@@ -27,6 +27,9 @@ export interface RouteClass {
 interface Node {
   readonly leaf: false;
   readonly table: RoutingTable;
+  /** The table's answers (its maps found once) and its column in the memo's per-key cache. */
+  readonly keys: KeyAnswers;
+  readonly column: number;
   readonly next: Map<number, Node | RouteClass>;
   /** Where the system rewrites the key (a contact): the same system for the target, by the target's domain. */
   after?: Map<string, Node>;
@@ -65,12 +68,18 @@ export class RouteMemo {
   /** The recipient classify() was given last and its key: `plan --base` asks for each address from every entry point in turn. */
   #lastRecipient: string | undefined;
   #lastKey: RecipientKey | undefined;
-  /** keyAnswer() per table (by its column) for {@link #answerKey}, NOT_ASKED where not asked yet. */
-  readonly #columns = new Map<RoutingTable, number>();
+  /** keyAnswer() per table (by its column) for {@link #answerKey}, NOT_ASKED where not asked yet, and the entry it was read from. */
+  readonly #columns = new Map<RoutingTable, { readonly keys: KeyAnswers; readonly column: number }>();
   readonly #answers: Int32Array;
+  readonly #found: (RecipientEntry | undefined)[];
   #answerKey: RecipientKey | undefined;
   /** By from, then the recipient's domain: the entry system, or null where no route starts (refused). */
   readonly #roots = new Map<string, Map<string, { node: Node; start: RouteStart } | null>>();
+  /** The key of the recipient {@link classify} was given last (undefined: it has none). */
+  get key(): RecipientKey | undefined {
+    return this.#lastKey;
+  }
+
   /** The mailbox of the recipient {@link classify} last answered with a class. */
   mailbox: string | undefined;
   /** Its contact's target, where the class rewrites. */
@@ -87,8 +96,9 @@ export class RouteMemo {
     this.#tables = tables;
     this.#entries = entries;
     this.#options = options;
-    for (const t of tables.values()) this.#columns.set(t, this.#columns.size);
+    for (const t of tables.values()) this.#columns.set(t, { keys: new KeyAnswers(t), column: this.#columns.size });
     this.#answers = new Int32Array(this.#columns.size);
+    this.#found = new Array<RecipientEntry | undefined>(this.#columns.size).fill(undefined);
   }
 
   /** The route of `recipient`: exactly what walk() gives. */
@@ -114,7 +124,7 @@ export class RouteMemo {
     let root = byDomain.get(r.domain);
     if (root === undefined) {
       const start = this.#entries.start(recipient, from);
-      root = 'refused' in start ? null : { node: { leaf: false, table: start.table, next: new Map() }, start };
+      root = 'refused' in start ? null : { node: this.#node(start.table), start };
       byDomain.set(r.domain, root);
     }
     if (root === null) return walk(this.#tables, recipient, from, this.#entries.start(recipient, from), this.#options);
@@ -122,10 +132,10 @@ export class RouteMemo {
     let key = r;
     let rewritten = false;
     for (;;) {
-      const a = this.#answer(node.table, key);
+      const a = this.#answer(node, key);
       if (a === ANSWER_REWRITE && !rewritten) {
         // one contact along the route: its target goes on from the same system
-        const e = tableIndex(node.table).recipients.get(key.key);
+        const e = this.#found[node.column];
         const to = e?.action === 'rewrite' ? recipientKey(e.to) : undefined;
         if (e?.action !== 'rewrite' || !to || to.key === key.key) return walk(this.#tables, recipient, from, root.start, this.#options);
         this.target = e.to;
@@ -142,24 +152,39 @@ export class RouteMemo {
       if (n === undefined) return this.#learn(recipient, from, r, root.node, root.start);
       if (n.leaf) {
         if (n.rewriteAt >= 0 !== rewritten) return walk(this.#tables, recipient, from, root.start, this.#options);
-        this.mailbox = n.mailbox === 'entry' ? entryMailbox(n.last, key) : n.mailbox === 'key' ? key.key : undefined;
+        // the last system is this node's: its entry for the key was read by #answer()
+        const e = n.mailbox === 'entry' ? this.#found[node.column] : undefined;
+        this.mailbox = n.mailbox === 'entry' ? (e?.action === 'deliver' ? e.mailbox : undefined) : n.mailbox === 'key' ? key.key : undefined;
         return n;
       }
       node = n;
     }
   }
 
-  /** keyAnswer(table, key), asked once per table while the same key comes back (the same recipient from another entry point). */
-  #answer(table: RoutingTable, key: RecipientKey): number {
-    const column = this.#columns.get(table);
-    if (column === undefined) return keyAnswer(table, key);
+  /**
+   * keyAnswer(node's table, key), asked once per table while the same key comes back (the
+   * same recipient from another entry point); the entry it was read from in #found.
+   */
+  #answer(node: Node, key: RecipientKey): number {
+    const column = node.column;
     if (key !== this.#answerKey) {
       this.#answerKey = key;
       this.#answers.fill(NOT_ASKED);
     }
     let a = this.#answers[column] as number;
-    if (a === NOT_ASKED) this.#answers[column] = a = keyAnswer(table, key);
+    if (a === NOT_ASKED) {
+      this.#answers[column] = a = node.keys.answer(key);
+      this.#found[column] = node.keys.entry;
+    }
     return a;
+  }
+
+  /** A node of the tree at `table` (a system of the memo's tables). */
+  #node(table: RoutingTable): Node {
+    const c = this.#columns.get(table);
+    // every table of a route is one of the memo's (a walk's hops name its systems): cannot happen
+    if (c === undefined) throw new Error(`route memo: no table for ${JSON.stringify(table.system)}`);
+    return { leaf: false, table, keys: c.keys, column: c.column, next: new Map() };
   }
 
   /** The route of a class for one of its recipients: the class's route with its address, mailbox and contact put in. */
@@ -230,13 +255,13 @@ export class RouteMemo {
       if (i === rewriteAt && to) {
         node.after ??= new Map();
         let sub = node.after.get(to.domain);
-        if (sub === undefined) node.after.set(to.domain, (sub = { leaf: false, table: nextTable, next: new Map() }));
+        if (sub === undefined) node.after.set(to.domain, (sub = this.#node(nextTable)));
         node = sub;
         continue;
       }
       const found = node.next.get(a);
       if (found === undefined) {
-        const child: Node = { leaf: false, table: nextTable, next: new Map() };
+        const child = this.#node(nextTable);
         node.next.set(a, child);
         node = child;
       } else if (found.leaf || found.table !== nextTable) {

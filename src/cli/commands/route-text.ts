@@ -45,8 +45,11 @@ export function writeRecipientsText(addresses: readonly string[], memo: RouteMem
       const to = c.rewriteAt >= 0 ? memo.target : '';
       let t = templates.get(c);
       if (t === undefined) templates.set(c, (t = template(memo, c, color)));
-      if (t !== null && (m === undefined || bothForms(m) === m) && bothForms(to) === to) {
-        const recipient = bothForms(a);
+      // an address in comparison form (its own key) shows in both forms only when its
+      // domain has two: decided once per domain, not per recipient
+      const k = memo.key;
+      const recipient = k !== undefined && k.key === a ? (oneForm(k.domain) ? a : bothForms(a)) : bothForms(a);
+      if (t !== null && (m === undefined || (m === a ? recipient === a : bothForms(m) === m)) && (to === '' || bothForms(to) === to)) {
         if (!t.checked) {
           // the template's text for this recipient, once, against routeText() of its route
           const routed = routeText(memo.instantiate(c, a, m, to, memo.contact), color);
@@ -72,6 +75,21 @@ export function writeRecipientsText(addresses: readonly string[], memo: RouteMem
     bar.update(i + 1, addresses.length);
   }
   out.flush();
+}
+
+/** Domains (comparison form) by whether an address in them has one form only (bothForms() gives it back). */
+const oneFormDomains = new Map<string, boolean>();
+
+function oneForm(domain: string): boolean {
+  let one = oneFormDomains.get(domain);
+  if (one === undefined) {
+    const probe = `x@${domain}`;
+    one = bothForms(probe) === probe;
+    // bounded like the routing engine's domain cache
+    if (oneFormDomains.size >= 10_000) oneFormDomains.clear();
+    oneFormDomains.set(domain, one);
+  }
+  return one;
 }
 
 /**
