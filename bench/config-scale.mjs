@@ -7,6 +7,9 @@ import { spawnSync } from 'node:child_process';
 import { generate } from './generate.mjs';
 import { CLI, findTool, measure, median, removeTemp, tempDir } from './lib.mjs';
 
+/** Lines of the list routed for issue 19's marginal rate. */
+const ROUTE_LIST = 200_000;
+
 /** The maps a Postfix admin indexes after every change (STANDARD_CONFIGURATION_README). */
 const INDEXED_MAPS = ['transport', 'relay_recipients'];
 
@@ -15,8 +18,9 @@ const INDEXED_MAPS = ['transport', 'relay_recipients'];
  * build (into an empty directory), build --report (lint and build in one run, the report
  * lint would print: what a pipeline that lints and builds runs), route --recipients (every recipient), route of one
  * address (the fixed cost of loading the file, subtracted to get the routing rate), the
- * same two with --routes over the build, and postmap of every postfix system's transport
- * and relay_recipients.
+ * same two with --routes over the build, --routes over 200,000 recipients (the issue's
+ * measure of the marginal rate: the organisation's list repeated or cut to 200,000 lines),
+ * and postmap of every postfix system's transport and relay_recipients.
  */
 export async function configScale(n, { repeats, log, deadline, hardDeadline = Infinity }) {
   const dir = tempDir(`org${n}`);
@@ -28,7 +32,11 @@ export async function configScale(n, { repeats, log, deadline, hardDeadline = In
     const timeout = () => Math.max(10_000, Math.min(60_000 + n, hardDeadline - Date.now()));
     const node = process.execPath;
     const one = readFileSync(org.recipientsFile, 'utf8').split('\n', 1)[0];
-    const samples = { lint: [], build: [], buildReport: [], route: [], routeOne: [], routesDir: [], routesDirOne: [], postmap: [] };
+    const samples = { lint: [], build: [], buildReport: [], route: [], routeOne: [], routesDir: [], routesDirOne: [], routes200k: [], postmap: [] };
+    // issue 19's marginal: "200,000 recipients minus one recipient, in the same run"
+    const list = readFileSync(org.recipientsFile, 'utf8').split('\n').filter(Boolean);
+    const file200k = join(dir, 'recipients-200k.txt');
+    writeFileSync(file200k, `${Array.from({ length: ROUTE_LIST }, (_, i) => list[i % list.length]).join('\n')}\n`);
     const postmap = findTool('postmap');
     for (let i = 0; i < repeats; i++) {
       if (i > 0 && Date.now() > deadline) {
@@ -57,6 +65,7 @@ export async function configScale(n, { repeats, log, deadline, hardDeadline = In
       // the same over the build's routes.json (route --routes DIR: no YAML read)
       await step('routesDir', ['route', '--routes', out, '--recipients', org.recipientsFile]);
       await step('routesDirOne', ['route', '--routes', out, one]);
+      await step('routes200k', ['route', '--routes', out, '--recipients', file200k]);
       if (postmap) {
         settle();
         const r = await indexMaps(postmap, out, timeout());
@@ -147,6 +156,7 @@ function summarize(n, org, s) {
   const routeOne = stat(s.routeOne);
   const routesDir = stat(s.routesDir);
   const routesDirOne = stat(s.routesDirOne);
+  const routes200k = stat(s.routes200k);
   const postmap = stat(s.postmap);
   const lintBuild = lint && build ? lint.wall + build.wall : undefined;
   const lintBuildCpu = lint?.cpu !== undefined && build?.cpu !== undefined ? lint.cpu + build.cpu : undefined;
@@ -156,6 +166,7 @@ function summarize(n, org, s) {
   // difference of two medians (which scattered by a factor of two between runs)
   const routeCpu = pairedDifference(s.route, s.routeOne);
   const routesDirCpu = pairedDifference(s.routesDir, s.routesDirOne);
+  const routes200kCpu = pairedDifference(s.routes200k, s.routesDirOne);
   return {
     recipients: org.recipients,
     mailboxes: org.mailboxes,
@@ -166,6 +177,7 @@ function summarize(n, org, s) {
     routeOne,
     routesDir,
     routesDirOne,
+    routes200k,
     postmap: postmap ? { ...postmap, entries: s.postmap[0].entries, maps: s.postmap[0].maps } : undefined,
     lintBuildSeconds: lintBuild,
     lintBuildOverPostmap: lintBuild !== undefined && postmap ? lintBuild / postmap.wall : undefined,
@@ -181,6 +193,8 @@ function summarize(n, org, s) {
     // route --routes DIR: the same rate, and the end-to-end one, without reading the YAML
     routesDirPerSecondPerCore: routesDirCpu !== undefined && routesDirCpu > 0 ? org.recipients / routesDirCpu : undefined,
     routesDirEndToEndPerSecondPerCore: routesDir?.cpu ? org.recipients / routesDir.cpu : undefined,
+    // the issue's own measure: 200,000 recipients minus one, with --routes
+    routes200kPerSecondPerCore: routes200kCpu !== undefined && routes200kCpu > 0 ? ROUTE_LIST / routes200kCpu : undefined,
     peakRssMB: Math.max(lint?.rssMB ?? 0, build?.rssMB ?? 0, buildReport?.rssMB ?? 0, route?.rssMB ?? 0, routesDir?.rssMB ?? 0) || undefined,
     artifacts: s.artifacts,
     samples: Object.fromEntries(Object.entries(s).filter(([k]) => k !== 'artifacts').map(([k, v]) => [k, v.map(({ stderr, ...r }) => r)])),

@@ -124,7 +124,7 @@ function report(r) {
   const m = r.machine;
   out.push(`machine: ${m.cpus} cpus, ${m.cpuModel}, ${m.memoryGB} GB, node ${m.node}, postfix ${m.postfix}, load ${m.loadAverage.join(' ')} -> ${m.loadAverageAtEnd.join(' ')}`);
   if (r.config) {
-    const rows = [['recipients', 'lint s', 'build s', 'lint+build s', 'postmap s', 'ratio', 'ratio CPU', 'one run s', 'ratio 1 run', 'route s', 'route/s/core', 'route1 CPU s', '--routes: route1 CPU s', '--routes: route/s/core', 'peak RSS MB']];
+    const rows = [['recipients', 'lint s', 'build s', 'lint+build s', 'postmap s', 'ratio', 'ratio CPU', 'one run s', 'ratio 1 run', 'route s', 'route/s/core', 'route1 CPU s', '--routes: route1 CPU s', '--routes: route/s/core', '--routes: 200k/s/core', 'peak RSS MB']];
     for (const s of r.config.sizes) {
       if (s.error) {
         rows.push([s.recipients.toLocaleString('en-US'), `error: ${s.error.slice(0, 60)}`]);
@@ -146,10 +146,11 @@ function report(r) {
         fmt(s.routeOne?.cpu),
         fmt(s.routesDirOne?.cpu),
         fmt(s.routesDirPerSecondPerCore, 0),
+        fmt(s.routes200kPerSecondPerCore, 0),
         fmt(s.peakRssMB, 0),
       ]);
     }
-    out.push('', 'config scale (medians; ratio = (lint + build) / postmap wall time, goal <= 1.0; ratio CPU = the same in CPU seconds; one run = build --report, lint and build from one parse)', table(rows));
+    out.push('', 'config scale (medians; ratio = (lint + build) / postmap wall time, goal <= 1.0; ratio CPU = the same in CPU seconds; one run = build --report, lint and build from one parse; route/s/core = recipients per CPU second beyond loading, for every recipient of the organisation; 200k = the same for 200,000 recipients, the measure of issue 19, goal 500,000)', table(rows));
     const g = r.config.growth;
     if (g) out.push(`growth ${g.from.toLocaleString('en-US')} -> ${g.to.toLocaleString('en-US')} (x${g.sizeFactor}; goal <= 4.4): lint x${fmt(g.lint)}, build x${fmt(g.build)}, lint+build x${fmt(g.lintBuild)} (CPU x${fmt(g.lintBuildCpu)}), one run x${fmt(g.oneRun)}, route x${fmt(g.route)}, postmap x${fmt(g.postmap)}, peak RSS x${fmt(g.peakRss)}`);
   }
