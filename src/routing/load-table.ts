@@ -42,6 +42,14 @@ export function loadRoutingTable(file: string): { table: RoutingTable } | { erro
   } catch (e) {
     return { error: `${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})` };
   }
+  return parseRoutingTable(text, file);
+}
+
+/**
+ * A routes.json's text, validated: the table, or an error message naming `file` (as the
+ * caller shows it) and what is wrong.
+ */
+export function parseRoutingTable(text: string, file: string): { table: RoutingTable } | { error: string } {
   let data: unknown;
   try {
     data = JSON.parse(text);

@@ -1,4 +1,5 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -86,6 +87,32 @@ describe('chainmail route --routes DIR', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  // DIR may be committed (a pull request chooses its files): nothing outside DIR is read or shown
+  it.each([
+    [
+      'a manifest that lists ../routes.json',
+      (d: string) => writeFileSync(join(d, 'manifest.json'), JSON.stringify({ files: [{ path: '../routes.json' }, { path: 'unix/routes.json' }] })),
+      /manifest\.json lists a routes\.json that is not <system>\/routes\.json inside .*; rebuild .* with chainmail build\n$/,
+    ],
+    ['a routes.json that is a symbolic link out of DIR', (d: string) => (rmSync(join(d, 'unix', 'routes.json')), symlinkSync(join(d, '..', 'routes.json'), join(d, 'unix', 'routes.json'))), /unix\/routes\.json leads outside .*: --routes reads only the files of the build\n$/],
+    ['a manifest.json that is a symbolic link out of DIR', (d: string) => (rmSync(join(d, 'manifest.json')), symlinkSync(join(d, '..', 'routes.json'), join(d, 'manifest.json'))), /manifest\.json leads outside .*; --routes names a directory written by chainmail build --out\n$/],
+    ['a manifest.json that is a named pipe', (d: string) => (rmSync(join(d, 'manifest.json')), execFileSync('mkfifo', [join(d, 'manifest.json')])), /manifest\.json is a named pipe \(FIFO\), not a regular file; --routes names/],
+  ])('refuses %s, reading nothing outside DIR', async (name, spoil, message) => {
+    const parent = join(tmp, `outside-${name.replace(/\W+/g, '-')}`);
+    mkdirSync(parent);
+    // outside DIR: a file whose first bytes a JSON error message would quote
+    writeFileSync(join(parent, 'routes.json'), 'SECRET-TOKEN-0123456789');
+    const out = join(parent, 'out');
+    expect((await run(['build', 'examples/method1/chainmail.yaml', '--out', out])).code).toBe(0);
+    spoil(out);
+    const r = await run(['route', '--routes', out, 'carol@example.com']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toContain('SECRET');
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 
