@@ -42,8 +42,10 @@ interface BuildValues {
 /**
  * Lint, compile and emit: the files `build` would write into `out`, or an exit code when
  * there is nothing to write (1: lint errors or an impossible artifact, 2: unreadable file).
+ * `loaded`: FILE already loaded with the same options (`plan --base`: the head of its route
+ * diff), not read again.
  */
-export function prepareBuild(positionals: readonly string[], values: BuildValues, io: CliIo, command: string, step: (what: string) => void = () => {}): { files: OutputFile[]; out: string } | number {
+export function prepareBuild(positionals: readonly string[], values: BuildValues, io: CliIo, command: string, step: (what: string) => void = () => {}, preloaded?: LoadedModel): { files: OutputFile[]; out: string } | number {
   if (positionals.length !== 1) throw new UsageError('name exactly one FILE');
   if (values.out === undefined || values.out === '') throw new UsageError('--out DIR is required');
   const options = compileOptions(values);
@@ -59,7 +61,7 @@ export function prepareBuild(positionals: readonly string[], values: BuildValues
     return 2;
   }
   step(`loading ${file}`);
-  const loaded = loadModel(file, loadOptions(io, values));
+  const loaded = preloaded ?? loadModel(file, loadOptions(io, values));
   step('linting');
   const result = lint(loaded);
   if (result.fatal) {

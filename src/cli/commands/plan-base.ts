@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
 import { LIMITS, yamlValue } from '../../load/load.js';
 import { loadModel, type LoadedModel } from '../../pipeline.js';
+import type { Model } from '../../model/model.js';
 import { routeDiff, type RouteDiff } from '../../route/route-diff.js';
 import { loadOptions } from '../allow-path.js';
 import { UsageError, type CliIo } from '../io.js';
@@ -156,6 +157,8 @@ function git(args: readonly string[], cwd: string, message: string): Buffer {
 export interface PlannedRoutes {
   readonly diff: RouteDiff;
   readonly label: string;
+  /** FILE as loaded for the diff: `plan --out` builds this very load (one parse, its routing tables compiled once). */
+  readonly head: LoadedModel & { readonly model: Model };
 }
 
 /**
@@ -186,7 +189,7 @@ export function planRoutes(positionals: readonly string[], base: string, io: Cli
   const bar = progress(io, 'chainmail plan: routing');
   try {
     const diff = routeDiff(old.loaded.model, head.model, { onProgress: (done, total) => bar.update(done, total) });
-    return { diff, label: old.label };
+    return { diff, label: old.label, head };
   } finally {
     bar.done();
   }

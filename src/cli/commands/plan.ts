@@ -74,7 +74,8 @@ Exit codes: 0 no changes (or changes without --detailed-exitcode), 1 lint errors
     }
     let artifacts: ReturnType<typeof planChanges> | undefined;
     if (routes === undefined || values.out !== undefined) {
-      const prepared = prepareBuild(positionals, values, io, 'plan');
+      // FILE as the route diff loaded it (read once: issue 19); without --base, loaded here
+      const prepared = prepareBuild(positionals, values, io, 'plan', undefined, routes?.head);
       if (typeof prepared === 'number') return prepared;
       try {
         artifacts = planChanges(prepared.out, prepared.files);
