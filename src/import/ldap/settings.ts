@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { lstatSync, readFileSync, realpathSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { boundary, ContainedReader, contains, type Boundary } from '../../load/containment.js';
 import type { DirectorySource } from '../../model/config.generated.js';
 import { DEFAULT_FILTER, type DirectoryQuery } from './ldap-read.js';
 
@@ -30,7 +31,12 @@ export interface ResolvedSettings {
  * Merges the command line over a system's `directory:` (command line wins) and reads the
  * password and CA. Paths named by the chainmail file (`passwordFile`, `ca`, `snapshot`) are
  * relative to it and must stay inside its directory: the file may come from an untrusted
- * pull request and must not make the import read, send or overwrite anything else.
+ * pull request and must not make the import read, send or overwrite anything else. Inside
+ * by their real paths too (symbolic links resolved): the password and CA files are read
+ * through the containment reader (src/load/containment.ts: regular files only, a link
+ * followed only within the directory), and the snapshot's directory must be a real
+ * directory inside it, the snapshot itself no link. Paths typed on the command line are the
+ * operator's and are not confined.
  */
 export function resolveSettings(flags: LdapFlags, cwd: string, env: Readonly<Record<string, string | undefined>>, fromFile?: { dir: string; source: DirectorySource }): ResolvedSettings | string {
   const f = fromFile?.source;
@@ -40,6 +46,33 @@ export function resolveSettings(flags: LdapFlags, cwd: string, env: Readonly<Rec
     const rel = relative(dir, abs);
     if (isAbsolute(p) || rel.startsWith('..') || isAbsolute(rel)) return { error: `directory.${what} ${JSON.stringify(p)} leaves the chainmail file's directory; name a file beside it` };
     return abs;
+  };
+  // the boundary of the files the chainmail file names: its directory, by real path
+  let confined: { readonly boundary: Boundary; readonly reader: ContainedReader } | undefined;
+  const reader = (): { readonly boundary: Boundary; readonly reader: ContainedReader } => {
+    const dir = fromFile?.dir ?? cwd;
+    const b = boundary(join(dir, 'chainmail.yaml'), [], dir);
+    return (confined ??= { boundary: b, reader: new ContainedReader(b, 2 * SMALL_FILE) });
+  };
+  const readNamed = (abs: string, p: string, what: string, key: string): string | { error: string } => {
+    const r = reader().reader.read(abs, p, SMALL_FILE);
+    if (r.ok) return r.bytes.toString('utf8');
+    const named = `directory.${key} ${JSON.stringify(p)}`;
+    switch (r.refusal.kind) {
+      case 'outside':
+        return { error: `${named} leads outside the chainmail file's directory (a symbolic link counts where it leads); name a file beside it` };
+      case 'hard-link':
+        return { error: `${named} has ${r.refusal.links} hard links, so it may also be a file outside the chainmail file's directory; replace it with a copy` };
+      case 'not-regular':
+        return { error: `${named} is ${r.refusal.what}, not a regular file; name the ${what}` };
+      case 'too-large':
+      case 'budget':
+        return { error: `the ${what} ${JSON.stringify(p)} is over 1 MiB; name the right file` };
+      case 'missing':
+        return { error: `the ${what} ${JSON.stringify(p)}: no such file; check the path` };
+      default:
+        return { error: `the ${what} ${JSON.stringify(p)}: cannot read; check the path` };
+    }
   };
   const url = flags.url ?? f?.url;
   if (url === undefined) return 'name the directory: chainmail import ldap URL --base DN --system NAME, or --config FILE whose system has directory:';
@@ -56,7 +89,7 @@ export function resolveSettings(flags: LdapFlags, cwd: string, env: Readonly<Rec
     const file = flags.passwordFile !== undefined ? resolve(cwd, flags.passwordFile) : f?.passwordFile !== undefined ? inFile(f.passwordFile, 'passwordFile') : undefined;
     if (typeof file === 'object') return file.error;
     if (file !== undefined) {
-      const text = readSmall(file, 'password file');
+      const text = flags.passwordFile === undefined && f?.passwordFile !== undefined ? readNamed(file, f.passwordFile, 'password file', 'passwordFile') : readSmall(file, 'password file');
       if (typeof text === 'object') return text.error;
       password = text.split(/\r?\n/)[0] ?? '';
       if (password === '') return `the password file ${JSON.stringify(flags.passwordFile ?? f?.passwordFile)} is empty; its first line is the bind password`;
@@ -67,14 +100,19 @@ export function resolveSettings(flags: LdapFlags, cwd: string, env: Readonly<Rec
   if (typeof caPath === 'object') return caPath.error;
   let ca: string | undefined;
   if (caPath !== undefined) {
-    const text = readSmall(caPath, 'CA file');
+    const text = flags.ca === undefined && f?.ca !== undefined ? readNamed(caPath, f.ca, 'CA file', 'ca') : readSmall(caPath, 'CA file');
     if (typeof text === 'object') return text.error;
     if (!text.includes('-----BEGIN CERTIFICATE-----')) return `the CA file ${JSON.stringify(flags.ca ?? f?.ca)} holds no PEM certificate; give the CA certificate in PEM`;
     ca = text;
   }
   const outRel = flags.out ?? f?.snapshot;
-  const out = flags.out !== undefined ? resolve(cwd, flags.out) : f?.snapshot !== undefined ? inFile(f.snapshot, 'snapshot') : undefined;
+  let out = flags.out !== undefined ? resolve(cwd, flags.out) : f?.snapshot !== undefined ? inFile(f.snapshot, 'snapshot') : undefined;
   if (typeof out === 'object') return out.error;
+  if (out !== undefined && flags.out === undefined && f?.snapshot !== undefined) {
+    const placed = snapshotPlace(out, f.snapshot, reader().boundary);
+    if (typeof placed === 'object') return placed.error;
+    out = placed;
+  }
   const query: DirectoryQuery = {
     url: url.replace(/\/$/, ''),
     baseDn,
@@ -88,6 +126,35 @@ export function resolveSettings(flags: LdapFlags, cwd: string, env: Readonly<Rec
     pageSize: flags.pageSize ?? 1000,
   };
   return { query, ...(out !== undefined ? { out, outShown: outRel ?? out } : {}) };
+}
+
+/** What a password or CA file may hold. */
+const SMALL_FILE = 1024 * 1024;
+
+/**
+ * Where a snapshot the chainmail file names is written: in the real path of its directory,
+ * which must be a directory inside the boundary, and never through a link at its own name
+ * (the old snapshot is read before it is replaced).
+ */
+function snapshotPlace(abs: string, p: string, b: Boundary): string | { error: string } {
+  const named = `directory.snapshot ${JSON.stringify(p)}`;
+  let parent: string;
+  try {
+    parent = realpathSync.native(dirname(abs));
+  } catch {
+    return { error: `${named}: its directory does not exist; create it or name a file beside the chainmail file` };
+  }
+  if (!contains(b, parent)) return { error: `${named} leads outside the chainmail file's directory (a symbolic link counts where it leads); name a file beside it` };
+  const real = join(parent, basename(abs));
+  try {
+    const st = lstatSync(real);
+    if (st.isSymbolicLink()) return { error: `${named} is a symbolic link; the snapshot is written only as a regular file: remove the link` };
+    if (!st.isFile()) return { error: `${named} is not a regular file; name a file for the snapshot` };
+    if (st.nlink > 1) return { error: `${named} has ${st.nlink} hard links, so it may also be a file outside the chainmail file's directory; replace it with a copy` };
+  } catch {
+    // not there yet: the first import writes it
+  }
+  return real;
 }
 
 function readSmall(abs: string, what: string): string | { error: string } {
