@@ -42,7 +42,7 @@ interface BuildValues {
 /**
  * Lint, compile and emit: the files `build` would write into `out`, or an exit code when
  * there is nothing to write (1: lint errors or an impossible artifact, 2: unreadable file).
- * `loaded`: FILE already loaded with the same options (`plan --base`: the head of its route
+ * `preloaded`: FILE already loaded with the same options (`plan --base`: the head of its route
  * diff), not read again.
  */
 export function prepareBuild(positionals: readonly string[], values: BuildValues, io: CliIo, command: string, step: (what: string) => void = () => {}, preloaded?: LoadedModel): { files: OutputFile[]; out: string } | number {
