@@ -54,7 +54,7 @@ export function loadRoutesDir(dir: string, io: CliIo, command: string): Map<stri
   const tables = new Map<string, RoutingTable>();
   for (const system of systems) {
     const text = read(`${system}/routes.json`);
-    if ('error' in text) return fail(text.error);
+    if ('error' in text) return fail(`${text.error}; rebuild ${dir} with chainmail build`);
     const loaded = parseRoutingTable(text.text, join(dir, system, 'routes.json'));
     if ('error' in loaded) return fail(loaded.error);
     // the manifest names the directory after the system: a table of another system is a mix-up

@@ -79,6 +79,7 @@ describe('chainmail route --routes DIR', () => {
     ['a manifest without routes.json', (d: string) => writeFileSync(join(d, 'manifest.json'), '{"files":[{"path":"unix/postfix/transport"}]}'), /holds no routes\.json \(its manifest lists none\)/],
     ['a routes.json that is not JSON', (d: string) => writeFileSync(join(d, 'unix', 'routes.json'), '{ "version": 1,'), /unix\/routes\.json: not valid JSON .*; rebuild it with chainmail build\n$/],
     ['a routes.json of another system', (d: string) => copyFileSync(join(d, 'exchange', 'routes.json'), join(d, 'unix', 'routes.json')), /unix\/routes\.json is the table of system "exchange", not "unix"; rebuild/],
+    ['a routes.json that is missing', (d: string) => rmSync(join(d, 'unix', 'routes.json')), /^chainmail route: cannot read .*unix\/routes\.json \(ENOENT\); rebuild .* with chainmail build\n$/],
     ['a routes.json that is no routing table', (d: string) => writeFileSync(join(d, 'unix', 'routes.json'), '{"version":1}'), /unix\/routes\.json: not a chainmail routing table/],
   ])('refuses %s with one line and exit 2', async (name, spoil, message) => {
     const out = await build('examples/method1/chainmail.yaml', `bad-${name.replace(/\W+/g, '-')}`);
@@ -97,7 +98,7 @@ describe('chainmail route --routes DIR', () => {
       (d: string) => writeFileSync(join(d, 'manifest.json'), JSON.stringify({ files: [{ path: '../routes.json' }, { path: 'unix/routes.json' }] })),
       /manifest\.json lists a routes\.json that is not <system>\/routes\.json inside .*; rebuild .* with chainmail build\n$/,
     ],
-    ['a routes.json that is a symbolic link out of DIR', (d: string) => (rmSync(join(d, 'unix', 'routes.json')), symlinkSync(join(d, '..', 'routes.json'), join(d, 'unix', 'routes.json'))), /unix\/routes\.json leads outside .*: --routes reads only the files of the build\n$/],
+    ['a routes.json that is a symbolic link out of DIR', (d: string) => (rmSync(join(d, 'unix', 'routes.json')), symlinkSync(join(d, '..', 'routes.json'), join(d, 'unix', 'routes.json'))), /unix\/routes\.json leads outside .*: --routes reads only the files of the build; rebuild .* with chainmail build\n$/],
     ['a manifest.json that is a symbolic link out of DIR', (d: string) => (rmSync(join(d, 'manifest.json')), symlinkSync(join(d, '..', 'routes.json'), join(d, 'manifest.json'))), /manifest\.json leads outside .*; --routes names a directory written by chainmail build --out\n$/],
     ['a manifest.json that is a named pipe', (d: string) => (rmSync(join(d, 'manifest.json')), execFileSync('mkfifo', [join(d, 'manifest.json')])), /manifest\.json is a named pipe \(FIFO\), not a regular file; --routes names/],
   ])('refuses %s, reading nothing outside DIR', async (name, spoil, message) => {
