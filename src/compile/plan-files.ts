@@ -90,7 +90,7 @@ export function unifiedDiff(from: string, to: string, before: string, after: str
   const n = Math.min(before.length, after.length);
   let same = 0;
   while (same < n && before.charCodeAt(same) === after.charCodeAt(same)) same++;
-  let cut = same === n && before.length === after.length ? same : before.lastIndexOf('\n', same - 1) + 1;
+  let cut = same === 0 ? 0 : before.lastIndexOf('\n', same - 1) + 1;
   let skipped = 0;
   for (let i = 0; i < cut; i++) if (before.charCodeAt(i) === 0x0a) skipped++;
   for (let k = 0; k < CONTEXT && cut > 0; k++) {

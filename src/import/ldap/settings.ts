@@ -40,29 +40,30 @@ export interface ResolvedSettings {
  */
 export function resolveSettings(flags: LdapFlags, cwd: string, env: Readonly<Record<string, string | undefined>>, fromFile?: { dir: string; source: DirectorySource }): ResolvedSettings | string {
   const f = fromFile?.source;
+  const dir = fromFile?.dir ?? cwd;
   const inFile = (p: string, what: string): string | { error: string } => {
-    const dir = fromFile?.dir ?? cwd;
     const abs = resolve(dir, p);
     const rel = relative(dir, abs);
     if (isAbsolute(p) || rel.startsWith('..') || isAbsolute(rel)) return { error: `directory.${what} ${JSON.stringify(p)} leaves the chainmail file's directory; name a file beside it` };
     return abs;
   };
   // the boundary of the files the chainmail file names: its directory, by real path
-  let confined: { readonly boundary: Boundary; readonly reader: ContainedReader } | undefined;
-  const reader = (): { readonly boundary: Boundary; readonly reader: ContainedReader } => {
-    const dir = fromFile?.dir ?? cwd;
-    const b = boundary(join(dir, 'chainmail.yaml'), [], dir);
-    return (confined ??= { boundary: b, reader: new ContainedReader(b, 2 * SMALL_FILE) });
-  };
-  const readNamed = (abs: string, p: string, what: string, key: string): string | { error: string } => {
-    const r = reader().reader.read(abs, p, SMALL_FILE);
+  const bounds = boundary(join(dir, 'chainmail.yaml'), [], dir);
+  const reader = new ContainedReader(bounds, 2 * SMALL_FILE);
+  /** A password or CA file: the operator's (command line) as named, the chainmail file's within its directory. */
+  const readSetting = (flag: string | undefined, p: string | undefined, key: string, what: string): string | { error: string } | undefined => {
+    if (flag !== undefined) return readSmall(resolve(cwd, flag), what);
+    if (p === undefined) return undefined;
+    const abs = inFile(p, key);
+    if (typeof abs === 'object') return abs;
+    const r = reader.read(abs, p, SMALL_FILE);
     if (r.ok) return r.bytes.toString('utf8');
     const named = `directory.${key} ${JSON.stringify(p)}`;
     switch (r.refusal.kind) {
       case 'outside':
-        return { error: `${named} leads outside the chainmail file's directory (a symbolic link counts where it leads); name a file beside it` };
+        return { error: leadsOutside(named) };
       case 'hard-link':
-        return { error: `${named} has ${r.refusal.links} hard links, so it may also be a file outside the chainmail file's directory; replace it with a copy` };
+        return { error: hardLinked(named, r.refusal.links) };
       case 'not-regular':
         return { error: `${named} is ${r.refusal.what}, not a regular file; name the ${what}` };
       case 'too-large':
@@ -86,33 +87,21 @@ export function resolveSettings(flags: LdapFlags, cwd: string, env: Readonly<Rec
     password = env[passwordEnv];
     if (password === undefined || password === '') return `the environment variable ${passwordEnv} is not set; put the bind password in it`;
   } else {
-    const file = flags.passwordFile !== undefined ? resolve(cwd, flags.passwordFile) : f?.passwordFile !== undefined ? inFile(f.passwordFile, 'passwordFile') : undefined;
-    if (typeof file === 'object') return file.error;
-    if (file !== undefined) {
-      const text = flags.passwordFile === undefined && f?.passwordFile !== undefined ? readNamed(file, f.passwordFile, 'password file', 'passwordFile') : readSmall(file, 'password file');
-      if (typeof text === 'object') return text.error;
+    const text = readSetting(flags.passwordFile, f?.passwordFile, 'passwordFile', 'password file');
+    if (typeof text === 'object') return text.error;
+    if (text !== undefined) {
       password = text.split(/\r?\n/)[0] ?? '';
       if (password === '') return `the password file ${JSON.stringify(flags.passwordFile ?? f?.passwordFile)} is empty; its first line is the bind password`;
     }
   }
   if (bindDn !== undefined && password === undefined) return 'a bind DN needs a password: --password-env VAR or --password-file FILE (never on the command line)';
-  const caPath = flags.ca !== undefined ? resolve(cwd, flags.ca) : f?.ca !== undefined ? inFile(f.ca, 'ca') : undefined;
-  if (typeof caPath === 'object') return caPath.error;
-  let ca: string | undefined;
-  if (caPath !== undefined) {
-    const text = flags.ca === undefined && f?.ca !== undefined ? readNamed(caPath, f.ca, 'CA file', 'ca') : readSmall(caPath, 'CA file');
-    if (typeof text === 'object') return text.error;
-    if (!text.includes('-----BEGIN CERTIFICATE-----')) return `the CA file ${JSON.stringify(flags.ca ?? f?.ca)} holds no PEM certificate; give the CA certificate in PEM`;
-    ca = text;
-  }
+  const ca = readSetting(flags.ca, f?.ca, 'ca', 'CA file');
+  if (typeof ca === 'object') return ca.error;
+  if (ca !== undefined && !ca.includes('-----BEGIN CERTIFICATE-----')) return `the CA file ${JSON.stringify(flags.ca ?? f?.ca)} holds no PEM certificate; give the CA certificate in PEM`;
   const outRel = flags.out ?? f?.snapshot;
-  let out = flags.out !== undefined ? resolve(cwd, flags.out) : f?.snapshot !== undefined ? inFile(f.snapshot, 'snapshot') : undefined;
+  const snapshot = f?.snapshot;
+  const out = flags.out !== undefined ? resolve(cwd, flags.out) : snapshot !== undefined ? snapshotPlace(inFile(snapshot, 'snapshot'), snapshot, bounds) : undefined;
   if (typeof out === 'object') return out.error;
-  if (out !== undefined && flags.out === undefined && f?.snapshot !== undefined) {
-    const placed = snapshotPlace(out, f.snapshot, reader().boundary);
-    if (typeof placed === 'object') return placed.error;
-    out = placed;
-  }
   const query: DirectoryQuery = {
     url: url.replace(/\/$/, ''),
     baseDn,
@@ -136,7 +125,8 @@ const SMALL_FILE = 1024 * 1024;
  * which must be a directory inside the boundary, and never through a link at its own name
  * (the old snapshot is read before it is replaced).
  */
-function snapshotPlace(abs: string, p: string, b: Boundary): string | { error: string } {
+function snapshotPlace(abs: string | { error: string }, p: string, b: Boundary): string | { error: string } {
+  if (typeof abs === 'object') return abs;
   const named = `directory.snapshot ${JSON.stringify(p)}`;
   let parent: string;
   try {
@@ -144,17 +134,25 @@ function snapshotPlace(abs: string, p: string, b: Boundary): string | { error: s
   } catch {
     return { error: `${named}: its directory does not exist; create it or name a file beside the chainmail file` };
   }
-  if (!contains(b, parent)) return { error: `${named} leads outside the chainmail file's directory (a symbolic link counts where it leads); name a file beside it` };
+  if (!contains(b, parent)) return { error: leadsOutside(named) };
   const real = join(parent, basename(abs));
   try {
     const st = lstatSync(real);
     if (st.isSymbolicLink()) return { error: `${named} is a symbolic link; the snapshot is written only as a regular file: remove the link` };
     if (!st.isFile()) return { error: `${named} is not a regular file; name a file for the snapshot` };
-    if (st.nlink > 1) return { error: `${named} has ${st.nlink} hard links, so it may also be a file outside the chainmail file's directory; replace it with a copy` };
+    if (st.nlink > 1) return { error: hardLinked(named, st.nlink) };
   } catch {
     // not there yet: the first import writes it
   }
   return real;
+}
+
+function leadsOutside(named: string): string {
+  return `${named} leads outside the chainmail file's directory (a symbolic link counts where it leads); name a file beside it`;
+}
+
+function hardLinked(named: string, links: number): string {
+  return `${named} has ${links} hard links, so it may also be a file outside the chainmail file's directory; replace it with a copy`;
 }
 
 function readSmall(abs: string, what: string): string | { error: string } {
