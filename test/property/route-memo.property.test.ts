@@ -2,6 +2,7 @@ import { readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { AddressList } from '../../src/cli/commands/route-recipients.js';
 import { routeText, writeRecipientsText } from '../../src/cli/commands/route-text.js';
 import type { CliIo } from '../../src/cli/io.js';
 import { progress } from '../../src/cli/progress.js';
@@ -73,7 +74,7 @@ function check(tables: ReadonlyMap<string, RoutingTable>, list: readonly string[
     // the byte path without colour, the string path with it (both write through route-text.ts's byte buffer)
     const io = quietIo(out, !color);
     // a fresh memo: the text path makes its own classes and templates
-    writeRecipientsText(list, new RouteMemo(tables), from, io, color, progress(io, 'test', { quiet: true }));
+    writeRecipientsText(new AddressList(list), new RouteMemo(tables), from, io, color, progress(io, 'test', { quiet: true }));
     expect(out.join(''), `${context}\nfrom ${from}, color ${color}`).toBe(list.map((a) => routeText(plain.route(a, from), color)).join(''));
   }
 }

@@ -7,6 +7,14 @@ import { bothForms } from '../routable.js';
 /** Bytes written per stdout call (at a route's end): output streams for 100,000 recipients. */
 const CHUNK_BYTES = 64 * 1024;
 
+/** The addresses to write, one at a time (route-recipients.ts's AddressList). */
+export interface Addresses {
+  /** The next address, or undefined after the last. */
+  next(): string | undefined;
+  /** How many next() has given. */
+  readonly given: number;
+}
+
 /** A class's text with the recipient (0), mailbox (1), contact's target (2) and name (3) left out: parts[0] slot[0] parts[1] ... */
 interface Template {
   readonly parts: readonly string[];
@@ -32,12 +40,12 @@ const SLOTS = [SLOT_RECIPIENT, SLOT_MAILBOX, SLOT_TARGET, SLOT_CONTACT];
  * recipient without a class take routeText() itself. The text goes as UTF-8 into one byte
  * buffer (the template's parts encoded once), written per 64 KiB: no string per recipient
  * and no join (issue 19, session 6: strings joined per 500 routes were half of the time).
+ * `total`: the progress line's total, where one is drawn (AddressList.bound()).
  */
-export function writeRecipientsText(addresses: readonly string[], memo: RouteMemo, from: string, io: CliIo, color: boolean, bar: Progress): void {
+export function writeRecipientsText(addresses: Addresses, memo: RouteMemo, from: string, io: CliIo, color: boolean, bar: Progress, total?: number): void {
   const templates = new Map<RouteClass, Template | null>();
   const out = new ByteWriter(io);
-  for (let i = 0; i < addresses.length; i++) {
-    const a = addresses[i] as string;
+  for (let a = addresses.next(); a !== undefined; a = addresses.next()) {
     const c = memo.classify(a, from);
     if (c.leaf !== true) out.text(routeText(c, color));
     else {
@@ -72,7 +80,7 @@ export function writeRecipientsText(addresses: readonly string[], memo: RouteMem
       } else out.text(routeText(memo.instantiate(c, a, m, to, memo.contact), color));
     }
     if (out.length >= CHUNK_BYTES) out.flush();
-    bar.update(i + 1, addresses.length);
+    bar.update(addresses.given, total);
   }
   out.flush();
 }

@@ -8,12 +8,14 @@ import { didYouMean } from '../../validate/did-you-mean.js';
 import { ALLOW_PATH_HELP, ALLOW_PATH_OPTION } from '../allow-path.js';
 import { parse, type Command } from '../command.js';
 import { UsageError, useColor, type CliIo } from '../io.js';
-import { progress } from '../progress.js';
+import { progress, progressEnabled } from '../progress.js';
 import { loadRoutable } from '../routable.js';
 import { loadRoutesDir } from '../routes-dir.js';
+import { AddressList } from './route-recipients.js';
 import { writeRecipientsText } from './route-text.js';
 import { SYNOPSES } from './synopses.js';
 
+export { parseRecipients } from './route-recipients.js';
 export { routeText } from './route-text.js';
 
 /** Routes written per stdout call: output streams for 100,000 recipients. */
@@ -73,35 +75,34 @@ that prevent routing, 2 usage error or a file that cannot be read.
     }
     const from = values.from ?? 'internet';
     checkFrom([...tables.keys()], from);
-    let all = addresses;
+    let list = new AddressList(addresses);
     if (values.recipients !== undefined) {
-      const listed = await readRecipients(values.recipients, io);
-      if (listed === undefined) return 2;
-      if (listed.length === 0 && addresses.length === 0) io.stderr(`chainmail route: no addresses in ${values.recipients}\n`);
-      // the list itself where no ADDRESS is named; not push(...listed): a million arguments
-      // overflow the call stack (and 200,000 pushes cost ~17 ms)
-      all = addresses.length === 0 ? listed : addresses.concat(listed);
+      const read = await readRecipients(values.recipients, addresses, io);
+      if (read === undefined) return 2;
+      list = read;
     }
     // the route memo walks once per class of recipient (src/routing/route-memo.ts)
     const memo = new RouteMemo(tables);
     // progress on stderr only while stdout goes elsewhere (a file, a pipe): src/cli/progress.ts
     const bar = progress(io, 'chainmail route', { quiet: io.isTTY });
+    // the list's addresses are made as they are routed: its length is known only at the end
+    const total = progressEnabled(io, io.isTTY) ? list.bound() : undefined;
     try {
       if (values.json) {
         writeJson(
           (function* () {
-            let n = 0;
-            for (const a of all) {
+            for (let a = list.next(); a !== undefined; a = list.next()) {
               yield memo.route(a, from);
-              bar.update(++n, all.length);
+              bar.update(list.given, total);
             }
           })(),
           io,
         );
-      } else writeRecipientsText(all, memo, from, io, useColor(io), bar);
+      } else writeRecipientsText(list, memo, from, io, useColor(io), bar, total);
     } finally {
       bar.done();
     }
+    if (values.recipients !== undefined && list.given === 0) io.stderr(`chainmail route: no addresses in ${values.recipients}\n`);
     return 0;
   },
 };
@@ -114,57 +115,18 @@ function checkFrom(systems: readonly string[], from: string): void {
   throw new UsageError(`unknown system ${JSON.stringify(from)} for --from${guess ? `; did you mean ${JSON.stringify(guess)}?` : ''} (use internet or one of: ${names.join(', ')})`);
 }
 
-/** Reads --recipients: one address a line; "#" comments; blank lines skipped; "-" is stdin. */
-async function readRecipients(path: string, io: CliIo): Promise<string[] | undefined> {
+/** Reads --recipients ("-" is stdin) into an {@link AddressList} after the named addresses. */
+async function readRecipients(path: string, named: readonly string[], io: CliIo): Promise<AddressList | undefined> {
   if (path === '-') {
     if (!io.readStdin) throw new UsageError('--recipients - needs standard input');
-    return parseRecipients(await io.readStdin());
+    return new AddressList(named, await io.readStdin());
   }
   try {
-    return parseRecipients(readFileSync(resolvePath(io.cwd, path)));
+    return new AddressList(named, readFileSync(resolvePath(io.cwd, path)));
   } catch (e) {
     io.stderr(`chainmail route: cannot read --recipients ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'}); check the path\n`);
     return undefined;
   }
-}
-
-/**
- * Addresses of a recipients list. "#" starts a comment only at the start of a line or
- * after a space: "#" is legal inside a local part (RFC 5322 atext). From a file's bytes,
- * each line is decoded on its own (UTF-8, as the whole file would be: a line feed is never
- * part of a multi-byte sequence): a flat string, where a slice of one large string is a V8
- * sliced string, slower to compare in every map lookup of the routing tables (issue 19:
- * ~25% of the route memo's time).
- */
-export function parseRecipients(text: string | Buffer): string[] {
-  const out: string[] = [];
-  if (typeof text === 'string') {
-    let pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-    while (pos < text.length) {
-      let nl = text.indexOf('\n', pos);
-      if (nl === -1) nl = text.length;
-      addRecipient(out, text.slice(pos, nl));
-      pos = nl + 1;
-    }
-    return out;
-  }
-  let pos = text[0] === 0xef && text[1] === 0xbb && text[2] === 0xbf ? 3 : 0;
-  while (pos < text.length) {
-    let nl = text.indexOf(0x0a, pos);
-    if (nl === -1) nl = text.length;
-    addRecipient(out, text.toString('utf8', pos, nl));
-    pos = nl + 1;
-  }
-  return out;
-}
-
-function addRecipient(out: string[], text: string): void {
-  let line = text;
-  const hash = line.includes('#') ? line.search(/(^|\s)#/) : -1;
-  if (hash !== -1) line = line.slice(0, hash);
-  line = line.trim();
-  if (line.startsWith('<') && line.endsWith('>')) line = line.slice(1, -1).trim();
-  if (line) out.push(line);
 }
 
 /** The route in the shape of spec section 3 (hops also carry address and nextSystem). */
