@@ -140,6 +140,23 @@ describe('the reader: races, budget, one read per file', () => {
     expect(reader.spent).toBeLessThanOrEqual(1001);
   });
 
+  it('reads a file whole around the chunk size, and one whose content outgrows its size', () => {
+    const chunk = 1024 * 1024;
+    for (const size of [0, 1, chunk - 1, chunk, chunk + 1, 3 * chunk + 5]) {
+      const name = `size-${size}.bin`;
+      const bytes = Buffer.alloc(size, size % 251);
+      if (size > 0) bytes[size - 1] = 7;
+      writeFileSync(join(box.repo, name), bytes);
+      const r = new ContainedReader(boundary(main), 1e9).read(join(box.repo, name), name, 1e8);
+      expect(r.ok && r.bytes.equals(bytes), `${size} bytes`).toBe(true);
+    }
+    // a /proc file is a regular file of size 0 with content: read on past the size fstat gave
+    const proc = new ContainedReader(boundary(main, ['/proc/self']), 1e9).read('/proc/self/status', 'status', 1e6);
+    expect(proc.ok && proc.bytes.toString('utf8')).toMatch(/^Name:\t[^\n]+\n[\s\S]*\nVmRSS:/);
+    // and stops one chunk past the limit however large the content is
+    expect(new ContainedReader(boundary(main, ['/proc/self']), 1e9).read('/proc/self/status', 'status', 10)).toEqual({ ok: false, refusal: { kind: 'too-large', limit: 10 } });
+  });
+
   it('enforces the size limit while reading a device, not from its size (0)', () => {
     const reader = new ContainedReader(boundary(main, ['/dev']), 1e9);
     expect(reader.read('/dev/zero', '/dev/zero', 100)).toEqual({ ok: false, refusal: { kind: 'not-regular', what: 'a character device' } });
