@@ -14,8 +14,12 @@ export interface CliIo {
   readonly isTTY: boolean;
   /** Whether stderr is a terminal: only then is a progress line drawn (src/cli/progress.ts). Default false. */
   readonly isStderrTTY?: boolean;
-  /** Reads standard input fully (route --recipients -). */
-  readStdin?(): Promise<string>;
+  /**
+   * Reads standard input fully (route --recipients -): its bytes, or its text. Bytes are
+   * decoded line by line as UTF-8 (a line of plain ASCII without a decoder); text is taken
+   * as it is.
+   */
+  readStdin?(): Promise<string | Uint8Array>;
 }
 
 /** The real process's I/O. */
@@ -36,7 +40,8 @@ export function processIo(): CliIo {
     readStdin: async () => {
       const chunks: Buffer[] = [];
       for await (const c of process.stdin) chunks.push(c as Buffer);
-      return Buffer.concat(chunks).toString('utf8');
+      // the bytes: route reads a list line by line (src/cli/commands/route-recipients.ts)
+      return Buffer.concat(chunks);
     },
   };
 }

@@ -49,6 +49,25 @@ describe.skipIf(!built)('the built bin (node dist/cli/bin.js)', () => {
     expect(missing.stderr).toMatch(/^chainmail: no\/such\/file\.yaml: no such file; check the path\n$/);
   });
 
+  it('routes a list on standard input (--recipients -) exactly as the same list in a file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chainmail-stdin-'));
+    try {
+      // a BOM, UTF-8 (an IDN and a non-ASCII local part), CRLF, a comment, <...>
+      const text = '\ufeffcarol@example.com\r\n# comment\n<robert@example.com>\nyamada@\u4f8b\u3048.jp\n\u00e9l\u00e8ve@example.com\nnobody@example.com';
+      const list = join(dir, 'list.txt');
+      writeFileSync(list, text);
+      const args = [bin, 'route', 'examples/method1/chainmail.yaml', '--recipients'];
+      const env = { PATH: process.env['PATH'] ?? '', NO_COLOR: '1' };
+      const fromFile = spawnSync(process.execPath, [...args, list], { cwd: repoRoot, env, encoding: 'utf8', timeout: 30_000 });
+      const fromStdin = spawnSync(process.execPath, [...args, '-'], { cwd: repoRoot, env, encoding: 'utf8', timeout: 30_000, input: Buffer.from(text, 'utf8') });
+      expect(fromFile.status).toBe(0);
+      expect(fromFile.stdout.match(/^\S.*$/gm)).toEqual(['carol@example.com', 'robert@example.com', 'yamada@\u4f8b\u3048.jp (yamada@xn--r8jz45g.jp)', '\u00e9l\u00e8ve@example.com', 'nobody@example.com']);
+      expect(fromStdin).toMatchObject({ status: 0, stdout: fromFile.stdout, stderr: fromFile.stderr });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('stops quietly when the reader closes the pipe early (| head): no stack trace', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'chainmail-epipe-'));
     try {

@@ -12,7 +12,7 @@ export interface Run {
 }
 
 /** Runs `chainmail ARGV` in-process with cwd = the repository root, capturing the streams. */
-export async function run(argv: readonly string[], options: { isTTY?: boolean; stdin?: string; env?: Record<string, string> } = {}): Promise<Run> {
+export async function run(argv: readonly string[], options: { isTTY?: boolean; stdin?: string | Uint8Array; env?: Record<string, string> } = {}): Promise<Run> {
   const out: string[] = [];
   const err: string[] = [];
   const io: CliIo = {

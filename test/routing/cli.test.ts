@@ -159,6 +159,13 @@ describe('chainmail route --recipients', () => {
     const r = await run(['route', METHOD1, '--recipients', '-'], { stdin: 'carol@example.com\n' });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('=> delivered by unix');
+    // an io that gives standard input's bytes (a Uint8Array, not a Buffer: a view into a larger buffer)
+    const text = '# list\ncarol@example.com\n<robert@example.com>\n\u00e9l\u00e8ve@example.com\n';
+    const bytes = Buffer.from(`xx${text}yy`, 'utf8');
+    const view = new Uint8Array(bytes.buffer, bytes.byteOffset + 2, bytes.length - 4);
+    const fromBytes = await run(['route', METHOD1, '--recipients', '-'], { stdin: view });
+    expect(fromBytes).toEqual(await run(['route', METHOD1, '--recipients', '-'], { stdin: text }));
+    expect(fromBytes.stdout.match(/^\S.*$/gm)).toEqual(['carol@example.com', 'robert@example.com', '\u00e9l\u00e8ve@example.com']);
   });
 
   it('routes 100,000 recipients, streaming the JSON in chunks', async () => {

@@ -119,7 +119,8 @@ function checkFrom(systems: readonly string[], from: string): void {
 async function readRecipients(path: string, named: readonly string[], io: CliIo): Promise<AddressList | undefined> {
   if (path === '-') {
     if (!io.readStdin) throw new UsageError('--recipients - needs standard input');
-    return new AddressList(named, await io.readStdin());
+    const input = await io.readStdin();
+    return new AddressList(named, typeof input === 'string' || Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength));
   }
   try {
     return new AddressList(named, readFileSync(resolvePath(io.cwd, path)));
