@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain .mjs script without types
 import { generateRoutes, ROUTES_AJV_OPTIONS as generatorOptions, ROUTES_OUT } from '../../scripts/gen-validator.mjs';
-import { compileRoutesValidator, ROUTES_AJV_OPTIONS } from './load-table.js';
+import { compileRoutesValidator, ROUTES_AJV_OPTIONS, routesSchema } from './load-table.js';
 import { validate as precompiled } from './routes-validator.generated.js';
 
 const table = {
@@ -42,5 +43,32 @@ describe('the precompiled routes.json validator', () => {
     expect(a).toBe(b);
     expect(a).toBe(_name === 'valid');
     expect(JSON.parse(JSON.stringify((precompiled as unknown as { errors: unknown }).errors))).toEqual(JSON.parse(JSON.stringify(runtime.errors)));
+  });
+
+  // the recipient entry is a function of its own (inlineRefs: false, for speed): what a
+  // user reads of a bad entry is the instance path and message of the first error, as the
+  // inlined validator gave them
+  const require = createRequire(import.meta.url);
+  const Ajv2020 = require('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js').default;
+  const inlined = new Ajv2020({ ...ROUTES_AJV_OPTIONS, inlineRefs: true }).compile(routesSchema);
+  it.each<[string, unknown]>([
+    ['no mailbox', { action: 'deliver' }],
+    ['a mailbox not a string', { action: 'deliver', mailbox: 1 }],
+    ['alias false', { action: 'deliver', mailbox: 'm', alias: false }],
+    ['an unknown key', { action: 'deliver', mailbox: 'm', extra: 1 }],
+    ['a rewrite without contact', { action: 'rewrite', to: 't' }],
+    ['hostedBy not a string', { action: 'rewrite', to: 't', contact: 'c', hostedBy: 3 }],
+    ['an unknown action', { action: 'bogus' }],
+    ['empty', {}],
+    ['a string', 'deliver'],
+    ['null', null],
+    ['a rewrite with a mailbox', { action: 'rewrite', to: 't', contact: 'c', mailbox: 'm' }],
+    ['both shapes at once', { action: 'deliver', mailbox: 'm', to: 't', contact: 'c' }],
+    ['an alias', { action: 'deliver', mailbox: 'm', alias: true }],
+  ])('reports a recipient entry as the inlined validator did: %s', (_name, entry) => {
+    const doc = { ...table, recipients: { ...table.recipients, 'c@example.com': entry } };
+    const first = (v: { errors?: { instancePath: string; message?: string }[] | null }): unknown => (v.errors?.[0] ? [v.errors[0].instancePath, v.errors[0].message] : null);
+    expect(precompiled(doc)).toBe(inlined(doc));
+    expect(first(precompiled as never)).toEqual(first(inlined));
   });
 });

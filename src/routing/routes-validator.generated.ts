@@ -5,20 +5,477 @@ import { createRequire } from 'node:module';
 // the standalone code requires ajv runtime helpers (ucs2length, formats)
 const require = createRequire(import.meta.url);
 /** sha256 of JSON.stringify(schema) this validator was generated from. */
-export const SCHEMA_SHA256 = '97962773b77e2916441d48b2d5b1e3fac9a3047e945388e46c881c8ddfe381ff';
+export const SCHEMA_SHA256 = '98cc84b10aa2b9a98756f2cea322f849ceb119a1c1ef8b13114228d9b4bca49d';
 
-export const validate = validate20;
-export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://chainmail.dev/schemas/routes.schema.json","title":"RoutingTable","description":"The compiled routing table of one system (DIR/<system>/routes.json), read by `chainmail relay` and the simulator. Mirrors src/routing/table.ts.","type":"object","additionalProperties":false,"required":["version","system","kind","host","port","mx","gateway","hopLimit","listsRecipients","domains","recipients","knownRecipients","connectors","unresolved"],"properties":{"$schema":{"description":"This schema's URI.","type":"string"},"version":{"description":"Routing table format version.","const":1},"system":{"description":"The system this table belongs to.","type":"string","minLength":1},"kind":{"description":"What software runs the system.","enum":["exchange","postfix","relay","exchange-online","google-workspace","other"]},"host":{"description":"How peers reach the system: A-label host name or IP, without brackets.","type":"string","minLength":1},"port":{"description":"SMTP port.","type":"integer","minimum":1,"maximum":65535},"mx":{"description":"Peers look up MX records for host.","type":"boolean"},"gateway":{"description":"Receives mail from the internet.","type":"boolean"},"hopLimit":{"description":"Received: headers at which a message is stopped as a loop (5.4.6).","type":"integer","minimum":1},"listsRecipients":{"description":"The system lists its recipients; unknown recipients of authoritative domains are rejected.","type":"boolean"},"domains":{"description":"Accepted address spaces by A-label domain.","type":"object","additionalProperties":{"description":"How the domain is accepted.","type":"object","additionalProperties":false,"required":["authority","policy","rejectUnknown","remote"],"properties":{"authority":{"description":"authoritative (unknown recipients bounce here) or internal-relay (they go on).","enum":["authoritative","internal-relay"]},"policy":{"description":"The recipient policy that decided the authority.","type":"string"},"chain":{"description":"The chain this system shares the domain in.","type":"string"},"rejectUnknown":{"description":"Reject recipients no system of the chain knows at RCPT time.","type":"boolean"},"remote":{"description":"The domain is hosted outside the organisation.","type":"boolean"}}}},"recipients":{"description":"Recipients this system resolves itself, by lower-case local@A-label key.","type":"object","additionalProperties":{"description":"A local mailbox or a rewrite.","oneOf":[{"type":"object","additionalProperties":false,"required":["action","mailbox"],"properties":{"action":{"description":"Deliver to a local mailbox.","const":"deliver"},"mailbox":{"description":"The mailbox key.","type":"string"},"alias":{"description":"The recipient is an alias of the mailbox.","const":true}}},{"type":"object","additionalProperties":false,"required":["action","to","contact"],"properties":{"action":{"description":"Rewrite to another address and route again.","const":"rewrite"},"to":{"description":"The new address (a contact's targetAddress).","type":"string"},"contact":{"description":"The contact's cn.","type":"string"},"hostedBy":{"description":"A mail contact chainmail generates on an authoritative Exchange system for a recipient hosted by this system of the organisation: `to` is the recipient's address in its routing domain.","type":"string"}}}]}},"knownRecipients":{"description":"Recipients of the other systems of this system's chains (sorted keys), for RCPT validation at the gateway.","type":"array","items":{"type":"string","description":"A recipient key."}},"connectors":{"description":"Connectors in selection order.","type":"array","items":{"description":"A connector.","type":"object","additionalProperties":false,"required":["name","addressSpaces","allowRelay","nextHop"],"properties":{"name":{"description":"Connector name.","type":"string"},"addressSpaces":{"description":"A-label domains or *.","type":"array","items":{"type":"string","description":"A domain or *."}},"allowRelay":{"description":"Relaying to these domains is allowed for anonymous clients.","type":"boolean"},"nextHop":{"$ref":"#/$defs/nextHop"}}}},"unresolved":{"description":"Where unresolved recipients go (forwardUnresolvedTo), or null.","oneOf":[{"type":"null","description":"Not set."},{"$ref":"#/$defs/nextHop"}]},"hosted":{"description":"The reverse path: recipients hosted by another system of the organisation, in domains this system accepts whose own route ends here; the hosting system by recipient key (reached through peers). Absent when there are none.","type":"object","additionalProperties":{"type":"string","description":"The hosting system's name (a key of peers)."}},"peers":{"description":"How this system reaches each system named in hosted.","type":"object","additionalProperties":{"$ref":"#/$defs/nextHop"}},"cloud":{"description":"What the cloud kinds add (docs/exchange-online.md, docs/google-workspace.md); absent for the other kinds.","type":"object","additionalProperties":false,"properties":{"relayFrom":{"description":"exchange-online: systems whose mail arrives through an inbound connector (relayed like the tenant's own).","type":"array","items":{"type":"string","description":"A system name."}},"routeOut":{"description":"exchange-online: mail users whose ExternalEmailAddress is their own address, routed by their domain's outbound connector.","type":"array","items":{"type":"string","description":"A recipient key."}},"mx":{"description":"exchange-online: the system an InternalRelay domain's MX reaches, where no outbound connector carries it.","type":"object","additionalProperties":{"type":"string","description":"A system name."}},"unrecognised":{"description":"google-workspace: users Gmail routing counts as unrecognised.","type":"object","additionalProperties":{"enum":["suspended","no-gmail"],"description":"Why."}},"splitAll":{"description":"google-workspace: split delivery of every recipient.","type":"boolean"},"dualDelivery":{"description":"google-workspace: where dual delivery copies delivered mail.","type":"string"}}}},"$defs":{"nextHop":{"description":"Where a message goes next.","type":"object","additionalProperties":false,"required":["hosts"],"properties":{"system":{"description":"The system of the organisation reached.","type":"string"},"hosts":{"description":"Hosts tried in order.","type":"array","minItems":1,"items":{"description":"A host.","type":"object","additionalProperties":false,"required":["host","port","mx","display"],"properties":{"host":{"description":"A-label name or IP, without brackets.","type":"string"},"port":{"description":"Port.","type":"integer","minimum":1,"maximum":65535},"mx":{"description":"Look up MX records.","type":"boolean"},"display":{"description":"As written in the chainmail file.","type":"string"}}}}}}}};
-const schema32 = {"description":"Where a message goes next.","type":"object","additionalProperties":false,"required":["hosts"],"properties":{"system":{"description":"The system of the organisation reached.","type":"string"},"hosts":{"description":"Hosts tried in order.","type":"array","minItems":1,"items":{"description":"A host.","type":"object","additionalProperties":false,"required":["host","port","mx","display"],"properties":{"host":{"description":"A-label name or IP, without brackets.","type":"string"},"port":{"description":"Port.","type":"integer","minimum":1,"maximum":65535},"mx":{"description":"Look up MX records.","type":"boolean"},"display":{"description":"As written in the chainmail file.","type":"string"}}}}}};
+export const validate = validate52;
+export default validate52;
+const schema19 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://chainmail.dev/schemas/routes.schema.json","title":"RoutingTable","description":"The compiled routing table of one system (DIR/<system>/routes.json), read by `chainmail relay` and the simulator. Mirrors src/routing/table.ts.","type":"object","additionalProperties":false,"required":["version","system","kind","host","port","mx","gateway","hopLimit","listsRecipients","domains","recipients","knownRecipients","connectors","unresolved"],"properties":{"$schema":{"description":"This schema's URI.","type":"string"},"version":{"description":"Routing table format version.","const":1},"system":{"description":"The system this table belongs to.","type":"string","minLength":1},"kind":{"description":"What software runs the system.","enum":["exchange","postfix","relay","exchange-online","google-workspace","other"]},"host":{"description":"How peers reach the system: A-label host name or IP, without brackets.","type":"string","minLength":1},"port":{"description":"SMTP port.","type":"integer","minimum":1,"maximum":65535},"mx":{"description":"Peers look up MX records for host.","type":"boolean"},"gateway":{"description":"Receives mail from the internet.","type":"boolean"},"hopLimit":{"description":"Received: headers at which a message is stopped as a loop (5.4.6).","type":"integer","minimum":1},"listsRecipients":{"description":"The system lists its recipients; unknown recipients of authoritative domains are rejected.","type":"boolean"},"domains":{"description":"Accepted address spaces by A-label domain.","type":"object","additionalProperties":{"description":"How the domain is accepted.","type":"object","additionalProperties":false,"required":["authority","policy","rejectUnknown","remote"],"properties":{"authority":{"description":"authoritative (unknown recipients bounce here) or internal-relay (they go on).","enum":["authoritative","internal-relay"]},"policy":{"description":"The recipient policy that decided the authority.","type":"string"},"chain":{"description":"The chain this system shares the domain in.","type":"string"},"rejectUnknown":{"description":"Reject recipients no system of the chain knows at RCPT time.","type":"boolean"},"remote":{"description":"The domain is hosted outside the organisation.","type":"boolean"}}}},"recipients":{"description":"Recipients this system resolves itself, by lower-case local@A-label key.","type":"object","additionalProperties":{"$ref":"#/$defs/recipientEntry"}},"knownRecipients":{"description":"Recipients of the other systems of this system's chains (sorted keys), for RCPT validation at the gateway.","type":"array","items":{"type":"string","description":"A recipient key."}},"connectors":{"description":"Connectors in selection order.","type":"array","items":{"description":"A connector.","type":"object","additionalProperties":false,"required":["name","addressSpaces","allowRelay","nextHop"],"properties":{"name":{"description":"Connector name.","type":"string"},"addressSpaces":{"description":"A-label domains or *.","type":"array","items":{"type":"string","description":"A domain or *."}},"allowRelay":{"description":"Relaying to these domains is allowed for anonymous clients.","type":"boolean"},"nextHop":{"$ref":"#/$defs/nextHop"}}}},"unresolved":{"description":"Where unresolved recipients go (forwardUnresolvedTo), or null.","oneOf":[{"type":"null","description":"Not set."},{"$ref":"#/$defs/nextHop"}]},"hosted":{"description":"The reverse path: recipients hosted by another system of the organisation, in domains this system accepts whose own route ends here; the hosting system by recipient key (reached through peers). Absent when there are none.","type":"object","additionalProperties":{"type":"string","description":"The hosting system's name (a key of peers)."}},"peers":{"description":"How this system reaches each system named in hosted.","type":"object","additionalProperties":{"$ref":"#/$defs/nextHop"}},"cloud":{"description":"What the cloud kinds add (docs/exchange-online.md, docs/google-workspace.md); absent for the other kinds.","type":"object","additionalProperties":false,"properties":{"relayFrom":{"description":"exchange-online: systems whose mail arrives through an inbound connector (relayed like the tenant's own).","type":"array","items":{"type":"string","description":"A system name."}},"routeOut":{"description":"exchange-online: mail users whose ExternalEmailAddress is their own address, routed by their domain's outbound connector.","type":"array","items":{"type":"string","description":"A recipient key."}},"mx":{"description":"exchange-online: the system an InternalRelay domain's MX reaches, where no outbound connector carries it.","type":"object","additionalProperties":{"type":"string","description":"A system name."}},"unrecognised":{"description":"google-workspace: users Gmail routing counts as unrecognised.","type":"object","additionalProperties":{"enum":["suspended","no-gmail"],"description":"Why."}},"splitAll":{"description":"google-workspace: split delivery of every recipient.","type":"boolean"},"dualDelivery":{"description":"google-workspace: where dual delivery copies delivered mail.","type":"string"}}}},"$defs":{"recipientEntry":{"description":"A local mailbox or a rewrite.","oneOf":[{"type":"object","additionalProperties":false,"required":["action","mailbox"],"properties":{"action":{"description":"Deliver to a local mailbox.","const":"deliver"},"mailbox":{"description":"The mailbox key.","type":"string"},"alias":{"description":"The recipient is an alias of the mailbox.","const":true}}},{"type":"object","additionalProperties":false,"required":["action","to","contact"],"properties":{"action":{"description":"Rewrite to another address and route again.","const":"rewrite"},"to":{"description":"The new address (a contact's targetAddress).","type":"string"},"contact":{"description":"The contact's cn.","type":"string"},"hostedBy":{"description":"A mail contact chainmail generates on an authoritative Exchange system for a recipient hosted by this system of the organisation: `to` is the recipient's address in its routing domain.","type":"string"}}}]},"nextHop":{"description":"Where a message goes next.","type":"object","additionalProperties":false,"required":["hosts"],"properties":{"system":{"description":"The system of the organisation reached.","type":"string"},"hosts":{"description":"Hosts tried in order.","type":"array","minItems":1,"items":{"description":"A host.","type":"object","additionalProperties":false,"required":["host","port","mx","display"],"properties":{"host":{"description":"A-label name or IP, without brackets.","type":"string"},"port":{"description":"Port.","type":"integer","minimum":1,"maximum":65535},"mx":{"description":"Look up MX records.","type":"boolean"},"display":{"description":"As written in the chainmail file.","type":"string"}}}}}}}};
 const func1 = Object.prototype.hasOwnProperty;
 const func2 = require("ajv/dist/runtime/ucs2length").default;
+const schema20 = {"description":"A local mailbox or a rewrite.","oneOf":[{"type":"object","additionalProperties":false,"required":["action","mailbox"],"properties":{"action":{"description":"Deliver to a local mailbox.","const":"deliver"},"mailbox":{"description":"The mailbox key.","type":"string"},"alias":{"description":"The recipient is an alias of the mailbox.","const":true}}},{"type":"object","additionalProperties":false,"required":["action","to","contact"],"properties":{"action":{"description":"Rewrite to another address and route again.","const":"rewrite"},"to":{"description":"The new address (a contact's targetAddress).","type":"string"},"contact":{"description":"The contact's cn.","type":"string"},"hostedBy":{"description":"A mail contact chainmail generates on an authoritative Exchange system for a recipient hosted by this system of the organisation: `to` is the recipient's address in its routing domain.","type":"string"}}}]};
 
-function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate53(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate53.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+const _errs0 = errors;
+let valid0 = false;
+let passing0 = null;
+const _errs1 = errors;
+if(errors === _errs1){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((data.action === undefined) && (missing0 = "action")) || ((data.mailbox === undefined) && (missing0 = "mailbox"))){
+const err0 = {instancePath,schemaPath:"#/oneOf/0/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+else {
+const _errs3 = errors;
+for(const key0 in data){
+if(!(((key0 === "action") || (key0 === "mailbox")) || (key0 === "alias"))){
+const err1 = {instancePath,schemaPath:"#/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+break;
+}
+}
+if(_errs3 === errors){
+if(data.action !== undefined){
+const _errs4 = errors;
+if("deliver" !== data.action){
+const err2 = {instancePath:instancePath+"/action",schemaPath:"#/oneOf/0/properties/action/const",keyword:"const",params:{allowedValue: "deliver"},message:"must be equal to constant"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+var valid1 = _errs4 === errors;
+}
+else {
+var valid1 = true;
+}
+if(valid1){
+if(data.mailbox !== undefined){
+const _errs5 = errors;
+if(typeof data.mailbox !== "string"){
+const err3 = {instancePath:instancePath+"/mailbox",schemaPath:"#/oneOf/0/properties/mailbox/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+var valid1 = _errs5 === errors;
+}
+else {
+var valid1 = true;
+}
+if(valid1){
+if(data.alias !== undefined){
+const _errs7 = errors;
+if(true !== data.alias){
+const err4 = {instancePath:instancePath+"/alias",schemaPath:"#/oneOf/0/properties/alias/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+var valid1 = _errs7 === errors;
+}
+else {
+var valid1 = true;
+}
+}
+}
+}
+}
+}
+else {
+const err5 = {instancePath,schemaPath:"#/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+var _valid0 = _errs1 === errors;
+if(_valid0){
+valid0 = true;
+passing0 = 0;
+var props0 = true;
+}
+const _errs8 = errors;
+if(errors === _errs8){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing1;
+if((((data.action === undefined) && (missing1 = "action")) || ((data.to === undefined) && (missing1 = "to"))) || ((data.contact === undefined) && (missing1 = "contact"))){
+const err6 = {instancePath,schemaPath:"#/oneOf/1/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+else {
+const _errs10 = errors;
+for(const key1 in data){
+if(!((((key1 === "action") || (key1 === "to")) || (key1 === "contact")) || (key1 === "hostedBy"))){
+const err7 = {instancePath,schemaPath:"#/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+break;
+}
+}
+if(_errs10 === errors){
+if(data.action !== undefined){
+const _errs11 = errors;
+if("rewrite" !== data.action){
+const err8 = {instancePath:instancePath+"/action",schemaPath:"#/oneOf/1/properties/action/const",keyword:"const",params:{allowedValue: "rewrite"},message:"must be equal to constant"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+var valid2 = _errs11 === errors;
+}
+else {
+var valid2 = true;
+}
+if(valid2){
+if(data.to !== undefined){
+const _errs12 = errors;
+if(typeof data.to !== "string"){
+const err9 = {instancePath:instancePath+"/to",schemaPath:"#/oneOf/1/properties/to/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+var valid2 = _errs12 === errors;
+}
+else {
+var valid2 = true;
+}
+if(valid2){
+if(data.contact !== undefined){
+const _errs14 = errors;
+if(typeof data.contact !== "string"){
+const err10 = {instancePath:instancePath+"/contact",schemaPath:"#/oneOf/1/properties/contact/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+var valid2 = _errs14 === errors;
+}
+else {
+var valid2 = true;
+}
+if(valid2){
+if(data.hostedBy !== undefined){
+const _errs16 = errors;
+if(typeof data.hostedBy !== "string"){
+const err11 = {instancePath:instancePath+"/hostedBy",schemaPath:"#/oneOf/1/properties/hostedBy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+var valid2 = _errs16 === errors;
+}
+else {
+var valid2 = true;
+}
+}
+}
+}
+}
+}
+}
+else {
+const err12 = {instancePath,schemaPath:"#/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+var _valid0 = _errs8 === errors;
+if(_valid0 && valid0){
+valid0 = false;
+passing0 = [passing0, 1];
+}
+else {
+if(_valid0){
+valid0 = true;
+passing0 = 1;
+if(props0 !== true){
+props0 = true;
+}
+}
+}
+if(!valid0){
+const err13 = {instancePath,schemaPath:"#/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+validate53.errors = vErrors;
+return false;
+}
+else {
+errors = _errs0;
+if(vErrors !== null){
+if(_errs0){
+vErrors.length = _errs0;
+}
+else {
+vErrors = null;
+}
+}
+}
+validate53.errors = vErrors;
+evaluated0.props = props0;
+return errors === 0;
+}
+validate53.evaluated = {"dynamicProps":true,"dynamicItems":false};
+
+const schema21 = {"description":"Where a message goes next.","type":"object","additionalProperties":false,"required":["hosts"],"properties":{"system":{"description":"The system of the organisation reached.","type":"string"},"hosts":{"description":"Hosts tried in order.","type":"array","minItems":1,"items":{"description":"A host.","type":"object","additionalProperties":false,"required":["host","port","mx","display"],"properties":{"host":{"description":"A-label name or IP, without brackets.","type":"string"},"port":{"description":"Port.","type":"integer","minimum":1,"maximum":65535},"mx":{"description":"Look up MX records.","type":"boolean"},"display":{"description":"As written in the chainmail file.","type":"string"}}}}}};
+
+function validate55(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate55.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((data.hosts === undefined) && (missing0 = "hosts")){
+validate55.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!((key0 === "system") || (key0 === "hosts"))){
+validate55.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.system !== undefined){
+const _errs2 = errors;
+if(typeof data.system !== "string"){
+validate55.errors = [{instancePath:instancePath+"/system",schemaPath:"#/properties/system/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.hosts !== undefined){
+let data1 = data.hosts;
+const _errs4 = errors;
+if(errors === _errs4){
+if(Array.isArray(data1)){
+if(data1.length < 1){
+validate55.errors = [{instancePath:instancePath+"/hosts",schemaPath:"#/properties/hosts/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"}];
+return false;
+}
+else {
+var valid1 = true;
+const len0 = data1.length;
+for(let i0=0; i0<len0; i0++){
+let data2 = data1[i0];
+const _errs6 = errors;
+if(errors === _errs6){
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+let missing1;
+if(((((data2.host === undefined) && (missing1 = "host")) || ((data2.port === undefined) && (missing1 = "port"))) || ((data2.mx === undefined) && (missing1 = "mx"))) || ((data2.display === undefined) && (missing1 = "display"))){
+validate55.errors = [{instancePath:instancePath+"/hosts/" + i0,schemaPath:"#/properties/hosts/items/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
+return false;
+}
+else {
+const _errs8 = errors;
+for(const key1 in data2){
+if(!((((key1 === "host") || (key1 === "port")) || (key1 === "mx")) || (key1 === "display"))){
+validate55.errors = [{instancePath:instancePath+"/hosts/" + i0,schemaPath:"#/properties/hosts/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"}];
+return false;
+break;
+}
+}
+if(_errs8 === errors){
+if(data2.host !== undefined){
+const _errs9 = errors;
+if(typeof data2.host !== "string"){
+validate55.errors = [{instancePath:instancePath+"/hosts/" + i0+"/host",schemaPath:"#/properties/hosts/items/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid2 = _errs9 === errors;
+}
+else {
+var valid2 = true;
+}
+if(valid2){
+if(data2.port !== undefined){
+let data4 = data2.port;
+const _errs11 = errors;
+if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
+validate55.errors = [{instancePath:instancePath+"/hosts/" + i0+"/port",schemaPath:"#/properties/hosts/items/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs11){
+if((typeof data4 == "number") && (isFinite(data4))){
+if(data4 > 65535 || isNaN(data4)){
+validate55.errors = [{instancePath:instancePath+"/hosts/" + i0+"/port",schemaPath:"#/properties/hosts/items/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"}];
+return false;
+}
+else {
+if(data4 < 1 || isNaN(data4)){
+validate55.errors = [{instancePath:instancePath+"/hosts/" + i0+"/port",schemaPath:"#/properties/hosts/items/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
+return false;
+}
+}
+}
+}
+var valid2 = _errs11 === errors;
+}
+else {
+var valid2 = true;
+}
+if(valid2){
+if(data2.mx !== undefined){
+const _errs13 = errors;
+if(typeof data2.mx !== "boolean"){
+validate55.errors = [{instancePath:instancePath+"/hosts/" + i0+"/mx",schemaPath:"#/properties/hosts/items/properties/mx/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+return false;
+}
+var valid2 = _errs13 === errors;
+}
+else {
+var valid2 = true;
+}
+if(valid2){
+if(data2.display !== undefined){
+const _errs15 = errors;
+if(typeof data2.display !== "string"){
+validate55.errors = [{instancePath:instancePath+"/hosts/" + i0+"/display",schemaPath:"#/properties/hosts/items/properties/display/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid2 = _errs15 === errors;
+}
+else {
+var valid2 = true;
+}
+}
+}
+}
+}
+}
+}
+else {
+validate55.errors = [{instancePath:instancePath+"/hosts/" + i0,schemaPath:"#/properties/hosts/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid1 = _errs6 === errors;
+if(!valid1){
+break;
+}
+}
+}
+}
+else {
+validate55.errors = [{instancePath:instancePath+"/hosts",schemaPath:"#/properties/hosts/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+else {
+validate55.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+validate55.errors = vErrors;
+return errors === 0;
+}
+validate55.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate52(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://chainmail.dev/schemas/routes.schema.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate20.evaluated;
+const evaluated0 = validate52.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -29,14 +486,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((((((((((((data.version === undefined) && (missing0 = "version")) || ((data.system === undefined) && (missing0 = "system"))) || ((data.kind === undefined) && (missing0 = "kind"))) || ((data.host === undefined) && (missing0 = "host"))) || ((data.port === undefined) && (missing0 = "port"))) || ((data.mx === undefined) && (missing0 = "mx"))) || ((data.gateway === undefined) && (missing0 = "gateway"))) || ((data.hopLimit === undefined) && (missing0 = "hopLimit"))) || ((data.listsRecipients === undefined) && (missing0 = "listsRecipients"))) || ((data.domains === undefined) && (missing0 = "domains"))) || ((data.recipients === undefined) && (missing0 = "recipients"))) || ((data.knownRecipients === undefined) && (missing0 = "knownRecipients"))) || ((data.connectors === undefined) && (missing0 = "connectors"))) || ((data.unresolved === undefined) && (missing0 = "unresolved"))){
-validate20.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate52.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!(func1.call(schema31.properties, key0))){
-validate20.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+if(!(func1.call(schema19.properties, key0))){
+validate52.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -45,7 +502,7 @@ if(_errs1 === errors){
 if(data.$schema !== undefined){
 const _errs2 = errors;
 if(typeof data.$schema !== "string"){
-validate20.errors = [{instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate52.errors = [{instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -57,7 +514,7 @@ if(valid0){
 if(data.version !== undefined){
 const _errs4 = errors;
 if(1 !== data.version){
-validate20.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"}];
+validate52.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"}];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -72,12 +529,12 @@ const _errs5 = errors;
 if(errors === _errs5){
 if(typeof data2 === "string"){
 if(func2(data2) < 1){
-validate20.errors = [{instancePath:instancePath+"/system",schemaPath:"#/properties/system/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate52.errors = [{instancePath:instancePath+"/system",schemaPath:"#/properties/system/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
 }
 else {
-validate20.errors = [{instancePath:instancePath+"/system",schemaPath:"#/properties/system/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate52.errors = [{instancePath:instancePath+"/system",schemaPath:"#/properties/system/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
@@ -91,7 +548,7 @@ if(data.kind !== undefined){
 let data3 = data.kind;
 const _errs7 = errors;
 if(!((((((data3 === "exchange") || (data3 === "postfix")) || (data3 === "relay")) || (data3 === "exchange-online")) || (data3 === "google-workspace")) || (data3 === "other"))){
-validate20.errors = [{instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema31.properties.kind.enum},message:"must be equal to one of the allowed values"}];
+validate52.errors = [{instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema19.properties.kind.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
 var valid0 = _errs7 === errors;
@@ -106,12 +563,12 @@ const _errs8 = errors;
 if(errors === _errs8){
 if(typeof data4 === "string"){
 if(func2(data4) < 1){
-validate20.errors = [{instancePath:instancePath+"/host",schemaPath:"#/properties/host/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate52.errors = [{instancePath:instancePath+"/host",schemaPath:"#/properties/host/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
 }
 else {
-validate20.errors = [{instancePath:instancePath+"/host",schemaPath:"#/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate52.errors = [{instancePath:instancePath+"/host",schemaPath:"#/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
@@ -125,18 +582,18 @@ if(data.port !== undefined){
 let data5 = data.port;
 const _errs10 = errors;
 if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
-validate20.errors = [{instancePath:instancePath+"/port",schemaPath:"#/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate52.errors = [{instancePath:instancePath+"/port",schemaPath:"#/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs10){
 if((typeof data5 == "number") && (isFinite(data5))){
 if(data5 > 65535 || isNaN(data5)){
-validate20.errors = [{instancePath:instancePath+"/port",schemaPath:"#/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"}];
+validate52.errors = [{instancePath:instancePath+"/port",schemaPath:"#/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"}];
 return false;
 }
 else {
 if(data5 < 1 || isNaN(data5)){
-validate20.errors = [{instancePath:instancePath+"/port",schemaPath:"#/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
+validate52.errors = [{instancePath:instancePath+"/port",schemaPath:"#/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
 return false;
 }
 }
@@ -151,7 +608,7 @@ if(valid0){
 if(data.mx !== undefined){
 const _errs12 = errors;
 if(typeof data.mx !== "boolean"){
-validate20.errors = [{instancePath:instancePath+"/mx",schemaPath:"#/properties/mx/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate52.errors = [{instancePath:instancePath+"/mx",schemaPath:"#/properties/mx/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
 var valid0 = _errs12 === errors;
@@ -163,7 +620,7 @@ if(valid0){
 if(data.gateway !== undefined){
 const _errs14 = errors;
 if(typeof data.gateway !== "boolean"){
-validate20.errors = [{instancePath:instancePath+"/gateway",schemaPath:"#/properties/gateway/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate52.errors = [{instancePath:instancePath+"/gateway",schemaPath:"#/properties/gateway/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
 var valid0 = _errs14 === errors;
@@ -176,13 +633,13 @@ if(data.hopLimit !== undefined){
 let data8 = data.hopLimit;
 const _errs16 = errors;
 if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))){
-validate20.errors = [{instancePath:instancePath+"/hopLimit",schemaPath:"#/properties/hopLimit/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate52.errors = [{instancePath:instancePath+"/hopLimit",schemaPath:"#/properties/hopLimit/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs16){
 if((typeof data8 == "number") && (isFinite(data8))){
 if(data8 < 1 || isNaN(data8)){
-validate20.errors = [{instancePath:instancePath+"/hopLimit",schemaPath:"#/properties/hopLimit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
+validate52.errors = [{instancePath:instancePath+"/hopLimit",schemaPath:"#/properties/hopLimit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
 return false;
 }
 }
@@ -196,7 +653,7 @@ if(valid0){
 if(data.listsRecipients !== undefined){
 const _errs18 = errors;
 if(typeof data.listsRecipients !== "boolean"){
-validate20.errors = [{instancePath:instancePath+"/listsRecipients",schemaPath:"#/properties/listsRecipients/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate52.errors = [{instancePath:instancePath+"/listsRecipients",schemaPath:"#/properties/listsRecipients/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
 var valid0 = _errs18 === errors;
@@ -217,14 +674,14 @@ if(errors === _errs23){
 if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
 let missing1;
 if(((((data11.authority === undefined) && (missing1 = "authority")) || ((data11.policy === undefined) && (missing1 = "policy"))) || ((data11.rejectUnknown === undefined) && (missing1 = "rejectUnknown"))) || ((data11.remote === undefined) && (missing1 = "remote"))){
-validate20.errors = [{instancePath:instancePath+"/domains/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/domains/additionalProperties/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
+validate52.errors = [{instancePath:instancePath+"/domains/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/domains/additionalProperties/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
 return false;
 }
 else {
 const _errs25 = errors;
 for(const key2 in data11){
 if(!(((((key2 === "authority") || (key2 === "policy")) || (key2 === "chain")) || (key2 === "rejectUnknown")) || (key2 === "remote"))){
-validate20.errors = [{instancePath:instancePath+"/domains/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/domains/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"}];
+validate52.errors = [{instancePath:instancePath+"/domains/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/domains/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -234,7 +691,7 @@ if(data11.authority !== undefined){
 let data12 = data11.authority;
 const _errs26 = errors;
 if(!((data12 === "authoritative") || (data12 === "internal-relay"))){
-validate20.errors = [{instancePath:instancePath+"/domains/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/authority",schemaPath:"#/properties/domains/additionalProperties/properties/authority/enum",keyword:"enum",params:{allowedValues: schema31.properties.domains.additionalProperties.properties.authority.enum},message:"must be equal to one of the allowed values"}];
+validate52.errors = [{instancePath:instancePath+"/domains/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/authority",schemaPath:"#/properties/domains/additionalProperties/properties/authority/enum",keyword:"enum",params:{allowedValues: schema19.properties.domains.additionalProperties.properties.authority.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
 var valid2 = _errs26 === errors;
@@ -246,7 +703,7 @@ if(valid2){
 if(data11.policy !== undefined){
 const _errs27 = errors;
 if(typeof data11.policy !== "string"){
-validate20.errors = [{instancePath:instancePath+"/domains/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/properties/domains/additionalProperties/properties/policy/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate52.errors = [{instancePath:instancePath+"/domains/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/policy",schemaPath:"#/properties/domains/additionalProperties/properties/policy/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid2 = _errs27 === errors;
@@ -258,7 +715,7 @@ if(valid2){
 if(data11.chain !== undefined){
 const _errs29 = errors;
 if(typeof data11.chain !== "string"){
-validate20.errors = [{instancePath:instancePath+"/domains/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/chain",schemaPath:"#/properties/domains/additionalProperties/properties/chain/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate52.errors = [{instancePath:instancePath+"/domains/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/chain",schemaPath:"#/properties/domains/additionalProperties/properties/chain/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid2 = _errs29 === errors;
@@ -270,7 +727,7 @@ if(valid2){
 if(data11.rejectUnknown !== undefined){
 const _errs31 = errors;
 if(typeof data11.rejectUnknown !== "boolean"){
-validate20.errors = [{instancePath:instancePath+"/domains/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/rejectUnknown",schemaPath:"#/properties/domains/additionalProperties/properties/rejectUnknown/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate52.errors = [{instancePath:instancePath+"/domains/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/rejectUnknown",schemaPath:"#/properties/domains/additionalProperties/properties/rejectUnknown/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
 var valid2 = _errs31 === errors;
@@ -282,7 +739,7 @@ if(valid2){
 if(data11.remote !== undefined){
 const _errs33 = errors;
 if(typeof data11.remote !== "boolean"){
-validate20.errors = [{instancePath:instancePath+"/domains/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/remote",schemaPath:"#/properties/domains/additionalProperties/properties/remote/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate52.errors = [{instancePath:instancePath+"/domains/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/remote",schemaPath:"#/properties/domains/additionalProperties/properties/remote/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
 var valid2 = _errs33 === errors;
@@ -298,7 +755,7 @@ var valid2 = true;
 }
 }
 else {
-validate20.errors = [{instancePath:instancePath+"/domains/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/domains/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate52.errors = [{instancePath:instancePath+"/domains/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/domains/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -309,7 +766,7 @@ break;
 }
 }
 else {
-validate20.errors = [{instancePath:instancePath+"/domains",schemaPath:"#/properties/domains/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate52.errors = [{instancePath:instancePath+"/domains",schemaPath:"#/properties/domains/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -325,270 +782,10 @@ const _errs35 = errors;
 if(errors === _errs35){
 if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
 for(const key3 in data17){
-let data18 = data17[key3];
 const _errs38 = errors;
-const _errs39 = errors;
-let valid4 = false;
-let passing0 = null;
-const _errs40 = errors;
-if(errors === _errs40){
-if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
-let missing2;
-if(((data18.action === undefined) && (missing2 = "action")) || ((data18.mailbox === undefined) && (missing2 = "mailbox"))){
-const err0 = {instancePath:instancePath+"/recipients/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/recipients/additionalProperties/oneOf/0/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'"};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-else {
-const _errs42 = errors;
-for(const key4 in data18){
-if(!(((key4 === "action") || (key4 === "mailbox")) || (key4 === "alias"))){
-const err1 = {instancePath:instancePath+"/recipients/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/recipients/additionalProperties/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-break;
-}
-}
-if(_errs42 === errors){
-if(data18.action !== undefined){
-const _errs43 = errors;
-if("deliver" !== data18.action){
-const err2 = {instancePath:instancePath+"/recipients/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/action",schemaPath:"#/properties/recipients/additionalProperties/oneOf/0/properties/action/const",keyword:"const",params:{allowedValue: "deliver"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-var valid5 = _errs43 === errors;
-}
-else {
-var valid5 = true;
-}
-if(valid5){
-if(data18.mailbox !== undefined){
-const _errs44 = errors;
-if(typeof data18.mailbox !== "string"){
-const err3 = {instancePath:instancePath+"/recipients/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/mailbox",schemaPath:"#/properties/recipients/additionalProperties/oneOf/0/properties/mailbox/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-var valid5 = _errs44 === errors;
-}
-else {
-var valid5 = true;
-}
-if(valid5){
-if(data18.alias !== undefined){
-const _errs46 = errors;
-if(true !== data18.alias){
-const err4 = {instancePath:instancePath+"/recipients/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/alias",schemaPath:"#/properties/recipients/additionalProperties/oneOf/0/properties/alias/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-var valid5 = _errs46 === errors;
-}
-else {
-var valid5 = true;
-}
-}
-}
-}
-}
-}
-else {
-const err5 = {instancePath:instancePath+"/recipients/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/recipients/additionalProperties/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-var _valid0 = _errs40 === errors;
-if(_valid0){
-valid4 = true;
-passing0 = 0;
-var props0 = true;
-}
-const _errs47 = errors;
-if(errors === _errs47){
-if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
-let missing3;
-if((((data18.action === undefined) && (missing3 = "action")) || ((data18.to === undefined) && (missing3 = "to"))) || ((data18.contact === undefined) && (missing3 = "contact"))){
-const err6 = {instancePath:instancePath+"/recipients/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/recipients/additionalProperties/oneOf/1/required",keyword:"required",params:{missingProperty: missing3},message:"must have required property '"+missing3+"'"};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-else {
-const _errs49 = errors;
-for(const key5 in data18){
-if(!((((key5 === "action") || (key5 === "to")) || (key5 === "contact")) || (key5 === "hostedBy"))){
-const err7 = {instancePath:instancePath+"/recipients/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/recipients/additionalProperties/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-break;
-}
-}
-if(_errs49 === errors){
-if(data18.action !== undefined){
-const _errs50 = errors;
-if("rewrite" !== data18.action){
-const err8 = {instancePath:instancePath+"/recipients/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/action",schemaPath:"#/properties/recipients/additionalProperties/oneOf/1/properties/action/const",keyword:"const",params:{allowedValue: "rewrite"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-var valid6 = _errs50 === errors;
-}
-else {
-var valid6 = true;
-}
-if(valid6){
-if(data18.to !== undefined){
-const _errs51 = errors;
-if(typeof data18.to !== "string"){
-const err9 = {instancePath:instancePath+"/recipients/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/to",schemaPath:"#/properties/recipients/additionalProperties/oneOf/1/properties/to/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-var valid6 = _errs51 === errors;
-}
-else {
-var valid6 = true;
-}
-if(valid6){
-if(data18.contact !== undefined){
-const _errs53 = errors;
-if(typeof data18.contact !== "string"){
-const err10 = {instancePath:instancePath+"/recipients/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/contact",schemaPath:"#/properties/recipients/additionalProperties/oneOf/1/properties/contact/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-var valid6 = _errs53 === errors;
-}
-else {
-var valid6 = true;
-}
-if(valid6){
-if(data18.hostedBy !== undefined){
-const _errs55 = errors;
-if(typeof data18.hostedBy !== "string"){
-const err11 = {instancePath:instancePath+"/recipients/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/hostedBy",schemaPath:"#/properties/recipients/additionalProperties/oneOf/1/properties/hostedBy/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-var valid6 = _errs55 === errors;
-}
-else {
-var valid6 = true;
-}
-}
-}
-}
-}
-}
-}
-else {
-const err12 = {instancePath:instancePath+"/recipients/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/recipients/additionalProperties/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-var _valid0 = _errs47 === errors;
-if(_valid0 && valid4){
-valid4 = false;
-passing0 = [passing0, 1];
-}
-else {
-if(_valid0){
-valid4 = true;
-passing0 = 1;
-if(props0 !== true){
-props0 = true;
-}
-}
-}
-if(!valid4){
-const err13 = {instancePath:instancePath+"/recipients/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/recipients/additionalProperties/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-validate20.errors = vErrors;
-return false;
-}
-else {
-errors = _errs39;
-if(vErrors !== null){
-if(_errs39){
-vErrors.length = _errs39;
-}
-else {
-vErrors = null;
-}
-}
+if(!(validate53(data17[key3], {instancePath:instancePath+"/recipients/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data17,parentDataProperty:key3,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
+errors = vErrors.length;
 }
 var valid3 = _errs38 === errors;
 if(!valid3){
@@ -597,7 +794,7 @@ break;
 }
 }
 else {
-validate20.errors = [{instancePath:instancePath+"/recipients",schemaPath:"#/properties/recipients/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate52.errors = [{instancePath:instancePath+"/recipients",schemaPath:"#/properties/recipients/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -608,27 +805,214 @@ var valid0 = true;
 }
 if(valid0){
 if(data.knownRecipients !== undefined){
-let data26 = data.knownRecipients;
-const _errs57 = errors;
-if(errors === _errs57){
-if(Array.isArray(data26)){
-var valid7 = true;
-const len0 = data26.length;
+let data19 = data.knownRecipients;
+const _errs39 = errors;
+if(errors === _errs39){
+if(Array.isArray(data19)){
+var valid4 = true;
+const len0 = data19.length;
 for(let i0=0; i0<len0; i0++){
-const _errs59 = errors;
-if(typeof data26[i0] !== "string"){
-validate20.errors = [{instancePath:instancePath+"/knownRecipients/" + i0,schemaPath:"#/properties/knownRecipients/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+const _errs41 = errors;
+if(typeof data19[i0] !== "string"){
+validate52.errors = [{instancePath:instancePath+"/knownRecipients/" + i0,schemaPath:"#/properties/knownRecipients/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid7 = _errs59 === errors;
+var valid4 = _errs41 === errors;
+if(!valid4){
+break;
+}
+}
+}
+else {
+validate52.errors = [{instancePath:instancePath+"/knownRecipients",schemaPath:"#/properties/knownRecipients/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid0 = _errs39 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.connectors !== undefined){
+let data21 = data.connectors;
+const _errs43 = errors;
+if(errors === _errs43){
+if(Array.isArray(data21)){
+var valid5 = true;
+const len1 = data21.length;
+for(let i1=0; i1<len1; i1++){
+let data22 = data21[i1];
+const _errs45 = errors;
+if(errors === _errs45){
+if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
+let missing2;
+if(((((data22.name === undefined) && (missing2 = "name")) || ((data22.addressSpaces === undefined) && (missing2 = "addressSpaces"))) || ((data22.allowRelay === undefined) && (missing2 = "allowRelay"))) || ((data22.nextHop === undefined) && (missing2 = "nextHop"))){
+validate52.errors = [{instancePath:instancePath+"/connectors/" + i1,schemaPath:"#/properties/connectors/items/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'"}];
+return false;
+}
+else {
+const _errs47 = errors;
+for(const key4 in data22){
+if(!((((key4 === "name") || (key4 === "addressSpaces")) || (key4 === "allowRelay")) || (key4 === "nextHop"))){
+validate52.errors = [{instancePath:instancePath+"/connectors/" + i1,schemaPath:"#/properties/connectors/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"}];
+return false;
+break;
+}
+}
+if(_errs47 === errors){
+if(data22.name !== undefined){
+const _errs48 = errors;
+if(typeof data22.name !== "string"){
+validate52.errors = [{instancePath:instancePath+"/connectors/" + i1+"/name",schemaPath:"#/properties/connectors/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid6 = _errs48 === errors;
+}
+else {
+var valid6 = true;
+}
+if(valid6){
+if(data22.addressSpaces !== undefined){
+let data24 = data22.addressSpaces;
+const _errs50 = errors;
+if(errors === _errs50){
+if(Array.isArray(data24)){
+var valid7 = true;
+const len2 = data24.length;
+for(let i2=0; i2<len2; i2++){
+const _errs52 = errors;
+if(typeof data24[i2] !== "string"){
+validate52.errors = [{instancePath:instancePath+"/connectors/" + i1+"/addressSpaces/" + i2,schemaPath:"#/properties/connectors/items/properties/addressSpaces/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid7 = _errs52 === errors;
 if(!valid7){
 break;
 }
 }
 }
 else {
-validate20.errors = [{instancePath:instancePath+"/knownRecipients",schemaPath:"#/properties/knownRecipients/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate52.errors = [{instancePath:instancePath+"/connectors/" + i1+"/addressSpaces",schemaPath:"#/properties/connectors/items/properties/addressSpaces/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
+}
+}
+var valid6 = _errs50 === errors;
+}
+else {
+var valid6 = true;
+}
+if(valid6){
+if(data22.allowRelay !== undefined){
+const _errs54 = errors;
+if(typeof data22.allowRelay !== "boolean"){
+validate52.errors = [{instancePath:instancePath+"/connectors/" + i1+"/allowRelay",schemaPath:"#/properties/connectors/items/properties/allowRelay/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+return false;
+}
+var valid6 = _errs54 === errors;
+}
+else {
+var valid6 = true;
+}
+if(valid6){
+if(data22.nextHop !== undefined){
+const _errs56 = errors;
+if(!(validate55(data22.nextHop, {instancePath:instancePath+"/connectors/" + i1+"/nextHop",parentData:data22,parentDataProperty:"nextHop",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
+errors = vErrors.length;
+}
+var valid6 = _errs56 === errors;
+}
+else {
+var valid6 = true;
+}
+}
+}
+}
+}
+}
+}
+else {
+validate52.errors = [{instancePath:instancePath+"/connectors/" + i1,schemaPath:"#/properties/connectors/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid5 = _errs45 === errors;
+if(!valid5){
+break;
+}
+}
+}
+else {
+validate52.errors = [{instancePath:instancePath+"/connectors",schemaPath:"#/properties/connectors/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid0 = _errs43 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.unresolved !== undefined){
+let data28 = data.unresolved;
+const _errs57 = errors;
+const _errs58 = errors;
+let valid8 = false;
+let passing0 = null;
+const _errs59 = errors;
+if(data28 !== null){
+const err0 = {instancePath:instancePath+"/unresolved",schemaPath:"#/properties/unresolved/oneOf/0/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+var _valid0 = _errs59 === errors;
+if(_valid0){
+valid8 = true;
+passing0 = 0;
+}
+const _errs61 = errors;
+if(!(validate55(data28, {instancePath:instancePath+"/unresolved",parentData:data,parentDataProperty:"unresolved",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs61 === errors;
+if(_valid0 && valid8){
+valid8 = false;
+passing0 = [passing0, 1];
+}
+else {
+if(_valid0){
+valid8 = true;
+passing0 = 1;
+}
+}
+if(!valid8){
+const err1 = {instancePath:instancePath+"/unresolved",schemaPath:"#/properties/unresolved/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+validate52.errors = vErrors;
+return false;
+}
+else {
+errors = _errs58;
+if(vErrors !== null){
+if(_errs58){
+vErrors.length = _errs58;
+}
+else {
+vErrors = null;
+}
 }
 }
 var valid0 = _errs57 === errors;
@@ -637,57 +1021,44 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.connectors !== undefined){
-let data28 = data.connectors;
-const _errs61 = errors;
-if(errors === _errs61){
-if(Array.isArray(data28)){
-var valid8 = true;
-const len1 = data28.length;
-for(let i1=0; i1<len1; i1++){
-let data29 = data28[i1];
-const _errs63 = errors;
-if(errors === _errs63){
+if(data.hosted !== undefined){
+let data29 = data.hosted;
+const _errs62 = errors;
+if(errors === _errs62){
 if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
-let missing4;
-if(((((data29.name === undefined) && (missing4 = "name")) || ((data29.addressSpaces === undefined) && (missing4 = "addressSpaces"))) || ((data29.allowRelay === undefined) && (missing4 = "allowRelay"))) || ((data29.nextHop === undefined) && (missing4 = "nextHop"))){
-validate20.errors = [{instancePath:instancePath+"/connectors/" + i1,schemaPath:"#/properties/connectors/items/required",keyword:"required",params:{missingProperty: missing4},message:"must have required property '"+missing4+"'"}];
+for(const key5 in data29){
+const _errs65 = errors;
+if(typeof data29[key5] !== "string"){
+validate52.errors = [{instancePath:instancePath+"/hosted/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/hosted/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-else {
-const _errs65 = errors;
-for(const key6 in data29){
-if(!((((key6 === "name") || (key6 === "addressSpaces")) || (key6 === "allowRelay")) || (key6 === "nextHop"))){
-validate20.errors = [{instancePath:instancePath+"/connectors/" + i1,schemaPath:"#/properties/connectors/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"}];
-return false;
+var valid9 = _errs65 === errors;
+if(!valid9){
 break;
 }
 }
-if(_errs65 === errors){
-if(data29.name !== undefined){
-const _errs66 = errors;
-if(typeof data29.name !== "string"){
-validate20.errors = [{instancePath:instancePath+"/connectors/" + i1+"/name",schemaPath:"#/properties/connectors/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid9 = _errs66 === errors;
 }
 else {
-var valid9 = true;
-}
-if(valid9){
-if(data29.addressSpaces !== undefined){
-let data31 = data29.addressSpaces;
-const _errs68 = errors;
-if(errors === _errs68){
-if(Array.isArray(data31)){
-var valid10 = true;
-const len2 = data31.length;
-for(let i2=0; i2<len2; i2++){
-const _errs70 = errors;
-if(typeof data31[i2] !== "string"){
-validate20.errors = [{instancePath:instancePath+"/connectors/" + i1+"/addressSpaces/" + i2,schemaPath:"#/properties/connectors/items/properties/addressSpaces/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate52.errors = [{instancePath:instancePath+"/hosted",schemaPath:"#/properties/hosted/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
+}
+}
+var valid0 = _errs62 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.peers !== undefined){
+let data31 = data.peers;
+const _errs67 = errors;
+if(errors === _errs67){
+if(data31 && typeof data31 == "object" && !Array.isArray(data31)){
+for(const key6 in data31){
+const _errs70 = errors;
+if(!(validate55(data31[key6], {instancePath:instancePath+"/peers/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data31,parentDataProperty:key6,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
+errors = vErrors.length;
 }
 var valid10 = _errs70 === errors;
 if(!valid10){
@@ -696,920 +1067,183 @@ break;
 }
 }
 else {
-validate20.errors = [{instancePath:instancePath+"/connectors/" + i1+"/addressSpaces",schemaPath:"#/properties/connectors/items/properties/addressSpaces/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate52.errors = [{instancePath:instancePath+"/peers",schemaPath:"#/properties/peers/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-var valid9 = _errs68 === errors;
-}
-else {
-var valid9 = true;
-}
-if(valid9){
-if(data29.allowRelay !== undefined){
-const _errs72 = errors;
-if(typeof data29.allowRelay !== "boolean"){
-validate20.errors = [{instancePath:instancePath+"/connectors/" + i1+"/allowRelay",schemaPath:"#/properties/connectors/items/properties/allowRelay/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
-return false;
-}
-var valid9 = _errs72 === errors;
-}
-else {
-var valid9 = true;
-}
-if(valid9){
-if(data29.nextHop !== undefined){
-let data34 = data29.nextHop;
-const _errs74 = errors;
-const _errs75 = errors;
-if(errors === _errs75){
-if(data34 && typeof data34 == "object" && !Array.isArray(data34)){
-let missing5;
-if((data34.hosts === undefined) && (missing5 = "hosts")){
-validate20.errors = [{instancePath:instancePath+"/connectors/" + i1+"/nextHop",schemaPath:"#/$defs/nextHop/required",keyword:"required",params:{missingProperty: missing5},message:"must have required property '"+missing5+"'"}];
-return false;
-}
-else {
-const _errs77 = errors;
-for(const key7 in data34){
-if(!((key7 === "system") || (key7 === "hosts"))){
-validate20.errors = [{instancePath:instancePath+"/connectors/" + i1+"/nextHop",schemaPath:"#/$defs/nextHop/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs77 === errors){
-if(data34.system !== undefined){
-const _errs78 = errors;
-if(typeof data34.system !== "string"){
-validate20.errors = [{instancePath:instancePath+"/connectors/" + i1+"/nextHop/system",schemaPath:"#/$defs/nextHop/properties/system/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid12 = _errs78 === errors;
-}
-else {
-var valid12 = true;
-}
-if(valid12){
-if(data34.hosts !== undefined){
-let data36 = data34.hosts;
-const _errs80 = errors;
-if(errors === _errs80){
-if(Array.isArray(data36)){
-if(data36.length < 1){
-validate20.errors = [{instancePath:instancePath+"/connectors/" + i1+"/nextHop/hosts",schemaPath:"#/$defs/nextHop/properties/hosts/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"}];
-return false;
-}
-else {
-var valid13 = true;
-const len3 = data36.length;
-for(let i3=0; i3<len3; i3++){
-let data37 = data36[i3];
-const _errs82 = errors;
-if(errors === _errs82){
-if(data37 && typeof data37 == "object" && !Array.isArray(data37)){
-let missing6;
-if(((((data37.host === undefined) && (missing6 = "host")) || ((data37.port === undefined) && (missing6 = "port"))) || ((data37.mx === undefined) && (missing6 = "mx"))) || ((data37.display === undefined) && (missing6 = "display"))){
-validate20.errors = [{instancePath:instancePath+"/connectors/" + i1+"/nextHop/hosts/" + i3,schemaPath:"#/$defs/nextHop/properties/hosts/items/required",keyword:"required",params:{missingProperty: missing6},message:"must have required property '"+missing6+"'"}];
-return false;
-}
-else {
-const _errs84 = errors;
-for(const key8 in data37){
-if(!((((key8 === "host") || (key8 === "port")) || (key8 === "mx")) || (key8 === "display"))){
-validate20.errors = [{instancePath:instancePath+"/connectors/" + i1+"/nextHop/hosts/" + i3,schemaPath:"#/$defs/nextHop/properties/hosts/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs84 === errors){
-if(data37.host !== undefined){
-const _errs85 = errors;
-if(typeof data37.host !== "string"){
-validate20.errors = [{instancePath:instancePath+"/connectors/" + i1+"/nextHop/hosts/" + i3+"/host",schemaPath:"#/$defs/nextHop/properties/hosts/items/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid14 = _errs85 === errors;
-}
-else {
-var valid14 = true;
-}
-if(valid14){
-if(data37.port !== undefined){
-let data39 = data37.port;
-const _errs87 = errors;
-if(!(((typeof data39 == "number") && (!(data39 % 1) && !isNaN(data39))) && (isFinite(data39)))){
-validate20.errors = [{instancePath:instancePath+"/connectors/" + i1+"/nextHop/hosts/" + i3+"/port",schemaPath:"#/$defs/nextHop/properties/hosts/items/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs87){
-if((typeof data39 == "number") && (isFinite(data39))){
-if(data39 > 65535 || isNaN(data39)){
-validate20.errors = [{instancePath:instancePath+"/connectors/" + i1+"/nextHop/hosts/" + i3+"/port",schemaPath:"#/$defs/nextHop/properties/hosts/items/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"}];
-return false;
-}
-else {
-if(data39 < 1 || isNaN(data39)){
-validate20.errors = [{instancePath:instancePath+"/connectors/" + i1+"/nextHop/hosts/" + i3+"/port",schemaPath:"#/$defs/nextHop/properties/hosts/items/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
-return false;
-}
-}
-}
-}
-var valid14 = _errs87 === errors;
-}
-else {
-var valid14 = true;
-}
-if(valid14){
-if(data37.mx !== undefined){
-const _errs89 = errors;
-if(typeof data37.mx !== "boolean"){
-validate20.errors = [{instancePath:instancePath+"/connectors/" + i1+"/nextHop/hosts/" + i3+"/mx",schemaPath:"#/$defs/nextHop/properties/hosts/items/properties/mx/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
-return false;
-}
-var valid14 = _errs89 === errors;
-}
-else {
-var valid14 = true;
-}
-if(valid14){
-if(data37.display !== undefined){
-const _errs91 = errors;
-if(typeof data37.display !== "string"){
-validate20.errors = [{instancePath:instancePath+"/connectors/" + i1+"/nextHop/hosts/" + i3+"/display",schemaPath:"#/$defs/nextHop/properties/hosts/items/properties/display/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid14 = _errs91 === errors;
-}
-else {
-var valid14 = true;
-}
-}
-}
-}
-}
-}
-}
-else {
-validate20.errors = [{instancePath:instancePath+"/connectors/" + i1+"/nextHop/hosts/" + i3,schemaPath:"#/$defs/nextHop/properties/hosts/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid13 = _errs82 === errors;
-if(!valid13){
-break;
-}
-}
-}
-}
-else {
-validate20.errors = [{instancePath:instancePath+"/connectors/" + i1+"/nextHop/hosts",schemaPath:"#/$defs/nextHop/properties/hosts/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid12 = _errs80 === errors;
-}
-else {
-var valid12 = true;
-}
-}
-}
-}
-}
-else {
-validate20.errors = [{instancePath:instancePath+"/connectors/" + i1+"/nextHop",schemaPath:"#/$defs/nextHop/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid9 = _errs74 === errors;
-}
-else {
-var valid9 = true;
-}
-}
-}
-}
-}
-}
-}
-else {
-validate20.errors = [{instancePath:instancePath+"/connectors/" + i1,schemaPath:"#/properties/connectors/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid8 = _errs63 === errors;
-if(!valid8){
-break;
-}
-}
-}
-else {
-validate20.errors = [{instancePath:instancePath+"/connectors",schemaPath:"#/properties/connectors/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid0 = _errs61 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.unresolved !== undefined){
-let data42 = data.unresolved;
-const _errs93 = errors;
-const _errs94 = errors;
-let valid15 = false;
-let passing1 = null;
-const _errs95 = errors;
-if(data42 !== null){
-const err14 = {instancePath:instancePath+"/unresolved",schemaPath:"#/properties/unresolved/oneOf/0/type",keyword:"type",params:{type: "null"},message:"must be null"};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-var _valid1 = _errs95 === errors;
-if(_valid1){
-valid15 = true;
-passing1 = 0;
-}
-const _errs97 = errors;
-const _errs98 = errors;
-if(errors === _errs98){
-if(data42 && typeof data42 == "object" && !Array.isArray(data42)){
-let missing7;
-if((data42.hosts === undefined) && (missing7 = "hosts")){
-const err15 = {instancePath:instancePath+"/unresolved",schemaPath:"#/$defs/nextHop/required",keyword:"required",params:{missingProperty: missing7},message:"must have required property '"+missing7+"'"};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-else {
-const _errs100 = errors;
-for(const key9 in data42){
-if(!((key9 === "system") || (key9 === "hosts"))){
-const err16 = {instancePath:instancePath+"/unresolved",schemaPath:"#/$defs/nextHop/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-break;
-}
-}
-if(_errs100 === errors){
-if(data42.system !== undefined){
-const _errs101 = errors;
-if(typeof data42.system !== "string"){
-const err17 = {instancePath:instancePath+"/unresolved/system",schemaPath:"#/$defs/nextHop/properties/system/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-var valid17 = _errs101 === errors;
-}
-else {
-var valid17 = true;
-}
-if(valid17){
-if(data42.hosts !== undefined){
-let data44 = data42.hosts;
-const _errs103 = errors;
-if(errors === _errs103){
-if(Array.isArray(data44)){
-if(data44.length < 1){
-const err18 = {instancePath:instancePath+"/unresolved/hosts",schemaPath:"#/$defs/nextHop/properties/hosts/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-}
-else {
-var valid18 = true;
-const len4 = data44.length;
-for(let i4=0; i4<len4; i4++){
-let data45 = data44[i4];
-const _errs105 = errors;
-if(errors === _errs105){
-if(data45 && typeof data45 == "object" && !Array.isArray(data45)){
-let missing8;
-if(((((data45.host === undefined) && (missing8 = "host")) || ((data45.port === undefined) && (missing8 = "port"))) || ((data45.mx === undefined) && (missing8 = "mx"))) || ((data45.display === undefined) && (missing8 = "display"))){
-const err19 = {instancePath:instancePath+"/unresolved/hosts/" + i4,schemaPath:"#/$defs/nextHop/properties/hosts/items/required",keyword:"required",params:{missingProperty: missing8},message:"must have required property '"+missing8+"'"};
-if(vErrors === null){
-vErrors = [err19];
-}
-else {
-vErrors.push(err19);
-}
-errors++;
-}
-else {
-const _errs107 = errors;
-for(const key10 in data45){
-if(!((((key10 === "host") || (key10 === "port")) || (key10 === "mx")) || (key10 === "display"))){
-const err20 = {instancePath:instancePath+"/unresolved/hosts/" + i4,schemaPath:"#/$defs/nextHop/properties/hosts/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err20];
-}
-else {
-vErrors.push(err20);
-}
-errors++;
-break;
-}
-}
-if(_errs107 === errors){
-if(data45.host !== undefined){
-const _errs108 = errors;
-if(typeof data45.host !== "string"){
-const err21 = {instancePath:instancePath+"/unresolved/hosts/" + i4+"/host",schemaPath:"#/$defs/nextHop/properties/hosts/items/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err21];
-}
-else {
-vErrors.push(err21);
-}
-errors++;
-}
-var valid19 = _errs108 === errors;
-}
-else {
-var valid19 = true;
-}
-if(valid19){
-if(data45.port !== undefined){
-let data47 = data45.port;
-const _errs110 = errors;
-if(!(((typeof data47 == "number") && (!(data47 % 1) && !isNaN(data47))) && (isFinite(data47)))){
-const err22 = {instancePath:instancePath+"/unresolved/hosts/" + i4+"/port",schemaPath:"#/$defs/nextHop/properties/hosts/items/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err22];
-}
-else {
-vErrors.push(err22);
-}
-errors++;
-}
-if(errors === _errs110){
-if((typeof data47 == "number") && (isFinite(data47))){
-if(data47 > 65535 || isNaN(data47)){
-const err23 = {instancePath:instancePath+"/unresolved/hosts/" + i4+"/port",schemaPath:"#/$defs/nextHop/properties/hosts/items/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
-if(vErrors === null){
-vErrors = [err23];
-}
-else {
-vErrors.push(err23);
-}
-errors++;
-}
-else {
-if(data47 < 1 || isNaN(data47)){
-const err24 = {instancePath:instancePath+"/unresolved/hosts/" + i4+"/port",schemaPath:"#/$defs/nextHop/properties/hosts/items/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
-if(vErrors === null){
-vErrors = [err24];
-}
-else {
-vErrors.push(err24);
-}
-errors++;
-}
-}
-}
-}
-var valid19 = _errs110 === errors;
-}
-else {
-var valid19 = true;
-}
-if(valid19){
-if(data45.mx !== undefined){
-const _errs112 = errors;
-if(typeof data45.mx !== "boolean"){
-const err25 = {instancePath:instancePath+"/unresolved/hosts/" + i4+"/mx",schemaPath:"#/$defs/nextHop/properties/hosts/items/properties/mx/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err25];
-}
-else {
-vErrors.push(err25);
-}
-errors++;
-}
-var valid19 = _errs112 === errors;
-}
-else {
-var valid19 = true;
-}
-if(valid19){
-if(data45.display !== undefined){
-const _errs114 = errors;
-if(typeof data45.display !== "string"){
-const err26 = {instancePath:instancePath+"/unresolved/hosts/" + i4+"/display",schemaPath:"#/$defs/nextHop/properties/hosts/items/properties/display/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err26];
-}
-else {
-vErrors.push(err26);
-}
-errors++;
-}
-var valid19 = _errs114 === errors;
-}
-else {
-var valid19 = true;
-}
-}
-}
-}
-}
-}
-}
-else {
-const err27 = {instancePath:instancePath+"/unresolved/hosts/" + i4,schemaPath:"#/$defs/nextHop/properties/hosts/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err27];
-}
-else {
-vErrors.push(err27);
-}
-errors++;
-}
-}
-var valid18 = _errs105 === errors;
-if(!valid18){
-break;
-}
-}
-}
-}
-else {
-const err28 = {instancePath:instancePath+"/unresolved/hosts",schemaPath:"#/$defs/nextHop/properties/hosts/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-}
-var valid17 = _errs103 === errors;
-}
-else {
-var valid17 = true;
-}
-}
-}
-}
-}
-else {
-const err29 = {instancePath:instancePath+"/unresolved",schemaPath:"#/$defs/nextHop/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-}
-var _valid1 = _errs97 === errors;
-if(_valid1 && valid15){
-valid15 = false;
-passing1 = [passing1, 1];
-}
-else {
-if(_valid1){
-valid15 = true;
-passing1 = 1;
-}
-}
-if(!valid15){
-const err30 = {instancePath:instancePath+"/unresolved",schemaPath:"#/properties/unresolved/oneOf",keyword:"oneOf",params:{passingSchemas: passing1},message:"must match exactly one schema in oneOf"};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-validate20.errors = vErrors;
-return false;
-}
-else {
-errors = _errs94;
-if(vErrors !== null){
-if(_errs94){
-vErrors.length = _errs94;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs93 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.hosted !== undefined){
-let data50 = data.hosted;
-const _errs116 = errors;
-if(errors === _errs116){
-if(data50 && typeof data50 == "object" && !Array.isArray(data50)){
-for(const key11 in data50){
-const _errs119 = errors;
-if(typeof data50[key11] !== "string"){
-validate20.errors = [{instancePath:instancePath+"/hosted/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/hosted/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid20 = _errs119 === errors;
-if(!valid20){
-break;
-}
-}
-}
-else {
-validate20.errors = [{instancePath:instancePath+"/hosted",schemaPath:"#/properties/hosted/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid0 = _errs116 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.peers !== undefined){
-let data52 = data.peers;
-const _errs121 = errors;
-if(errors === _errs121){
-if(data52 && typeof data52 == "object" && !Array.isArray(data52)){
-for(const key12 in data52){
-let data53 = data52[key12];
-const _errs124 = errors;
-const _errs125 = errors;
-if(errors === _errs125){
-if(data53 && typeof data53 == "object" && !Array.isArray(data53)){
-let missing9;
-if((data53.hosts === undefined) && (missing9 = "hosts")){
-validate20.errors = [{instancePath:instancePath+"/peers/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/nextHop/required",keyword:"required",params:{missingProperty: missing9},message:"must have required property '"+missing9+"'"}];
-return false;
-}
-else {
-const _errs127 = errors;
-for(const key13 in data53){
-if(!((key13 === "system") || (key13 === "hosts"))){
-validate20.errors = [{instancePath:instancePath+"/peers/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/nextHop/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs127 === errors){
-if(data53.system !== undefined){
-const _errs128 = errors;
-if(typeof data53.system !== "string"){
-validate20.errors = [{instancePath:instancePath+"/peers/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/system",schemaPath:"#/$defs/nextHop/properties/system/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid23 = _errs128 === errors;
-}
-else {
-var valid23 = true;
-}
-if(valid23){
-if(data53.hosts !== undefined){
-let data55 = data53.hosts;
-const _errs130 = errors;
-if(errors === _errs130){
-if(Array.isArray(data55)){
-if(data55.length < 1){
-validate20.errors = [{instancePath:instancePath+"/peers/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/hosts",schemaPath:"#/$defs/nextHop/properties/hosts/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"}];
-return false;
-}
-else {
-var valid24 = true;
-const len5 = data55.length;
-for(let i5=0; i5<len5; i5++){
-let data56 = data55[i5];
-const _errs132 = errors;
-if(errors === _errs132){
-if(data56 && typeof data56 == "object" && !Array.isArray(data56)){
-let missing10;
-if(((((data56.host === undefined) && (missing10 = "host")) || ((data56.port === undefined) && (missing10 = "port"))) || ((data56.mx === undefined) && (missing10 = "mx"))) || ((data56.display === undefined) && (missing10 = "display"))){
-validate20.errors = [{instancePath:instancePath+"/peers/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/hosts/" + i5,schemaPath:"#/$defs/nextHop/properties/hosts/items/required",keyword:"required",params:{missingProperty: missing10},message:"must have required property '"+missing10+"'"}];
-return false;
-}
-else {
-const _errs134 = errors;
-for(const key14 in data56){
-if(!((((key14 === "host") || (key14 === "port")) || (key14 === "mx")) || (key14 === "display"))){
-validate20.errors = [{instancePath:instancePath+"/peers/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/hosts/" + i5,schemaPath:"#/$defs/nextHop/properties/hosts/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs134 === errors){
-if(data56.host !== undefined){
-const _errs135 = errors;
-if(typeof data56.host !== "string"){
-validate20.errors = [{instancePath:instancePath+"/peers/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/hosts/" + i5+"/host",schemaPath:"#/$defs/nextHop/properties/hosts/items/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid25 = _errs135 === errors;
-}
-else {
-var valid25 = true;
-}
-if(valid25){
-if(data56.port !== undefined){
-let data58 = data56.port;
-const _errs137 = errors;
-if(!(((typeof data58 == "number") && (!(data58 % 1) && !isNaN(data58))) && (isFinite(data58)))){
-validate20.errors = [{instancePath:instancePath+"/peers/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/hosts/" + i5+"/port",schemaPath:"#/$defs/nextHop/properties/hosts/items/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs137){
-if((typeof data58 == "number") && (isFinite(data58))){
-if(data58 > 65535 || isNaN(data58)){
-validate20.errors = [{instancePath:instancePath+"/peers/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/hosts/" + i5+"/port",schemaPath:"#/$defs/nextHop/properties/hosts/items/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"}];
-return false;
-}
-else {
-if(data58 < 1 || isNaN(data58)){
-validate20.errors = [{instancePath:instancePath+"/peers/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/hosts/" + i5+"/port",schemaPath:"#/$defs/nextHop/properties/hosts/items/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
-return false;
-}
-}
-}
-}
-var valid25 = _errs137 === errors;
-}
-else {
-var valid25 = true;
-}
-if(valid25){
-if(data56.mx !== undefined){
-const _errs139 = errors;
-if(typeof data56.mx !== "boolean"){
-validate20.errors = [{instancePath:instancePath+"/peers/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/hosts/" + i5+"/mx",schemaPath:"#/$defs/nextHop/properties/hosts/items/properties/mx/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
-return false;
-}
-var valid25 = _errs139 === errors;
-}
-else {
-var valid25 = true;
-}
-if(valid25){
-if(data56.display !== undefined){
-const _errs141 = errors;
-if(typeof data56.display !== "string"){
-validate20.errors = [{instancePath:instancePath+"/peers/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/hosts/" + i5+"/display",schemaPath:"#/$defs/nextHop/properties/hosts/items/properties/display/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid25 = _errs141 === errors;
-}
-else {
-var valid25 = true;
-}
-}
-}
-}
-}
-}
-}
-else {
-validate20.errors = [{instancePath:instancePath+"/peers/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/hosts/" + i5,schemaPath:"#/$defs/nextHop/properties/hosts/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid24 = _errs132 === errors;
-if(!valid24){
-break;
-}
-}
-}
-}
-else {
-validate20.errors = [{instancePath:instancePath+"/peers/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/hosts",schemaPath:"#/$defs/nextHop/properties/hosts/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid23 = _errs130 === errors;
-}
-else {
-var valid23 = true;
-}
-}
-}
-}
-}
-else {
-validate20.errors = [{instancePath:instancePath+"/peers/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/nextHop/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid21 = _errs124 === errors;
-if(!valid21){
-break;
-}
-}
-}
-else {
-validate20.errors = [{instancePath:instancePath+"/peers",schemaPath:"#/properties/peers/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid0 = _errs121 === errors;
+var valid0 = _errs67 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.cloud !== undefined){
-let data61 = data.cloud;
-const _errs143 = errors;
-if(errors === _errs143){
-if(data61 && typeof data61 == "object" && !Array.isArray(data61)){
-const _errs145 = errors;
-for(const key15 in data61){
-if(!((((((key15 === "relayFrom") || (key15 === "routeOut")) || (key15 === "mx")) || (key15 === "unrecognised")) || (key15 === "splitAll")) || (key15 === "dualDelivery"))){
-validate20.errors = [{instancePath:instancePath+"/cloud",schemaPath:"#/properties/cloud/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"}];
+let data33 = data.cloud;
+const _errs71 = errors;
+if(errors === _errs71){
+if(data33 && typeof data33 == "object" && !Array.isArray(data33)){
+const _errs73 = errors;
+for(const key7 in data33){
+if(!((((((key7 === "relayFrom") || (key7 === "routeOut")) || (key7 === "mx")) || (key7 === "unrecognised")) || (key7 === "splitAll")) || (key7 === "dualDelivery"))){
+validate52.errors = [{instancePath:instancePath+"/cloud",schemaPath:"#/properties/cloud/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"}];
 return false;
 break;
 }
 }
-if(_errs145 === errors){
-if(data61.relayFrom !== undefined){
-let data62 = data61.relayFrom;
-const _errs146 = errors;
-if(errors === _errs146){
-if(Array.isArray(data62)){
-var valid27 = true;
-const len6 = data62.length;
-for(let i6=0; i6<len6; i6++){
-const _errs148 = errors;
-if(typeof data62[i6] !== "string"){
-validate20.errors = [{instancePath:instancePath+"/cloud/relayFrom/" + i6,schemaPath:"#/properties/cloud/properties/relayFrom/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+if(_errs73 === errors){
+if(data33.relayFrom !== undefined){
+let data34 = data33.relayFrom;
+const _errs74 = errors;
+if(errors === _errs74){
+if(Array.isArray(data34)){
+var valid12 = true;
+const len3 = data34.length;
+for(let i3=0; i3<len3; i3++){
+const _errs76 = errors;
+if(typeof data34[i3] !== "string"){
+validate52.errors = [{instancePath:instancePath+"/cloud/relayFrom/" + i3,schemaPath:"#/properties/cloud/properties/relayFrom/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid27 = _errs148 === errors;
-if(!valid27){
-break;
-}
-}
-}
-else {
-validate20.errors = [{instancePath:instancePath+"/cloud/relayFrom",schemaPath:"#/properties/cloud/properties/relayFrom/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid26 = _errs146 === errors;
-}
-else {
-var valid26 = true;
-}
-if(valid26){
-if(data61.routeOut !== undefined){
-let data64 = data61.routeOut;
-const _errs150 = errors;
-if(errors === _errs150){
-if(Array.isArray(data64)){
-var valid28 = true;
-const len7 = data64.length;
-for(let i7=0; i7<len7; i7++){
-const _errs152 = errors;
-if(typeof data64[i7] !== "string"){
-validate20.errors = [{instancePath:instancePath+"/cloud/routeOut/" + i7,schemaPath:"#/properties/cloud/properties/routeOut/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid28 = _errs152 === errors;
-if(!valid28){
+var valid12 = _errs76 === errors;
+if(!valid12){
 break;
 }
 }
 }
 else {
-validate20.errors = [{instancePath:instancePath+"/cloud/routeOut",schemaPath:"#/properties/cloud/properties/routeOut/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate52.errors = [{instancePath:instancePath+"/cloud/relayFrom",schemaPath:"#/properties/cloud/properties/relayFrom/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
-var valid26 = _errs150 === errors;
+var valid11 = _errs74 === errors;
 }
 else {
-var valid26 = true;
+var valid11 = true;
 }
-if(valid26){
-if(data61.mx !== undefined){
-let data66 = data61.mx;
-const _errs154 = errors;
-if(errors === _errs154){
-if(data66 && typeof data66 == "object" && !Array.isArray(data66)){
-for(const key16 in data66){
-const _errs157 = errors;
-if(typeof data66[key16] !== "string"){
-validate20.errors = [{instancePath:instancePath+"/cloud/mx/" + key16.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/cloud/properties/mx/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+if(valid11){
+if(data33.routeOut !== undefined){
+let data36 = data33.routeOut;
+const _errs78 = errors;
+if(errors === _errs78){
+if(Array.isArray(data36)){
+var valid13 = true;
+const len4 = data36.length;
+for(let i4=0; i4<len4; i4++){
+const _errs80 = errors;
+if(typeof data36[i4] !== "string"){
+validate52.errors = [{instancePath:instancePath+"/cloud/routeOut/" + i4,schemaPath:"#/properties/cloud/properties/routeOut/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid29 = _errs157 === errors;
-if(!valid29){
+var valid13 = _errs80 === errors;
+if(!valid13){
 break;
 }
 }
 }
 else {
-validate20.errors = [{instancePath:instancePath+"/cloud/mx",schemaPath:"#/properties/cloud/properties/mx/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate52.errors = [{instancePath:instancePath+"/cloud/routeOut",schemaPath:"#/properties/cloud/properties/routeOut/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
-var valid26 = _errs154 === errors;
+var valid11 = _errs78 === errors;
 }
 else {
-var valid26 = true;
+var valid11 = true;
 }
-if(valid26){
-if(data61.unrecognised !== undefined){
-let data68 = data61.unrecognised;
-const _errs159 = errors;
-if(errors === _errs159){
-if(data68 && typeof data68 == "object" && !Array.isArray(data68)){
-for(const key17 in data68){
-let data69 = data68[key17];
-const _errs162 = errors;
-if(!((data69 === "suspended") || (data69 === "no-gmail"))){
-validate20.errors = [{instancePath:instancePath+"/cloud/unrecognised/" + key17.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/cloud/properties/unrecognised/additionalProperties/enum",keyword:"enum",params:{allowedValues: schema31.properties.cloud.properties.unrecognised.additionalProperties.enum},message:"must be equal to one of the allowed values"}];
+if(valid11){
+if(data33.mx !== undefined){
+let data38 = data33.mx;
+const _errs82 = errors;
+if(errors === _errs82){
+if(data38 && typeof data38 == "object" && !Array.isArray(data38)){
+for(const key8 in data38){
+const _errs85 = errors;
+if(typeof data38[key8] !== "string"){
+validate52.errors = [{instancePath:instancePath+"/cloud/mx/" + key8.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/cloud/properties/mx/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid30 = _errs162 === errors;
-if(!valid30){
+var valid14 = _errs85 === errors;
+if(!valid14){
 break;
 }
 }
 }
 else {
-validate20.errors = [{instancePath:instancePath+"/cloud/unrecognised",schemaPath:"#/properties/cloud/properties/unrecognised/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate52.errors = [{instancePath:instancePath+"/cloud/mx",schemaPath:"#/properties/cloud/properties/mx/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-var valid26 = _errs159 === errors;
+var valid11 = _errs82 === errors;
 }
 else {
-var valid26 = true;
+var valid11 = true;
 }
-if(valid26){
-if(data61.splitAll !== undefined){
-const _errs163 = errors;
-if(typeof data61.splitAll !== "boolean"){
-validate20.errors = [{instancePath:instancePath+"/cloud/splitAll",schemaPath:"#/properties/cloud/properties/splitAll/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+if(valid11){
+if(data33.unrecognised !== undefined){
+let data40 = data33.unrecognised;
+const _errs87 = errors;
+if(errors === _errs87){
+if(data40 && typeof data40 == "object" && !Array.isArray(data40)){
+for(const key9 in data40){
+let data41 = data40[key9];
+const _errs90 = errors;
+if(!((data41 === "suspended") || (data41 === "no-gmail"))){
+validate52.errors = [{instancePath:instancePath+"/cloud/unrecognised/" + key9.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/cloud/properties/unrecognised/additionalProperties/enum",keyword:"enum",params:{allowedValues: schema19.properties.cloud.properties.unrecognised.additionalProperties.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
-var valid26 = _errs163 === errors;
-}
-else {
-var valid26 = true;
-}
-if(valid26){
-if(data61.dualDelivery !== undefined){
-const _errs165 = errors;
-if(typeof data61.dualDelivery !== "string"){
-validate20.errors = [{instancePath:instancePath+"/cloud/dualDelivery",schemaPath:"#/properties/cloud/properties/dualDelivery/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid26 = _errs165 === errors;
-}
-else {
-var valid26 = true;
-}
-}
-}
-}
-}
+var valid15 = _errs90 === errors;
+if(!valid15){
+break;
 }
 }
 }
 else {
-validate20.errors = [{instancePath:instancePath+"/cloud",schemaPath:"#/properties/cloud/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate52.errors = [{instancePath:instancePath+"/cloud/unrecognised",schemaPath:"#/properties/cloud/properties/unrecognised/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-var valid0 = _errs143 === errors;
+var valid11 = _errs87 === errors;
+}
+else {
+var valid11 = true;
+}
+if(valid11){
+if(data33.splitAll !== undefined){
+const _errs91 = errors;
+if(typeof data33.splitAll !== "boolean"){
+validate52.errors = [{instancePath:instancePath+"/cloud/splitAll",schemaPath:"#/properties/cloud/properties/splitAll/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+return false;
+}
+var valid11 = _errs91 === errors;
+}
+else {
+var valid11 = true;
+}
+if(valid11){
+if(data33.dualDelivery !== undefined){
+const _errs93 = errors;
+if(typeof data33.dualDelivery !== "string"){
+validate52.errors = [{instancePath:instancePath+"/cloud/dualDelivery",schemaPath:"#/properties/cloud/properties/dualDelivery/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid11 = _errs93 === errors;
+}
+else {
+var valid11 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate52.errors = [{instancePath:instancePath+"/cloud",schemaPath:"#/properties/cloud/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid0 = _errs71 === errors;
 }
 else {
 var valid0 = true;
@@ -1635,12 +1269,12 @@ var valid0 = true;
 }
 }
 else {
-validate20.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate52.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-validate20.errors = vErrors;
+validate52.errors = vErrors;
 return errors === 0;
 }
-validate20.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate52.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
