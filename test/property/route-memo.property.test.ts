@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AddressList } from '../../src/cli/commands/route-recipients.js';
+import { routeJson, writeRecipientsJson } from '../../src/cli/commands/route-json.js';
 import { routeText, writeRecipientsText } from '../../src/cli/commands/route-text.js';
 import type { CliIo } from '../../src/cli/io.js';
 import { progress } from '../../src/cli/progress.js';
@@ -21,7 +22,7 @@ import { DOMAINS, OrgFiles, orgConfig, orgSpec } from './org-arbitrary.js';
  * in both forms, unroutable addresses and repeats (so classes are made and then used), the
  * memoised route is exactly walk()'s from every entry point (also with cycle detection, as
  * `plan --base` walks), and `route --recipients`'s
- * templated text is exactly routeText() of walk()'s route.
+ * templated text is exactly routeText() of walk()'s route, its --json exactly JSON.stringify() of them.
  */
 const RUNS = Number(process.env['CHAINMAIL_PROPERTY_RUNS'] ?? 100);
 const files = new OrgFiles();
@@ -50,6 +51,10 @@ function candidates(tables: ReadonlyMap<string, RoutingTable>, domains: readonly
     variants.add(`${local}@${domain.toUpperCase()}.`);
     variants.add(`${local}@${domain}.`);
     variants.add(`"${local}"@${domain}`);
+    // what JSON escapes: a backslash, a quote inside, a control character, a lone surrogate
+    variants.add(`"${local}\\\"x"@${domain}`);
+    variants.add(`${local}\u0007@${domain}`);
+    variants.add(`${local}\ud800@${domain}`);
     variants.add(`${local}%elsewhere.example@${domain}`);
   }
   return [...variants].sort();
@@ -75,7 +80,16 @@ function check(tables: ReadonlyMap<string, RoutingTable>, list: readonly string[
     const io = quietIo(out, !color);
     // a fresh memo: the text path makes its own classes and templates
     writeRecipientsText(new AddressList(list), new RouteMemo(tables), from, io, color, progress(io, 'test', { quiet: true }));
-    expect(out.join(''), `${context}\nfrom ${from}, color ${color}`).toBe(list.map((a) => routeText(plain.route(a, from), color)).join(''));
+    // as UTF-8 on stdout (a lone surrogate has no UTF-8: U+FFFD, as process.stdout.write writes it)
+    const text = list.map((a) => routeText(plain.route(a, from), color)).join('');
+    expect(out.join(''), `${context}\nfrom ${from}, color ${color}`).toBe(Buffer.from(text, 'utf8').toString('utf8'));
+  }
+  // --json: the document JSON.stringify() prints of walk()'s routes, through both writers of the io
+  for (const bytes of [true, false]) {
+    const out: string[] = [];
+    const io = quietIo(out, bytes);
+    writeRecipientsJson(new AddressList(list), new RouteMemo(tables), from, io, progress(io, 'test', { quiet: true }));
+    expect(out.join(''), `${context}\nfrom ${from}, --json`).toBe(`${JSON.stringify({ version: 1, routes: list.map((a) => routeJson(plain.route(a, from))) }, null, 2)}\n`);
   }
 }
 

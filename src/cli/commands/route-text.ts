@@ -1,36 +1,11 @@
 import type { Hop, Route } from '../../route/simulate.js';
 import type { RouteClass, RouteMemo } from '../../routing/route-memo.js';
+import { ByteWriter, CHUNK_BYTES, fills, PLACEHOLDERS, splitTemplate, type Addresses, type Template } from '../route-output.js';
 import type { CliIo } from '../io.js';
 import type { Progress } from '../progress.js';
 import { bothForms } from '../routable.js';
 
-/** Bytes written per stdout call (at a route's end): output streams for 100,000 recipients. */
-const CHUNK_BYTES = 64 * 1024;
-
-/** The addresses to write, one at a time (route-recipients.ts's AddressList). */
-export interface Addresses {
-  /** The next address, or undefined after the last. */
-  next(): string | undefined;
-  /** How many next() has given. */
-  readonly given: number;
-}
-
-/** A class's text with the recipient (0), mailbox (1), contact's target (2) and name (3) left out: parts[0] slot[0] parts[1] ... */
-interface Template {
-  readonly parts: readonly string[];
-  /** `parts` in UTF-8. */
-  readonly bytes: readonly Uint8Array[];
-  readonly slots: readonly number[];
-  /** Compared once with routeText() of a recipient of the class. */
-  checked: boolean;
-}
-
-// no "@": bothForms() leaves them as they are, as it leaves a plain ASCII address
-const SLOT_RECIPIENT = '\u0001R\u0001';
-const SLOT_MAILBOX = '\u0001M\u0001';
-const SLOT_TARGET = '\u0001T\u0001';
-const SLOT_CONTACT = '\u0001C\u0001';
-const SLOTS = [SLOT_RECIPIENT, SLOT_MAILBOX, SLOT_TARGET, SLOT_CONTACT];
+const [SLOT_RECIPIENT, SLOT_MAILBOX, SLOT_TARGET, SLOT_CONTACT] = PLACEHOLDERS;
 
 /**
  * The text of every recipient (issue 19): the route memo (src/routing/route-memo.ts) gives
@@ -60,23 +35,11 @@ export function writeRecipientsText(addresses: Addresses, memo: RouteMemo, from:
       if (t !== null && (m === undefined || (m === a ? recipient === a : bothForms(m) === m)) && (to === '' || bothForms(to) === to)) {
         if (!t.checked) {
           // the template's text for this recipient, once, against routeText() of its route
-          const routed = routeText(memo.instantiate(c, a, m, to, memo.contact), color);
-          const values = [recipient, m ?? '', to, memo.contact];
-          let text = t.parts[0] as string;
-          for (let k = 0; k < t.slots.length; k++) text += (values[t.slots[k] as number] as string) + (t.parts[k + 1] as string);
-          // cannot differ unless a placeholder occurs in the file's own text: no template
-          if (text !== routed) templates.set(c, (t = null));
-          else t.checked = true;
+          if (fills(t, [recipient, m ?? '', to, memo.contact], routeText(memo.instantiate(c, a, m, to, memo.contact), color))) t.checked = true;
+          else templates.set(c, (t = null));
         }
-        if (t !== null) {
-          const { bytes, slots } = t;
-          out.bytes(bytes[0] as Uint8Array);
-          for (let k = 0; k < slots.length; k++) {
-            const slot = slots[k] as number;
-            out.text(slot === 0 ? recipient : slot === 1 ? (m ?? '') : slot === 2 ? to : memo.contact);
-            out.bytes(bytes[k + 1] as Uint8Array);
-          }
-        } else out.text(routeText(memo.instantiate(c, a, m, to, memo.contact), color));
+        if (t !== null) out.template(t, recipient, m ?? '', to, memo.contact);
+        else out.text(routeText(memo.instantiate(c, a, m, to, memo.contact), color));
       } else out.text(routeText(memo.instantiate(c, a, m, to, memo.contact), color));
     }
     if (out.length >= CHUNK_BYTES) out.flush();
@@ -100,85 +63,8 @@ function oneForm(domain: string): boolean {
   return one;
 }
 
-/**
- * UTF-8 output collected in one buffer and written in chunks ({@link CliIo.stdoutBytes},
- * else decoded for {@link CliIo.stdout}: a chunk ends where a route ends, never inside a
- * character). ASCII is copied a character at a time (the addresses, almost always), the rest
- * encoded by Buffer.write.
- */
-class ByteWriter {
-  #buf = Buffer.allocUnsafe(2 * CHUNK_BYTES);
-  #pos = 0;
-  readonly #io: CliIo;
-
-  constructor(io: CliIo) {
-    this.#io = io;
-  }
-
-  get length(): number {
-    return this.#pos;
-  }
-
-  bytes(b: Uint8Array): void {
-    const n = b.length;
-    this.#room(n);
-    const buf = this.#buf;
-    const pos = this.#pos;
-    // a short piece costs less copied in a loop than by a call to set()
-    if (n < 32) for (let i = 0; i < n; i++) buf[pos + i] = b[i] as number;
-    else buf.set(b, pos);
-    this.#pos = pos + n;
-  }
-
-  text(s: string): void {
-    const n = s.length;
-    // at most 3 bytes per UTF-16 code unit (a surrogate pair: 4 bytes for 2)
-    this.#room(3 * n);
-    const buf = this.#buf;
-    const pos = this.#pos;
-    let i = 0;
-    for (; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c > 0x7f) break;
-      buf[pos + i] = c;
-    }
-    this.#pos = i === n ? pos + n : pos + buf.write(s, pos, 'utf8');
-  }
-
-  flush(): void {
-    if (this.#pos === 0) return;
-    const chunk = this.#buf.subarray(0, this.#pos);
-    this.#pos = 0;
-    if (!this.#io.stdoutBytes) this.#io.stdout(chunk.toString('utf8'));
-    // the same buffer again once the stream is done with it: a new one per chunk made the
-    // external memory of 60 MB of output start garbage collections of its own (--trace-gc)
-    else if (!this.#io.stdoutBytes(chunk)) this.#buf = Buffer.allocUnsafe(this.#buf.length);
-  }
-
-  #room(n: number): void {
-    if (this.#pos + n <= this.#buf.length) return;
-    const bigger = Buffer.allocUnsafe(Math.max(2 * this.#buf.length, this.#pos + n));
-    this.#buf.copy(bigger, 0, 0, this.#pos);
-    this.#buf = bigger;
-  }
-}
-
 function template(memo: RouteMemo, c: RouteClass, color: boolean): Template | null {
-  const text = routeText(memo.instantiate(c, SLOT_RECIPIENT, c.mailbox !== undefined ? SLOT_MAILBOX : undefined, SLOT_TARGET, SLOT_CONTACT), color);
-  const parts: string[] = [];
-  const slots: number[] = [];
-  let pos = 0;
-  for (;;) {
-    const at = text.indexOf('\u0001', pos);
-    if (at === -1) break;
-    const slot = SLOTS.findIndex((p) => text.startsWith(p, at));
-    if (slot === -1) return null;
-    parts.push(text.slice(pos, at));
-    slots.push(slot);
-    pos = at + SLOT_RECIPIENT.length;
-  }
-  parts.push(text.slice(pos));
-  return { parts, bytes: parts.map((p) => Buffer.from(p, 'utf8')), slots, checked: false };
+  return splitTemplate(routeText(memo.instantiate(c, SLOT_RECIPIENT, c.mailbox !== undefined ? SLOT_MAILBOX : undefined, SLOT_TARGET, SLOT_CONTACT), color), PLACEHOLDERS);
 }
 
 const C = { green: '\u001b[32m', red: '\u001b[31m', yellow: '\u001b[33m', cyan: '\u001b[36m', bold: '\u001b[1m', dim: '\u001b[2m', reset: '\u001b[0m' };

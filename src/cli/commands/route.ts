@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { compileRoutingTables } from '../../routing/compile.js';
 import type { RoutingTable } from '../../routing/table.js';
-import type { Route } from '../../route/simulate.js';
 import { RouteMemo } from '../../routing/route-memo.js';
 import { didYouMean } from '../../validate/did-you-mean.js';
 import { ALLOW_PATH_HELP, ALLOW_PATH_OPTION } from '../allow-path.js';
@@ -12,14 +11,13 @@ import { progress, progressEnabled } from '../progress.js';
 import { loadRoutable } from '../routable.js';
 import { loadRoutesDir } from '../routes-dir.js';
 import { AddressList } from './route-recipients.js';
+import { writeRecipientsJson } from './route-json.js';
 import { writeRecipientsText } from './route-text.js';
 import { SYNOPSES } from './synopses.js';
 
+export { routeJson } from './route-json.js';
 export { parseRecipients } from './route-recipients.js';
 export { routeText } from './route-text.js';
-
-/** Routes written per stdout call: output streams for 100,000 recipients. */
-const CHUNK = 500;
 
 export const routeCommand: Command = {
   synopsis: SYNOPSES.route,
@@ -88,17 +86,8 @@ that prevent routing, 2 usage error or a file that cannot be read.
     // the list's addresses are made as they are routed: its length is known only at the end
     const total = progressEnabled(io, io.isTTY) ? list.bound() : undefined;
     try {
-      if (values.json) {
-        writeJson(
-          (function* () {
-            for (let a = list.next(); a !== undefined; a = list.next()) {
-              yield memo.route(a, from);
-              bar.update(list.given, total);
-            }
-          })(),
-          io,
-        );
-      } else writeRecipientsText(list, memo, from, io, useColor(io), bar, total);
+      if (values.json) writeRecipientsJson(list, memo, from, io, bar, total);
+      else writeRecipientsText(list, memo, from, io, useColor(io), bar, total);
     } finally {
       bar.done();
     }
@@ -128,45 +117,4 @@ async function readRecipients(path: string, named: readonly string[], io: CliIo)
     io.stderr(`chainmail route: cannot read --recipients ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'}); check the path\n`);
     return undefined;
   }
-}
-
-/** The route in the shape of spec section 3 (hops also carry address and nextSystem). */
-export function routeJson(r: Route): Record<string, unknown> {
-  return {
-    recipient: r.recipient,
-    from: r.from,
-    hops: r.hops.map((h) => ({
-      system: h.system,
-      decision: h.decision,
-      reason: h.reason,
-      ...(h.nextHop !== undefined ? { nextHop: h.nextHop } : {}),
-      address: h.address,
-      ...(h.nextSystem !== undefined ? { nextSystem: h.nextSystem } : {}),
-    })),
-    outcome: r.outcome,
-    ...(r.cycle ? { cycle: r.cycle } : {}),
-  };
-}
-
-/**
- * Streams `{ "version": 1, "routes": [...] }`, byte for byte what JSON.stringify(doc,
- * null, 2) would print, without holding every route in memory: each chunk of routes is
- * printed by one JSON.stringify of such a document, whose routes are cut out of it.
- */
-function writeJson(routes: Iterable<Route>, io: CliIo): void {
-  const head = '{\n  "version": 1,\n  "routes": [\n';
-  const tail = '\n  ]\n}';
-  let chunk: Record<string, unknown>[] = [];
-  let n = 0;
-  const flush = (): void => {
-    const doc = JSON.stringify({ version: 1, routes: chunk }, null, 2);
-    io.stdout(`${n === chunk.length ? head : ',\n'}${doc.slice(head.length, doc.length - tail.length)}`);
-    chunk = [];
-  };
-  for (const r of routes) {
-    chunk.push(routeJson(r));
-    if (++n % CHUNK === 0) flush();
-  }
-  if (chunk.length > 0) flush();
-  io.stdout(n === 0 ? '{\n  "version": 1,\n  "routes": []\n}\n' : '\n  ]\n}\n');
 }
