@@ -1,7 +1,7 @@
 import type { Finding } from './diagnostics/diagnostic.js';
 import { Locator } from './diagnostics/locate.js';
 import type { SourceStore } from './diagnostics/source-store.js';
-import { load } from './load/load.js';
+import { load, type ParsedAhead } from './load/load.js';
 import type { ChainmailFile, Model } from './model/model.js';
 import { normalize } from './normalize/normalize.js';
 import { validate } from './validate/validate.js';
@@ -42,8 +42,20 @@ export interface LoadOptions {
  * @public
  */
 export function loadModel(file: string, options: LoadOptions = {}): LoadedModel {
+  return loadModelParsedAhead(file, options, undefined);
+}
+
+/**
+ * {@link loadModel} given YAML files the caller parsed already (`plan --base`: the includes
+ * of a revision, found by parsing its files before they are loaded; src/load/load.ts).
+ */
+export function loadModelParsedAhead(file: string, options: LoadOptions, parsedAhead: Map<string, ParsedAhead> | undefined): LoadedModel {
   const cwd = options.cwd ?? process.cwd();
-  const loaded = load(file, cwd, { ...(options.allowPaths ? { allowPaths: options.allowPaths } : {}), ...(options.root !== undefined ? { root: options.root } : {}) });
+  const loaded = load(file, cwd, {
+    ...(options.allowPaths ? { allowPaths: options.allowPaths } : {}),
+    ...(options.root !== undefined ? { root: options.root } : {}),
+    ...(parsedAhead !== undefined ? { parsedAhead } : {}),
+  });
   const mainFile = loaded.origins.resolve([])?.file ?? file;
   const locator = new Locator(loaded.sources, loaded.origins, mainFile);
   const base = { file: mainFile, sources: loaded.sources, locator, read: loaded.read };

@@ -64,6 +64,18 @@ export interface LoadFileOptions {
   readonly allowPaths?: readonly string[];
   /** The repository: default the git top level of the main file (or its directory outside git). */
   readonly root?: string;
+  /**
+   * YAML files already parsed by the caller ({@link parseAhead}), by absolute path: a file
+   * whose text is the same is not parsed again (each entry is taken once). `plan --base`
+   * parses a revision's files to find their includes before it loads them.
+   */
+  readonly parsedAhead?: Map<string, ParsedAhead>;
+}
+
+/** A YAML file's text and the value the loader's fast parser gave for it. */
+export interface ParsedAhead {
+  readonly text: string;
+  readonly value: unknown;
 }
 
 /** Sections merged across included files: maps by key, lists by concatenation. */
@@ -132,7 +144,9 @@ export function load(file: string, cwd: string = process.cwd(), options: LoadFil
       findings.push({ ruleId: 'yaml-syntax', message, at: { span: { file: shown, start, end: start + 1 } } });
       return undefined;
     };
-    const fast = fastParse(text);
+    const ahead = options.parsedAhead?.get(abs);
+    if (ahead !== undefined) options.parsedAhead?.delete(abs);
+    const fast = ahead !== undefined && ahead.text === text ? { ok: true as const, value: ahead.value } : fastParse(text);
     if (fast.ok) {
       // the positions (a `yaml` Document) are computed only if a finding needs them
       sources.add(lazySource(shown, text));
@@ -321,17 +335,19 @@ function fastParse(text: string): { ok: true; value: unknown } | { ok: false } {
  * file, else the `yaml` library), or undefined when it does not parse: for `plan --base`,
  * which finds the includes and mailbox files of a revision before loading it (issue 19: it
  * parsed 5.5 MB of contacts with the `yaml` library for that, 2 s at 100,000 recipients).
+ * `ahead`: the value as {@link LoadFileOptions.parsedAhead} takes it, where the loader's fast
+ * parser gave it (the loader would: it then does not parse the same text again).
  */
-export function yamlValue(text: string): unknown {
+export function parseAhead(text: string): { value: unknown; ahead?: ParsedAhead } {
   // nested too deep: refused before any parser recurses into it, as the loader does
-  if (nestingGuardOffset(text, NESTING_GUARD) !== -1) return undefined;
+  if (nestingGuardOffset(text, NESTING_GUARD) !== -1) return { value: undefined };
   const fast = fastParse(text);
-  if (fast.ok) return fast.value;
+  if (fast.ok) return { value: fast.value, ahead: { text, value: fast.value } };
   try {
     const doc = parseDocument(text, YAML_OPTIONS);
-    return doc.errors.length > 0 ? undefined : doc.toJS({ maxAliasCount: LIMITS.maxAliasCount });
+    return { value: doc.errors.length > 0 ? undefined : doc.toJS({ maxAliasCount: LIMITS.maxAliasCount }) };
   } catch {
-    return undefined;
+    return { value: undefined };
   }
 }
 

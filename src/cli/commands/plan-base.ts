@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
-import { LIMITS, yamlValue } from '../../load/load.js';
-import { loadModel, type LoadedModel } from '../../pipeline.js';
+import { LIMITS, parseAhead, type ParsedAhead } from '../../load/load.js';
+import { loadModel, loadModelParsedAhead, type LoadedModel } from '../../pipeline.js';
 import type { Model } from '../../model/model.js';
 import { routeDiff, type RouteDiff } from '../../route/route-diff.js';
 import { loadOptions } from '../allow-path.js';
@@ -57,12 +57,14 @@ export function loadBase(spec: BaseSpec, file: string, io: CliIo, allowPaths?: r
   git(['rev-parse', '--verify', '--quiet', `${spec.ref}^{commit}`], top, `--base ${spec.ref}: no such git revision in ${top} (try a branch, tag or commit, e.g. origin/main)`);
   const tmp = mkdtempSync(join(tmpdir(), 'chainmail-base-'));
   try {
-    materialise(top, spec.ref, rel, tmp, label);
+    // the YAML files are parsed to find what they include: the load takes those values
+    const parsed = new Map<string, ParsedAhead>();
+    materialise(top, spec.ref, rel, tmp, label, parsed);
     // show paths as in the working tree: the same relative position under the copy
     const cwdRel = relative(top, io.cwd);
     const cwd = cwdRel.startsWith('..') || isAbsolute(cwdRel) ? tmp : join(tmp, cwdRel);
     // the copy is the repository: its includes and mailbox files are contained in it
-    const loaded = loadModel(join(tmp, rel), { ...loadOptions(io, { 'allow-path': allowPaths }), cwd, root: tmp });
+    const loaded = loadModelParsedAhead(join(tmp, rel), { ...loadOptions(io, { 'allow-path': allowPaths }), cwd, root: tmp }, parsed);
     const fatal = loaded.fatal?.split(tmp + sep).join('');
     return { loaded: fatal === undefined ? loaded : { ...loaded, fatal: `${label}: ${fatal}` }, label };
   } finally {
@@ -70,8 +72,12 @@ export function loadBase(spec: BaseSpec, file: string, io: CliIo, allowPaths?: r
   }
 }
 
-/** Writes `rel` at `ref` and, recursively, the includes and mailbox files it names into `tmp`. */
-function materialise(top: string, ref: string, rel: string, tmp: string, label: string): void {
+/**
+ * Writes `rel` at `ref` and, recursively, the includes and mailbox files it names into `tmp`;
+ * each YAML file's parsed value into `parsed` by its path there (where the loader would parse
+ * it alike: {@link parseAhead}).
+ */
+function materialise(top: string, ref: string, rel: string, tmp: string, label: string, parsed: Map<string, ParsedAhead>): void {
   const done = new Set<string>();
   let spent = 0;
   const queue: { path: string; yaml: boolean; main: boolean }[] = [{ path: rel, yaml: true, main: true }];
@@ -97,7 +103,9 @@ function materialise(top: string, ref: string, rel: string, tmp: string, label: 
       const n = posix.normalize(posix.join(dir, p));
       return n.startsWith('../') || posix.isAbsolute(p) ? undefined : n;
     };
-    for (const r of references(content.toString('utf8'))) {
+    const { value, ahead } = parseAhead(content.toString('utf8'));
+    if (ahead !== undefined) parsed.set(out, ahead);
+    for (const r of references(value)) {
       const p = inside(r.path);
       if (p !== undefined) queue.push({ path: p, yaml: r.yaml, main: false });
     }
@@ -124,9 +132,8 @@ function regularBlob(top: string, ref: string, path: string, left: number): stri
 }
 
 /** The includes (YAML) and mailbox files (text) a chainmail file names; nothing when it does not parse. */
-function references(text: string): { path: string; yaml: boolean }[] {
-  // parsed as the loader parses it (src/load/load.ts), so the files fetched are the ones it reads
-  const doc = yamlValue(text);
+function references(doc: unknown): { path: string; yaml: boolean }[] {
+  // parsed as the loader parses it (src/load/load.ts: parseAhead), so the files fetched are the ones it reads
   if (!doc || typeof doc !== 'object') return [];
   const out: { path: string; yaml: boolean }[] = [];
   const d = doc as Record<string, unknown>;
