@@ -1,25 +1,20 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, repoRoot } from './support.js';
+import { cli, gitAvailable, gitIn, repoRoot } from './support.js';
 
 /**
  * `plan --base REF:path` reads the old version from git: a temporary repository with one
  * commit, then a change in the working tree. The main file includes another file that
  * names a mailbox file: both must come from the commit, not from the working tree.
  */
-const hasGit = spawnSync('git', ['--version']).status === 0;
-if (!hasGit) {
-  if (process.env['CI']) throw new Error('git is not installed (required in CI)');
-  console.warn('skipping the plan --base git tests: git is not installed');
-}
+const hasGit = gitAvailable('the plan --base git tests');
 
 describe.skipIf(!hasGit)('plan --base from git', () => {
   let repo = '';
-  const git = (...args: string[]): string =>
-    execFileSync('git', ['-c', 'user.name=chainmail test', '-c', 'user.email=test@example.invalid', '-c', 'commit.gpgsign=false', ...args], { cwd: repo, encoding: 'utf8' });
+  const git = gitIn(() => repo);
 
   beforeAll(() => {
     repo = mkdtempSync(join(tmpdir(), 'chainmail-plan-git-'));

@@ -1,3 +1,4 @@
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CliIo } from '../../src/cli/io.js';
@@ -30,4 +31,20 @@ export function model(file: string): Model {
   const loaded = loadModel(file, { cwd: repoRoot });
   if (!loaded.model) throw new Error(`${file}: ${loaded.fatal ?? 'no model'}`);
   return loaded.model;
+}
+
+/**
+ * Whether git can be run: a test of `plan --base REF` skips without it on a laptop (saying
+ * why, as `what`) and fails in CI.
+ */
+export function gitAvailable(what: string): boolean {
+  if (spawnSync('git', ['--version']).status === 0) return true;
+  if (process.env['CI']) throw new Error('git is not installed (required in CI)');
+  console.warn(`skipping ${what}: git is not installed`);
+  return false;
+}
+
+/** git in `repo()` (read when called: a repository made in beforeAll) as a test author commits. */
+export function gitIn(repo: () => string): (...args: string[]) => string {
+  return (...args) => execFileSync('git', ['-c', 'user.name=chainmail test', '-c', 'user.email=test@example.invalid', '-c', 'commit.gpgsign=false', ...args], { cwd: repo(), encoding: 'utf8' });
 }
