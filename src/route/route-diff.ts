@@ -134,7 +134,7 @@ export const FOREIGN_DOMAIN = 'relay-probe.invalid';
 export function routeDiff(base: Model, head: Model, options: RouteDiffOptions = {}): RouteDiff {
   const baseTables = compileRoutingTables(base);
   const headTables = compileRoutingTables(head);
-  return diffRoutingTables(baseTables, headTables, probesFor([base, head], [baseTables, headTables]), options);
+  return diffRoutingTables(baseTables, headTables, probeList([base, head], [baseTables, headTables]), options);
 }
 
 /**
@@ -144,6 +144,25 @@ export function routeDiff(base: Model, head: Model, options: RouteDiffOptions = 
  * nobody accepts. Sorted: known ones first, by address.
  */
 export function probesFor(models: readonly Model[], tables: readonly ReadonlyMap<string, RoutingTable>[]): Probe[] {
+  return [...probeList(models, tables).all()];
+}
+
+/**
+ * {@link probesFor}'s probes, put in order only as far as they are routed: where only some
+ * recipients' entries changed (`plan --base` of a pull request), the diff routes those
+ * addresses alone, and sorting 100,000 others only to skip them cost ~0.3 s (issue 19).
+ */
+export interface ProbeList {
+  /** How many probes there are. */
+  readonly size: number;
+  /** Every probe, in probesFor()'s order. */
+  all(): readonly Probe[];
+  /** The probes among `addresses`, in the same order as in all(). */
+  among(addresses: ReadonlySet<string>): readonly Probe[];
+}
+
+/** The {@link ProbeList} of two versions (see probesFor()). */
+export function probeList(models: readonly Model[], tables: readonly ReadonlyMap<string, RoutingTable>[]): ProbeList {
   const known = new Set<string>();
   const domains = new Set<string>();
   for (const t of tables) {
@@ -169,7 +188,18 @@ export function probesFor(models: readonly Model[], tables: readonly ReadonlyMap
     for (let i = 2; known.has(`${local}@${d}`); i++) local = `${UNKNOWN_LOCAL}-${i}`;
     unknown.push({ address: `${local}@${d}`, synthetic: true });
   }
-  return [...[...known].sort(cmp).map((address) => ({ address, synthetic: false })), ...unknown];
+  let all: readonly Probe[] | undefined;
+  return {
+    size: known.size + unknown.length,
+    all: () => (all ??= [...[...known].sort(cmp).map((address) => ({ address, synthetic: false })), ...unknown]),
+    among: (addresses) => [
+      ...[...addresses]
+        .filter((a) => known.has(a))
+        .sort(cmp)
+        .map((address) => ({ address, synthetic: false })),
+      ...unknown.filter((p) => addresses.has(p.address)),
+    ],
+  };
 }
 
 /** The recipients some system of the tables resolves or knows (a chain's gateway knows the others'). */
@@ -190,7 +220,7 @@ function knownSet(tables: ReadonlyMap<string, RoutingTable>): Set<string> {
 export function diffRoutingTables(
   base: ReadonlyMap<string, RoutingTable>,
   head: ReadonlyMap<string, RoutingTable>,
-  probes: readonly Probe[],
+  probes: readonly Probe[] | ProbeList,
   options: RouteDiffOptions = {},
 ): RouteDiff {
   const from = options.from ?? ['internet', ...[...base.keys()].filter((s) => head.has(s)).sort(cmp)];
@@ -215,12 +245,10 @@ export function diffRoutingTables(
   // where nothing but some recipients' entries changed, only their addresses can route
   // differently (and the contacts that rewrite to them): the others are not routed at all
   const only = changedKeys(base, head);
+  const count = isProbeList(probes) ? probes.size : probes.length;
+  const routed = isProbeList(probes) ? (only ? probes.among(only) : probes.all()) : only ? probes.filter((p) => only.has(p.address)) : probes;
   let i = 0;
-  for (const p of probes) {
-    if (only && !only.has(p.address)) {
-      options.onProgress?.(++i, probes.length);
-      continue;
-    }
+  for (const p of routed) {
     // one entry per distinct change of this address: entry points with the same change merge
     const merged = new Map<string, { kind: RouteChangeKind; from: string[]; before: RouteView; after: RouteView }>();
     for (const f of from) {
@@ -240,7 +268,7 @@ export function diffRoutingTables(
       }
     }
     for (const m of merged.values()) changes.push({ kind: m.kind, recipient: p.address, synthetic: p.synthetic, from: m.from, before: m.before, after: m.after });
-    options.onProgress?.(++i, probes.length);
+    options.onProgress?.(++i, routed.length);
   }
   changes.sort((x, y) => CHANGE_KINDS.indexOf(x.kind) - CHANGE_KINDS.indexOf(y.kind) || Number(x.synthetic) - Number(y.synthetic) || cmp(x.recipient, y.recipient) || from.indexOf(x.from[0] ?? '') - from.indexOf(y.from[0] ?? ''));
   let added = 0;
@@ -249,7 +277,7 @@ export function diffRoutingTables(
   for (const k of baseKnown) if (!headKnown.has(k)) removed++;
   return {
     changes,
-    probed: { addresses: probes.length, from, routes: probes.length * from.length },
+    probed: { addresses: count, from, routes: count * from.length },
     recipients: { added, removed },
     systems: {
       added: [...head.keys()].filter((s) => !base.has(s)).sort(cmp),
@@ -405,6 +433,10 @@ function classify(p: Probe, b: RouteView, a: RouteView, baseKnown: ReadonlySet<s
     return FAILING.has(ak) || ak === 'looped' ? 'failure-changed' : 'delivery-moved';
   }
   return 'next-hop-changed';
+}
+
+function isProbeList(p: readonly Probe[] | ProbeList): p is ProbeList {
+  return !Array.isArray(p);
 }
 
 function cmp(a: string, b: string): number {

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compileRoutingTables } from '../../src/routing/compile.js';
 import type { RoutingTable } from '../../src/routing/table.js';
-import { diffRoutingTables, probesFor, view, type RouteView } from '../../src/route/route-diff.js';
+import { diffRoutingTables, probeList, probesFor, view, type RouteView } from '../../src/route/route-diff.js';
 import { Simulator } from '../../src/route/simulate.js';
 import { orgConfig, OrgFiles, orgSpec, SECONDARIES, TARGETS, USERS, type OrgSpec } from './org-arbitrary.js';
 
@@ -109,6 +109,14 @@ describe('route diff', () => {
 function expectWalkDiff(base: ReadonlyMap<string, RoutingTable>, head: ReadonlyMap<string, RoutingTable>): void {
   const probes = probesFor([], [base, head]);
   const diff = diffRoutingTables(base, head, probes);
+  // the probes put in order only as far as they are routed (routeDiff()): the same diff
+  const list = probeList([], [base, head]);
+  expect(diffRoutingTables(base, head, list)).toEqual(diff);
+  expect(list.size).toBe(probes.length);
+  expect(list.all()).toEqual(probes);
+  // among() is all() filtered, for any set of addresses (some not probes at all)
+  const some = new Set([...probes.filter((_, i) => i % 3 === 0).map((p) => p.address), 'not-a-probe@example.com', probes.at(-1)?.address ?? '']);
+  expect(list.among(some)).toEqual(probes.filter((p) => some.has(p.address)));
   const reported = new Map<string, { before: RouteView; after: RouteView }>();
   for (const c of diff.changes) for (const f of c.from) reported.set(`${c.recipient} from ${f}`, { before: c.before, after: c.after });
   const expected = walkDiff(base, head, probes.map((p) => p.address), diff.probed.from);
