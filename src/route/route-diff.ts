@@ -202,7 +202,16 @@ export function probeList(models: readonly Model[], tables: readonly ReadonlyMap
   };
 }
 
-/** The recipients some system of the tables resolves or knows (a chain's gateway knows the others'). */
+/**
+ * Whether some system of the tables resolves or knows a recipient (a chain's gateway knows
+ * the others'): asked of the tables' own maps, no set of every key made (issue 19).
+ */
+function knownBy(tables: ReadonlyMap<string, RoutingTable>): { has(key: string): boolean } {
+  const indexes = [...tables.values()].map((t) => tableIndex(t));
+  return { has: (key) => indexes.some((i) => i.recipients.has(key) || i.known.has(key)) };
+}
+
+/** The recipients some system of the tables resolves or knows, as a set. */
 function knownSet(tables: ReadonlyMap<string, RoutingTable>): Set<string> {
   const s = new Set<string>();
   for (const t of tables.values()) {
@@ -228,8 +237,8 @@ export function diffRoutingTables(
   // 100,000 recipients of a few classes cost a few walks per entry point (issue 19)
   const before = new RouteMemo(base, undefined, { detectCycles: true });
   const after = new RouteMemo(head, undefined, { detectCycles: true });
-  const baseKnown = knownSet(base);
-  const headKnown = knownSet(head);
+  const baseKnown = knownBy(base);
+  const headKnown = knownBy(head);
   const changes: RouteChange[] = [];
   // two classes' routes compared once: a route's view is its class's but for a delivery's
   // mailbox, so an address whose classes compare alike in both versions needs only its
@@ -271,10 +280,24 @@ export function diffRoutingTables(
     options.onProgress?.(++i, routed.length);
   }
   changes.sort((x, y) => CHANGE_KINDS.indexOf(x.kind) - CHANGE_KINDS.indexOf(y.kind) || Number(x.synthetic) - Number(y.synthetic) || cmp(x.recipient, y.recipient) || from.indexOf(x.from[0] ?? '') - from.indexOf(y.from[0] ?? ''));
+  // a recipient only one version knows has an entry that differs: one of the changed keys
+  // (changedKeys() compares each table's recipients and known keys both ways)
   let added = 0;
   let removed = 0;
-  for (const k of headKnown) if (!baseKnown.has(k)) added++;
-  for (const k of baseKnown) if (!headKnown.has(k)) removed++;
+  if (only) {
+    for (const k of only) {
+      const inHead = headKnown.has(k);
+      if (inHead !== baseKnown.has(k)) {
+        if (inHead) added++;
+        else removed++;
+      }
+    }
+  } else {
+    const b = knownSet(base);
+    const h = knownSet(head);
+    for (const k of h) if (!b.has(k)) added++;
+    for (const k of b) if (!h.has(k)) removed++;
+  }
   return {
     changes,
     probed: { addresses: count, from, routes: count * from.length },
@@ -420,7 +443,7 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
 const FAILING = new Set(['bounced', 'refused']);
 const REACHES = new Set(['delivered', 'external']);
 
-function classify(p: Probe, b: RouteView, a: RouteView, baseKnown: ReadonlySet<string>, headKnown: ReadonlySet<string>): RouteChangeKind {
+function classify(p: Probe, b: RouteView, a: RouteView, baseKnown: { has(key: string): boolean }, headKnown: { has(key: string): boolean }): RouteChangeKind {
   const bk = b.outcome.kind;
   const ak = a.outcome.kind;
   if (ak === 'looped' && bk !== 'looped') return 'loop-added';

@@ -109,6 +109,10 @@ describe('route diff', () => {
 function expectWalkDiff(base: ReadonlyMap<string, RoutingTable>, head: ReadonlyMap<string, RoutingTable>): void {
   const probes = probesFor([], [base, head]);
   const diff = diffRoutingTables(base, head, probes);
+  // the recipients only one version knows, counted from every key of both
+  const knownKeys = (tables: ReadonlyMap<string, RoutingTable>): Set<string> => new Set([...tables.values()].flatMap((t) => [...Object.keys(t.recipients), ...t.knownRecipients]));
+  const [kb, kh] = [knownKeys(base), knownKeys(head)];
+  expect(diff.recipients).toEqual({ added: [...kh].filter((k) => !kb.has(k)).length, removed: [...kb].filter((k) => !kh.has(k)).length });
   // the probes put in order only as far as they are routed (routeDiff()): the same diff
   const list = probeList([], [base, head]);
   expect(diffRoutingTables(base, head, list)).toEqual(diff);
