@@ -49,6 +49,9 @@ describe.skipIf(!built)('the npm package, installed from its tarball', { timeout
     tarball = join(work, info!.filename);
     app = join(work, 'app');
     mkdirSync(app);
+    // a project of its own: without a package.json npm installs into the nearest folder up
+    // the tree that has one or a node_modules (a stray /tmp/node_modules took the install)
+    writeFileSync(join(app, 'package.json'), `${JSON.stringify({ name: 'app', version: '1.0.0', private: true }, null, 2)}\n`);
     const install = sh('npm', ['install', '--offline', '--no-audit', '--no-fund', tarball], app);
     if (install.status !== 0 && /ENOTCACHED/.test(install.stderr)) {
       // `npm ci` caches the dependencies' tarballs but not their registry metadata, which
