@@ -142,8 +142,15 @@ function mutatedDialogue(r: Rng, s: string): Dialogue {
         break;
       case 2: {
         // hostile bytes inside the message: a bare CR or LF, NUL, a fake end
-        const at = r.int(msg.length);
-        msg = `${msg.slice(0, at)}${r.pick(['\n', '\r', '\u0000', '\n.\r\n', '\r\n.\n', '\r.\r\n'])}${msg.slice(at)}`;
+        // not where the bytes make "\r\n.\r\n" with the message's own (after the CR of a line's
+        // CRLF, "\n.\r\n"; before a dot-stuffed "." line, "\r.\r\n"): that is a real end of the
+        // data, and what comes before it a complete message the relay rightly delivers
+        let hostile = msg;
+        do {
+          const at = r.int(msg.length);
+          hostile = `${msg.slice(0, at)}${r.pick(['\n', '\r', '\u0000', '\n.\r\n', '\r\n.\n', '\r.\r\n'])}${msg.slice(at)}`;
+        } while (`\r\n${hostile}`.includes('\r\n.\r\n'));
+        msg = hostile;
         // (alone: a clean copy sent again by an earlier mutation would rightly be delivered)
         return { parts: [...head, msg, '.\r\n', 'QUIT\r\n'], marker: `${s}-hostile` };
       }
