@@ -15,7 +15,6 @@ import { writeRecipientsJson } from './route-json.js';
 import { writeRecipientsText } from './route-text.js';
 import { SYNOPSES } from './synopses.js';
 
-export { routeJson } from './route-json.js';
 export { parseRecipients } from './route-recipients.js';
 export { routeText } from './route-text.js';
 
